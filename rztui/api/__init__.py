@@ -1,0 +1,1 @@
+"""ROUND0 Interviews API: client, models and errors (no Textual here)."""
