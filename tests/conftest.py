@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from rztui.demo.server import DemoServer
 
 from rztui.demo.dataset import DEMO_KEY
+from rztui.demo.server import DemoServer
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import time
 
 import httpx
 import pytest
-from rztui.demo.server import DemoServer
 
 from rztui.api.client import ApiClient, RateLimiter, normalise_base_url
 from rztui.api.errors import (
@@ -23,6 +22,7 @@ from rztui.api.errors import (
 )
 from rztui.demo import dataset
 from rztui.demo.dataset import DEMO_KEY
+from rztui.demo.server import DemoServer
 from rztui.service import FetchStats, Service
 from rztui.store import Store
 
