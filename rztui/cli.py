@@ -153,7 +153,7 @@ def _open_tui(app_ctx: AppContext) -> None:
 pass_app = click.make_pass_decorator(AppContext)
 
 
-def _interview_id(value: str) -> str:
+def interview_id_arg(value: str) -> str:
     try:
         return parse_id(value)
     except RZError as exc:
@@ -186,7 +186,7 @@ def get(app: AppContext, interview: str, as_json: bool, refresh: bool) -> None:
     from .formats import format_text
     from .service import Service
 
-    iid = _interview_id(interview)
+    iid = interview_id_arg(interview)
 
     async def go():
         api = None if (not refresh and app.store.is_final(iid)) else app.client()
@@ -211,7 +211,7 @@ def questions(app: AppContext, interview: str, as_json: bool, refresh: bool) -> 
     from .formats import human_duration
     from .service import Service
 
-    iid = _interview_id(interview)
+    iid = interview_id_arg(interview)
 
     async def go():
         cached = None if refresh else app.store.get_questions(iid)
@@ -236,7 +236,7 @@ def questions(app: AppContext, interview: str, as_json: bool, refresh: bool) -> 
     click.echo(f"{shown}, estimated {human_duration(qs.estimated_duration_seconds)}")
 
 
-def _read_ids(values: tuple[str, ...]) -> list[str]:
+def read_ids(values: tuple[str, ...]) -> list[str]:
     raw: list[str] = []
     for v in values:
         if v == "-":
@@ -259,7 +259,7 @@ def add(app: AppContext, ids: tuple[str, ...], label: str | None, no_fetch: bool
 
     good: list[str] = []
     worst = 0
-    for raw in _read_ids(ids):
+    for raw in read_ids(ids):
         try:
             good.append(parse_id(raw))
         except RZError as exc:
@@ -301,7 +301,7 @@ def add(app: AppContext, ids: tuple[str, ...], label: str | None, no_fetch: bool
 @handle_errors
 def remove(app: AppContext, ids: tuple[str, ...]) -> None:
     """Stop tracking interviews and delete their cached data."""
-    wanted = [_interview_id(i) for i in _read_ids(ids)]
+    wanted = [interview_id_arg(i) for i in read_ids(ids)]
     n = app.store.untrack(wanted)
     click.echo(f"removed {n} interview(s)")
     if n < len(set(wanted)):
@@ -409,3 +409,10 @@ def logout(app: AppContext) -> None:
     from .credentials import delete_key
 
     click.echo("key removed from the keyring" if delete_key() else "no key was stored")
+
+
+# Commands that live in their own modules (they import from this one, so register last).
+from .cli_export import COMMANDS as _EXPORT_COMMANDS  # noqa: E402
+
+for _command in _EXPORT_COMMANDS:
+    main.add_command(_command)

@@ -61,6 +61,15 @@ def _dedupe(words: Iterable[Any]) -> list[str]:
     return out
 
 
+def _words(value: Any) -> Sequence[Any]:
+    """A config value as a list: ``"react"`` is one keyword, not five letters."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return value
+    return []
+
+
 def keywords_for(job_title: str | None, config_keywords: Mapping[str, Any] | None) -> list[str]:
     """Keywords for a job: ``global`` (or :data:`DEFAULT_KEYWORDS`) plus the job's own.
 
@@ -70,14 +79,14 @@ def keywords_for(job_title: str | None, config_keywords: Mapping[str, Any] | Non
     """
     config = config_keywords or {}
     global_words = config.get("global")
-    base: Sequence[Any] = DEFAULT_KEYWORDS if global_words is None else global_words
+    base: Sequence[Any] = DEFAULT_KEYWORDS if global_words is None else _words(global_words)
     job_words: Sequence[Any] = []
     jobs = config.get("jobs") or {}
     if job_title and isinstance(jobs, Mapping):
         wanted = job_title.strip().casefold()
         for title, words in jobs.items():
             if isinstance(title, str) and title.strip().casefold() == wanted:
-                job_words = words or []
+                job_words = _words(words)
                 break
     return _dedupe([*base, *job_words])
 

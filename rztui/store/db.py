@@ -385,28 +385,39 @@ class Store:
 
     # -- retention ---------------------------------------------------------------------------
 
+    def cached_ids(
+        self, *, older_than_days: float | None = None, everything: bool = False
+    ) -> list[str]:
+        """Ids whose cached payload :meth:`purge` would drop with the same arguments."""
+        if everything:
+            return [r[0] for r in self._query("SELECT id FROM interviews")]
+        if older_than_days is None:
+            return []
+        cutoff = time.time() - older_than_days * 86400
+        return [
+            r[0] for r in self._query("SELECT id FROM interviews WHERE fetched_at < ?", (cutoff,))
+        ]
+
     def purge(self, *, older_than_days: float | None = None, everything: bool = False) -> int:
-        """Delete cached payloads (tracking is kept); returns how many interviews were dropped."""
-        with self.transaction() as conn:
-            if everything:
-                ids = [r[0] for r in conn.execute("SELECT id FROM interviews")]
-            elif older_than_days is not None:
-                cutoff = time.time() - older_than_days * 86400
-                ids = [
-                    r[0]
-                    for r in conn.execute(
-                        "SELECT id FROM interviews WHERE fetched_at < ?", (cutoff,)
-                    )
-                ]
-            else:
-                ids = []
-            for iid in ids:
-                self._drop_cached(conn, iid)
-                conn.execute("DELETE FROM archive WHERE interview_id = ?", (iid,))
-        if ids:
-            with self._lock:
-                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        """Delete cached payloads; returns how many interviews were dropped.
+
+        Tracking is kept (the data is fetched again when needed), and so is the archive index:
+        the audio files are still on disk until ``purge --audio`` deletes them and calls
+        :meth:`forget_archive`.
+        """
+        with self._lock:
+            ids = self.cached_ids(older_than_days=older_than_days, everything=everything)
+            if not ids:
+                return 0
+            with self.transaction() as conn:
+                for iid in ids:
+                    self._drop_cached(conn, iid)
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return len(ids)
+
+    def forget_archive(self, iid: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM archive WHERE interview_id = ?", (iid,))
 
     def counts(self) -> dict[str, int]:
         rows = self._query(

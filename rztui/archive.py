@@ -1,0 +1,521 @@
+"""Audio archive: download each response's recording before its pre-signed URL expires.
+
+Layout: ``DIR/<interview id>/<NN>-<question id>.<ext>`` where ``NN`` is the response's 1-based
+position and every component goes through :func:`safe_component`, so no id the API sends
+(``../``, absolute paths, NUL, Windows device names, very long names) can leave ``DIR``; the
+final path is also resolved and checked to be inside ``DIR`` before anything is written.
+
+* The key never goes to the audio host: downloads use :meth:`ApiClient.audio_client`.
+* Audio URLs live 24 h. When one is known to be stale (an ``expires`` query parameter in the
+  past, or the interview was fetched more than ~24 h ago) or the audio host answers
+  403/404/410, the interview is fetched again once for fresh URLs.
+* Files are 0600 and directories 0700; a file is written to a temporary name and renamed.
+* Resumable: a file whose store record (size, sha256) still matches what is on disk is skipped
+  without a request. Content type (``audio/*``), ``Content-Length`` and a size cap are checked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+import time
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+
+from .api.errors import (
+    EXIT_OK,
+    EXIT_USAGE,
+    CredentialsError,
+    NetworkError,
+    RequestTimeout,
+    RZError,
+)
+from .api.models import Interview, Response, parse_time
+from .service import Service
+
+URL_TTL_SECONDS = 24 * 3600
+# Treat a URL as stale a little before it really is: a download can take a while.
+URL_SAFETY_MARGIN = 300
+MAX_AUDIO_BYTES = 512 * 1024 * 1024
+REFRESH_ON_STATUS = frozenset({403, 404, 410})
+MAX_COMPONENT = 80
+CHUNK = 64 * 1024
+
+_EXTENSIONS = {
+    "audio/mpeg": "mp3",
+    "audio/mp3": "mp3",
+    "audio/wav": "wav",
+    "audio/x-wav": "wav",
+    "audio/wave": "wav",
+    "audio/vnd.wave": "wav",
+    "audio/ogg": "ogg",
+    "audio/opus": "opus",
+    "audio/webm": "webm",
+    "audio/mp4": "m4a",
+    "audio/m4a": "m4a",
+    "audio/x-m4a": "m4a",
+    "audio/aac": "aac",
+    "audio/flac": "flac",
+    "audio/x-flac": "flac",
+}
+_SAFE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+_WINDOWS_RESERVED = re.compile(
+    r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(\..*)?$", re.IGNORECASE
+)
+
+# Outcome of one file.
+DOWNLOADED = "downloaded"
+SKIPPED = "skipped"  # already archived, identical: no request made
+UNCHANGED = "unchanged"  # downloaded again, identical to what was on disk
+NO_AUDIO = "no_audio"  # the response has no audio_url
+FAILED = "failed"
+
+
+class AudioError(RZError):
+    """A recording could not be archived (bad answer from the audio host, size, type...)."""
+
+
+class UnsafePath(RZError):
+    exit_code = EXIT_USAGE
+
+
+def safe_component(text: str | None, *, max_length: int = MAX_COMPONENT) -> str:
+    """One file-name component derived from untrusted ``text``; can never be a path.
+
+    Keeps ``A-Z a-z 0-9 . _ -``, replaces everything else (``/``, ``\\``, NUL, spaces,
+    non-ASCII) with ``_``, strips leading and trailing dots, dashes and spaces (no ``.``/``..``,
+    no hidden files, no option-like names, no Windows trailing dot), prefixes Windows device
+    names (``CON``, ``nul.txt``...), and caps the length. Whenever the text had to change, a short
+    hash of the original is appended so two different ids never share a name.
+    """
+    original = text or ""
+    normal = unicodedata.normalize("NFKC", original)
+    name = _SAFE_CHARS.sub("_", normal)
+    name = re.sub(r"_{2,}", "_", name).strip(".-_ ")
+    if _WINDOWS_RESERVED.match(name):
+        name = "_" + name
+    if name != original or not name or len(name) > max_length:
+        digest = hashlib.sha256(original.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+        keep = max(1, max_length - len(digest) - 1)
+        name = f"{name[:keep].rstrip('.-_ ')}-{digest}" if name else f"_-{digest}"
+    return name
+
+
+def extension_for(content_type: str | None, url: str | None = None) -> str:
+    """A file extension (no dot) from the content type, else the URL's, else ``audio``."""
+    ctype = (content_type or "").split(";")[0].strip().lower()
+    if ctype in _EXTENSIONS:
+        return _EXTENSIONS[ctype]
+    if url:
+        suffix = Path(urlsplit(url).path).suffix.lower().lstrip(".")
+        if re.fullmatch(r"[a-z0-9]{1,5}", suffix):
+            return suffix
+    sub = ctype.partition("/")[2]
+    sub = re.sub(r"^(x-|vnd\.)", "", sub)
+    return sub if re.fullmatch(r"[a-z0-9]{1,5}", sub) else "audio"
+
+
+def url_expired(
+    url: str, fetched_at: float | None, *, now: float | None = None, ttl: float = URL_TTL_SECONDS
+) -> bool:
+    """True when a pre-signed URL is (about to be) expired.
+
+    An ``expires`` / ``Expires`` / ``X-Amz-Expires``-style parameter wins: Unix seconds or ISO
+    8601. Otherwise the URL is assumed to live ``ttl`` from when the interview was fetched.
+    """
+    now = time.time() if now is None else now
+    deadline: float | None = None
+    try:
+        query = parse_qs(urlsplit(url).query)
+    except ValueError:
+        query = {}
+    lowered = {k.lower(): v for k, v in query.items()}
+    value = (lowered.get("expires") or lowered.get("exp") or [None])[0]
+    if value:
+        deadline = _parse_deadline(value)
+    if deadline is None and "x-amz-expires" in lowered and "x-amz-date" in lowered:
+        with contextlib.suppress(ValueError, TypeError):
+            signed = datetime.strptime(lowered["x-amz-date"][0], "%Y%m%dT%H%M%SZ")
+            deadline = signed.replace(tzinfo=UTC).timestamp() + float(lowered["x-amz-expires"][0])
+    if deadline is None and fetched_at is not None:
+        deadline = fetched_at + ttl
+    if deadline is None:
+        return False
+    return now >= deadline - URL_SAFETY_MARGIN
+
+
+def _parse_deadline(value: str) -> float | None:
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    with contextlib.suppress(RZError):
+        parsed = parse_time(value)
+        return parsed.timestamp() if parsed else None
+    return None
+
+
+@dataclass
+class ArchivedFile:
+    index: int  # 1-based position of the response
+    question_id: str
+    status: str
+    path: Path | None = None
+    size: int = 0
+    sha256: str | None = None
+    content_type: str | None = None
+    error: RZError | None = None
+
+
+@dataclass
+class ArchiveResult:
+    interview_id: str
+    directory: Path
+    files: list[ArchivedFile] = field(default_factory=list)
+    refreshed: bool = False  # the interview was fetched again for fresh URLs
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def downloaded(self) -> int:
+        return self.count(DOWNLOADED) + self.count(UNCHANGED)
+
+    @property
+    def skipped(self) -> int:
+        return self.count(SKIPPED)
+
+    @property
+    def failed(self) -> list[ArchivedFile]:
+        return [f for f in self.files if f.status == FAILED]
+
+    @property
+    def bytes(self) -> int:
+        return sum(f.size for f in self.files if f.status in (DOWNLOADED, UNCHANGED))
+
+    @property
+    def exit_code(self) -> int:
+        return max((f.error.exit_code for f in self.failed if f.error), default=EXIT_OK)
+
+    def summary(self) -> str:
+        parts = [f"{self.downloaded} downloaded", f"{self.skipped} already archived"]
+        if self.count(NO_AUDIO):
+            parts.append(f"{self.count(NO_AUDIO)} without audio")
+        if self.failed:
+            parts.append(f"{len(self.failed)} failed")
+        return f"interview {self.interview_id}: " + ", ".join(parts)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _make_root(root: Path) -> None:
+    """Create the archive directory (0700) if needed; an existing one is left as it is."""
+    if root.exists():
+        if not root.is_dir():
+            raise UnsafePath(f"{root} is not a directory")
+        return
+    root.mkdir(mode=0o700, parents=True)
+
+
+def _ensure_dir(path: Path, root: Path) -> None:
+    """Create ``path`` (0700) under ``root``; refuse anything that resolves outside it."""
+    if not _inside(path, root):
+        raise UnsafePath(f"refusing to write outside {root}: {path}")
+    if path.is_symlink():
+        raise UnsafePath(f"refusing to write through a symbolic link: {path}")
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o700)
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1024 * 1024), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _already_archived(record: dict[str, Any] | None, interview_dir: Path, stem: str) -> Path | None:
+    """The archived file when the store's record still matches the file on disk."""
+    if not record:
+        return None
+    path = Path(record["path"])
+    if path.parent != interview_dir or not path.name.startswith(stem + "."):
+        return None  # archived somewhere else (another --dir): archive here too
+    try:
+        if path.is_symlink() or not path.is_file() or path.stat().st_size != record["size"]:
+            return None
+        if _sha256_file(path) != record["sha256"]:
+            return None
+    except OSError:
+        return None
+    return path
+
+
+class _Archiver:
+    def __init__(
+        self,
+        service: Service,
+        interview: Interview,
+        root: Path,
+        *,
+        now: float | None,
+        max_bytes: int,
+        on_file: Callable[[ArchivedFile], None] | None,
+    ) -> None:
+        self.service = service
+        self.interview = interview
+        self.root = root
+        self.now = now
+        self.max_bytes = max_bytes
+        self.on_file = on_file
+        self.interview_dir = root / safe_component(interview.id)
+        self.result = ArchiveResult(interview.id, self.interview_dir)
+        cached = service.store.interview_json(interview.id)
+        self.fetched_at: float | None = cached[1] if cached else None
+
+    async def run(self) -> ArchiveResult:
+        _make_root(self.root)
+        _ensure_dir(self.interview_dir, self.root)
+        records = {r["question_id"]: r for r in self.service.store.archived(self.interview.id)}
+        for index, response in enumerate(self.interview.responses, start=1):
+            item = await self._one(index, response, records.get(response.question_id))
+            self.result.files.append(item)
+            if self.on_file is not None:
+                self.on_file(item)
+        return self.result
+
+    async def _refresh(self) -> None:
+        if self.result.refreshed:
+            return
+        self.result.refreshed = True
+        self.interview = await self.service.interview(self.interview.id, refresh=True)
+        self.fetched_at = time.time()
+
+    def _current_url(self, index: int, question_id: str) -> str | None:
+        responses = self.interview.responses
+        if index <= len(responses) and responses[index - 1].question_id == question_id:
+            return responses[index - 1].audio_url
+        for r in responses:
+            if r.question_id == question_id:
+                return r.audio_url
+        return None
+
+    async def _one(
+        self, index: int, response: Response, record: dict[str, Any] | None
+    ) -> ArchivedFile:
+        qid = response.question_id
+        item = ArchivedFile(index, qid, NO_AUDIO)
+        stem = f"{index:02d}-{safe_component(qid)}"
+        done = _already_archived(record, self.interview_dir, stem)
+        if done is not None and record is not None:
+            item.status, item.path = SKIPPED, done
+            item.size, item.sha256 = record["size"], record["sha256"]
+            item.content_type = record.get("content_type")
+            return item
+        url = self._current_url(index, qid)
+        if not url:
+            return item
+        try:
+            if url_expired(url, self.fetched_at, now=self.now) and not self.result.refreshed:
+                await self._refresh()
+                url = self._current_url(index, qid)
+                if not url:
+                    return item
+            try:
+                await self._download(item, url, stem)
+            except _Stale:
+                await self._refresh()
+                url = self._current_url(index, qid)
+                if not url:
+                    return item
+                await self._download(item, url, stem, last_try=True)
+        except RZError as exc:
+            item.status, item.error = FAILED, exc.with_id(self.interview.id)
+        return item
+
+    async def _download(self, item: ArchivedFile, url: str, stem: str, *,
+                        last_try: bool = False) -> None:
+        scheme = urlsplit(url).scheme.lower()
+        if scheme not in ("http", "https"):
+            raise AudioError(f"Q{item.index}: audio URL is not http(s)")
+        if self.service.api is None:
+            raise CredentialsError("no API key: run `rztui login` or set ROUNDZERO_API_KEY")
+        client = self.service.api.audio_client()
+        try:
+            async with client.stream("GET", url) as resp:
+                if resp.status_code in REFRESH_ON_STATUS and not last_try and \
+                        not self.result.refreshed:
+                    raise _Stale()
+                if resp.status_code != 200:
+                    hint = " (the URL expired)" if resp.status_code in REFRESH_ON_STATUS else ""
+                    raise AudioError(
+                        f"Q{item.index}: audio host answered HTTP {resp.status_code}{hint}"
+                    )
+                ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+                if not ctype.startswith("audio/"):
+                    raise AudioError(
+                        f"Q{item.index}: not audio (content type {ctype[:40] or 'missing'})"
+                    )
+                expected = _content_length(resp)
+                if expected is not None and expected > self.max_bytes:
+                    raise AudioError(
+                        f"Q{item.index}: recording is {expected} bytes, over the "
+                        f"{self.max_bytes}-byte limit"
+                    )
+                final = self.interview_dir / f"{stem}.{extension_for(ctype, url)}"
+                if not _inside(final, self.root) or final.parent != self.interview_dir:
+                    raise UnsafePath(f"refusing to write outside {self.root}")
+                size, digest, unchanged = await self._save(resp, final, expected, item.index)
+        except httpx.TimeoutException:
+            raise RequestTimeout(f"Q{item.index}: the audio host did not answer in time") \
+                from None
+        except httpx.HTTPError as exc:
+            raise NetworkError(
+                f"Q{item.index}: cannot download the audio ({type(exc).__name__})"
+            ) from None
+        item.status = UNCHANGED if unchanged else DOWNLOADED
+        item.path, item.size, item.sha256, item.content_type = final, size, digest, ctype
+        self.service.store.record_archive(
+            self.interview.id, item.question_id, str(final), digest, size, ctype
+        )
+
+    async def _save(
+        self, resp: httpx.Response, final: Path, expected: int | None, index: int
+    ) -> tuple[int, str, bool]:
+        h = hashlib.sha256()
+        size = 0
+        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".part", dir=self.interview_dir)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                async for chunk in resp.aiter_bytes(CHUNK):
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        raise AudioError(
+                            f"Q{index}: recording is over the {self.max_bytes}-byte limit"
+                        )
+                    h.update(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            if expected is not None and size != expected:
+                raise AudioError(
+                    f"Q{index}: download incomplete ({size} of {expected} bytes)"
+                )
+            if size == 0:
+                raise AudioError(f"Q{index}: the audio host sent an empty file")
+            digest = h.hexdigest()
+            unchanged = _same_file(final, size, digest)
+            if unchanged:
+                os.unlink(tmp)  # identical to what is there: keep the file (and its mtime)
+            else:
+                os.replace(tmp, final)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        return size, digest, unchanged
+
+
+def _same_file(path: Path, size: int, digest: str) -> bool:
+    try:
+        return (
+            path.is_file() and not path.is_symlink() and path.stat().st_size == size
+            and _sha256_file(path) == digest
+        )
+    except OSError:
+        return False
+
+
+class _Stale(Exception):
+    """The audio host refused a URL that a refetch may renew."""
+
+
+def _content_length(resp: httpx.Response) -> int | None:
+    value = resp.headers.get("content-length")
+    if value is None or "content-encoding" in resp.headers:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+async def archive_interview(
+    service: Service,
+    interview: Interview,
+    dest_dir: str | os.PathLike[str],
+    *,
+    now: float | None = None,
+    max_bytes: int = MAX_AUDIO_BYTES,
+    on_file: Callable[[ArchivedFile], None] | None = None,
+) -> ArchiveResult:
+    """Archive the audio of one interview under ``dest_dir``; never raises for one bad file.
+
+    Per-file failures are in :attr:`ArchiveResult.failed`; an error that stops the whole
+    interview (the directory can't be created) is raised. The poller calls this for each
+    interview that completes when ``auto_archive`` is on.
+    """
+    root = Path(dest_dir).expanduser().absolute()
+    try:
+        return await _Archiver(
+            service, interview, root, now=now, max_bytes=max_bytes, on_file=on_file
+        ).run()
+    except OSError as exc:
+        raise AudioError(
+            f"cannot write to {root}: {exc.strerror or exc}", interview_id=interview.id
+        ) from None
+
+
+async def archive_interviews(
+    service: Service,
+    ids: Iterable[str],
+    dest_dir: str | os.PathLike[str],
+    *,
+    refresh: bool = False,
+    concurrency: int = 4,
+    on_done: Callable[[str, ArchiveResult | RZError], None] | None = None,
+    on_file: Callable[[ArchivedFile], None] | None = None,
+    now: float | None = None,
+    max_bytes: int = MAX_AUDIO_BYTES,
+) -> dict[str, ArchiveResult | RZError]:
+    """Fetch (cache first) and archive many interviews, a few at a time."""
+    interviews = await service.interviews(ids, refresh=refresh)
+    sem = asyncio.Semaphore(max(1, concurrency))
+    results: dict[str, ArchiveResult | RZError] = {}
+
+    async def one(iid: str, value: Interview | RZError) -> None:
+        if isinstance(value, Interview):
+            async with sem:
+                try:
+                    outcome: ArchiveResult | RZError = await archive_interview(
+                        service, value, dest_dir, now=now, max_bytes=max_bytes, on_file=on_file
+                    )
+                except RZError as exc:
+                    outcome = exc
+        else:
+            outcome = value
+        results[iid] = outcome
+        if on_done is not None:
+            on_done(iid, outcome)
+
+    await asyncio.gather(*(one(iid, value) for iid, value in interviews.items()))
+    return {iid: results[iid] for iid in interviews}

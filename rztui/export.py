@@ -1,0 +1,298 @@
+"""Batch export: many interviews to one CSV, JSON or JSON Lines file (or a stream).
+
+The one implementation behind ``rztui export`` and the TUI's export dialog. Interviews come
+through :meth:`Service.interviews` (cache first; the rest with the client's bounded concurrency
+and rate limiting), so a cached completed interview costs no request.
+
+* CSV: one row per response (:func:`rztui.formats.csv_rows`), question order from the cached
+  question set when there is one; UTF-8, optionally with a BOM for Excel; formulas neutralised.
+* JSON: an array of the interviews exactly as the API returned them; JSONL: one per line.
+
+Partial failure is normal: whatever could be fetched is written, the rest is reported in
+:attr:`ExportResult.failures`. A file is written to a temporary name in the same directory
+(mode 0600) and renamed into place, so there is never half a file under the real name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from .api.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CredentialsError, RZError
+from .api.ids import parse_id
+from .api.models import Interview
+from .formats import csv_rows, format_jsonl_line, json_escape_unsafe, write_csv
+from .service import FetchStats, Service
+
+EXPORT_FORMATS: tuple[str, ...] = ("csv", "json", "jsonl")
+EXTENSIONS: dict[str, str] = {"csv": ".csv", "json": ".json", "jsonl": ".jsonl"}
+
+ProgressFn = Callable[[int, int], None]
+"""``on_progress(done, total)``: called once per interview as it is fetched (or fails)."""
+
+class ExportError(RZError):
+    """The destination can't be written (exit 2 when found before anything was fetched)."""
+
+    def __init__(self, message: str, *, exit_code: int = EXIT_FAILURE) -> None:
+        self.exit_code = exit_code
+        super().__init__(message)
+
+
+@dataclass
+class ExportResult:
+    format: str
+    requested: int = 0
+    exported: list[str] = field(default_factory=list)
+    rows: int = 0
+    failures: dict[str, RZError] = field(default_factory=dict)
+    path: Path | None = None  # None when written to a stream
+    written: bool = False  # False when every interview failed: nothing was written
+    fetch: FetchStats = field(default_factory=FetchStats)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    @property
+    def exit_code(self) -> int:
+        """0, or the worst (highest) exit code among the failures."""
+        return max((e.exit_code for e in self.failures.values()), default=EXIT_OK)
+
+    def summary(self) -> str:
+        where = str(self.path) if self.path is not None else "stdout"
+        what = f"{self.rows} row(s) from " if self.format == "csv" else ""
+        text = f"exported {what}{len(self.exported)} interview(s) to {where}"
+        if self.failures:
+            text += f"; {len(self.failures)} failed"
+        return text
+
+
+def default_filename(fmt: str, when: str) -> str:
+    """``rztui-export-<when>.csv``; ``when`` is a timestamp the caller picked."""
+    return f"rztui-export-{when}{EXTENSIONS[fmt]}"
+
+
+def check_destination(path: str | os.PathLike[str]) -> Path:
+    """Fail early (before any request) when ``path`` can't be written."""
+    target = Path(path).expanduser()
+    parent = target.parent
+    if target.is_dir():
+        raise ExportError(f"{target} is a directory", exit_code=EXIT_USAGE)
+    if not parent.is_dir():
+        raise ExportError(f"directory {parent} does not exist", exit_code=EXIT_USAGE)
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ExportError(f"directory {parent} is not writable", exit_code=EXIT_USAGE)
+    return target
+
+
+@contextlib.contextmanager
+def atomic_text_file(path: Path) -> Iterator[IO[str]]:
+    """A UTF-8 text file that appears under ``path`` complete, or not at all.
+
+    Written to a hidden temporary file in the same directory (created 0600, so personal data is
+    never readable by others, even for a moment) and renamed over ``path`` after an fsync.
+    Any exception, including cancellation, removes the temporary file.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # not supported everywhere (Windows); the rename itself already happened
+    finally:
+        os.close(fd)
+
+
+class _Stopped(Exception):
+    """The caller gave up while the file was being written."""
+
+
+def write_interviews(
+    stream: IO[str],
+    interviews: Sequence[Interview],
+    fmt: str,
+    *,
+    service: Service | None = None,
+    excel: bool = False,
+    should_stop: Callable[[], bool] | None = None,
+) -> int:
+    """Write ``interviews`` to ``stream``; returns the number of rows (CSV) or interviews.
+
+    ``should_stop`` is checked before each interview; when it says so, ``_Stopped`` is raised
+    (so an atomic file is discarded).
+    """
+    store = service.store if service is not None else None
+
+    def each() -> Iterator[Interview]:
+        for iv in interviews:
+            if should_stop is not None and should_stop():
+                raise _Stopped()
+            yield iv
+
+    if fmt == "csv":
+
+        def rows() -> Iterator[list[str]]:
+            for iv in each():
+                questions = store.get_questions(iv.id) if store is not None else None
+                yield from csv_rows(iv, questions)
+
+        return write_csv(stream, rows(), excel_bom=excel)
+    if fmt == "jsonl":
+        for iv in each():
+            stream.write(format_jsonl_line(iv))
+            stream.write("\n")
+        return len(interviews)
+    if fmt == "json":
+        # Same text as json.dumps(list, indent=2), one element at a time.
+        stream.write("[" if interviews else "[]")
+        for i, iv in enumerate(each()):
+            text = json.dumps(iv.raw, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+            stream.write(("," if i else "") + "\n  " + json_escape_unsafe(text))
+        stream.write("\n]\n" if interviews else "\n")
+        return len(interviews)
+    raise ValueError(f"unknown export format {fmt!r}")
+
+
+def ordered_ids(ids: Iterable[str]) -> list[str]:
+    """The ids as given, deduplicated by what they parse to (a pasted URL and its id are one)."""
+    out: dict[str, None] = {}
+    for raw in ids:
+        try:
+            out[parse_id(raw)] = None
+        except RZError:
+            out[raw] = None
+    return list(out)
+
+
+async def fetch_for_export(
+    service: Service,
+    ids: Sequence[str],
+    *,
+    refresh: bool = False,
+    on_progress: ProgressFn | None = None,
+    stats: FetchStats | None = None,
+) -> tuple[list[Interview], dict[str, RZError]]:
+    """Fetch ``ids`` (cache first); returns the interviews in input order and the failures.
+
+    Without an API client (no key) the cached final interviews are still served and only the
+    others fail, so an offline export of cached data works.
+    """
+    stats = stats if stats is not None else FetchStats()
+    wanted = ordered_ids(ids)
+    total = len(wanted)
+    done = 0
+    failures: dict[str, RZError] = {}
+
+    def tick(_iid: str, _value: object) -> None:
+        nonlocal done
+        done += 1
+        if on_progress is not None:
+            on_progress(done, total)
+
+    fetchable = wanted
+    if service.api is None:
+        fetchable = []
+        for iid in wanted:
+            if not refresh and service.store.is_final(iid):
+                fetchable.append(iid)
+            else:
+                failures[iid] = CredentialsError(
+                    "no API key to fetch it: run `rztui login` or set ROUNDZERO_API_KEY",
+                    interview_id=iid,
+                )
+                stats.failures[iid] = failures[iid]
+                tick(iid, None)
+    results = await service.interviews(fetchable, refresh=refresh, on_done=tick, stats=stats)
+    interviews: list[Interview] = []
+    for iid in wanted:
+        value = results.get(iid)
+        if isinstance(value, Interview):
+            interviews.append(value)
+        elif isinstance(value, RZError):
+            failures[iid] = value
+    return interviews, {iid: failures[iid] for iid in wanted if iid in failures}
+
+
+async def export_interviews(
+    service: Service,
+    ids: Sequence[str],
+    fmt: str,
+    out: str | os.PathLike[str] | IO[str],
+    on_progress: ProgressFn | None = None,
+    *,
+    excel: bool = False,
+    refresh: bool = False,
+) -> ExportResult:
+    """Fetch ``ids`` and write them as ``fmt`` to ``out`` (a path, or an open text stream).
+
+    A path is written atomically (temp file, 0600, rename). When every requested interview
+    failed, nothing is written (an existing file is left alone). Raises :class:`ExportError`
+    for an unwritable destination, before any request is made.
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise ExportError(f"unknown export format {fmt!r}", exit_code=EXIT_USAGE)
+    path: Path | None = None
+    if isinstance(out, (str, os.PathLike)):
+        path = check_destination(out)
+    result = ExportResult(format=fmt, path=path)
+    interviews, failures = await fetch_for_export(
+        service, ids, refresh=refresh, on_progress=on_progress, stats=result.fetch
+    )
+    result.requested = len(interviews) + len(failures)
+    result.failures = failures
+    result.exported = [iv.id for iv in interviews]
+    if not interviews and failures:
+        return result
+    stop = threading.Event()
+
+    def write() -> int:
+        if path is None:
+            assert not isinstance(out, (str, os.PathLike))
+            rows = write_interviews(
+                out, interviews, fmt, service=service, excel=excel, should_stop=stop.is_set
+            )
+            out.flush()
+            return rows
+        try:
+            with atomic_text_file(path) as stream:
+                return write_interviews(
+                    stream, interviews, fmt, service=service, excel=excel,
+                    should_stop=stop.is_set,
+                )
+        except OSError as exc:
+            raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+    # Off the event loop: a big export must not freeze the TUI. If the caller is cancelled,
+    # the writer stops at the next interview and the temporary file is removed.
+    try:
+        result.rows = await asyncio.to_thread(write)
+    except asyncio.CancelledError:
+        stop.set()
+        raise
+    result.written = True
+    return result

@@ -1,0 +1,286 @@
+"""Audio archive (rztui.archive): safe paths, URL expiry, no key leak, resumable, checks."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import stat
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from rztui.api.client import ApiClient
+from rztui.api.errors import RZError
+from rztui.api.models import Interview
+from rztui.archive import (
+    FAILED,
+    archive_interview,
+    archive_interviews,
+    extension_for,
+    safe_component,
+    url_expired,
+)
+from rztui.demo.dataset import (
+    DEMO_KEY,
+    HOSTILE_CSV_ID,
+    SPEC_INTERVIEW_ID,
+    TRAVERSAL_QUESTION_ID,
+    WINDOWS_TRAVERSAL_QUESTION_ID,
+)
+from rztui.demo.server import DemoServer
+from rztui.service import Service
+from rztui.store import Store
+
+SPEC_ID = SPEC_INTERVIEW_ID
+HOSTILE_NAMES = [
+    "../../etc/passwd", "/etc/passwd", "..", ".", "", "a/../../b", "..\\..\\win.ini",
+    "C:\\Windows\\System32", "nul\x00byte", "CON", "con.txt", "Com1", "LPT9.wav", "aux ",
+    "x" * 5000, "日本語", "-rf", ".bashrc", "a b\tc\nd", "\u202egnp.exe", "trailing.",
+    TRAVERSAL_QUESTION_ID, WINDOWS_TRAVERSAL_QUESTION_ID, "~root", "$HOME", "a:b*c?d<e>f|g\"",
+]
+
+
+def client(base_url: str) -> ApiClient:
+    return ApiClient(base_url, DEMO_KEY, backoff_initial=0.01, backoff_max=0.05)
+
+
+@pytest.fixture
+async def svc(demo, tmp_path):
+    store = Store(tmp_path / "rz.db")
+    async with client(demo.base_url) as api:
+        yield Service(store, api)
+    store.close()
+
+
+def files_under(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+# --------------------------------------------------------------------------- safe names
+
+
+@pytest.mark.parametrize("text", HOSTILE_NAMES)
+def test_safe_component_is_one_harmless_name(text):
+    name = safe_component(text)
+    assert name and name not in (".", "..") and len(name) <= 80
+    assert not set(name) - set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+    assert not name.startswith((".", "-")) and not name.endswith((".", " "))
+    assert name.split(".")[0].upper() not in {"CON", "PRN", "AUX", "NUL", "COM1", "LPT9"}
+    assert Path(name).name == name and not Path(name).is_absolute()
+
+
+def test_safe_component_keeps_normal_ids_and_never_collides():
+    assert safe_component(SPEC_ID) == SPEC_ID
+    assert safe_component("custom-aa0j3955-j74g") == "custom-aa0j3955-j74g"
+    names = [safe_component(t) for t in HOSTILE_NAMES + ["a_b", "a b", "a/b", "a\\b"]]
+    assert len(set(names)) == len(names)
+
+
+def test_url_expiry_rules():
+    now = 1_000_000.0
+    assert url_expired("https://a/x.wav?expires=999999", None, now=now)
+    assert not url_expired("https://a/x.wav?expires=2000000", None, now=now)
+    assert url_expired("https://a/x.wav?Expires=2000-01-01T00:00:00Z", None)
+    # No expiry in the URL: 24 h after the interview was fetched (minus a safety margin).
+    assert not url_expired("https://a/x.wav", now - 3600, now=now)
+    assert url_expired("https://a/x.wav", now - 86400, now=now)
+    assert not url_expired("https://a/x.wav", None, now=now)  # unknown: try it, 403 refreshes
+    amz = "https://a/x.wav?X-Amz-Date=20240116T143000Z&X-Amz-Expires=86400"
+    assert url_expired(amz, None)
+
+
+def test_extensions():
+    assert extension_for("audio/mpeg") == "mp3"
+    assert extension_for("audio/wav; charset=binary") == "wav"
+    assert extension_for("audio/whatever", "https://h/a/b.ogg?x=1") == "ogg"
+    assert extension_for("audio/x-fancy") == "fancy"
+    assert extension_for("audio/../../x") == "audio"
+
+
+# --------------------------------------------------------------------------- against the demo
+
+
+async def test_traversal_question_ids_stay_inside(svc, tmp_path, demo):
+    dest = tmp_path / "archive"
+    iv = await svc.interview(HOSTILE_CSV_ID)
+    assert TRAVERSAL_QUESTION_ID in {r.question_id for r in iv.responses}
+    result = await archive_interview(svc, iv, dest)
+    assert not result.failed and result.downloaded == len(iv.responses)
+    root = dest.resolve()
+    for path in files_under(tmp_path):
+        if path.name.startswith("rz.db"):
+            continue
+        assert root in path.resolve().parents, path
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert path.read_bytes()[:4] == b"RIFF"
+    for d in [dest / HOSTILE_CSV_ID]:
+        assert stat.S_IMODE(d.stat().st_mode) == 0o700
+    names = {p.name for p in (dest / HOSTILE_CSV_ID).iterdir()}
+    assert any(n.startswith("09-custom-.._.._etc_passwd-") for n in names)
+    assert not (tmp_path / "etc").exists()
+    recorded = svc.store.archived(HOSTILE_CSV_ID)
+    assert {r["question_id"] for r in recorded} >= {TRAVERSAL_QUESTION_ID}
+    for rec in recorded:
+        data = Path(rec["path"]).read_bytes()
+        assert rec["size"] == len(data) and rec["sha256"] == hashlib.sha256(data).hexdigest()
+        assert rec["content_type"] == "audio/wav"
+
+
+async def test_odd_interview_id_stays_inside(svc, tmp_path):
+    # The audio URLs stay valid (signed for the real id); only the id the API "sent" changes.
+    raw = copy.deepcopy((await svc.interview(SPEC_ID)).raw)
+    for odd in ("../../../outside", "/abs/path", "..", "a\x00b/c", "CON"):
+        raw["id"] = odd
+        result = await archive_interview(svc, Interview.from_api(raw), tmp_path / "dest")
+        assert result.downloaded == 2 and not result.failed
+    assert {p.parent.parent for p in files_under(tmp_path / "dest")} == {tmp_path / "dest"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dest", "rz.db", "rz.db-shm",
+                                                          "rz.db-wal"]
+
+
+async def test_symlinked_interview_dir_is_refused(svc, tmp_path):
+    dest = tmp_path / "dest"
+    outside = tmp_path / "outside"
+    dest.mkdir()
+    outside.mkdir()
+    (dest / SPEC_ID).symlink_to(outside)
+    iv = await svc.interview(SPEC_ID)
+    with pytest.raises(RZError):
+        await archive_interview(svc, iv, dest)
+    assert list(outside.iterdir()) == []
+
+
+async def test_no_authorization_reaches_the_audio_host(svc, tmp_path, demo):
+    demo.reset_stats()
+    await archive_interviews(svc, [SPEC_ID, HOSTILE_CSV_ID], tmp_path / "a")
+    stats = demo.stats
+    assert stats.audio_requests == 2 + 10
+    assert stats.audio_with_authorization == 0
+    assert all("authorization" not in h for h in stats.audio_headers)
+
+
+async def test_resumable_second_run_downloads_nothing(svc, tmp_path, demo):
+    dest = tmp_path / "a"
+    first = await archive_interviews(svc, [SPEC_ID, HOSTILE_CSV_ID], dest)
+    assert sum(r.downloaded for r in first.values()) == 12
+    mtimes = {p: p.stat().st_mtime_ns for p in files_under(dest)}
+    demo.reset_stats()
+    second = await archive_interviews(svc, [SPEC_ID, HOSTILE_CSV_ID], dest)
+    assert sum(r.downloaded for r in second.values()) == 0
+    assert sum(r.skipped for r in second.values()) == 12
+    assert demo.stats.audio_requests == 0 and demo.stats.total_requests == 0
+    assert {p: p.stat().st_mtime_ns for p in files_under(dest)} == mtimes
+
+    # A damaged file is noticed (size/sha256 against the record) and fetched again.
+    victim = sorted(mtimes)[0]
+    victim.write_bytes(b"RIFF broken")
+    third = await archive_interviews(svc, [SPEC_ID, HOSTILE_CSV_ID], dest)
+    assert sum(r.downloaded for r in third.values()) == 1
+    assert victim.read_bytes()[:4] == b"RIFF" and len(victim.read_bytes()) > 100
+
+
+async def test_expired_url_is_renewed_before_download(tmp_path):
+    with DemoServer(port=0, audio_ttl_seconds=1.0) as server:
+        store = Store(tmp_path / "rz.db")
+        async with client(server.base_url) as api:
+            svc = Service(store, api)
+            iv = await svc.interview(SPEC_ID)
+            time.sleep(1.1)  # the URLs in the cached copy are now expired
+            server.reset_stats()
+            result = await archive_interview(svc, iv, tmp_path / "a")
+        stats = server.stats
+    assert result.refreshed and result.downloaded == 2 and not result.failed
+    assert stats.total_requests == 1  # one refetch for fresh URLs
+    assert stats.audio_requests == 2  # and no wasted 403
+
+
+async def test_403_from_audio_host_refetches_then_succeeds(tmp_path):
+    with DemoServer(port=0, audio_ttl_seconds=2.0) as server:
+        store = Store(tmp_path / "rz.db")
+        async with client(server.base_url) as api:
+            svc = Service(store, api)
+            iv = await svc.interview(SPEC_ID)
+            deadline = int(iv.responses[0].audio_url.split("expires=")[1].split("&")[0])
+            time.sleep(max(0.0, deadline - time.time()) + 0.05)
+            server.reset_stats()
+            # `now=0`: our clock believes the URL is still good (clock skew), so only the
+            # audio host's 403 can tell us; the interview is fetched again and it works.
+            result = await archive_interview(svc, iv, tmp_path / "a", now=0)
+        stats = server.stats
+    assert result.refreshed and result.downloaded == 2 and not result.failed
+    assert stats.total_requests == 1
+    assert stats.audio_requests == 3  # one 403, then both files
+
+
+async def test_refused_even_after_refresh_is_reported(tmp_path):
+    with DemoServer(port=0, audio_ttl_seconds=0.0) as server:  # every URL born expired
+        store = Store(tmp_path / "rz.db")
+        async with client(server.base_url) as api:
+            svc = Service(store, api)
+            iv = await svc.interview(SPEC_ID)
+            result = await archive_interview(svc, iv, tmp_path / "a", now=0)
+    assert [f.status for f in result.files] == [FAILED, FAILED]
+    assert result.exit_code == 5 and "403" in result.failed[0].error.message
+    assert files_under(tmp_path / "a") == []
+
+
+# --------------------------------------------------------------------------- bad audio answers
+
+
+def _audio_mock(svc: Service, handler) -> None:
+    # Faults the demo server can't produce: swap the audio client's transport.
+    svc.api._audio_http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "max_bytes", "message"),
+    [
+        ({"content-type": "text/html"}, b"<html>login</html>", None, "not audio"),
+        ({"content-type": "audio/wav", "content-length": "9000"}, b"RIFF" * 10, None,
+         "incomplete"),
+        ({"content-type": "audio/wav"}, b"RIFF" * 100, 100, "limit"),
+        ({"content-type": "audio/wav", "content-length": "400"}, b"RIFF" * 100, 100, "limit"),
+        ({"content-type": "audio/wav"}, b"", None, "empty"),
+    ],
+)
+async def test_bad_audio_answers_fail_cleanly(svc, tmp_path, headers, body, max_bytes, message):
+    iv = await svc.interview(SPEC_ID)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert "authorization" not in request.headers
+        if "content-length" in headers:
+            return httpx.Response(200, headers=headers, stream=httpx.ByteStream(body))
+        return httpx.Response(200, headers=headers, content=body)
+
+    _audio_mock(svc, handler)
+    kw = {"max_bytes": max_bytes} if max_bytes else {}
+    result = await archive_interview(svc, iv, tmp_path / "a", **kw)
+    assert [f.status for f in result.files] == [FAILED, FAILED]
+    assert message in result.failed[0].error.message
+    assert SPEC_ID in result.failed[0].error.message
+    assert files_under(tmp_path / "a") == []  # no temp file left behind
+    assert svc.store.archived(SPEC_ID) == []
+
+
+async def test_non_http_audio_url_is_refused(svc, tmp_path):
+    raw = copy.deepcopy((await svc.interview(SPEC_ID)).raw)
+    raw["responses"][0]["audio_url"] = "file:///etc/passwd"
+    del raw["responses"][1]["audio_url"]
+    result = await archive_interview(svc, Interview.from_api(raw), tmp_path / "a")
+    assert result.files[0].status == FAILED and "http" in result.files[0].error.message
+    assert result.files[1].status == "no_audio"
+
+
+async def test_identical_redownload_keeps_the_file(svc, tmp_path):
+    dest = tmp_path / "a"
+    iv = await svc.interview(SPEC_ID)
+    await archive_interview(svc, iv, dest)
+    # Forget the records (e.g. a fresh store): the files are downloaded again, found identical.
+    fresh = Service(Store(tmp_path / "other.db"), svc.api)
+    before = {p: p.stat().st_mtime_ns for p in files_under(dest)}
+    result = await archive_interview(fresh, iv, dest)
+    assert [f.status for f in result.files] == ["unchanged", "unchanged"]
+    assert {p: p.stat().st_mtime_ns for p in files_under(dest)} == before
+    assert len(fresh.store.archived(SPEC_ID)) == 2
