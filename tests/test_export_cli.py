@@ -12,7 +12,6 @@ import pytest
 from click.testing import CliRunner
 
 from rztui.cli import main
-from rztui.cli_export import COMMANDS
 from rztui.demo.dataset import (
     HOSTILE_CSV_ID,
     HOSTILE_IDS,
@@ -22,10 +21,6 @@ from rztui.demo.dataset import (
 )
 from rztui.formats import CSV_COLUMNS
 from rztui.store import Store
-
-for _cmd in COMMANDS:
-    if _cmd.name not in main.commands:
-        main.add_command(_cmd)
 
 SPEC_ID = SPEC_INTERVIEW_ID
 RISKY = ("\x1b", "\x9b", "\x9d", "\x07", "\x00", "\u202e", "\u2067", "\x08")

@@ -1,0 +1,223 @@
+"""``rztui watch``: follow interviews until each one is completed or expired.
+
+Registered by ``rztui.cli`` with ``main.add_command(watch)``. The poller does the work
+(:mod:`rztui.poller`); with ``--webhook-listen`` a receiver (:mod:`rztui.webhooks`) pokes it so
+a change is seen the moment the vendor reports it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+
+from .api.errors import EXIT_NOT_FOUND, EXIT_USAGE, RZError
+from .api.ids import parse_id, split_ids
+from .cli import fail, handle_errors, pass_app, run_async
+from .textsafe import clean_line
+
+EXIT_TIMEOUT = 6
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def json_line(data: Any) -> str:
+    """One JSON object per line; anything a terminal could act on stays escaped."""
+    text = json.dumps(data, ensure_ascii=False, separators=(", ", ": "))
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
+def transition_record(event: Any) -> dict[str, Any]:
+    iv = event.interview
+    return {"at": _iso(event.at), "id": event.interview_id, "old_status": event.old_status,
+            "new_status": event.new_status, "candidate": iv.candidate.name or None,
+            "job": iv.job.title or None, "answered": len(iv.responses)}
+
+
+def transition_line(event: Any) -> str:
+    old = clean_line(event.old_status) if event.old_status else "?"
+    return (f"{_iso(event.at)}  {clean_line(event.interview_id)}  {old} -> "
+            f"{clean_line(event.new_status)}  {clean_line(event.interview.candidate.name)}"
+            ).rstrip()
+
+
+def _collect_ids(values: tuple[str, ...]) -> list[str]:
+    raw: list[str] = []
+    for v in values:
+        if v == "-":
+            raw.extend(line.strip() for line in sys.stdin if line.strip())
+        else:
+            raw.extend(split_ids(v))
+    ids: list[str] = []
+    for r in raw:
+        try:
+            ids.append(parse_id(r))
+        except RZError as exc:
+            fail(exc.message, EXIT_USAGE)
+    return list(dict.fromkeys(ids))
+
+
+def _info(message: str) -> None:
+    click.echo(f"rztui: {message}", err=True)
+
+
+@click.command()
+@click.argument("ids", nargs=-1)
+@click.option("--all", "all_tracked", is_flag=True,
+              help="Watch every tracked interview that can still change.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line per change.")
+@click.option("--timeout", type=click.FloatRange(min=0), metavar="SECONDS",
+              help="Give up after this long (exit 6).")
+@click.option("--webhook-listen", metavar="HOST:PORT",
+              help="Also receive ROUND0 webhooks here (secret: ROUNDZERO_WEBHOOK_SECRET).")
+@click.option("--webhook-path", default="/webhooks/round0", show_default=True,
+              help="The URL path webhooks are POSTed to.")
+@pass_app
+@handle_errors
+def watch(app: Any, ids: tuple[str, ...], all_tracked: bool, as_json: bool,
+          timeout: float | None, webhook_listen: str | None, webhook_path: str) -> None:
+    """Follow interviews until each is completed or expired (`-` reads ids from stdin).
+
+    Prints one line per status change: time (UTC), id, old -> new status, candidate ("?" when
+    the old status was not known yet). With --json, one JSON object per line instead.
+    Interviews already cached as completed/expired need no request at all. Polling stays
+    within the configured share of the API rate limit (poll_budget, default 50%); offline
+    periods and rate limiting are waited out. With --webhook-listen, a signed
+    interview_started/interview_ended event makes the change show at once.
+
+    With `rztui --demo watch --all --webhook-listen 127.0.0.1:0` the embedded demo server
+    also sends the webhooks (signed with a throwaway secret): the whole loop on one machine.
+
+    \b
+    Exit codes:
+      0  every interview is completed or expired
+      2  usage error (bad id or option, no webhook secret, cannot listen on HOST:PORT)
+      3  an interview was not found (the others were still watched)
+      4  the API key is missing or rejected (401/403)
+      5  other errors (e.g. a broken local store)
+      6  --timeout passed first, or an interview is still 'invited' after its expiry
+    """
+    from .api.errors import ConfigError
+
+    wanted = _collect_ids(ids)
+    store = app.store
+    if all_tracked:
+        tracked = store.tracked_ids()
+        if app.demo and not tracked:  # a fresh demo store: the interviews that move
+            from .demo.dataset import LIVE_EXPIRING_ID, LIVE_IDS
+
+            tracked = [*LIVE_IDS, LIVE_EXPIRING_ID]
+        wanted = list(dict.fromkeys([*wanted, *tracked]))
+    if not wanted:
+        fail("nothing to watch: no interviews are tracked" if all_tracked
+             else "give interview ids (or - for stdin), or --all", EXIT_USAGE)
+    if webhook_listen:
+        from .webhooks import parse_listen, webhook_secret
+
+        try:
+            parse_listen(webhook_listen)
+            if not app.demo and not webhook_secret():
+                raise ConfigError("--webhook-listen needs a secret: set "
+                                  "ROUNDZERO_WEBHOOK_SECRET (or store it in the keyring as "
+                                  "service 'rztui', user 'webhook_secret')")
+        except ConfigError as exc:
+            fail(exc.message, EXIT_USAGE)
+    store.track(wanted, source="watch")
+    pending = [i for i in wanted if not store.is_final(i)]
+    if not pending:
+        _info(f"all {len(wanted)} interview(s) already completed or expired")
+        return  # no client, no key, no request
+    result = run_async(_watch(app, wanted, pending, as_json=as_json, timeout=timeout,
+                              listen=webhook_listen, path=webhook_path,
+                              follow_new=all_tracked))
+    not_found = [i for i, why in result.dropped.items() if why == "not_found"]
+    stale = [i for i, why in result.dropped.items() if why == "past_expiry"]
+    if result.timed_out:
+        waiting = ", ".join(f"{clean_line(i)} ({result.statuses.get(i) or 'not fetched'})"
+                            for i in result.pending[:5])
+        more = f" and {len(result.pending) - 5} more" if len(result.pending) > 5 else ""
+        fail(f"timed out after {timeout:g}s; still waiting for {waiting}{more}", EXIT_TIMEOUT)
+    if not_found:
+        fail(f"not found: {', '.join(clean_line(i) for i in not_found)}", EXIT_NOT_FOUND)
+    if stale:
+        fail(f"still 'invited' after expiry, no longer polled: "
+             f"{', '.join(clean_line(i) for i in stale)}", EXIT_TIMEOUT)
+
+
+async def _watch(app: Any, wanted: list[str], pending: list[str], *, as_json: bool,
+                 timeout: float | None, listen: str | None, path: str, follow_new: bool) -> Any:
+    from .poller import Dropped, Poller, Transition
+    from .service import Service
+
+    store = app.store
+    demo_server = sender = None
+    if app.demo:
+        # Like `rztui --demo` for the TUI: an in-process demo server and its key. With
+        # --webhook-listen it also plays the vendor and sends signed events to the listener.
+        from .api.client import ApiClient
+        from .demo.dataset import DEMO_KEY
+        from .demo.server import DemoServer
+
+        demo_server = DemoServer(port=0).start()
+        api = ApiClient(demo_server.base_url, DEMO_KEY, concurrency=app.settings.concurrency)
+    else:
+        api = app.client()
+    # The poller has its own backoff; one quick client-level retry is enough.
+    api.max_attempts = min(api.max_attempts, 2)
+    receiver = None
+    shown = set(wanted)
+    bell = bool(getattr(app.settings, "bell", False)) and sys.stdout.isatty()
+    try:
+        poller = Poller(Service(store, api), store, ids=pending,
+                        budget_share=app.settings.poll_budget)
+
+        def on_event(event: Any) -> None:
+            if isinstance(event, Transition):
+                if event.interview_id not in shown:
+                    if not follow_new:
+                        return
+                    shown.add(event.interview_id)
+                click.echo(json_line(transition_record(event)) if as_json
+                           else transition_line(event))
+                sys.stdout.flush()
+                if bell:
+                    click.echo("\a", nl=False, err=True)
+            elif isinstance(event, Dropped) and event.interview_id in shown:
+                _info(f"warning: {event.message}")
+
+        poller.subscribe(on_event)
+        if listen:
+            from .webhooks import DemoWebhookSender, start_listener, webhook_secret
+
+            secret = webhook_secret()
+            if demo_server is not None and not secret:
+                import secrets
+
+                secret = secrets.token_hex(32)
+            seen = app.paths.data_dir / ("demo-webhook-events.json" if app.demo
+                                         else "webhook-events.json")
+            receiver = await start_listener(listen, poller, store, secret=secret, path=path,
+                                            seen_path=seen)
+            _info(f"listening for webhooks on {receiver.url}")
+            if demo_server is not None:
+                sender = DemoWebhookSender(demo_server, receiver.url, secret or "").start()
+        _info(f"watching {len(pending)} interview(s)"
+              + (f", {len(wanted) - len(pending)} already final" if len(pending) < len(wanted)
+                 else "")
+              + f"; polling within {poller.budget} requests/min")
+        return await poller.run_until_terminal(pending, timeout)
+    finally:
+        if sender is not None:
+            await sender.stop()
+        if receiver is not None:
+            await receiver.close()
+        await api.aclose()
+        if demo_server is not None:
+            demo_server.stop()

@@ -1,0 +1,562 @@
+"""The poller: scheduling on a fake clock, budget, failures, restart; then end to end against the
+demo server (real loopback HTTP, demo time driven by the same fake clock)."""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+
+from rztui.api.client import ApiClient, RateState
+from rztui.api.errors import AuthError, NetworkError, NotFound, RateLimited
+from rztui.api.models import Interview
+from rztui.demo import dataset
+from rztui.demo.dataset import DEMO_KEY
+from rztui.demo.server import DemoServer
+from rztui.poller import (
+    Dropped,
+    Poller,
+    PollerStats,
+    PollPolicy,
+    Transition,
+    Updated,
+)
+from rztui.service import Service
+from rztui.store import Store
+
+T0 = 1_750_000_000.0
+
+
+def iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class FakeClock:
+    """Virtual time: sleeping advances it instantly (``on_advance`` can drive a demo server).
+
+    ``at(when, fn)`` runs ``fn`` when virtual time reaches ``when``; a sleep that crosses it
+    stops there and yields, so a poke/resume made by ``fn`` interrupts the sleeper like a real
+    webhook arriving mid-sleep would.
+    """
+
+    def __init__(self, start: float = T0, on_advance: Callable[[float], None] | None = None):
+        self.now = start
+        self.on_advance = on_advance
+        self.timers: list[tuple[float, Callable[[], None]]] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def at(self, when: float, fn: Callable[[], None]) -> None:
+        self.timers.append((when, fn))
+        self.timers.sort(key=lambda t: t[0])
+
+    def _advance_to(self, target: float) -> None:
+        dt = max(0.0, target - self.now)
+        self.now = max(self.now, target)
+        if self.on_advance and dt:
+            self.on_advance(dt)
+
+    async def sleep(self, dt: float) -> None:
+        await asyncio.sleep(0)  # a cancelled sleep must not move time
+        target = self.now + max(0.0, dt)
+        while self.timers and self.timers[0][0] <= target:
+            when, fn = self.timers.pop(0)
+            self._advance_to(when)
+            fn()
+            for _ in range(5):  # let a woken waiter cancel this sleep
+                await asyncio.sleep(0)
+        self._advance_to(target)
+
+
+@dataclass
+class Script:
+    """One fake interview: invited from `created`; starts, completes or expires at given times."""
+
+    created: float = T0 - 3600
+    start: float | None = None
+    end: float | None = None
+    expires: float | None = T0 + 7 * 86400
+    expires_really: bool = True  # False: the server keeps saying 'invited' after expires_at
+    estimate: float | None = 1200.0
+    answers: int = 4
+    status_override: str | None = None
+
+    def payload(self, iid: str, now: float) -> dict:
+        base = {"id": iid, "job": {"id": "j", "title": "Backend Engineer"},
+                "candidate": {"id": "c", "name": f"Cand {iid}", "email": "c@example.com"},
+                "created_at": iso(self.created)}
+        if self.status_override:
+            return {**base, "status": self.status_override}
+        if self.start is None or now < self.start:
+            expired = (self.expires is not None and now >= self.expires and self.expires_really)
+            out = {**base, "status": "expired" if expired else "invited"}
+            if self.expires is not None:
+                out["expires_at"] = iso(self.expires)
+            return out
+        done = self.end is not None and now >= self.end
+        span = (self.end or now + 1) - self.start
+        n = self.answers if done else min(self.answers - 1,
+                                          int((now - self.start) / span * self.answers))
+        out = {**base, "status": "completed" if done else "in_progress",
+               "started_at": iso(self.start),
+               "responses": [{"question_id": f"q{i}", "question_text": f"Q{i}",
+                              "transcript": "words " * 20, "duration_seconds": 30}
+                             for i in range(n)]}
+        if done:
+            out["completed_at"] = iso(self.end)
+        return out
+
+
+class FakeApi:
+    def __init__(self) -> None:
+        self.rate = RateState(limit=100)
+        self.requests_sent = 0
+        self.max_attempts = 1
+
+
+class FakeService:
+    """Service-shaped double: the world is a dict of scripts, faults a callable."""
+
+    def __init__(self, store: Store, clock: FakeClock, scripts: dict[str, Script]) -> None:
+        self.store = store
+        self.api = FakeApi()
+        self.clock = clock
+        self.scripts = scripts
+        self.log: list[tuple[float, str, str]] = []
+        self.fault: Callable[[float, str], Exception | None] | None = None
+
+    def _request(self, kind: str, iid: str) -> float:
+        now = self.clock()
+        self.log.append((now, kind, iid))
+        self.api.requests_sent += 1
+        if self.fault is not None:
+            exc = self.fault(now, iid)
+            if exc is not None:
+                raise exc
+        if iid not in self.scripts:
+            raise NotFound("not found (404)", status=404, interview_id=iid)
+        return now
+
+    async def interview(self, iid: str, *, refresh: bool = False) -> Interview:
+        await asyncio.sleep(0)
+        now = self._request("interview", iid)
+        return self.store.save_interview(self.scripts[iid].payload(iid, now), fetched_at=now)
+
+    async def questions(self, iid: str, *, refresh: bool = False):
+        await asyncio.sleep(0)
+        self._request("questions", iid)
+        est = self.scripts[iid].estimate
+        body = {"interview_id": iid, "questions": [
+            {"id": f"q{i}", "question_text": f"Q{i}", "question_type": "technical",
+             "time_limit_seconds": 300, "order": i} for i in range(4)],
+            "total_questions": 4}
+        if est is not None:
+            body["estimated_duration_seconds"] = est
+        return self.store.save_questions(iid, body)
+
+    def polls(self, iid: str | None = None, kind: str = "interview") -> list[float]:
+        return [t for t, k, i in self.log if k == kind and (iid is None or i == iid)]
+
+
+@pytest.fixture
+def world(tmp_path):
+    def make(scripts: dict[str, Script], *, start: float = T0, seed: int = 1, **kw):
+        clock = FakeClock(start)
+        store = Store(tmp_path / "rz.db")
+        store.track(scripts)
+        svc = FakeService(store, clock, scripts)
+        poller = Poller(svc, store, clock=clock, sleep=clock.sleep, rng=random.Random(seed), **kw)
+        events: list = []
+        poller.subscribe(events.append)
+        return clock, store, svc, poller, events
+
+    return make
+
+
+def gaps(times: list[float]) -> list[float]:
+    return [b - a for a, b in zip(times, times[1:], strict=False)]
+
+
+def bucket_ok(times: list[float], burst: int = 3, spacing: float = 1.2) -> bool:
+    """Token-bucket pacing: any n consecutive requests span at least (n - burst) spacings."""
+    times = sorted(times)
+    return all(times[j] - times[i] >= (j - i + 1 - burst) * spacing - 1e-6
+               for i in range(len(times)) for j in range(i + burst, min(len(times), i + 60)))
+
+
+def max_in_window(times: list[float], window: float = 60.0) -> int:
+    times = sorted(times)
+    return max((bisect.bisect_left(times, t + window) - i for i, t in enumerate(times)), default=0)
+
+
+# ------------------------------------------------------------------------------------------
+# Policy
+# ------------------------------------------------------------------------------------------
+
+
+def _iv(status: str, **kw) -> Interview:
+    data = {"id": "x", "status": status, "job": {}, "candidate": {}, **kw}
+    return Interview.from_api(data)
+
+
+def test_policy_intervals_per_status():
+    p = PollPolicy()
+    assert p.interval(_iv("invited", created_at=iso(T0 - 3600)), T0, None)[0] == 300
+    assert p.interval(_iv("invited", created_at=iso(T0 - 3 * 86400)), T0, None)[0] == 900
+    assert p.interval(_iv("in_progress", started_at=iso(T0 - 60)), T0, None)[0] == 180
+    assert p.interval(_iv("under_review"), T0, None)[0] == 300
+    started = iso(T0 - 1000)  # estimate 1200 -> expected end at T0 + 200
+    ip = _iv("in_progress", started_at=started)
+    assert p.interval(ip, T0 - 2000, 1200)[0] == 180  # far away: the base interval
+    assert p.interval(ip, T0, 1200)[0] == 100  # half the time left
+    assert p.interval(ip, T0 + 150, 1200)[0] == 30  # around the end: most often
+    assert p.interval(ip, T0 + 400, 1200)[0] == 30
+    assert p.interval(ip, T0 + 700, 1200)[0] == 90  # overrunning
+    assert p.interval(ip, T0 + 5000, 1200)[0] == 300  # long overdue
+    assert p.scaled(0.1).interval(ip, T0 - 2000, 1200)[0] == pytest.approx(18)
+
+
+def test_jitter_is_bounded_and_spreads():
+    p = PollPolicy()
+    rng = random.Random(7)
+    iv = _iv("invited", created_at=iso(T0), expires_at=iso(T0 + 86400))
+    samples = [p.next_poll(iv, T0, None, rng)[0] - T0 for _ in range(2000)]
+    assert min(samples) >= 270 and max(samples) <= 330
+    assert max(samples) - min(samples) > 50  # really jittered, not a constant
+
+
+def test_invited_expiry_snaps_to_a_final_check():
+    p = PollPolicy()
+    rng = random.Random(1)
+    iv = _iv("invited", created_at=iso(T0 - 3600), expires_at=iso(T0 + 100))
+    at, why = p.next_poll(iv, T0, None, rng)
+    assert T0 + 130 <= at <= T0 + 133 and "final check" in why
+    at, _ = p.next_poll(iv, T0 + 131, None, rng)  # still 'invited' after expiry
+    assert T0 + 700 <= at <= T0 + 703
+    assert p.next_poll(iv, T0 + 701, None, rng)[0] is None  # then stop
+
+
+# ------------------------------------------------------------------------------------------
+# Scheduling on a fake clock
+# ------------------------------------------------------------------------------------------
+
+
+async def test_intervals_observed_per_status(world):
+    scripts = {"inv": Script(), "prog": Script(start=T0 - 60, estimate=10**6),
+               "odd": Script(status_override="under_review")}
+    clock, store, svc, poller, events = world(scripts)
+    res = await poller.run_until_terminal(scripts, timeout=3600)
+    assert res.timed_out and res.pending == list(scripts)
+    for iid, lo, hi in (("inv", 270, 330), ("odd", 270, 330), ("prog", 162, 198)):
+        g = gaps(svc.polls(iid))
+        assert g and all(lo - 1.3 <= x <= hi + 1.3 for x in g), (iid, g)
+    assert len(svc.polls("prog", "questions")) == 1  # estimate fetched once
+    first = [e for e in events if isinstance(e, Transition)]
+    assert {(e.interview_id, e.old_status, e.new_status) for e in first} == {
+        ("inv", None, "invited"), ("prog", None, "in_progress"), ("odd", None, "under_review")}
+
+
+async def test_tightens_around_expected_end_and_stops_when_done(world):
+    s = Script(start=T0 + 100, end=T0 + 100 + 1330, estimate=1200)
+    clock, store, svc, poller, events = world({"a": s})
+    res = await poller.run_until_terminal(["a"], timeout=7200)
+    assert res.finished and res.statuses == {"a": "completed"}
+    polls = svc.polls("a")
+    in_progress = [t for t in polls if s.start <= t]
+    g = gaps(in_progress)
+    end_expected = s.start + 1200
+    near = [b - a for a, b in zip(in_progress, in_progress[1:], strict=False)
+            if a >= end_expected - 60]
+    assert near and all(27 <= x <= 33 for x in near)  # most often around the expected end
+    assert max(g) <= 198 and g[0] > 100  # less often while far from it
+    lag = polls[-1] - s.end
+    assert 0 <= lag <= 33
+    assert len(in_progress) <= 16  # ~22 minutes in progress: not one poll a minute
+    kinds = [(e.old_status, e.new_status) for e in events if isinstance(e, Transition)]
+    assert kinds == [(None, "invited"), ("invited", "in_progress"), ("in_progress", "completed")]
+    assert any(isinstance(e, Updated) for e in events)  # answers arrived while in progress
+    # Completed: questions and result cached once, never polled again.
+    assert len(svc.polls("a", "questions")) == 1
+    assert store.get_interview("a").status == "completed" and store.get_questions("a")
+    n = len(svc.log)
+    assert (await poller.run_until_terminal(["a"], timeout=600)).finished
+    assert len(svc.log) == n
+
+
+async def test_expiry_one_final_check_then_stop(world):
+    scripts = {"exp": Script(expires=T0 + 1000),
+               "silent": Script(expires=T0 + 1000, expires_really=False)}
+    clock, store, svc, poller, events = world(scripts)
+    res = await poller.run_until_terminal(scripts, timeout=6 * 3600)
+    assert not res.timed_out
+    assert res.statuses == {"exp": "expired", "silent": "invited"}
+    assert res.dropped == {"silent": "past_expiry"} and not res.finished
+    exp = svc.polls("exp")
+    assert T0 + 1030 <= exp[-1] <= T0 + 1034 and len(exp) == 5  # 0, ~300, ~600, ~900, E+30
+    silent = svc.polls("silent")
+    assert T0 + 1600 <= silent[-1] <= T0 + 1604 and len(silent) == 6
+    assert any(isinstance(e, Dropped) and e.reason == "past_expiry" for e in events)
+    assert store.poll_state("silent")["next_poll_at"] is None
+    # A restarted poller does not resume polling the dormant one...
+    p2 = Poller(svc, store, clock=clock, sleep=clock.sleep, rng=random.Random(2))
+    assert p2.watched == []
+    # ...but a webhook poke revives it for one check.
+    assert p2.poke("silent")
+    await p2.poll_once("silent")
+    assert len(svc.polls("silent")) == 7
+
+
+async def test_budget_spreads_200_interviews(world):
+    scripts = {f"i{n:03d}": Script() for n in range(100)}
+    scripts.update({f"p{n:03d}": Script(start=T0 - 1100 + n, estimate=1200, end=T0 + 10**6)
+                    for n in range(100)})  # all near their expected end: demand >> budget
+    clock, store, svc, poller, events = world(scripts)
+    assert poller.budget == 50 and poller.spacing == pytest.approx(1.2)
+    res = await poller.run_until_terminal(scripts, timeout=15 * 60)
+    assert res.timed_out
+    times = [t for t, _, _ in svc.log]
+    assert max_in_window(times) <= 50
+    assert sum(1 for t in times if t < T0 + 1.2) <= 3  # a small burst at most, then spread
+    assert bucket_ok(times)
+    assert len(times) >= 15 * 50 - 2  # and it does use the budget it has
+    assert all(svc.polls(i) for i in scripts)  # nobody starves
+    stats = [e for e in events if isinstance(e, PollerStats)]
+    assert max(s.requests_in_window for s in stats) <= 50 and stats[-1].due > 0
+
+
+async def test_restart_resumes_the_schedule_without_a_burst(world, tmp_path):
+    scripts = {f"i{n:03d}": Script() for n in range(200)}
+    clock, store, svc, poller, _ = world(scripts)
+    await poller.run_until_terminal(scripts, timeout=10 * 60)
+    before = list(svc.log)
+    persisted = store.all_poll_states()
+    assert len(persisted) == 200 and all(s["next_poll_at"] for s in persisted.values())
+    # "Restart": a new poller over the same store, at once.
+    p2 = Poller(svc, Store(tmp_path / "rz.db"), clock=clock, sleep=clock.sleep,
+                rng=random.Random(9))
+    recent = [t for t, _, _ in before if t > clock() - 60]
+    assert recent and p2.requests_in_window() == len(recent)  # seeded from the last polls
+    restart = clock()
+    await p2.run_until_terminal(scripts, timeout=5 * 60)
+    after = svc.log[len(before):]
+    times = [t for t, _, _ in svc.log]
+    assert max_in_window(times) <= 50  # across the restart too
+    for t, _, iid in after[:50]:  # everything polled was due by the persisted schedule
+        assert t >= persisted[iid]["next_poll_at"] - 1e-6
+    assert len([t for t, _, _ in after if t < restart + 60]) <= 50 - len(recent) + 1
+    assert bucket_ok(times)  # no burst at start-up
+
+
+async def test_429_pauses_everything_until_retry_after(world):
+    scripts = {f"i{n}": Script() for n in range(10)}
+    clock, store, svc, poller, events = world(scripts)
+    calls = []
+
+    def fault(now, iid):
+        calls.append(now)
+        if len(calls) == 4:
+            return RateLimited("rate limit exceeded (429)", retry_after=30, status=429)
+        return None
+
+    svc.fault = fault
+    await poller.run_until_terminal(scripts, timeout=120)
+    times = [t for t, _, _ in svc.log]
+    assert times[4] - times[3] >= 30
+    assert any(isinstance(e, PollerStats) and e.state == "rate_limited" and e.resume_at
+               for e in events)
+    assert all(svc.polls(i) for i in scripts)  # the one that got the 429 is retried
+
+
+async def test_offline_backs_off_then_resumes_by_itself(world):
+    scripts = {f"i{n}": Script() for n in range(5)}
+    clock, store, svc, poller, events = world(scripts)
+    down = (T0 + 100, T0 + 700)
+    svc.fault = lambda now, iid: (NetworkError("cannot reach the API (ConnectError)")
+                                  if down[0] <= now < down[1] else None)
+    await poller.run_until_terminal(scripts, timeout=1800)
+    during = [t for t, _, _ in svc.log if down[0] <= t < down[1]]
+    g = gaps(during)
+    assert 4 <= len(during) <= 9  # 5, 10, 20, 40, 80, 160, 300 s apart: not hammering
+    assert all(b >= a * 1.3 for a, b in zip(g, g[1:], strict=False) if a < 240)
+    assert max(g) <= 300 * 1.2 + 1
+    states = [e.state for e in events if isinstance(e, PollerStats)]
+    assert "offline" in states and states[-1] == "ok"
+    resumed = [t for t, _, _ in svc.log if t >= down[1]]
+    assert resumed and resumed[0] - down[1] <= 300 * 1.2 + 1
+    assert all(t >= down[1] for i in scripts for t in svc.polls(i)[-1:])
+
+
+async def test_server_errors_back_off_per_interview(world):
+    scripts = {"ok": Script(), "bad": Script()}
+    clock, store, svc, poller, _ = world(scripts)
+    from rztui.api.errors import ServerError
+
+    svc.fault = lambda now, iid: ServerError("server error 500", status=500) \
+        if iid == "bad" else None
+    await poller.run_until_terminal(scripts, timeout=3 * 3600)
+    g = gaps(svc.polls("bad"))
+    assert 27 <= g[0] <= 33 and 54 <= g[1] <= 66 and max(g) <= 3960
+    assert store.poll_state("bad")["failures"] >= 5
+    assert len(svc.polls("ok")) >= 30  # the healthy one is unaffected
+
+
+async def test_poke_fetches_now_and_ends_a_watch(world):
+    s = Script(start=T0 + 10, end=T0 + 20, estimate=None)
+    clock, store, svc, poller, events = world({"a": s})
+    poked = []
+    # The interview ends at T0 + 20; its webhook arrives at T0 + 30, mid-sleep.
+    clock.at(T0 + 30, lambda: poked.append(
+        poller.poke("a", hint={"estimated_duration_seconds": 600})))
+    res = await poller.run_until_terminal(["a"], timeout=3600)
+    assert poked == [True]
+    assert res.finished and T0 + 30 <= clock() < T0 + 33
+    assert len(svc.polls("a")) == 2 and len(svc.polls("a", "questions")) == 1
+
+
+async def test_cached_final_ids_need_zero_requests(world):
+    clock, store, svc, _, _ = world({"a": Script(start=T0 - 100, end=T0 - 10)})
+    store.save_interview(svc.scripts["a"].payload("a", T0))
+    poller = Poller(svc, store, clock=clock, sleep=clock.sleep)
+    res = await poller.run_until_terminal(["a"], timeout=10)
+    assert res.finished and svc.log == [] and poller.watched == []
+
+
+async def test_auth_error_stops_the_poller(world):
+    clock, store, svc, poller, events = world({"a": Script()})
+    svc.fault = lambda now, iid: AuthError("API key rejected (401)", status=401)
+    with pytest.raises(AuthError):
+        await poller.run_until_terminal(["a"], timeout=60)
+    assert len(svc.log) == 1
+    assert [e.state for e in events if isinstance(e, PollerStats)][-1] == "stopped"
+
+
+async def test_not_found_is_dropped_not_retried(world):
+    clock, store, svc, poller, events = world({"a": Script()})
+    store.track(["ghost"])
+    res = await poller.run_until_terminal(["ghost"], timeout=3600)
+    assert res.dropped == {"ghost": "not_found"} and len(svc.polls("ghost")) == 1
+
+
+async def test_pause_and_resume(world):
+    clock, store, svc, poller, events = world({"a": Script()})
+    poller.pause()
+    states = []
+    clock.at(T0 + 50, lambda: (states.append(poller.stats().state), poller.resume()))
+    res = await poller.run_until_terminal(["a"], timeout=100)
+    assert states == ["paused"]
+    assert res.timed_out and svc.polls("a") == [T0 + 50]
+
+
+def test_yields_to_other_users_of_the_key(world):
+    clock, store, svc, poller, _ = world({"a": Script()})
+    svc.api.rate = RateState(limit=100, remaining=40, reset=T0 + 25)
+    assert poller.gate_at(T0) == T0 + 25  # only 40 left: someone else is using the key
+    svc.api.rate = RateState(limit=100, remaining=80, reset=T0 + 25)
+    assert poller.gate_at(T0) == T0
+
+
+async def test_follows_the_store_tracked_set(world):
+    clock, store, svc, poller, _ = world({"a": Script(), "b": Script()})
+    poller2 = Poller(svc, store, clock=clock, sleep=clock.sleep, sync_every=5)
+    assert sorted(poller2.watched) == ["a", "b"]
+    store.untrack(["b"])
+    store.track(["c"])
+    svc.scripts["c"] = Script()
+    task = asyncio.ensure_future(poller2.run())
+    while clock() < T0 + 30:
+        await asyncio.sleep(0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert sorted(poller2.watched) == ["a", "c"] and svc.polls("c")
+
+
+async def test_event_queue_and_async_subscribers(world):
+    clock, store, svc, poller, _ = world({"a": Script()})
+    q = poller.events()
+    seen = []
+
+    async def acb(event):
+        seen.append(event)
+
+    poller.subscribe(acb)
+    await poller.poll_once("a")
+    await asyncio.sleep(0)
+    items = [q.get_nowait() for _ in range(q.qsize())]
+    assert any(isinstance(e, Transition) for e in items) and seen
+
+
+# ------------------------------------------------------------------------------------------
+# End to end against the demo server
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fast_demo():
+    server = DemoServer(port=0, rate_limit=10**6).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def test_demo_live_interviews_end_to_end(fast_demo, tmp_path):
+    # Demo time follows the fake clock; the policy runs 10x faster than real life so the
+    # demo's short live interviews (start 8-50 s, done by ~150 s) are seen in each state.
+    demo = fast_demo
+    clock = FakeClock(demo.epoch, on_advance=demo.advance)
+    store = Store(tmp_path / "rz.db")
+    ids = [*dataset.LIVE_IDS, dataset.LIVE_EXPIRING_ID]
+    store.track(ids, source="watch")
+    async with ApiClient(demo.base_url, DEMO_KEY) as api:
+        poller = Poller(Service(store, api), store, clock=clock, sleep=clock.sleep,
+                        policy=PollPolicy().scaled(0.1), limit=100, rng=random.Random(3))
+        events: list = []
+        poller.subscribe(events.append)
+        demo.reset_stats()
+        res = await poller.run_until_terminal(ids, timeout=600)
+    assert res.finished, res
+    seen: dict[str, list] = {}
+    for e in events:
+        if isinstance(e, Transition):
+            seen.setdefault(e.interview_id, []).append((e.old_status, e.new_status))
+    for iid in dataset.LIVE_IDS:
+        assert seen[iid] == [(None, "invited"), ("invited", "in_progress"),
+                             ("in_progress", "completed")], iid
+    assert seen[dataset.LIVE_EXPIRING_ID] == [(None, "invited"), ("invited", "expired")]
+    stats = demo.stats
+    for iid in dataset.LIVE_IDS:  # questions fetched once; the completed result is cached
+        assert stats.per_path[f"/api/v1/interviews/{iid}/questions"] == 1
+        iv = store.get_interview(iid)
+        assert iv.status == "completed" and len(iv.responses) == 4
+        assert store.get_questions(iid) is not None
+    assert stats.per_path.get(f"/api/v1/interviews/{dataset.LIVE_EXPIRING_ID}/questions") is None
+    minutes = (clock() - demo.epoch) / 60
+    assert stats.total_requests <= poller.budget * (minutes + 1)
+    assert stats.total_requests == poller.requests_total
+    # Nothing left to watch: a second watch costs nothing.
+    demo.reset_stats()
+    async with ApiClient(demo.base_url, DEMO_KEY) as api:
+        again = Poller(Service(store, api), store, clock=clock, sleep=clock.sleep)
+        assert (await again.run_until_terminal(ids, timeout=60)).finished
+    assert demo.stats.total_requests == 0
+
+
+async def test_polling_relaxes_while_webhooks_arrive(world):
+    scripts = {"inv": Script(expires=T0 + 3000), "prog": Script(start=T0 - 60, estimate=10**6)}
+    clock, store, svc, poller, events = world(scripts)
+    poller.note_webhook()
+    assert poller.stats().webhooks_live
+    await poller.run_until_terminal(scripts, timeout=3 * 3600)
+    g_inv = gaps(svc.polls("inv"))
+    assert 1080 <= g_inv[0] <= 1320  # 4 x 300 s, jittered
+    assert T0 + 3030 <= svc.polls("inv")[-1] <= T0 + 3034  # the expiry check is not relaxed
+    assert all(648 - 2 <= x <= 792 + 2 for x in gaps(svc.polls("prog")))  # 4 x 180 s
+    clock.now += 7 * 3600  # no webhook for 7 hours: back to normal polling
+    assert not poller.stats().webhooks_live

@@ -1,0 +1,372 @@
+"""Webhooks: the signature scheme, the receiver over real loopback HTTP, and the whole loop
+(demo server -> signed events -> receiver -> poller poke -> fetch)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+
+import httpx
+import pytest
+
+from rztui.api.client import ApiClient
+from rztui.demo import dataset
+from rztui.demo.dataset import DEMO_KEY
+from rztui.demo.server import DemoServer
+from rztui.poller import Poller, Transition
+from rztui.service import Service
+from rztui.store import Store
+from rztui.webhooks import (
+    DemoWebhookSender,
+    InvalidEvent,
+    SeenEvents,
+    SignatureError,
+    WebhookReceiver,
+    WebhookSender,
+    make_event,
+    parse_event,
+    parse_listen,
+    poller_handler,
+    sign,
+    verify_signature,
+    webhook_secret,
+)
+
+SECRET = "whsec_test_0123456789abcdef"
+NOW = 1_750_000_000
+
+
+def event_body(iid: str = "iv-1", etype: str = "interview_ended", eid: str | None = None) -> bytes:
+    ev = make_event(etype, {"id": iid, "status": "completed",
+                            "estimated_duration_seconds": 600}, {"id": "j", "title": "Dev"},
+                    {"id": "c", "name": "Jane"}, created=NOW,
+                    event_id=eid or "evt_" + "a" * 32)
+    return json.dumps(ev).encode()
+
+
+# ------------------------------------------------------------------------------------------
+# Signature scheme
+# ------------------------------------------------------------------------------------------
+
+
+def test_sign_and_verify_roundtrip():
+    body = event_body()
+    header = sign(SECRET, body, NOW)
+    assert header.startswith(f"t={NOW},v1=") and len(header.split("v1=")[1]) == 64
+    assert verify_signature(SECRET, header, body, NOW + 10) == NOW
+    assert verify_signature(SECRET, header.upper().replace("T=", "t=").replace("V1=", "v1="),
+                            body, NOW) == NOW  # hex case does not matter
+
+
+@pytest.mark.parametrize("mutate, status, reason", [
+    (lambda h, b: (None, b), 401, "missing"),
+    (lambda h, b: ("", b), 401, "missing"),
+    (lambda h, b: (h, b + b" "), 401, "does not match"),  # body changed by one byte
+    (lambda h, b: (sign("other-secret", b, NOW), b), 401, "does not match"),
+    (lambda h, b: (sign(SECRET, b, NOW - 301), b), 401, "tolerance"),  # stale
+    (lambda h, b: (sign(SECRET, b, NOW + 301), b), 401, "tolerance"),  # from the future
+    (lambda h, b: ("v1=" + h.split("v1=")[1], b), 400, "malformed"),  # no t
+    (lambda h, b: (h.split(",")[0], b), 400, "malformed"),  # no v1
+    (lambda h, b: ("t=abc," + h.split(",")[1], b), 400, "malformed"),
+    (lambda h, b: (f"t={NOW},t={NOW}," + h.split(",")[1], b), 400, "malformed"),
+    (lambda h, b: ("garbage", b), 400, "malformed"),
+])
+def test_verify_rejects(mutate, status, reason):
+    body = event_body()
+    header, body2 = mutate(sign(SECRET, body, NOW), body)
+    with pytest.raises(SignatureError) as err:
+        verify_signature(SECRET, header, body2, NOW)
+    assert err.value.status == status and reason in err.value.reason
+
+
+def test_verify_accepts_any_of_several_v1_and_ignores_other_schemes():
+    body = event_body()
+    good = sign(SECRET, body, NOW).split("v1=")[1]
+    header = f"t={NOW},v0=deadbeef,v1={'0' * 64},v1={good}"
+    assert verify_signature(SECRET, header, body, NOW) == NOW
+
+
+def test_secret_from_env_then_keyring(monkeypatch):
+    import keyring
+    from keyring.errors import KeyringError, NoKeyringError
+
+    from rztui.api.errors import CredentialsError
+
+    stored = {("rztui", "webhook_secret"): "from-keyring"}
+    monkeypatch.setattr(keyring, "get_password", lambda s, u: stored.get((s, u)))
+    monkeypatch.setenv("ROUNDZERO_WEBHOOK_SECRET", "from-env")
+    assert webhook_secret() == "from-env"
+    monkeypatch.delenv("ROUNDZERO_WEBHOOK_SECRET")
+    assert webhook_secret() == "from-keyring"
+    stored.clear()
+    assert webhook_secret() is None
+
+    def no_backend(s, u):
+        raise NoKeyringError("headless")
+
+    monkeypatch.setattr(keyring, "get_password", no_backend)
+    assert webhook_secret() is None  # a headless box simply has no secret
+
+    def broken(s, u):
+        raise KeyringError("locked")
+
+    monkeypatch.setattr(keyring, "get_password", broken)
+    with pytest.raises(CredentialsError):
+        webhook_secret()
+
+
+def test_parse_event_and_listen():
+    ev = parse_event(event_body("abc"))
+    assert ev.interview_id == "abc" and ev.type == "interview_ended"
+    assert ev.interview["estimated_duration_seconds"] == 600
+    for bad in (b"[]", b"{", b'{"id": "evt_1"}',
+                json.dumps({"id": "evt_1", "type": "x", "data": {"interview": {}}}).encode(),
+                json.dumps({"id": "evt 1", "type": "x",
+                            "data": {"interview": {"id": "a"}}}).encode(),
+                json.dumps({"id": "evt_1", "type": "x",
+                            "data": {"interview": {"id": "../x/y"}}}).encode()):
+        with pytest.raises(InvalidEvent):
+            parse_event(bad)
+    assert parse_listen("0.0.0.0:8080") == ("0.0.0.0", 8080)
+    assert parse_listen(":9000") == ("127.0.0.1", 9000)
+    assert parse_listen("[::1]:9000") == ("::1", 9000)
+
+
+def test_seen_events_bounded_and_persisted(tmp_path):
+    t = [1000.0]
+    path = tmp_path / "seen.json"
+    seen = SeenEvents(path, max_items=3, max_age=100, clock=lambda: t[0])
+    assert seen.add("evt_1") and not seen.add("evt_1")
+    for i in range(2, 6):
+        seen.add(f"evt_{i}")
+    assert len(seen) == 3 and "evt_1" not in seen and "evt_5" in seen
+    again = SeenEvents(path, max_items=3, max_age=100, clock=lambda: t[0])
+    assert "evt_5" in again and "evt_3" in again
+    t[0] += 200  # older than max_age: forgotten
+    assert len(SeenEvents(path, max_age=100, clock=lambda: t[0])) == 0
+    assert path.stat().st_mode & 0o777 == 0o600
+    path.write_text("{not json")
+    assert len(SeenEvents(path)) == 0  # a damaged file is not fatal
+
+
+# ------------------------------------------------------------------------------------------
+# The receiver over loopback
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def receiver():
+    got: list = []
+    rx = await WebhookReceiver(SECRET, got.append, read_timeout=0.5).start("127.0.0.1", 0)
+    rx.got = got
+    try:
+        yield rx
+    finally:
+        await rx.close()
+
+
+async def post(url: str, body: bytes, signature: str | None, **headers) -> httpx.Response:
+    h = {"Content-Type": "application/json", **headers}
+    if signature is not None:
+        h["X-Webhook-Signature"] = signature
+    async with httpx.AsyncClient() as c:
+        return await c.post(url, content=body, headers=h)
+
+
+async def raw_request(port: int, data: bytes) -> bytes:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(data)
+    await writer.drain()
+    out = await asyncio.wait_for(reader.read(), 5)
+    writer.close()
+    return out
+
+
+async def test_valid_event_accepted_once(receiver):
+    body = event_body()
+    sig = sign(SECRET, body, time.time())
+    r = await post(receiver.url, body, sig)
+    assert r.status_code == 200 and r.json() == {"received": True}
+    await asyncio.sleep(0)
+    assert [e.interview_id for e in receiver.got] == ["iv-1"]
+    replay = await post(receiver.url, body, sig)  # the same delivery again
+    assert replay.status_code == 200 and replay.json()["duplicate"] is True
+    retry = await post(receiver.url, body, sign(SECRET, body, time.time() + 1))  # re-signed
+    assert retry.status_code == 200 and retry.json()["duplicate"] is True
+    await asyncio.sleep(0)
+    assert len(receiver.got) == 1 and receiver.stats.duplicates == 2
+
+
+async def test_bad_signatures_change_nothing(receiver):
+    body = event_body(eid="evt_" + "b" * 32)
+    now = time.time()
+    cases = [(None, 401), (sign("wrong", body, now), 401), (sign(SECRET, body, now - 400), 401),
+             ("t=1", 400), (sign(SECRET, body + b"x", now), 401)]
+    for sig, status in cases:
+        r = await post(receiver.url, body, sig)
+        assert r.status_code == status, (sig, r.text)
+    assert receiver.got == [] and len(receiver.seen) == 0
+    # A forged delivery must not poison the de-duplication: the real one still gets in.
+    r = await post(receiver.url, body, sign(SECRET, body, now))
+    await asyncio.sleep(0)
+    assert r.status_code == 200 and len(receiver.got) == 1
+
+
+async def test_http_edges(receiver):
+    body = event_body()
+    sig = sign(SECRET, body, time.time())
+    big = b'{"pad": "' + b"x" * (70 * 1024) + b'"}'
+    r = await post(receiver.url, big, sign(SECRET, big, time.time()))
+    assert r.status_code == 413
+    r = await post(receiver.url.replace("/webhooks/round0", "/other"), body, sig)
+    assert r.status_code == 404
+    async with httpx.AsyncClient() as c:
+        r = await c.get(receiver.url)
+    assert r.status_code == 405 and r.headers["allow"] == "POST"
+    bad_json = b"{nope"
+    r = await post(receiver.url, bad_json, sign(SECRET, bad_json, time.time()))
+    assert r.status_code == 400
+    unknown = json.dumps(make_event("candidate_waved", {"id": "x"},
+                                    event_id="evt_" + "c" * 32)).encode()
+    r = await post(receiver.url, unknown, sign(SECRET, unknown, time.time()))
+    assert r.status_code == 200 and r.json()["ignored"]
+    port = receiver.port
+    out = await raw_request(port, b"POST /webhooks/round0 HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 411")
+    out = await raw_request(port, b"POST /webhooks/round0 HTTP/1.1\r\nHost: x\r\n"
+                                  b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 411")
+    out = await raw_request(port, b"POST /webhooks/round0 HTTP/1.1\r\nX: " + b"a" * 20000
+                            + b"\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 431")
+    out = await raw_request(port, b"BANANA\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 400")
+    out = await raw_request(port, b"POST /webhooks/round0 HTTP/1.1\r\nContent-Length: 10\r\n"
+                                  b"\r\nabc")  # then stalls: dropped after read_timeout
+    assert out.startswith(b"HTTP/1.1 408")
+    await asyncio.sleep(0)
+    assert receiver.got == []  # none of that reached the handler
+    r = await post(receiver.url, body, sig)  # and the listener is still fine
+    assert r.status_code == 200
+
+
+async def test_receiver_refuses_to_start_without_secret_or_on_a_used_port():
+    from rztui.api.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        WebhookReceiver("", lambda e: None)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        with pytest.raises(ConfigError):
+            await WebhookReceiver(SECRET, lambda e: None).start("127.0.0.1", s.getsockname()[1])
+
+
+# ------------------------------------------------------------------------------------------
+# The whole loop against the demo server
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def demo_fast():
+    server = DemoServer(port=0, rate_limit=10**6).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def wait_for(pred, timeout: float = 10.0) -> None:
+    end = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > end:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.01)
+
+
+async def test_webhook_poke_ends_an_in_flight_watch(demo_fast, tmp_path):
+    demo = demo_fast
+    live = dataset.LIVE_IDS[0]
+    store = Store(tmp_path / "rz.db")
+    async with ApiClient(demo.base_url, DEMO_KEY) as api:
+        # Real clock and the real policy: without the webhook the next poll is ~5 min away.
+        poller = Poller(Service(store, api), store, ids=[], window=6.0)
+        events: list = []
+        poller.subscribe(events.append)
+        async with await WebhookReceiver(SECRET, poller_handler(poller, store)).start() as rx:
+            started = time.monotonic()
+            task = asyncio.ensure_future(poller.run_until_terminal([live], timeout=120))
+            await wait_for(lambda: any(isinstance(e, Transition) for e in events))
+            assert store.cached_status(live) == "invited"
+            demo.advance(dataset.LIVE_END_SECONDS + 5)  # the candidate finishes
+            sender = WebhookSender(rx.url, SECRET)
+            ev = make_event("interview_ended", {"id": live, "status": "completed"})
+            assert await sender.send(ev)
+            res = await asyncio.wait_for(task, 10)
+            await sender.aclose()
+    assert res.finished and time.monotonic() - started < 10
+    kinds = [(e.old_status, e.new_status) for e in events if isinstance(e, Transition)]
+    assert kinds == [(None, "invited"), ("invited", "completed")]
+    stats = demo.stats
+    assert stats.per_path[f"/api/v1/interviews/{live}"] == 2
+    assert stats.per_path[f"/api/v1/interviews/{live}/questions"] == 1
+
+
+async def test_webhook_for_an_unknown_interview_tracks_it(demo_fast, tmp_path):
+    store = Store(tmp_path / "rz.db")
+    target = dataset.SPEC_INTERVIEW_ID
+    async with ApiClient(demo_fast.base_url, DEMO_KEY) as api:
+        poller = Poller(Service(store, api), store, ids=[], window=6.0)
+        async with await WebhookReceiver(SECRET, poller_handler(poller, store)).start() as rx:
+            sender = WebhookSender(rx.url, SECRET)
+            assert await sender.send(make_event("interview_ended", {"id": target}))
+            await sender.aclose()
+            await wait_for(lambda: target in poller.watched)
+            res = await poller.run_until_terminal([target], timeout=10)
+    assert res.finished and store.is_tracked(target)
+    assert store._query("SELECT source FROM tracked WHERE id = ?", (target,))[0][0] == "webhook"
+
+
+async def test_demo_sender_drives_the_whole_loop(demo_fast, tmp_path):
+    demo = demo_fast
+    store = Store(tmp_path / "rz.db")
+    ids = list(dataset.LIVE_IDS)
+    async with ApiClient(demo.base_url, DEMO_KEY) as api:
+        poller = Poller(Service(store, api), store, ids=[], window=6.0)
+        events: list = []
+        poller.subscribe(events.append)
+        async with await WebhookReceiver(SECRET, poller_handler(poller, store)).start() as rx:
+            sender = DemoWebhookSender(demo, rx.url, SECRET, interval=0.02, ids=ids).start()
+            demo.reset_stats()
+            task = asyncio.ensure_future(poller.run_until_terminal(ids, timeout=60))
+
+            def count(new: str) -> int:
+                return sum(1 for e in events
+                           if isinstance(e, Transition) and e.new_status == new)
+
+            await wait_for(lambda: count("invited") == 3)
+            demo.advance(60)  # all three candidates start
+            await wait_for(lambda: count("in_progress") == 3)
+            demo.advance(dataset.LIVE_END_SECONDS)  # and finish
+            res = await asyncio.wait_for(task, 20)
+            await sender.stop()
+    assert res.finished
+    for iid in ids:
+        kinds = [(e.old_status, e.new_status) for e in events
+                 if isinstance(e, Transition) and e.interview_id == iid]
+        assert kinds == [(None, "invited"), ("invited", "in_progress"),
+                         ("in_progress", "completed")]
+    delivered = sender.sender.delivered
+    assert sorted(e["type"] for e in delivered) == ["interview_ended"] * 3 + \
+        ["interview_started"] * 3
+    for e in delivered:
+        assert e["id"].startswith("evt_") and len(e["id"]) == 36
+        assert set(e["data"]) == {"interview", "job", "candidate"}
+        iv = e["data"]["interview"]
+        assert {"id", "token", "status", "estimated_duration_seconds", "estimated_credits",
+                "started_at", "expires_at", "created_at"} <= set(iv)
+        assert len(iv["token"]) == 32 and iv["started_at"]
+    # Webhooks did the work: initial fetch + one per event + questions once = 4 per interview.
+    assert demo.stats.total_requests == 4 * len(ids)
