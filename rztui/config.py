@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .api.client import DEFAULT_BASE_URL
+from .api import DEFAULT_BASE_URL
 from .api.errors import ConfigError
 
 APP_NAME = "rztui"

@@ -23,6 +23,7 @@ import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from .. import __version__
+from . import DEFAULT_BASE_URL
 from .errors import (
     ApiError,
     AuthError,
@@ -39,7 +40,6 @@ from .errors import (
 from .ids import parse_id, path_segment
 from .models import Interview, QuestionSet
 
-DEFAULT_BASE_URL = "https://rz-app-omega.vercel.app"
 API_PREFIX = "/api/v1"
 USER_AGENT = f"rztui/{__version__}"
 T = TypeVar("T")

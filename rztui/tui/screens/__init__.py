@@ -1,0 +1,1 @@
+"""Modal screens: add interviews, confirm, API key entry, help, error."""

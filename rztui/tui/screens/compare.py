@@ -1,0 +1,305 @@
+"""``m``: every tracked candidate's answer to one question, stacked (see rztui.compare).
+
+``CompareScreen(store, question_id, question_text, job_title)``. The answers load in a thread
+worker (each is a cached interview to parse). One answer per ``OptionList`` option: the list
+only renders what is on screen, keeps a current answer for copying, and scrolls like a page.
+
+Keys: ``s`` cycles the sort (candidate, duration, length), ``r`` reverses it, ``c`` copies the
+current answer, ``C`` all of them, Enter opens the current answer's interview (the screen
+dismisses with a :class:`CompareChoice`), Escape/``q`` closes (``None``).
+
+Every string from the API is cleaned and shown as ``Content``: never parsed as markup.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...compare import (
+    SORT_KEYS,
+    SORT_NAMES,
+    Answer,
+    Comparison,
+    compare,
+    format_answer,
+    format_text,
+)
+from ...formats import NO_VALUE
+from ...store import Store
+from ...textsafe import clean_line
+
+
+class CompareChoice(NamedTuple):
+    """Enter on an answer: open this interview at this answer."""
+
+    interview_id: str
+    question_id: str
+    response_index: int
+
+
+_ORDER_WORDS = {
+    ("candidate", False): "A to Z",
+    ("candidate", True): "Z to A",
+    ("duration", False): "longest first",
+    ("duration", True): "shortest first",
+    ("length", False): "longest first",
+    ("length", True): "shortest first",
+}
+
+
+def answer_prompt(answer: Answer, *, show_job: bool) -> Content:
+    """The candidate line, then the whole answer (cleaned, plain)."""
+    head: list[Content | tuple[str, str] | str] = [
+        ("▍", "$text-accent"), (answer.candidate or NO_VALUE, "bold"), "  ",
+        (answer.summary(), "$text-muted"),
+    ]
+    if show_job and answer.job:
+        head += [" · ", (answer.job, "$text-muted")]
+    body = answer.text or "(no transcript)"
+    return Content.assemble(*head, "\n", Content(body))
+
+
+class AnswerList(OptionList):
+    """An OptionList where a click only makes an answer current (to copy it); a double click or
+    Enter opens it. A stray click should not leave the comparison."""
+
+    def _on_click(self, event: events.Click) -> None:
+        event.prevent_default()  # Textual would run OptionList's handler too (select on click)
+        clicked = event.style.meta.get("option")
+        if clicked is None or self.get_option_at_index(clicked).disabled:
+            return
+        self.highlighted = clicked
+        if event.chain >= 2:
+            self.action_select()
+
+
+class CompareScreen(Screen[CompareChoice | None]):
+    DEFAULT_CSS = """
+    CompareScreen {
+        background: $background;
+    }
+    CompareScreen #cmp-head {
+        height: auto;
+        max-height: 8;
+        padding: 0 1;
+        background: $panel;
+    }
+    CompareScreen #cmp-list {
+        height: 1fr;
+        border: none;
+        padding: 0 1;
+        background: $background;
+        scrollbar-size-vertical: 1;
+    }
+    CompareScreen #cmp-list > .option-list--option-highlighted {
+        background: $boost;
+        color: $foreground;
+        text-style: none;
+    }
+    CompareScreen #cmp-list:focus > .option-list--option-highlighted {
+        background: $primary 15%;
+        color: $foreground;
+        text-style: none;
+    }
+    CompareScreen #cmp-list > .option-list--option-disabled {
+        color: $text-muted;
+    }
+    """
+
+    BINDINGS = [
+        Binding("escape,q", "close", "Close"),
+        Binding("s", "cycle_sort", "Sort"),
+        Binding("r", "reverse", "Reverse"),
+        Binding("c", "copy_answer", "Copy answer"),
+        Binding("C", "copy_all", "Copy all"),
+        Binding("j", "cursor('down')", "Next", show=False),
+        Binding("k", "cursor('up')", "Previous", show=False),
+        Binding("enter", "open", "Open interview", show=False),
+    ]
+
+    def __init__(
+        self,
+        store: Store,
+        question_id: str | None,
+        question_text: str | None,
+        job_title: str | None,
+        *,
+        sort: str = "candidate",
+        reverse: bool = False,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.question_id = question_id
+        self.question_text = question_text
+        self.job_title = job_title
+        self.sort_key = sort if sort in SORT_KEYS else "candidate"
+        self.reverse = reverse
+        self.comparison: Comparison | None = None
+        self.answers: list[Answer] = []  # in the order shown
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._head_content(), id="cmp-head", markup=False)
+        yield AnswerList(id="cmp-list", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+        self.load()
+
+    @work(thread=True, exclusive=True, group="compare", exit_on_error=False)
+    def load(self) -> None:
+        try:
+            result: Comparison | None = compare(
+                self.store, question_id=self.question_id, question_text=self.question_text,
+                job_title=self.job_title,
+            )
+            message = ""
+        except Exception as exc:  # a store problem is shown, never a traceback
+            result, message = None, f"Could not compare: {type(exc).__name__}: {exc}"
+        self.app.call_from_thread(self._loaded, result, message)
+
+    def _loaded(self, comparison: Comparison | None, message: str) -> None:
+        if comparison is None:
+            self.query_one("#cmp-head", Static).update(
+                Content.assemble(self._head_content(), "\n", (message, "$text-error"))
+            )
+            return
+        self.comparison = comparison
+        self._render_answers(keep=None)
+
+    # -- rendering -------------------------------------------------------------------------
+
+    def _head_content(self) -> Content:
+        c = self.comparison
+        question = clean_line(c.question_text if c else self.question_text) or NO_VALUE
+        job = clean_line(c.job_title if c else self.job_title) or NO_VALUE
+        parts: list[Content | tuple[str, str] | str] = [("Compare answers", "bold $text-accent"),
+                                                       "\n", ("Q ", "$text-accent"),
+                                                       (question, "bold"), "\n",
+                                                       ("Job ", "$text-accent"), job]
+        if c is None:
+            parts += ["\n", ("Loading…", "dim")]
+            return Content.assemble(*parts)
+        n = len(c.answers)
+        facts = f"{n} answer{'s' if n != 1 else ''}"
+        if c.not_answered:
+            facts += f" · {len(c.not_answered)} asked, no answer"
+        order = _ORDER_WORDS[(self.sort_key, self.reverse)]
+        facts += f" · sorted by {SORT_NAMES[self.sort_key]}, {order}"
+        parts += ["\n", (facts, "$text-muted")]
+        return Content.assemble(*parts)
+
+    def _render_answers(self, keep: tuple[str, int] | None) -> None:
+        c = self.comparison
+        if c is None:
+            return
+        self.answers = c.sorted(self.sort_key, reverse=self.reverse)
+        show_job = len({a.job for a in self.answers}) > 1
+        options: list[Option | None] = []
+        for a in self.answers:
+            options += [Option(answer_prompt(a, show_job=show_job)), None]  # None: a divider
+        if c.not_answered:
+            names = ", ".join(f"{w.candidate} ({clean_line(w.status) or 'not fetched'})"
+                              for w in c.not_answered)
+            options.append(Option(Content.assemble(("Asked, no answer (yet): ", "bold"), names),
+                                  disabled=True))
+        if options and options[-1] is None:
+            options.pop()
+        if not self.answers:
+            options.insert(0, Option(Content("Nobody tracked has answered this question yet."),
+                                     disabled=True))
+        lst = self.query_one(OptionList)
+        lst.clear_options()
+        lst.add_options(options)
+        self.query_one("#cmp-head", Static).update(self._head_content())
+        if self.answers:
+            index = 0
+            if keep is not None:
+                for i, a in enumerate(self.answers):
+                    if (a.interview_id, a.response_index) == keep:
+                        index = i
+                        break
+            lst.highlighted = index
+            lst.scroll_to_highlight(top=True)
+
+    @property
+    def current(self) -> Answer | None:
+        index = self.query_one(OptionList).highlighted
+        if index is None or not 0 <= index < len(self.answers):
+            return None
+        return self.answers[index]
+
+    def _resort(self) -> None:
+        current = self.current
+        keep = (current.interview_id, current.response_index) if current else None
+        self._render_answers(keep)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_cycle_sort(self) -> None:
+        self.sort_key = SORT_KEYS[(SORT_KEYS.index(self.sort_key) + 1) % len(SORT_KEYS)]
+        self.reverse = False
+        self._resort()
+
+    def action_sort(self, key: str) -> None:
+        if key in SORT_KEYS:
+            self.sort_key = key
+            self._resort()
+
+    def action_reverse(self) -> None:
+        self.reverse = not self.reverse
+        self._resort()
+
+    def action_cursor(self, direction: str) -> None:
+        lst = self.query_one(OptionList)
+        if direction == "down":
+            lst.action_cursor_down()
+        else:
+            lst.action_cursor_up()
+
+    def _copy(self, text: str, what: str) -> None:
+        try:
+            from ...clipboard import copy_text
+        except ImportError:  # pragma: no cover - clipboard.py ships with the app
+            self.app.copy_to_clipboard(text)
+            self.notify(f"copied {what} via OSC 52", markup=False)
+            return
+        copy_text(self.app, text, what)
+
+    def action_copy_answer(self) -> None:
+        answer = self.current
+        if answer is None or self.comparison is None:
+            self.notify("No answer to copy.", severity="warning", markup=False, timeout=3)
+            return
+        self._copy(format_answer(self.comparison, answer),
+                   f"{answer.candidate}'s answer ({answer.chars:,} chars)")
+
+    def action_copy_all(self) -> None:
+        if self.comparison is None or not self.answers:
+            self.notify("No answers to copy.", severity="warning", markup=False, timeout=3)
+            return
+        n = len(self.answers)
+        self._copy(format_text(self.comparison, self.answers, safe=False),
+                   f"all {n} answer{'s' if n != 1 else ''} to this question")
+
+    def action_open(self) -> None:
+        answer = self.current
+        if answer is None:
+            return
+        self.dismiss(CompareChoice(answer.interview_id, answer.question_id, answer.response_index))
+
+    @on(OptionList.OptionSelected, "#cmp-list")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,100 @@
+"""The question outline: the interview's questions in ``order``, with what was answered.
+
+Selecting a question posts ``QuestionOutline.Jump``; the app scrolls the transcript to the
+answer. Question text comes from the API, so every prompt is a ``Content`` (never markup).
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...api.models import Interview, QuestionSet
+from ...formats import human_duration
+from ...textsafe import clean_line
+
+
+def outline_title(questions: QuestionSet, answered: int | None) -> Content:
+    listed = len(questions.questions)
+    total = questions.total_questions if questions.total_questions is not None else listed
+    count = f"{listed} listed of {total}" if total != listed else f"{listed} questions"
+    parts: list[tuple[str, str] | str] = [("Questions", "bold"), "\n", count]
+    parts.append(f" · est. {human_duration(questions.estimated_duration_seconds)}")
+    if answered is not None:
+        parts.append(f"\n{answered} of {total} answered")
+    return Content.assemble(*parts)
+
+
+class QuestionOutline(Vertical):
+    class Jump(Message):
+        """Show this question's answer (``response`` is None when it was not answered)."""
+
+        def __init__(self, question_id: str, response: int | None, number: int) -> None:
+            self.question_id = question_id
+            self.response = response
+            self.number = number
+            super().__init__()
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._targets: list[tuple[str, int | None]] = []
+        self.interview_id: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content.styled("Questions", "bold"), id="outline-title", markup=False)
+        yield OptionList(id="outline-list")
+
+    @property
+    def options(self) -> OptionList:
+        return self.query_one(OptionList)
+
+    def show_message(self, text: str, interview_id: str | None = None) -> None:
+        self.interview_id = interview_id
+        self._targets = []
+        self.query_one("#outline-title", Static).update(
+            Content.assemble(("Questions", "bold"), "\n", (text, "dim"))
+        )
+        self.options.clear_options()
+
+    def show_questions(self, questions: QuestionSet, interview: Interview | None) -> None:
+        self.interview_id = questions.interview_id or (interview.id if interview else None)
+        by_question: dict[str, int] = {}
+        if interview is not None:
+            for i, r in enumerate(interview.responses):
+                by_question.setdefault(r.question_id, i)
+        answered = None
+        if interview is not None and interview.responses:
+            answered = sum(1 for q in questions.questions if q.id in by_question)
+        self.query_one("#outline-title", Static).update(outline_title(questions, answered))
+        options: list[Option] = []
+        self._targets = []
+        for n, q in enumerate(questions.questions, start=1):
+            response = by_question.get(q.id)
+            mark = ("✓", "$text-success") if response is not None else ("○", "$text-muted")
+            head: list[tuple[str, str] | str] = [mark, f" {n} "]
+            if q.question_type:
+                head.append((clean_line(q.question_type), "$text-accent"))
+            head.append(f" · {human_duration(q.time_limit_seconds)}")
+            if q.is_custom:
+                head.append((" ★ custom", "$text-warning"))
+            if response is None and interview is not None and interview.responses:
+                head.append((" unanswered", "dim"))
+            prompt = Content.assemble(*head, "\n", clean_line(q.question_text) or "—")
+            options.append(Option(prompt))
+            self._targets.append((q.id, response))
+        options_list = self.options
+        options_list.clear_options()
+        options_list.add_options(options)
+
+    @on(OptionList.OptionSelected, "#outline-list")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        index = event.option_index
+        if 0 <= index < len(self._targets):
+            qid, response = self._targets[index]
+            self.post_message(self.Jump(qid, response, index + 1))

@@ -1,0 +1,126 @@
+"""The automated-review summary of one interview (``v`` in the app).
+
+Renders a :class:`rztui.review.Review` as Textual ``Content`` built from (text, style) pieces:
+API text is never parsed as markup, and it goes through ``clean_line`` first so terminal control
+characters can't reach the screen. Same numbers as ``rztui review`` (one implementation).
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from ...formats import NO_VALUE, format_timestamp, human_duration
+from ...review import Review
+from ...textsafe import clean_line
+
+BAR_WIDTH = 12
+Piece = str | tuple[str, str]
+
+
+def _rate(wpm: float | None) -> str:
+    return NO_VALUE if wpm is None else f"{wpm:.0f} wpm"
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def review_content(review: Review) -> Content:
+    """The whole review as one ``Content`` (what :class:`ReviewPanel` shows)."""
+    name = clean_line(review.candidate) or "Unknown candidate"
+    title = clean_line(review.job_title)
+    parts: list[Piece] = [(name, "bold")]
+    if title:
+        parts += [("  ·  ", "dim"), title]
+    parts += [
+        "\n",
+        (f"status {clean_line(review.status)} · completed "
+         f"{format_timestamp(review.completed_at)}", "dim"),
+        "\n\n",
+    ]
+    avg = review.average_response_chars
+    stats = [
+        ("Responses", str(review.answered)),
+        ("Total duration", human_duration(review.total_duration_seconds)),
+        ("Average length", NO_VALUE if avg is None else f"{avg:.0f} chars"),
+        ("Total words", str(review.total_words)),
+        ("Speaking rate", _rate(review.words_per_minute)),
+    ]
+    for label, value in stats:
+        parts += [(f"{label:<16}", "$text-muted"), (value, "bold"), "\n"]
+
+    if review.keyword_matches:
+        parts += ["\n", ("Keywords", "bold underline"),
+                  ("  responses mentioning it · total mentions\n", "dim")]
+        names = {k: clean_line(k) for k in review.keyword_matches}
+        width = min(24, max(len(n) for n in names.values()))
+        answered = max(review.answered, 1)
+        for keyword, responses in review.keyword_matches.items():
+            total = review.keyword_counts.get(keyword, 0)
+            filled = round(BAR_WIDTH * responses / answered)
+            style = "$text-success" if responses else "$text-muted"
+            parts += [
+                f"  {_shorten(names[keyword], width):<{width}}  ",
+                ("█" * filled, style),
+                ("░" * (BAR_WIDTH - filled), "dim"),
+                f"  {responses}/{review.answered}",
+                (f"  ({total})", "dim"),
+                "\n",
+            ]
+
+    parts += ["\n", ("Per response", "bold underline"), "\n"]
+    if not review.per_response:
+        parts += [("No responses.", "italic dim"), "\n"]
+    for i, s in enumerate(review.per_response, start=1):
+        parts += [
+            (f"  Q{i:<3}", "bold"),
+            f"{human_duration(s.duration):>9}  {s.chars:>6} chars  {s.words:>5} words  "
+            f"{_rate(s.wpm):>8}  ",
+            (_shorten(clean_line(s.question_text), 60), "$text-muted"),
+            "\n",
+        ]
+    return Content.assemble(*parts)
+
+
+class ReviewPanel(VerticalScroll):
+    """A scrollable review summary; call :meth:`show` with a Review (or None and a message)."""
+
+    DEFAULT_CSS = """
+    ReviewPanel {
+        height: 1fr;
+        padding: 0 1;
+    }
+    ReviewPanel > #review-body {
+        width: 1fr;
+        height: auto;
+    }
+    """
+
+    def __init__(self, review: Review | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._review = review
+        self._message = "No interview selected."
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._content(), id="review-body", markup=False)
+
+    @property
+    def review(self) -> Review | None:
+        return self._review
+
+    def show(self, review: Review | None, *, message: str | None = None) -> None:
+        """Show ``review``; with None, show ``message`` (e.g. "Not completed yet.")."""
+        self._review = review
+        if message is not None:
+            self._message = message
+        if self.is_mounted:
+            self.query_one("#review-body", Static).update(self._content())
+            self.scroll_home(animate=False)
+
+    def _content(self) -> Content:
+        if self._review is None:
+            return Content.assemble((clean_line(self._message), "italic dim"))
+        return review_content(self._review)

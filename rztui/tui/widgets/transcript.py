@@ -1,0 +1,652 @@
+"""The transcript viewer: a virtualised view that renders only the lines on screen.
+
+A transcript can be 100,000 characters. As one markup ``Static`` it would be parsed, wrapped and
+laid out as a whole on every open. Here a document is a list of plain-text ``Block`` s (already
+cleaned of terminal controls, never parsed as markup); wrapping keeps character offsets
+(``rich._wrap.divide_line``) so a search match maps straight to a line, and ``render_line`` only
+builds the visible lines, with an LRU cache.
+
+The "current answer" (what ``c`` copies, marked with a bar in the gutter) is the answer at the
+top of the view, or the one last jumped to (outline, search, ``[``/``]``).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from rich._wrap import divide_line
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Input, Static
+
+from ...api.models import COMPLETED, EXPIRED, IN_PROGRESS, INVITED, Interview, QuestionSet
+from ...formats import NO_VALUE, format_timestamp, human_duration, relative_time, status_help
+from ...textsafe import clean, clean_line
+
+GUTTER = 2  # "▌ " marks the current answer
+
+
+@dataclass(slots=True)
+class Block:
+    """A run of text with one base style, optional styled spans, and where it belongs."""
+
+    text: str
+    style: str = "transcript--text"  # a component class of TranscriptView
+    spans: list[tuple[int, int, str]] = field(default_factory=list)
+    indent: int = 0
+    response: int | None = None  # index into interview.responses
+    searchable: bool = True
+
+
+@dataclass
+class Document:
+    blocks: list[Block]
+    kind: str  # "interview", "state", "error", "empty", "loading"
+    interview_id: str | None = None
+    responses: int = 0
+
+
+def _spaced(text: str) -> str:
+    return text.replace("\t", " ")
+
+
+def _line(parts: Sequence[tuple[str, str] | str], *, style: str = "transcript--text",
+          indent: int = 0, response: int | None = None, searchable: bool = True) -> Block:
+    """A block from (text, component class) parts, e.g. a bold label then plain text."""
+    text = ""
+    spans: list[tuple[int, int, str]] = []
+    for part in parts:
+        chunk, cls = (part, "") if isinstance(part, str) else part
+        chunk = _spaced(chunk)
+        if cls:
+            spans.append((len(text), len(text) + len(chunk), cls))
+        text += chunk
+    return Block(text, style, spans, indent, response, searchable)
+
+
+def _blank() -> Block:
+    return Block("", searchable=False)
+
+
+def _when(dt: datetime | None, now: datetime) -> str:
+    if dt is None:
+        return NO_VALUE
+    return f"{format_timestamp(dt)} ({relative_time(dt, now)})"
+
+
+def _header(interview: Interview, now: datetime) -> list[Block]:
+    name = clean_line(interview.candidate.name) or "Unknown candidate"
+    blocks = [_line([(name, "transcript--title")])]
+    email = clean_line(interview.candidate.email)
+    if email:
+        blocks[0] = _line([(name, "transcript--title"), "  ", (f"<{email}>", "transcript--meta")])
+    job = clean_line(interview.job.title) or NO_VALUE
+    dept = clean_line(interview.job.department)
+    blocks.append(_line([(job, "transcript--job"), *([(f" · {dept}", "transcript--meta")]
+                                                    if dept else [])]))
+    blocks.append(_line([("id ", "transcript--label"), (clean_line(interview.id),
+                                                        "transcript--meta")]))
+    return blocks
+
+
+def _status_line(interview: Interview) -> Block:
+    from .interview_list import status_look
+
+    symbol, label, _var = status_look(interview.status)
+    cls = {COMPLETED: "transcript--completed", IN_PROGRESS: "transcript--in-progress",
+           INVITED: "transcript--invited", EXPIRED: "transcript--expired"}.get(
+        interview.status, "transcript--unknown")
+    return _line([(f"{symbol} {label}", cls)])
+
+
+def _fact(label: str, *value: tuple[str, str] | str) -> Block:
+    """``label      value`` with the labels in one column."""
+    return _line([(f"{label:<10} ", "transcript--label"), *value], searchable=False)
+
+
+def build_interview_doc(interview: Interview, questions: QuestionSet | None,
+                        now: datetime) -> Document:
+    """A completed or in-progress interview (or an unknown status that has responses)."""
+    blocks = _header(interview, now)
+    blocks.append(_status_line(interview))
+    if interview.started_at:
+        blocks.append(_fact("started", _when(interview.started_at, now)))
+    if interview.completed_at:
+        blocks.append(_fact("completed", _when(interview.completed_at, now)))
+    count = len(interview.responses)
+    answers = f"{count}"
+    if questions is not None:
+        listed = len(questions.questions)
+        of = questions.total_questions if questions.total_questions is not None else listed
+        answers += f" of {of} questions"
+    answers += f" · {human_duration(interview.total_duration_seconds)} spoken"
+    if interview.started_at and interview.completed_at:
+        session = (interview.completed_at - interview.started_at).total_seconds()
+        answers += f" · {human_duration(session)} in total"
+    blocks.append(_fact("answers", answers))
+    if interview.status != COMPLETED:
+        blocks.append(_blank())
+        blocks.append(Block(status_help(interview.status), "transcript--banner",
+                            searchable=False))
+    if not interview.responses:
+        blocks += [_blank(), Block("No responses yet.", "transcript--meta", searchable=False)]
+    for i, r in enumerate(interview.responses):
+        blocks.append(_blank())
+        blocks.append(Block("─" * 3, "transcript--rule", response=i, searchable=False))
+        question = clean_line(r.question_text) or NO_VALUE
+        blocks.append(_line([(f"Q{i + 1}  ", "transcript--number"),
+                             (question, "transcript--question")], response=i))
+        meta: list[tuple[str, str] | str] = []
+        if r.question_type:
+            meta += [(clean_line(r.question_type), "transcript--tag"), " · "]
+        meta.append(human_duration(r.duration_seconds))
+        if r.answered_at is not None:
+            meta += [" · answered ", _when(r.answered_at, now)]
+        blocks.append(_line(meta, style="transcript--meta", indent=4, response=i,
+                            searchable=False))
+        blocks.append(Block("", searchable=False, response=i))
+        body = clean(r.transcript).strip()
+        if body:
+            blocks.append(Block(_spaced(body), "transcript--answer", indent=4, response=i))
+        else:
+            blocks.append(Block("(no transcript)", "transcript--meta", indent=4, response=i,
+                                searchable=False))
+    return Document(blocks, "interview", interview.id, len(interview.responses))
+
+
+def build_state_doc(interview: Interview, questions: QuestionSet | None,
+                    now: datetime) -> Document:
+    """Invited, expired (and unknown statuses without responses): what the status means."""
+    blocks = _header(interview, now)
+    blocks.append(_blank())
+    blocks.append(_status_line(interview))
+    if interview.created_at:
+        blocks.append(_fact("created", _when(interview.created_at, now)))
+    if interview.expires_at:
+        verb = "expires" if interview.expires_at > now else "expired"
+        blocks.append(_fact(verb, _when(interview.expires_at, now)))
+        if interview.status == INVITED and interview.expires_at <= now:
+            blocks.append(Block("The expiry time has passed; the next refresh should show "
+                                "it as expired.", "transcript--warning", searchable=False))
+    blocks.append(_blank())
+    blocks.append(Block(status_help(interview.status), "transcript--banner", searchable=False))
+    if questions is not None:
+        listed = len(questions.questions)
+        total = questions.total_questions if questions.total_questions is not None else listed
+        shown = f"{listed} listed of {total}" if total != listed else f"{listed}"
+        blocks += [_blank(), _fact("questions", f"{shown} · estimated "
+                                   f"{human_duration(questions.estimated_duration_seconds)}")]
+    return Document(blocks, "state", interview.id, 0)
+
+
+def build_doc(interview: Interview, questions: QuestionSet | None, now: datetime) -> Document:
+    if interview.responses or interview.status in (COMPLETED, IN_PROGRESS):
+        return build_interview_doc(interview, questions, now)
+    return build_state_doc(interview, questions, now)
+
+
+def message_doc(title: str, lines: Sequence[str], kind: str, *, interview_id: str | None = None,
+                title_style: str = "transcript--title") -> Document:
+    blocks = [Block(title, title_style, searchable=False), _blank()]
+    blocks += [Block(clean(line), "transcript--text", searchable=False) for line in lines]
+    return Document(blocks, kind, interview_id)
+
+
+def error_doc(interview_id: str, message: str) -> Document:
+    return message_doc(
+        "⚠ Could not load this interview",
+        [message, "", "Press r to retry."],
+        "error", interview_id=interview_id, title_style="transcript--error",
+    )
+
+
+def wrap_block(text: str, width: int) -> list[tuple[int, int]]:
+    """(start, end) character offsets of each wrapped line of ``text``."""
+    width = max(4, width)
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for para in text.split("\n"):
+        n = len(para)
+        if n <= width and para.isascii():
+            out.append((pos, pos + n))
+        elif not para:
+            out.append((pos, pos))
+        else:
+            breaks = divide_line(para, width, fold=True)
+            starts = [0, *breaks]
+            ends = [*breaks, n]
+            out.extend((pos + s, pos + e) for s, e in zip(starts, ends, strict=True))
+        pos += n + 1
+    return out
+
+
+class TranscriptView(ScrollView, can_focus=True):
+    """Renders a Document line by line; search highlights; tracks the current answer."""
+
+    COMPONENT_CLASSES = {
+        "transcript--text", "transcript--title", "transcript--job", "transcript--meta",
+        "transcript--label", "transcript--question", "transcript--number", "transcript--tag",
+        "transcript--answer", "transcript--rule", "transcript--banner", "transcript--warning",
+        "transcript--error", "transcript--match", "transcript--match-current",
+        "transcript--gutter", "transcript--completed", "transcript--in-progress",
+        "transcript--invited", "transcript--expired", "transcript--unknown",
+    }
+
+    BINDINGS = [
+        Binding("up,k", "line_up", "Up", show=False),
+        Binding("down,j", "line_down", "Down", show=False),
+        Binding("pageup,b", "page_up_", "Page up", show=False),
+        Binding("pagedown,space", "page_down_", "Page down", show=False),
+        Binding("home,g", "top", "Top", show=False),
+        Binding("end,G", "bottom", "Bottom", show=False),
+        Binding("n", "next_match", "Next match", show=False),
+        Binding("N", "previous_match", "Previous match", show=False),
+        Binding("right_square_bracket", "next_answer", "Next answer", key_display="]"),
+        Binding("left_square_bracket", "previous_answer", "Prev answer", key_display="[",
+                show=False),
+    ]
+
+    current_response: reactive[int | None] = reactive(None, always_update=True, layout=False)
+
+    class CurrentChanged(Message):
+        def __init__(self, response: int | None) -> None:
+            self.response = response
+            super().__init__()
+
+    class SearchMoved(Message):
+        """The current match changed: (index, count)."""
+
+        def __init__(self, index: int | None, count: int) -> None:
+            self.index = index
+            self.count = count
+            super().__init__()
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.doc = Document([], "empty")
+        self._lines: list[tuple[int, int, int]] = []  # (block, start, end)
+        self._block_first_line: list[int] = []
+        self._response_first_line: dict[int, int] = {}
+        self._wrapped_width = -1
+        self._cache: LRUCache[tuple, Strip] = LRUCache(2048)
+        self._generation = 0
+        self._pinned = False
+        self.search_term = ""
+        self.matches: list[tuple[int, int, int]] = []  # (block, start, end) in document order
+        self._matches_by_block: dict[int, list[tuple[int, int, int]]] = {}
+        self.match_index: int | None = None
+
+    # -- document --------------------------------------------------------------------------
+
+    def set_document(self, doc: Document, *, keep_position: bool = False) -> None:
+        same = keep_position and doc.interview_id == self.doc.interview_id
+        top = self.scroll_y if same else 0
+        current = self.current_response if same else None
+        self.doc = doc
+        self._wrapped_width = -1
+        self._generation += 1
+        self._cache.clear()
+        self._rewrap()
+        self._find_matches()
+        self._pinned = False
+        self.scroll_to(0, min(top, max(0, len(self._lines) - 1)), animate=False, immediate=True)
+        self.current_response = current if current is not None else self._response_at_top()
+        if current is None and self.current_response is None:
+            self.call_after_refresh(self._settle_current)
+        self.refresh()
+
+    def _settle_current(self) -> None:
+        """After the first layout the height is known: pick the answer on screen."""
+        if not self._pinned and self.current_response is None:
+            self.current_response = self._response_at_top()
+
+    @property
+    def line_count(self) -> int:
+        return len(self._lines)
+
+    def _text_width(self) -> int:
+        return max(10, self.scrollable_content_region.width - GUTTER - 1)
+
+    def _rewrap(self) -> None:
+        width = self._text_width() if self.size.width else 80
+        if width == self._wrapped_width:
+            return
+        self._wrapped_width = width
+        lines: list[tuple[int, int, int]] = []
+        firsts: list[int] = []
+        resp_first: dict[int, int] = {}
+        for bi, block in enumerate(self.doc.blocks):
+            firsts.append(len(lines))
+            if block.response is not None and block.response not in resp_first:
+                resp_first[block.response] = len(lines)
+            lines.extend((bi, s, e) for s, e in wrap_block(block.text, width - block.indent))
+        self._lines = lines
+        self._block_first_line = firsts
+        self._response_first_line = resp_first
+        self._cache.clear()
+        self.virtual_size = Size(width + GUTTER, len(lines))
+
+    def on_resize(self, _event: events.Resize) -> None:
+        before = self._wrapped_width
+        self._rewrap()
+        if before != self._wrapped_width and self.match_index is not None:
+            self._scroll_to_match(self.match_index)
+        elif not self._pinned:
+            self.current_response = self._response_at_top()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cache.clear()
+
+    # -- rendering -------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if index >= len(self._lines):
+            return Strip.blank(width, base)
+        key = (index, width, self._generation, self.current_response, self.match_index,
+               self.search_term)
+        strip = self._cache.get(key)
+        if strip is None:
+            strip = self._render_index(index, base).crop_extend(scroll_x, scroll_x + width,
+                                                                 base)
+            self._cache[key] = strip
+        return strip.apply_offsets(scroll_x, index)
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(name, partial=True)
+
+    def _render_index(self, index: int, base: Style) -> Strip:
+        bi, start, end = self._lines[index]
+        block = self.doc.blocks[bi]
+        raw = block.text[start:end]
+        shown = raw.rstrip()
+        text = Text(shown, end="", no_wrap=True)
+        text.stylize(self._style(block.style))  # a span: Text.render ignores the base style
+        for s, e, cls in block.spans:
+            if s < end and e > start:
+                text.stylize(self._style(cls), max(s, start) - start, min(e, end) - start)
+        for ms, me, mi in self._matches_by_block.get(bi, ()):
+            if ms < end and me > start:
+                cls = ("transcript--match-current" if mi == self.match_index
+                       else "transcript--match")
+                text.stylize(self._style(cls), max(ms, start) - start, min(me, end) - start)
+        segments: list[Segment] = []
+        is_current = block.response is not None and block.response == self.current_response
+        if is_current:
+            segments.append(Segment("▌ ", base + self._style("transcript--gutter")))
+        else:
+            segments.append(Segment(" " * GUTTER, base))
+        if block.indent:
+            segments.append(Segment(" " * block.indent, base))
+        segments.extend(Segment(seg.text, base + seg.style if seg.style else base)
+                        for seg in text.render(self.app.console))
+        return Strip(segments)
+
+    # -- current answer --------------------------------------------------------------------
+
+    def _response_at_top(self) -> int | None:
+        if not self._lines or not self.doc.responses:
+            return None
+        top = int(self.scroll_y)
+        height = max(1, self.scrollable_content_region.height)
+        first_block = self.doc.blocks[self._lines[min(top, len(self._lines) - 1)][0]]
+        if first_block.response is not None:
+            return first_block.response
+        for index in range(top, min(top + height, len(self._lines))):
+            response = self.doc.blocks[self._lines[index][0]].response
+            if response is not None:
+                return response
+        return None
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if not self._pinned:
+            current = self._response_at_top()
+            if current != self.current_response:
+                self.current_response = current
+
+    def watch_current_response(self, value: int | None) -> None:
+        self._cache.clear()
+        self.refresh()
+        self.post_message(self.CurrentChanged(value))
+
+    def scroll_to_response(self, response: int) -> bool:
+        line = self._response_first_line.get(response)
+        if line is None:
+            return False
+        self._pinned = True
+        self.scroll_to(0, line, animate=False, immediate=True)
+        self.current_response = response
+        return True
+
+    def _unpin(self) -> None:
+        self._pinned = False
+
+    def action_line_up(self) -> None:
+        self._unpin()
+        self.scroll_to(y=self.scroll_y - 1, animate=False, immediate=True)
+
+    def action_line_down(self) -> None:
+        self._unpin()
+        self.scroll_to(y=self.scroll_y + 1, animate=False, immediate=True)
+
+    def action_page_up_(self) -> None:
+        self._unpin()
+        self.scroll_to(y=self.scroll_y - max(1, self.scrollable_content_region.height - 1),
+                       animate=False, immediate=True)
+
+    def action_page_down_(self) -> None:
+        self._unpin()
+        self.scroll_to(y=self.scroll_y + max(1, self.scrollable_content_region.height - 1),
+                       animate=False, immediate=True)
+
+    def action_top(self) -> None:
+        self._unpin()
+        self.scroll_to(y=0, animate=False, immediate=True)
+
+    def action_bottom(self) -> None:
+        self._unpin()
+        self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+
+    def action_next_answer(self) -> None:
+        if not self.doc.responses:
+            return
+        current = self.current_response
+        target = 0 if current is None else min(current + 1, self.doc.responses - 1)
+        self.scroll_to_response(target)
+
+    def action_previous_answer(self) -> None:
+        if not self.doc.responses:
+            return
+        current = self.current_response
+        target = 0 if current is None else max(current - 1, 0)
+        self.scroll_to_response(target)
+
+    def on_mouse_scroll_down(self, _event: events.MouseScrollDown) -> None:
+        self._unpin()
+
+    def on_mouse_scroll_up(self, _event: events.MouseScrollUp) -> None:
+        self._unpin()
+
+    def on_click(self, event: events.Click) -> None:
+        """Clicking a line makes its answer the current one (what `c` copies)."""
+        index = int(self.scroll_y) + event.y
+        if 0 <= index < len(self._lines):
+            response = self.doc.blocks[self._lines[index][0]].response
+            if response is not None:
+                self._pinned = True
+                self.current_response = response
+
+    # -- search ----------------------------------------------------------------------------
+
+    def set_search(self, term: str) -> None:
+        """Highlight every match of ``term`` (case-insensitive) and go to the first one at or
+        after the top of the view."""
+        self.search_term = term
+        self._find_matches()
+        if self.matches:
+            top_line = int(self.scroll_y)
+            start = 0
+            for i, (bi, s, _e) in enumerate(self.matches):
+                if self._line_of(bi, s) >= top_line:
+                    start = i
+                    break
+            self.match_index = start
+            self._scroll_to_match(start)
+        else:
+            self.match_index = None
+        self._cache.clear()
+        self.refresh()
+        self.post_message(self.SearchMoved(self.match_index, len(self.matches)))
+
+    def _find_matches(self) -> None:
+        self.matches = []
+        self._matches_by_block = {}
+        self.match_index = None
+        term = self.search_term
+        if not term:
+            return
+        pattern = re.compile(re.escape(term), re.IGNORECASE)
+        for bi, block in enumerate(self.doc.blocks):
+            if not block.searchable:
+                continue
+            found = [(m.start(), m.end()) for m in pattern.finditer(block.text)]
+            if found:
+                base = len(self.matches)
+                self.matches.extend((bi, s, e) for s, e in found)
+                self._matches_by_block[bi] = [
+                    (s, e, base + k) for k, (s, e) in enumerate(found)
+                ]
+
+    def _line_of(self, block: int, offset: int) -> int:
+        first = self._block_first_line[block]
+        last = (self._block_first_line[block + 1] if block + 1 < len(self._block_first_line)
+                else len(self._lines))
+        starts = [self._lines[i][1] for i in range(first, last)]
+        return first + max(0, bisect_right(starts, offset) - 1)
+
+    def _scroll_to_match(self, index: int) -> None:
+        bi, start, _end = self.matches[index]
+        line = self._line_of(bi, start)
+        height = max(1, self.scrollable_content_region.height)
+        self._pinned = True
+        if not (self.scroll_y <= line < self.scroll_y + height - 1):
+            self.scroll_to(0, max(0, line - height // 3), animate=False, immediate=True)
+        response = self.doc.blocks[bi].response
+        if response is not None:
+            self.current_response = response
+
+    def _step(self, delta: int) -> None:
+        if not self.matches:
+            if self.search_term:
+                self.app.notify(f"No match for “{self.search_term}”", markup=False,
+                                severity="warning", timeout=2)
+            return
+        current = -1 if self.match_index is None and delta > 0 else (self.match_index or 0)
+        self.match_index = (current + delta) % len(self.matches)
+        self._scroll_to_match(self.match_index)
+        self._cache.clear()
+        self.refresh()
+        self.post_message(self.SearchMoved(self.match_index, len(self.matches)))
+
+    def action_next_match(self) -> None:
+        self._step(1)
+
+    def action_previous_match(self) -> None:
+        self._step(-1)
+
+
+class SearchBar(Horizontal):
+    """ctrl+f: find in the transcript. Enter = next match, Escape = close."""
+
+    BINDINGS = [Binding("escape", "close", "Close search", show=False)]
+
+    class Closed(Message):
+        pass
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="find in transcript", id="search-input", compact=True)
+        yield Static("", id="search-count", markup=False)
+
+    def action_close(self) -> None:
+        self.display = False
+        self.post_message(self.Closed())
+
+    def set_count(self, index: int | None, count: int, term: str) -> None:
+        if not term:
+            text = ""
+        elif count == 0:
+            text = "no matches"
+        else:
+            text = f"{(index or 0) + 1}/{count}"
+        self.query_one("#search-count", Static).update(Content(text))
+
+
+class TranscriptPane(Vertical):
+    """Search bar + transcript view."""
+
+    def __init__(self, *, clock: Callable[[], datetime], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._clock = clock
+
+    def compose(self) -> ComposeResult:
+        bar = SearchBar(id="search-bar")
+        bar.display = False
+        yield bar
+        yield TranscriptView(id="transcript")
+
+    @property
+    def view(self) -> TranscriptView:
+        return self.query_one(TranscriptView)
+
+    def open_search(self) -> None:
+        bar = self.query_one(SearchBar)
+        bar.display = True
+        field_ = bar.query_one(Input)
+        field_.focus()
+        if self.view.search_term and not field_.value:
+            field_.value = self.view.search_term
+
+    @on(Input.Changed, "#search-input")
+    def _search_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.view.set_search(event.value)
+
+    @on(Input.Submitted, "#search-input")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        view = self.view
+        if view.search_term != event.value:
+            view.set_search(event.value)
+        elif view.matches:
+            view.action_next_match()
+        view.focus()
+
+    @on(TranscriptView.SearchMoved)
+    def _search_moved(self, event: TranscriptView.SearchMoved) -> None:
+        self.query_one(SearchBar).set_count(event.index, event.count, self.view.search_term)
+
+    @on(SearchBar.Closed)
+    def _search_closed(self, event: SearchBar.Closed) -> None:
+        event.stop()
+        self.view.focus()

@@ -1,0 +1,661 @@
+"""The TUI, driven with Pilot against a real demo server on loopback and a real SQLite store."""
+# ruff: noqa: F811 - pytest fixtures imported from test_tui_helpers are used as arguments
+
+from __future__ import annotations
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from test_tui_helpers import (  # noqa: F401 - fixtures
+    doc_text,
+    factory,
+    ids_with,
+    make_app,
+    screen_text,
+    server,
+    settle,
+    start_server,
+    store,
+)
+from textual.widgets import Input, OptionList, TextArea
+
+from rztui import clipboard
+from rztui.demo import dataset as ds
+from rztui.formats import format_ats
+from rztui.tui.screens.add import AddScreen
+from rztui.tui.screens.confirm import ConfirmScreen
+from rztui.tui.screens.help import HelpScreen
+from rztui.tui.screens.key_entry import KeyEntryScreen
+from rztui.tui.widgets.interview_list import InterviewTable
+from rztui.tui.widgets.transcript import TranscriptView
+
+SPEC = ds.SPEC_INTERVIEW_ID
+REAL_SYSTEM_COPY = clipboard.system_copy
+COMPLETED = [i for i in ids_with("completed") if i != ds.SPEC_INTERVIEW_ID]
+IN_PROGRESS = ids_with("in_progress")
+INVITED = ids_with("invited")
+EXPIRED = ids_with("expired")
+
+
+@pytest.fixture(autouse=True)
+def no_system_clipboard(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """pyperclip must never touch the real clipboard in tests: record what it was given."""
+    copied: list[str] = []
+    monkeypatch.setattr(clipboard, "system_copy", lambda text: (copied.append(text), (True,
+                                                                                     None))[1])
+    return copied
+
+
+def notes(app) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+# -- list, selection, transcript ---------------------------------------------------------------
+
+
+async def test_opens_first_row_with_transcript_and_outline(store, server):
+    app = make_app(store, server, [SPEC, *COMPLETED[:3]])
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        assert app.table.row_count == 4
+        assert app.current_id == SPEC
+        text = doc_text(app)
+        assert "Jane Smith" in text and "Describe your experience with React hooks" in text
+        assert "useReducer" in text
+        assert "completed" in text
+        outline = app.outline
+        assert len(outline.options.options) == 3
+        title = str(outline.query_one("#outline-title").render())
+        assert "3 listed of 11" in title
+        # Every tracked row was fetched in the background (they were never fetched before).
+        assert all(e.row.status == "completed" for e in app.interview_list.entries.values())
+
+
+async def test_filter_typing_enter_and_escape(store, server):
+    app = make_app(store, server, [*COMPLETED[:4], SPEC], cache=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"jane")
+        assert app.table.visible_ids == [SPEC]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.focused, TranscriptView)
+        assert app.current_id == SPEC
+        await pilot.press("slash", *"zzzz")  # "/" works from the transcript too
+        assert app.interview_list.filter_input.value == "janezzzz"
+        assert app.table.row_count == 0
+        assert app.main.query_one("#list-empty").display
+        await pilot.press("escape")
+        assert app.interview_list.filter_input.value == ""
+        assert app.table.row_count == 5
+        assert isinstance(app.focused, InterviewTable)
+        # Several words: all must match (email + job here).
+        app.interview_list.set_filter_text("jane@example.com frontend")
+        assert app.table.visible_ids == [SPEC]
+
+
+async def test_sort_cycle_reverse_and_header_click(store, server):
+    ids = [*COMPLETED[:5], *INVITED[:2]]
+    app = make_app(store, server, ids, cache=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        lst = app.interview_list
+        assert app.table.visible_ids == ids  # date added
+        await pilot.press("s")
+        assert lst.sort_field == "candidate"
+        names = [lst.entries[i].name_key for i in app.table.visible_ids]
+        assert names == sorted(names)
+        await pilot.press("S")
+        assert lst.sort_reverse
+        assert [lst.entries[i].name_key for i in app.table.visible_ids] == sorted(names,
+                                                                                   reverse=True)
+        # Clicking the "Job" header sorts by job; clicking it again reverses.
+        table = app.table
+        x = sum(c.get_render_width(table) for c in table.ordered_columns[:2]) + 2
+        await pilot.click(InterviewTable, offset=(x, 0))
+        assert lst.sort_field == "job" and not lst.sort_reverse
+        jobs = [lst.entries[i].job_key for i in table.visible_ids]
+        assert jobs == sorted(jobs)
+        await pilot.click(InterviewTable, offset=(x, 0))
+        assert lst.sort_reverse
+        assert "▼" in str(table.ordered_columns[2].label)
+
+
+async def test_status_filter_keys(store, server):
+    ids = [*COMPLETED[:3], *IN_PROGRESS[:2], *INVITED[:2], *EXPIRED[:1]]
+    app = make_app(store, server, ids, cache=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        assert set(app.table.visible_ids) == set(COMPLETED[:3])
+        await pilot.press("f")  # completed -> in progress
+        assert set(app.table.visible_ids) == set(IN_PROGRESS[:2])
+        await pilot.press("f", "f")  # invited, expired
+        assert app.table.visible_ids == EXPIRED[:1]
+        await pilot.press("4")
+        assert set(app.table.visible_ids) == set(INVITED[:2])
+        await pilot.press("1")
+        assert app.table.row_count == len(ids)
+        tabs = str(app.main.query_one("#status-tabs").render())
+        assert "8 of 8" in tabs
+
+
+async def test_unknown_status_shown_raw(store, server):
+    app = make_app(store, server, [ds.UNKNOWN_STATUS_ID], cache=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        entry = app.interview_list.entries[ds.UNKNOWN_STATUS_ID]
+        assert "under_review" in entry.status_full.plain
+        assert "under_review" in doc_text(app)
+
+
+# -- add, remove, refresh ----------------------------------------------------------------------
+
+
+async def test_add_several_ids_and_urls_reports_bad_ones(store, server):
+    app = make_app(store, server, [SPEC], cache=True)
+    url = f"https://rz-app-omega.vercel.app/api/v1/interviews/{COMPLETED[0]}"
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        assert isinstance(app.screen, AddScreen)
+        area = app.screen.query_one(TextArea)
+        area.insert(f"{url}\n{COMPLETED[1]}, {INVITED[0]} bad/id\nno-such-interview {SPEC}")
+        await pilot.pause()
+        summary = str(app.screen.query_one("#add-summary").render())
+        assert "5 interview ids ready" in summary
+        assert "contains '/'" in summary
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        tracked = store.tracked_ids()
+        for iid in (COMPLETED[0], COMPLETED[1], INVITED[0]):
+            assert iid in tracked
+            assert iid in app.table.visible_ids
+        assert "no-such-interview" not in tracked  # 404: not kept
+        assert "no-such-interview" not in app.table.visible_ids
+        assert store.row(COMPLETED[1]).status == "completed"
+        messages = "\n".join(notes(app))
+        assert "contains '/'" in messages
+        assert "Not found, so not tracked: no-such-interview" in messages
+        assert "1 already tracked" in messages
+
+
+async def test_untrack_asks_first(store, server):
+    app = make_app(store, server, [SPEC, COMPLETED[0]], cache=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("d")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert store.is_tracked(SPEC)
+        await pilot.press("d", "y")
+        await settle(pilot)
+        assert not store.is_tracked(SPEC)
+        assert store.get_interview(SPEC) is None
+        assert app.table.visible_ids == [COMPLETED[0]]
+        assert app.current_id == COMPLETED[0]
+
+
+async def test_refresh_selected_and_all_active(store):
+    srv = start_server()
+    try:
+        live = ds.LIVE_IDS
+        app = make_app(store, srv, [*live, SPEC])
+        async with app.run_test(size=(140, 40)) as pilot:
+            await settle(pilot)
+            assert {store.row(i).status for i in live} == {"invited"}
+            srv.advance(ds.LIVE_END_SECONDS + 5)
+            await pilot.press("r")  # the selected (first) one only
+            await settle(pilot)
+            assert store.row(live[0]).status == "completed"
+            assert app.interview_list.entries[live[0]].row.status == "completed"
+            assert store.row(live[1]).status == "invited"
+            assert "Q1" in doc_text(app)
+            before = srv.stats.total_requests
+            await pilot.press("R")
+            await settle(pilot)
+            assert {store.row(i).status for i in live} == {"completed"}
+            # Only the non-terminal rows were asked for (not the completed spec interview).
+            assert srv.stats.total_requests - before == len(live) - 1
+            assert any("Refreshed 2 of 2 active interviews" in n for n in notes(app))
+    finally:
+        srv.stop()
+
+
+async def test_refresh_row_updates_in_place(store, server):
+    app = make_app(store, server, [COMPLETED[0], SPEC, COMPLETED[1]], cache=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        payload = ds.snapshot(SPEC, 0.0)
+        payload["candidate"]["name"] = "Jane Renamed"
+        store.save_interview(payload)
+        app.interview_updated(SPEC)  # what the poller will call
+        await pilot.pause()
+        assert app.table.visible_ids == [COMPLETED[0], SPEC, COMPLETED[1]]
+        assert str(app.table.get_cell(SPEC, "candidate")) == "Jane Renamed"
+
+
+# -- panes -------------------------------------------------------------------------------------
+
+
+async def test_outline_toggle_and_auto_hide(store, server):
+    app = make_app(store, server, [SPEC], cache=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        assert app.outline.display
+        await pilot.press("o")
+        assert not app.outline.display
+        await pilot.press("o")
+        assert app.outline.display
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert not app.outline.display  # narrow: hidden automatically
+        await pilot.press("o")
+        assert app.outline.display  # ...but `o` still shows it
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert app.outline.display
+
+
+async def test_outline_selection_scrolls_to_answer(store, server):
+    iid = COMPLETED[0]
+    app = make_app(store, server, [iid], cache=True)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await settle(pilot)
+        options = app.outline.query_one(OptionList)
+        options.focus()
+        options.highlighted = 3
+        await pilot.press("enter")
+        await pilot.pause()
+        view = app.transcript
+        assert view.current_response == 3
+        assert view.scroll_y > 0
+        question = app.current_interview.responses[3].question_text
+        assert question[:30] in screen_text(app)
+
+
+async def test_search_highlights_and_n_N(store, server):
+    app = make_app(store, server, [SPEC], cache=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+f")
+        assert app.focused.id == "search-input"
+        await pilot.press(*"hooks")
+        view = app.transcript
+        assert len(view.matches) == 4  # question + answer, case-insensitive
+        assert view.match_index == 0
+        assert "1/4" in str(app.main.query_one("#search-count").render())
+        await pilot.press("enter")
+        assert app.focused is view
+        await pilot.press("n")
+        assert view.match_index == 2
+        await pilot.press("N", "N")
+        assert view.match_index == 0
+        await pilot.press("N")
+        assert view.match_index == 3  # wraps
+        # The current match is drawn with its own style.
+        assert any(
+            seg.style and seg.style.bgcolor
+            for y in range(view.size.height) for seg in view.render_line(y)
+            if seg.text.lower() == "hooks"
+        )
+
+
+async def test_long_transcript_opens_and_searches(store, server):
+    app = make_app(store, server, [ds.LONG_ID], cache=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        view = app.transcript
+        assert view.line_count > 1000
+        view.set_search("calibration")
+        assert view.matches
+        view.focus()
+        await pilot.press("G")
+        assert view.scroll_y == view.max_scroll_y
+
+
+# -- copy --------------------------------------------------------------------------------------
+
+
+async def test_copy_answer_interview_and_id(store, server, no_system_clipboard):
+    app = make_app(store, server, [SPEC], cache=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        interview = app.current_interview
+        await pilot.press("c")
+        await settle(pilot)
+        assert app.clipboard == interview.responses[0].transcript
+        app.transcript.scroll_to_response(1)
+        await pilot.press("c")
+        await settle(pilot)
+        assert app.clipboard == interview.responses[1].transcript
+        await pilot.press("C")
+        await settle(pilot)
+        assert app.clipboard == format_ats(interview)
+        assert app.clipboard.startswith("Q1: Describe your experience")
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.clipboard == SPEC
+        assert no_system_clipboard[-1] == SPEC
+        assert any("via OSC 52 + system clipboard" in n for n in notes(app))
+
+
+async def test_copy_without_clipboard_tool_still_works(store, server, monkeypatch):
+    import pyperclip
+
+    def broken(_text: str) -> None:
+        raise pyperclip.PyperclipException("no tool")
+
+    monkeypatch.setattr(clipboard, "system_copy", REAL_SYSTEM_COPY)
+    monkeypatch.setattr(pyperclip, "copy", broken)
+    app = make_app(store, server, [SPEC], cache=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.clipboard == SPEC
+        assert any("via OSC 52 (no system clipboard tool)" in n for n in notes(app))
+        assert not any(n.severity == "error" for n in app._notifications)
+
+
+# -- hostile data ------------------------------------------------------------------------------
+
+
+async def test_hostile_markup_is_data(store, server):
+    app = make_app(store, server, [ds.HOSTILE_MARKUP_ID, SPEC])
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        assert app.is_running
+        assert app.current_id == ds.HOSTILE_MARKUP_ID
+        cell = str(app.table.get_cell(ds.HOSTILE_MARKUP_ID, "candidate"))
+        assert cell.startswith("[@click=app.quit]Click me[/]")
+        # Click the name in the list, then the hostile text in the transcript.
+        await pilot.click(InterviewTable, offset=(10, 1))
+        await pilot.pause()
+        assert app.is_running
+        view = app.transcript
+        hostile_line = next(y for y in range(view.size.height)
+                            if "[@click=app.quit]" in view.render_line(y).text)
+        for x in range(2, 40, 3):
+            await pilot.click(TranscriptView, offset=(x, hostile_line))
+        await pilot.pause()
+        assert app.is_running
+        assert "[@click=app.quit]Click me[/]" in screen_text(app)
+        # The outline shows the hostile custom question literally too.
+        prompts = [str(o.prompt) for o in app.outline.options.options]
+        assert any("[@click=app.quit]Why us?[/]" in p for p in prompts)
+        # Copy gives the raw text, exactly as the API sent it.
+        app.transcript.scroll_to_response(0)
+        await pilot.press("c")
+        await settle(pilot)
+        raw = app.current_interview.responses[0].transcript
+        assert app.clipboard == raw
+        assert "[@click=app.quit]Click me[/]" in app.clipboard
+        # A toast naming the hostile candidate is not markup either.
+        await pilot.press("d")
+        await pilot.click("#yes")
+        await settle(pilot)
+        assert app.is_running
+
+
+async def test_hostile_terminal_controls_are_stripped(store, server):
+    app = make_app(store, server, [ds.HOSTILE_TERMINAL_ID])
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        entry = app.interview_list.entries[ds.HOSTILE_TERMINAL_ID]
+        for cell in entry.cells.values():
+            assert "\x1b" not in str(cell) and "\u202e" not in str(cell)
+        shown = screen_text(app) + doc_text(app)
+        for bad in ("\x1b", "\x07", "\x9b", "\u202e", "\x00", "\x08"):
+            assert bad not in shown
+        assert "Eve" in shown and "Mallory" in shown
+        await pilot.press("c")
+        await settle(pilot)
+        assert "\x1b[2J" in app.clipboard  # raw data on request, never on screen
+
+
+# -- errors and workers ------------------------------------------------------------------------
+
+
+async def test_error_in_place_then_retry(store, server):
+    app = make_app(store, server, ["demo-internal-error"])
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        assert app.transcript.doc.kind == "error"
+        text = doc_text(app)
+        assert "Could not load this interview" in text and "Press r to retry" in text
+        assert "server error 500" in text
+        before = server.stats.total_requests
+        await pilot.press("r")
+        await settle(pilot)
+        assert server.stats.total_requests > before
+        assert app.transcript.doc.kind == "error"
+        assert app.transcript.loading is False
+
+
+async def test_offline_shows_cached_and_says_so(store):
+    app = make_app(store, None, [SPEC, INVITED[0]], cache=True,
+                   client_factory=lambda _u, key: __import__("rztui.api.client").api.client
+                   .ApiClient("http://127.0.0.1:9", key, max_attempts=1))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        assert "Jane Smith" in doc_text(app)  # cached, no request needed
+        await pilot.press("down")
+        await settle(pilot)
+        status = app.status_line.state
+        assert status.online is False
+        assert "cannot reach the API" in status.offline_reason
+        assert "Noah" in doc_text(app) or "invited" in doc_text(app)  # cached copy stays
+        assert "offline" in str(app.status_line.render())
+
+
+async def test_worker_failure_becomes_one_notification(store, server, monkeypatch):
+    app = make_app(store, server, [SPEC])
+
+    async def boom(*_a, **_k):
+        raise ValueError("boom\nsecond line")
+
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(app.service, "interview", boom)
+        await pilot.press("r")
+        await settle(pilot)
+        assert app.is_running
+        assert "ValueError: boom" in notes(app)
+        assert not app.transcript.loading
+
+
+async def test_key_rejected_by_api_offers_new_key(store, server):
+    app = make_app(store, server, [SPEC], api_key="rz_live_wrongwrongwrong")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        from rztui.tui.screens.error import ErrorScreen
+
+        assert isinstance(app.screen, ErrorScreen)
+        assert "401" in str(app.screen.query_one(".dialog-body").render())
+        await pilot.press("enter")  # "Enter another key"
+        await pilot.pause()
+        assert isinstance(app.screen, KeyEntryScreen)
+
+
+# -- keys --------------------------------------------------------------------------------------
+
+
+class MemoryKeyring(KeyringBackend):
+    """In-memory keyring for tests. Priority below the fail backend: defining it (which
+    registers it with keyring) never makes it the automatic choice anywhere else."""
+
+    priority = -1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.passwords.pop((service, username), None)
+
+
+@pytest.fixture
+def memory_keyring():
+    previous = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    yield ring
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def no_keyring():
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+async def _enter_key(pilot, key: str) -> None:
+    field = pilot.app.screen.query_one("#key-input", Input)
+    field.value = key
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_first_run_key_modal_verifies_and_stores(store, server, memory_keyring):
+    app = make_app(store, server, [SPEC], api_key=None)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, KeyEntryScreen)
+        assert app.screen.query_one("#key-input", Input).password is True
+        before = server.stats.total_requests
+        await _enter_key(pilot, "rz_live_not_the_right_key")
+        assert isinstance(app.screen, KeyEntryScreen)
+        assert "Rejected" in str(app.screen.query_one("#key-status").render())
+        assert server.stats.total_requests == before + 1  # one request per check
+        await _enter_key(pilot, ds.DEMO_KEY)
+        assert not isinstance(app.screen, KeyEntryScreen)
+        assert memory_keyring.passwords[("rztui", "api_key")] == ds.DEMO_KEY
+        top = str(app.main.query_one("#topbar").render())
+        assert "rz_demo_...8b5a" in top and ds.DEMO_KEY not in top
+        assert app.service is not None
+        assert any("saved in the system keyring" in n for n in notes(app))
+        # The key is nowhere in the store.
+        assert ds.DEMO_KEY.encode() not in store.path.read_bytes()
+
+
+async def test_key_found_in_keyring_skips_modal(store, server, memory_keyring):
+    memory_keyring.set_password("rztui", "api_key", ds.DEMO_KEY)
+    app = make_app(store, server, [SPEC], api_key=None)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        assert app.screen is app.main
+        assert app.key_source == "keyring"
+        assert app.service is not None
+
+
+async def test_no_keyring_backend_keeps_key_for_session(store, server, no_keyring):
+    app = make_app(store, server, [SPEC], api_key=None)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, KeyEntryScreen)
+        await _enter_key(pilot, ds.DEMO_KEY)
+        assert app.service is not None  # usable for this session
+        message = "\n".join(notes(app))
+        assert "this session only" in message and "ROUNDZERO_API_KEY" in message
+        assert ds.DEMO_KEY not in message
+
+
+async def test_continue_offline_without_key(store, server, memory_keyring):
+    app = make_app(store, server, [SPEC], api_key=None, cache=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is app.main
+        assert "Jane Smith" in doc_text(app)  # cached data still browsable
+        assert "no API key" in str(app.status_line.render())
+
+
+# -- help, palette, themes ---------------------------------------------------------------------
+
+
+async def test_help_lists_every_binding(store, server):
+    app = make_app(store, server, [SPEC], cache=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one("#help-body").render())
+        for words in ("Add", "Remove", "Refresh all", "Outline", "Find", "Copy answer",
+                      "Copy ATS", "Copy id", "Filter", "Sort", "Next match", "Status filter",
+                      "Clear filter", "Next answer"):
+            assert words in text, words
+        await pilot.press("escape")
+        assert app.screen is app.main
+
+
+async def test_command_palette_offers_main_actions(store, server):
+    app = make_app(store, server, [SPEC], cache=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        titles = [c.title for c in app.get_system_commands(app.main)]
+        for title in ("Add interviews", "Remove interview", "Refresh all active",
+                      "Copy interview (ATS)", "Find in transcript", "Show completed",
+                      "Sort by candidate", "Enter API key", "Theme"):
+            assert title in titles
+        command = next(c for c in app.get_system_commands(app.main)
+                       if c.title == "Show invited")
+        command.callback()
+        await pilot.pause()
+        assert app.interview_list.status_filter == "invited"
+
+
+async def test_themes_switch(store, server):
+    app = make_app(store, server, [SPEC, *INVITED[:1]], cache=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        before = app.interview_list.entries[SPEC].status_full.style
+        app.theme = "textual-light"
+        await pilot.pause()
+        after = app.interview_list.entries[SPEC].status_full.style
+        assert before != after
+        assert app.is_running
+
+
+async def test_usable_at_80x24(store, server):
+    app = make_app(store, server, [SPEC, *COMPLETED[:3]], cache=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert not app.outline.display
+        assert app.interview_list.compact
+        assert app.transcript.size.width >= 36
+        assert "Jane Smith" in screen_text(app)
+
+
+async def test_many_rows_filter(store, server):
+    from rztui.demo.dataset import Dataset
+
+    data = Dataset(extra_completed=2000)
+    store.track(data.bulk_ids)
+    store.save_interviews(data.snapshot(i) for i in data.bulk_ids)
+    app = make_app(store, server, [], cache=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        assert app.table.row_count == 2000
+        await pilot.press("slash", *"alex")
+        expected = sum(1 for e in app.interview_list.entries.values() if "alex" in e.haystack)
+        assert 0 < app.table.row_count == expected
+        await pilot.press("escape", "end")
+        assert app.table.cursor_row == 1999
+
+
+def test_factory_helper_is_used(server):
+    assert factory(server)("http://x", "k").base_url == server.base_url
