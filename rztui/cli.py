@@ -417,6 +417,9 @@ from .cli_export import COMMANDS as _EXPORT_COMMANDS  # noqa: E402
 for _command in _EXPORT_COMMANDS:
     main.add_command(_command)
 
+from .cli_search import COMMANDS as _SEARCH_COMMANDS  # noqa: E402
 from .cli_watch import watch  # noqa: E402
 
 main.add_command(watch)
+for _command in _SEARCH_COMMANDS:
+    main.add_command(_command)

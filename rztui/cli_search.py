@@ -1,0 +1,217 @@
+"""CLI commands that look across candidates: ``rztui search`` and ``rztui compare``.
+
+Thin front ends over :mod:`rztui.search` and :mod:`rztui.compare`; both read only the local store
+(no key, no network). Registered on the ``rztui`` group in ``rztui.cli`` from ``COMMANDS``.
+
+``rztui search`` prints one line per hit. On a terminal: id, candidate, job, question and the
+snippet, with the matched words in bold reverse video. Piped, five tab-separated fields (id,
+candidate, job, question, snippet) with the matched words between « and » (never ``[...]``, so
+nothing downstream can mistake them for markup); ``--json`` gives exact offsets instead.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from .api.errors import EXIT_USAGE
+from .cli import AppContext, dump_json, fail, handle_errors, pass_app, warn
+from .textsafe import clean_line
+
+PIPE_OPEN, PIPE_CLOSE = "«", "»"
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def _note(message: str) -> None:
+    click.echo(f"rztui: {clean_line(message)}", err=True)
+
+
+# --------------------------------------------------------------------------- search
+
+
+def _hit_json(hit: Any) -> dict[str, Any]:
+    return {
+        "interview_id": hit.interview_id,
+        "question_id": hit.question_id,
+        "response_index": hit.response_index,
+        "candidate": hit.candidate,
+        "job": hit.job,
+        "status": hit.status,
+        "question": hit.question,
+        "snippet": hit.snippet,
+        "highlights": {
+            "snippet": [list(span) for span in hit.spans],
+            "candidate": [list(span) for span in hit.candidate_spans],
+            "job": [list(span) for span in hit.job_spans],
+            "question": [list(span) for span in hit.question_spans],
+        },
+        "terms": list(hit.terms),
+        "score": hit.score,
+        "folded": hit.folded,
+    }
+
+
+def _styled(text: str, spans: Any, width: int | None = None, **style: Any) -> str:
+    """``text`` (cut to ``width``) with the matched spans in bold reverse video."""
+    if not text:
+        return click.style("—", **style)
+    cut = width is not None and len(text) > width
+    if cut:
+        text = text[: width - 1]
+    out: list[str] = []
+    last = 0
+    for start, end in spans:
+        if start >= len(text):
+            break
+        out.append(click.style(text[last:start], **style))
+        out.append(click.style(text[start:end], bold=True, reverse=True))
+        last = min(end, len(text))
+    out.append(click.style(text[last:], **style))
+    if cut:
+        out.append(click.style("…", **style))
+    return "".join(out)
+
+
+def _hit_line(hit: Any, tty: bool) -> str:
+    if not tty:
+        return "\t".join(
+            (hit.interview_id, hit.candidate, hit.job, hit.question,
+             hit.marked(PIPE_OPEN, PIPE_CLOSE))
+        )
+    plural = "s" if hit.folded != 1 else ""
+    more = click.style(f" (+{hit.folded} more answer{plural})", dim=True) if hit.folded else ""
+    return "  ".join((
+        click.style(hit.interview_id, dim=True),
+        _styled(hit.candidate, hit.candidate_spans, 24, bold=True),
+        _styled(hit.job, hit.job_spans, 28),
+        _styled(hit.question, hit.question_spans, 48, fg="cyan"),
+        _styled(hit.snippet, hit.spans) + more,
+    ))
+
+
+@click.command(name="search")
+@click.argument("query", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Hits as JSON, with match offsets.")
+@click.option(
+    "--limit", "-n", default=20, show_default=True, type=click.IntRange(1, 10_000),
+    help="At most this many hits.",
+)
+@pass_app
+@handle_errors
+def search_cmd(app: AppContext, query: tuple[str, ...], as_json: bool, limit: int) -> None:
+    """Search every cached answer: transcripts, questions, names, jobs (offline).
+
+    \b
+    Words are ANDed; case and diacritics do not count. Also:
+      '"race condition"'  a phrase (quote it for the shell too)
+      debug*              a prefix
+      hooks OR reducer    either;  hooks NOT class: without
+      candidate:jane      one column: candidate, job, question, transcript
+    Text that is not search syntax is searched for word by word, literally.
+    Put -- before a query that starts with "-".
+
+    \b
+    Best matches first (bm25), one line per answer. On a terminal, matches
+    are in bold reverse video; piped, each line is 5 tab-separated fields
+    (id, candidate, job, question, snippet) with matches as «word».
+    """
+    from .search import search
+
+    text = " ".join(query)
+    result = search(app.store, text, limit=limit)
+    if result.literal:
+        _note(f"note: searched for the words literally (not search syntax: {result.reason})")
+    if as_json:
+        click.echo(dump_json([_hit_json(h) for h in result.hits]))
+    else:
+        tty = _isatty(sys.stdout)
+        for hit in result.hits:
+            click.echo(_hit_line(hit, tty))
+    if not result.hits:
+        if app.store.search_doc_count() == 0:
+            _note("nothing is cached yet: track interviews with `rztui add`, then search")
+        else:
+            _note(f"no matches for {result.query!r}")
+    elif result.more:
+        n = len(result.hits)
+        _note(f"showing the best {n} hit{'s' if n != 1 else ''}; --limit N shows more")
+
+
+# --------------------------------------------------------------------------- compare
+
+
+def _echo_comparison_tty(comparison: Any, answers: list[Any]) -> None:
+    from .compare import header_lines
+
+    question, facts = header_lines(comparison, len(answers))
+    click.echo(click.style(question, bold=True))
+    click.echo(click.style(facts, dim=True))
+    for a in answers:
+        click.echo()
+        click.echo(click.style("─" * 72, dim=True))
+        click.echo(click.style(a.candidate, bold=True) + click.style(f" · {a.summary()}", dim=True))
+        click.echo(click.style(f"interview {a.interview_id}", dim=True))
+        click.echo()
+        click.echo(a.text or click.style("(no transcript)", dim=True))
+    if comparison.not_answered:
+        click.echo()
+        click.echo(click.style("─" * 72, dim=True))
+        click.echo(click.style("Asked, no answer (yet):", bold=True))
+        for w in comparison.not_answered:
+            status = clean_line(w.status) or "not fetched"
+            click.echo(f"  {w.candidate} · {status} · " + click.style(w.interview_id, dim=True))
+
+
+@click.command(name="compare")
+@click.argument("question", nargs=-1, required=True)
+@click.option("--job", metavar="TEXT", help="Only jobs whose title contains TEXT (any case).")
+@click.option("--json", "as_json", is_flag=True, help="Answers as JSON (transcripts exact).")
+@click.option(
+    "--sort", "sort", type=click.Choice(["candidate", "duration", "length"]),
+    default="candidate", show_default=True,
+    help="Candidate A-Z, or longest duration / longest answer first.",
+)
+@click.option("--reverse", is_flag=True, help="Reverse the order.")
+@pass_app
+@handle_errors
+def compare_cmd(
+    app: AppContext, question: tuple[str, ...], job: str | None, as_json: bool, sort: str,
+    reverse: bool,
+) -> None:
+    """Every tracked candidate's answer to one question, one after another.
+
+    QUESTION is a question id, or its text (or enough of it to pick one question).
+    The same question is the same id, or the same text (case and spacing aside) in
+    the same job. Reads the local store only: nothing is fetched.
+    """
+    from .compare import CompareError, format_text, resolve, to_json
+
+    try:
+        comparison = resolve(app.store, " ".join(question), job_contains=job)
+    except CompareError as exc:
+        for choice in exc.choices[:12]:
+            click.echo(f"  {clean_line(choice.describe())}", err=True)
+        if len(exc.choices) > 12:
+            click.echo(f"  … and {len(exc.choices) - 12} more", err=True)
+        fail(exc.message, EXIT_USAGE)
+        return
+    answers = comparison.sorted(sort, reverse=reverse)
+    if as_json:
+        click.echo(dump_json(to_json(comparison, answers, sort)))
+    elif _isatty(sys.stdout):
+        _echo_comparison_tty(comparison, answers)
+    else:
+        click.echo(format_text(comparison, answers).rstrip("\n"))
+    if not answers:
+        warn("nobody has answered this question yet")
+
+
+COMMANDS = [search_cmd, compare_cmd]

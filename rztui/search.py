@@ -1,0 +1,331 @@
+"""Full-text search over every cached transcript and question (SQLite FTS5, see store.db).
+
+Pure over the :class:`~rztui.store.Store`; the CLI (``rztui search``) and the TUI search screen
+are two front ends over :func:`search`.
+
+Queries. Any text is accepted. It is first tried as FTS5 query syntax, so these work::
+
+    hooks                 a word (diacritics and case do not count: "chloe" finds "Chloé")
+    react hooks           both words, anywhere in the same answer
+    "race condition"      a phrase
+    debug*                a prefix
+    hooks OR reducer      either (AND, OR, NOT in capitals are operators)
+    hooks NOT class       one without the other
+    NEAR(race bug, 5)     close together
+    candidate:jane        only in a column: candidate, job, question, transcript
+    {candidate job}:go    in any of several columns; ``-candidate:jane`` in any other column
+    ^jane                 at the start of a column
+
+Text FTS5 cannot parse (``don't``, ``node.js``, ``C++``, ``"unclosed``, ``AND``, ``a-b``...)
+is searched again with each whitespace-separated word taken literally (as an FTS5 phrase), so it
+still finds what the words say; the result says so (``literal``). Text with nothing searchable in
+it (``*``, ``-``, ``()``, empty) raises :class:`QueryError` (CLI exit code 2).
+
+Chinese, Japanese and Korean text is indexed one character per token, so any run of characters
+is found (as a phrase), also inside longer words.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from .api.errors import EXIT_USAGE, RZError
+from .api.models import Interview
+from .store import Store
+from .store.db import CJK_RE, CJK_SEP, SNIPPET_CLOSE, SNIPPET_OPEN, index_text
+from .textsafe import clean_line
+
+DEFAULT_LIMIT = 20
+MAX_QUERY_CHARS = 500
+COLUMNS = ("candidate", "job", "question", "transcript")
+
+# Messages with which FTS5 rejects a query (anything else is a real database problem).
+_QUERY_ERRORS = (
+    "fts5:", "syntax error", "unterminated string", "no such column", "unknown special query",
+)
+
+
+class QueryError(RZError):
+    """The query cannot be searched for (empty, nothing but punctuation, too long)."""
+
+    exit_code = EXIT_USAGE
+
+
+class SearchUnavailable(RZError):
+    """This Python's SQLite was built without FTS5."""
+
+    exit_code = 1
+
+
+Spans = tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One answer that matches.
+
+    Text is cleaned (no control characters) and single-line. ``snippet`` is the part of the
+    answer around the matches (its start when only the name, job or question matched); each
+    ``*_spans`` holds (start, end) offsets of the matched words in that field.
+    """
+
+    interview_id: str
+    question_id: str
+    response_index: int  # in Interview.responses
+    candidate: str
+    job: str
+    question: str
+    snippet: str
+    spans: Spans
+    candidate_spans: Spans
+    job_spans: Spans
+    question_spans: Spans
+    terms: tuple[str, ...]  # the matched words as they appear, casefolded, first seen first
+    status: str | None
+    score: float  # bm25: lower is better
+    folded: int = 0  # more answers of this interview that matched only by name or job
+
+    def marked(self, open_: str = "«", close: str = "»") -> str:
+        """The snippet with the matches between ``open_`` and ``close``."""
+        return mark(self.snippet, self.spans, open_, close)
+
+
+@dataclass(slots=True)
+class SearchResult:
+    query: str
+    hits: list[SearchHit] = field(default_factory=list)
+    more: bool = False  # there are more hits than the limit
+    literal: bool = False  # the query was not FTS5 syntax: its words were searched literally
+    reason: str = ""  # why it was not (FTS5's message), when literal
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def _has_words(text: str) -> bool:
+    """Whether unicode61 would find a token in ``text`` (letters, digits, non-ASCII symbols)."""
+    for ch in text:
+        if ch.isalnum():
+            return True
+        if ord(ch) > 127 and unicodedata.category(ch)[0] not in "PZC":
+            return True
+    return False
+
+
+def segment_query(expr: str) -> str:
+    """Make CJK text in an FTS5 query match the one-token-per-character index.
+
+    Inside a "string" the characters just get separators; outside, a run of them becomes a
+    quoted phrase (``山田*`` -> ``"山\\x03田"*``).
+    """
+    if not CJK_RE.search(expr):
+        return expr
+    out: list[str] = []
+    i, n, in_string = 0, len(expr), False
+    while i < n:
+        ch = expr[i]
+        if in_string:
+            if ch == '"':
+                if expr.startswith('""', i):
+                    out.append('""')
+                    i += 2
+                    continue
+                in_string = False
+            out.append(index_text(ch))
+            i += 1
+        elif ch == '"':
+            in_string = True
+            out.append(ch)
+            i += 1
+        elif CJK_RE.match(ch):
+            j = i
+            while j < n and CJK_RE.match(expr[j]):
+                j += 1
+            out.append('"' + CJK_SEP.join(expr[i:j]) + '"')
+            i = j
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def literal_query(text: str) -> str:
+    """Every whitespace-separated word as an FTS5 phrase: syntax-proof."""
+    return " ".join('"' + word.replace('"', '""') + '"' for word in text.split())
+
+
+def normalise_query(query: str) -> str:
+    """The query as searched: control characters removed, trimmed; raises QueryError."""
+    text = clean_line(query).strip()
+    if not text:
+        raise QueryError("empty search: type a word to search for")
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"search too long ({len(text)} characters; at most {MAX_QUERY_CHARS})")
+    if not _has_words(text):
+        raise QueryError(
+            f"nothing to search for in {text!r}: give at least one word "
+            "(letters or digits; * and : only work after a word, as in debug* or candidate:jane)"
+        )
+    return text
+
+
+def _is_query_error(exc: sqlite3.OperationalError) -> bool:
+    message = str(exc).lower()
+    return any(m in message for m in _QUERY_ERRORS)
+
+
+# --------------------------------------------------------------------------- results
+
+
+def parse_marked(text: str | None) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """A snippet/highlight from the index -> (plain single-line text, match spans)."""
+    if not text:
+        return "", ()
+    out: list[str] = []
+    spans: list[tuple[int, int]] = []
+    start: int | None = None
+    pos = 0
+    for ch in text:
+        if ch == SNIPPET_OPEN:
+            start = pos
+        elif ch == SNIPPET_CLOSE:
+            if start is not None and pos > start:
+                if spans and spans[-1][1] == start:  # adjacent matches read as one
+                    start = spans.pop()[0]
+                spans.append((start, pos))
+            start = None
+        elif ch == CJK_SEP:
+            continue
+        else:
+            out.append(" " if ch in "\n\t" else ch)
+            pos += 1
+    return "".join(out), tuple(spans)
+
+
+def mark(text: str, spans: Iterable[tuple[int, int]], open_: str, close: str) -> str:
+    """``text`` with each span wrapped in ``open_`` ... ``close``."""
+    out: list[str] = []
+    last = 0
+    for s, e in spans:
+        out += [text[last:s], open_, text[s:e], close]
+        last = e
+    out.append(text[last:])
+    return "".join(out)
+
+
+def plain(text: str | None) -> str:
+    """Index text for display: no CJK separators."""
+    return (text or "").replace(CJK_SEP, "")
+
+
+def _terms(pieces: Iterable[tuple[str, Spans]], query: str) -> tuple[str, ...]:
+    terms: dict[str, None] = {}
+    for text, spans in pieces:
+        for s, e in spans:
+            word = text[s:e].strip()
+            if word:
+                terms.setdefault(word.casefold(), None)
+    if not terms:  # matched a column the snippet does not show: fall back to the query's words
+        for word in query.split():
+            word = word.strip('"*^():{}').split(":")[-1]
+            if word and word not in ("AND", "OR", "NOT") and _has_words(word):
+                terms.setdefault(word.casefold(), None)
+    return tuple(terms)
+
+
+def _hit(row: sqlite3.Row, query: str) -> SearchHit:
+    snippet, spans = parse_marked(row["snippet"])
+    candidate, candidate_spans = parse_marked(row["candidate_hl"])
+    job, job_spans = parse_marked(row["job_hl"])
+    question, question_spans = parse_marked(row["question_hl"])
+    fields = ((snippet, spans), (question, question_spans), (candidate, candidate_spans),
+              (job, job_spans))
+    return SearchHit(
+        interview_id=row["interview_id"],
+        question_id=row["question_id"],
+        response_index=int(row["position"]),
+        candidate=candidate,
+        job=job,
+        question=question,
+        snippet=snippet,
+        spans=spans,
+        candidate_spans=candidate_spans,
+        job_spans=job_spans,
+        question_spans=question_spans,
+        terms=_terms(fields, query),
+        status=row["status"],
+        score=float(row["rank"]),
+    )
+
+
+def _collect(
+    store: Store, expr: str, query: str, limit: int, snippet_tokens: int
+) -> tuple[list[SearchHit], bool]:
+    """Up to ``limit`` hits. Answers that matched only by the candidate's name or the job title
+    (every answer of that interview does) fold into that interview's first hit."""
+    hits: list[SearchHit] = []
+    seen: dict[str, int] = {}
+    page = limit * 3 + 1
+    offset = 0
+    while True:
+        rows = store.search_rows(expr, limit=page, offset=offset, snippet_tokens=snippet_tokens)
+        for row in rows:
+            hit = _hit(row, query)
+            only_who = not hit.spans and not hit.question_spans
+            if only_who and hit.interview_id in seen:
+                index = seen[hit.interview_id]
+                hits[index] = replace(hits[index], folded=hits[index].folded + 1)
+                continue
+            if len(hits) == limit:
+                return hits, True
+            if only_who:
+                seen[hit.interview_id] = len(hits)
+            hits.append(hit)
+        if len(rows) < page:
+            return hits, False
+        offset += page
+
+
+def search(
+    store: Store, query: str, *, limit: int = DEFAULT_LIMIT, snippet_tokens: int = 20
+) -> SearchResult:
+    """Search the index; best first (bm25, names weigh most, then answers, questions, jobs).
+
+    Raises :class:`QueryError` for a query with nothing to search for and
+    :class:`SearchUnavailable` when SQLite has no FTS5. Any other text is searched.
+    """
+    text = normalise_query(query)
+    if not store.fts_available:
+        raise SearchUnavailable(
+            "search is not available: this Python's SQLite was built without FTS5"
+        )
+    limit = max(1, limit)
+    result = SearchResult(query=text)
+    try:
+        result.hits, result.more = _collect(store, segment_query(text), text, limit,
+                                            snippet_tokens)
+        return result
+    except sqlite3.OperationalError as exc:
+        if not _is_query_error(exc):
+            raise
+        result.literal = True
+        result.reason = str(exc).removeprefix("fts5: ")
+    try:
+        result.hits, result.more = _collect(store, segment_query(literal_query(text)), text,
+                                            limit, snippet_tokens)
+    except sqlite3.OperationalError as exc:
+        if not _is_query_error(exc):
+            raise
+        raise QueryError(f"cannot search for {text!r}: {exc}") from None
+    return result
+
+
+def answer_index(interview: Interview, question_id: str) -> int | None:
+    """Where ``question_id`` was answered in ``interview`` (for scrolling to a hit)."""
+    for i, r in enumerate(interview.responses):
+        if r.question_id == question_id:
+            return i
+    return None
