@@ -15,9 +15,8 @@ from typing import Any
 
 import click
 
-from .api.errors import EXIT_NOT_FOUND, EXIT_USAGE, RZError
-from .api.ids import parse_id, split_ids
-from .cli import fail, handle_errors, pass_app, run_async
+from .api.errors import EXIT_NOT_FOUND, EXIT_USAGE
+from .cli import fail, handle_errors, interview_id_arg, pass_app, read_ids, run_async
 from .textsafe import clean_line
 
 EXIT_TIMEOUT = 6
@@ -49,19 +48,7 @@ def transition_line(event: Any) -> str:
 
 
 def _collect_ids(values: tuple[str, ...]) -> list[str]:
-    raw: list[str] = []
-    for v in values:
-        if v == "-":
-            raw.extend(line.strip() for line in sys.stdin if line.strip())
-        else:
-            raw.extend(split_ids(v))
-    ids: list[str] = []
-    for r in raw:
-        try:
-            ids.append(parse_id(r))
-        except RZError as exc:
-            fail(exc.message, EXIT_USAGE)
-    return list(dict.fromkeys(ids))
+    return list(dict.fromkeys(interview_id_arg(r) for r in read_ids(values)))
 
 
 def _info(message: str) -> None:

@@ -43,16 +43,21 @@ def _keyring():
     return keyring, KeyringError
 
 
-def key_from_keyring() -> str | None:
+def secret_from_keyring(username: str = USERNAME) -> str | None:
+    """A secret of ours from the keyring; None if it has none or there is no backend."""
     keyring, keyring_error = _keyring()
     try:
-        return keyring.get_password(SERVICE, USERNAME)
+        return keyring.get_password(SERVICE, username) or None
     except keyring_error as exc:
         if type(exc).__name__ == "NoKeyringError":
             return None
         raise CredentialsError(f"cannot read the keyring ({type(exc).__name__})") from None
     except Exception as exc:
         raise CredentialsError(f"cannot read the keyring ({type(exc).__name__})") from None
+
+
+def key_from_keyring() -> str | None:
+    return secret_from_keyring(USERNAME)
 
 
 def keyring_available() -> bool:

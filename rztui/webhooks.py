@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .api.errors import ConfigError, CredentialsError, InvalidId
+from .api.errors import ConfigError, InvalidId
 from .api.ids import parse_id
 
 log = logging.getLogger(__name__)
@@ -143,19 +143,9 @@ def webhook_secret() -> str | None:
     env = os.environ.get(ENV_SECRET, "").strip()
     if env:
         return env
-    try:
-        import keyring
-        from keyring.errors import KeyringError
-    except Exception as exc:  # a broken install must not crash the app
-        raise CredentialsError(f"keyring cannot be loaded ({type(exc).__name__})") from None
-    try:
-        return keyring.get_password(KEYRING_SERVICE, KEYRING_USERNAME) or None
-    except KeyringError as exc:
-        if type(exc).__name__ == "NoKeyringError":
-            return None
-        raise CredentialsError(f"cannot read the keyring ({type(exc).__name__})") from None
-    except Exception as exc:
-        raise CredentialsError(f"cannot read the keyring ({type(exc).__name__})") from None
+    from .credentials import secret_from_keyring
+
+    return secret_from_keyring(KEYRING_USERNAME)
 
 
 # ------------------------------------------------------------------------------------------
