@@ -6,6 +6,7 @@ with zero requests (offline too) unless the caller forces a refresh.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -35,6 +36,11 @@ class Service:
             raise CredentialsError("no API key: run `rztui login` or set ROUNDZERO_API_KEY")
         return self.api
 
+    async def _save(self, interview: Interview) -> Interview:
+        # SQLite (and its search-index triggers) releases the GIL: writing in a thread lets the
+        # other requests in flight proceed instead of queueing behind the commit.
+        return await asyncio.to_thread(self.store.save_interview, interview)
+
     def cached(self, iid: str) -> Interview | None:
         return self.store.get_interview(iid)
 
@@ -44,7 +50,7 @@ class Service:
             cached = self.store.get_interview(iid)
             if cached is not None:
                 return cached
-        return self.store.save_interview(await self._api().get_interview(iid))
+        return await self._save(await self._api().get_interview(iid))
 
     async def questions(self, interview_id: str, *, refresh: bool = False) -> QuestionSet:
         iid = parse_id(interview_id)
@@ -91,7 +97,7 @@ class Service:
             before = api.requests_sent
 
             async def fetch(iid: str) -> Interview:
-                return self.store.save_interview(await api.get_interview(iid))
+                return await self._save(await api.get_interview(iid))
 
             fetched = await api.gather_bounded(missing, fetch, on_done=on_done)
             stats.requests += api.requests_sent - before

@@ -219,7 +219,7 @@ class ApiClient:
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             follow_redirects=False,
             transport=transport,
-            limits=httpx.Limits(max_connections=self.concurrency + 2),
+            limits=httpx.Limits(max_connections=self.concurrency),
         )
         self._audio_http: httpx.AsyncClient | None = None
 
