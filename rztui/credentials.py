@@ -15,8 +15,8 @@ ENV_KEY = "ROUNDZERO_API_KEY"
 SERVICE = "rztui"
 USERNAME = "api_key"
 NO_BACKEND = (
-    "no system keyring is available on this machine; set ROUNDZERO_API_KEY in the environment "
-    "instead (the key is kept for this session only)"
+    "no system keyring is available on this machine, so the key cannot be stored; "
+    "set ROUNDZERO_API_KEY in the environment instead"
 )
 
 
