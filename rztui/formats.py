@@ -358,7 +358,8 @@ def csv_rows(interview: Interview, questions: QuestionSet | None = None) -> list
     """One row per response (columns as :data:`CSV_COLUMNS`).
 
     ``question_order`` is the question's ``order`` from ``questions`` when its id is there,
-    otherwise the response's 1-based position. An interview without responses gives one row
+    otherwise the response's 0-based position (the API's ``order`` starts at 0 too, so the
+    spec's example gives the same numbers either way). An interview without responses gives one row
     with the interview fields and empty response fields.
     """
     order_by_id: dict[str, float | None] = {}
@@ -375,7 +376,7 @@ def csv_rows(interview: Interview, questions: QuestionSet | None = None) -> list
     if not interview.responses:
         return [head + [""] * (len(CSV_COLUMNS) - len(head))]
     rows = []
-    for position, r in enumerate(interview.responses, start=1):
+    for position, r in enumerate(interview.responses):
         order = order_by_id.get(r.question_id)
         rows.append(
             head

@@ -388,7 +388,7 @@ def test_csv_rows_spec_with_question_orders() -> None:
 
 def test_csv_rows_position_without_questions_and_empty_interview() -> None:
     rows = csv_rows(spec_interview())
-    assert [r[CSV_COLUMNS.index("question_order")] for r in rows] == ["1", "2"]
+    assert [r[CSV_COLUMNS.index("question_order")] for r in rows] == ["0", "1"]
     (row,) = csv_rows(Interview.from_api(SPEC_INVITED))
     assert row[:6] == [
         "660f9511-f30c-52e5-b827-557766551111",
