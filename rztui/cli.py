@@ -52,6 +52,7 @@ class AppContext:
         self.settings = Settings.load(self.paths.config_file)
         self.base_url_override = base_url
         self.demo = demo
+        self.webhook_listen: str | None = None  # the app's --webhook-listen HOST:PORT
         self._store = None
 
     @property
@@ -128,9 +129,13 @@ def handle_errors(fn: Callable[..., T]) -> Callable[..., T]:
     "--base-url", envvar="ROUNDZERO_BASE_URL", help="API origin (env ROUNDZERO_BASE_URL)."
 )
 @click.option("--demo", is_flag=True, help="Run against the embedded demo server and sample data.")
+@click.option("--webhook-listen", metavar="HOST:PORT",
+              help="The app also receives ROUND0 webhooks here (secret: "
+                   "ROUNDZERO_WEBHOOK_SECRET or the keyring); --demo always listens on loopback.")
 @click.version_option(__version__, prog_name="rztui")
 @click.pass_context
-def main(ctx: click.Context, base_url: str | None, demo: bool) -> None:
+def main(ctx: click.Context, base_url: str | None, demo: bool,
+         webhook_listen: str | None) -> None:
     """rztui: browse ROUND0 interview results in the terminal.
 
     With no command, opens the interactive app.
@@ -139,6 +144,18 @@ def main(ctx: click.Context, base_url: str | None, demo: bool) -> None:
         ctx.obj = AppContext(base_url, demo)
     except RZError as exc:
         fail(exc.message, exit_code_for(exc))
+    if webhook_listen:
+        if ctx.invoked_subcommand is not None:
+            warn("--webhook-listen before a command is for the app; "
+                 "use `rztui watch --webhook-listen HOST:PORT`")
+        else:
+            from .webhooks import parse_listen
+
+            try:
+                parse_listen(webhook_listen)  # a typo is a usage error, not a toast
+            except RZError as exc:
+                fail(exc.message, EXIT_USAGE)
+            ctx.obj.webhook_listen = webhook_listen
     if ctx.invoked_subcommand is None:
         _open_tui(ctx.obj)
 

@@ -2,8 +2,10 @@
 
 Deterministic by construction: "now" is frozen, the demo server's epoch is fixed, the top bar
 shows a fixed URL (the client is pointed at the real server's random port), every interview is
-cached in the store first, and the one on screen is tracked first so it is selected at start
-without moving the cursor (which would make the request count, shown in the status line, racy).
+cached in the store first (as fetched at the frozen "now"), and the one on screen is tracked
+first so it is selected at start without moving the cursor (which would make the request count,
+shown in the status line, racy). The poller watches on a manual clock at the frozen "now" with
+seeded jitter, so "watching 5 · next poll in 4m" is the same on every run.
 """
 # ruff: noqa: F811 - pytest fixtures imported from test_tui_helpers are used as arguments
 
@@ -12,7 +14,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from test_tui_helpers import ids_with, make_app, settle, start_server, store  # noqa: F401
+from test_tui_helpers import (  # noqa: F401 - fixtures
+    FROZEN_NOW,
+    ManualClock,
+    ids_with,
+    make_app,
+    poller_idle,
+    settle,
+    start_server,
+    store,
+    wait_until,
+)
 from textual.widgets import Input
 
 from rztui.demo import dataset as ds
@@ -32,11 +44,19 @@ def fresh_server() -> Iterator[DemoServer]:
 
 async def _settled(pilot) -> None:
     await settle(pilot, rounds=4)
+    app = pilot.app
+    if app.service is not None:
+        await poller_idle(pilot, app.snapshot_clock)
+    app.clear_notifications()
 
 
 def _app(store, server, first: str, **kwargs):
     ids = [first, *[i for i in OTHERS if i != first]]
-    return make_app(store, server, ids, cache=True, **kwargs)
+    clock = ManualClock(FROZEN_NOW.timestamp())
+    app = make_app(store, server, ids, cache=True, fetched_at=FROZEN_NOW.timestamp(),
+                   poll_clock=clock, **kwargs)
+    app.snapshot_clock = clock
+    return app
 
 
 def test_completed(snap_compare, store, fresh_server):
@@ -75,8 +95,7 @@ def test_error_in_place(snap_compare, store, fresh_server):
     app = _app(store, fresh_server, ds.SPEC_INTERVIEW_ID)
 
     async def run_before(pilot) -> None:
-        await _settled(pilot)
-        pilot.app.clear_notifications()  # the background fetch's toast: not what this shows
+        await _settled(pilot)  # clears the background fetch's toast: not what this shows
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(140, 40), run_before=run_before)
@@ -89,5 +108,46 @@ def test_first_run_key_entry(snap_compare, store, fresh_server):
     async def run_before(pilot) -> None:
         await _settled(pilot)
         pilot.app.screen.query_one(Input).cursor_blink = False
+
+    assert snap_compare(app, terminal_size=(140, 40), run_before=run_before)
+
+
+def test_search_all(snap_compare, store, fresh_server):
+    app = _app(store, fresh_server, ds.SPEC_INTERVIEW_ID)
+
+    async def run_before(pilot) -> None:
+        await _settled(pilot)
+        await pilot.press("ctrl+s", *"hooks")
+        screen = pilot.app.screen
+        await wait_until(pilot, lambda: screen.hits, what="hits")
+        screen.query_one(Input).cursor_blink = False
+        await pilot.press("down")  # to the hits (the focus moves on the next tick)...
+        hits = screen.query_one("#gs-hits")
+        await wait_until(pilot, lambda: hits.has_focus, what="the hits")
+        await pilot.press("down")  # ...then the second hit
+
+    assert snap_compare(app, terminal_size=(140, 40), run_before=run_before)
+
+
+def test_compare(snap_compare, store, fresh_server):
+    app = _app(store, fresh_server, ds.SPEC_INTERVIEW_ID)
+
+    async def run_before(pilot) -> None:
+        await _settled(pilot)
+        await pilot.press("m")
+        screen = pilot.app.screen
+        await wait_until(pilot, lambda: screen.comparison is not None, what="answers")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(140, 40), run_before=run_before)
+
+
+def test_review(snap_compare, store, fresh_server):
+    app = _app(store, fresh_server, ds.SPEC_INTERVIEW_ID)
+
+    async def run_before(pilot) -> None:
+        await _settled(pilot)
+        await pilot.press("down", "v")  # Marcus Chen: six answers
+        await settle(pilot)
 
     assert snap_compare(app, terminal_size=(140, 40), run_before=run_before)

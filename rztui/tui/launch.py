@@ -8,13 +8,17 @@ from typing import Any
 def launch(app_ctx: Any) -> None:
     """Run the TUI. In demo mode, an in-process demo server (its own threads) serves the sample
     data, every demo interview is tracked in the separate demo store, and the demo key is used;
-    the server stops when the app exits."""
+    the app also gets the server itself, so it plays the vendor's webhooks to the app's
+    loopback receiver (the whole live loop on one machine). The server stops when the app exits.
+    """
     from .app import RZApp
 
+    paths = app_ctx.paths
+    common = dict(settings=app_ctx.settings, data_dir=paths.data_dir, audio_dir=paths.audio_dir,
+                  webhook_listen=getattr(app_ctx, "webhook_listen", None))
     if not app_ctx.demo:
         # The key is looked up inside the app (in a thread: keyring can be slow).
-        RZApp(store=app_ctx.store, base_url=app_ctx.base_url, api_key=None,
-              settings=app_ctx.settings).run()
+        RZApp(store=app_ctx.store, base_url=app_ctx.base_url, api_key=None, **common).run()
         return
 
     from ..demo.dataset import ALL_IDS, DEMO_KEY, LIVE_EXPIRING_ID, LIVE_IDS
@@ -29,7 +33,9 @@ def launch(app_ctx: Any) -> None:
         store.drop_cached(
             [*LIVE_IDS, LIVE_EXPIRING_ID, *(i for i in ALL_IDS if not store.is_final(i))]
         )
-        RZApp(store=store, base_url=server.base_url, api_key=DEMO_KEY,
-              settings=app_ctx.settings, demo=True).run()
+        # Demo recordings stay out of the real archive, like the demo store.
+        common["audio_dir"] = paths.data_dir / "demo-audio"
+        RZApp(store=store, base_url=server.base_url, api_key=DEMO_KEY, demo=True,
+              demo_server=server, **common).run()
     finally:
         server.stop()

@@ -34,19 +34,26 @@ def _bindings(items: Iterable[BindingType]) -> list[Binding]:
 
 def help_content(sections: Sequence[tuple[str, Iterable[BindingType]]],
                  extra: Sequence[tuple[str, str]] = ()) -> Content:
+    """One line per key: its description, then its tooltip (dimmer) when it has one. A key
+    bound twice in a section (one shown at a time, e.g. pause / resume) is one line."""
     parts: list[Content] = []
     for title, bindings in sections:
         rows = [b for b in _bindings(bindings) if b.description]
         if not rows:
             continue
         parts.append(Content.styled(title, "bold $text-accent"))
-        seen: set[tuple[str, str]] = set()
+        merged: dict[str, tuple[list[str], str]] = {}
         for b in rows:
-            key = (_key_label(b), b.description)
-            if key in seen:
-                continue
-            seen.add(key)
-            parts.append(Content.assemble((f"  {key[0]:<16}", "bold"), b.description))
+            descriptions, tooltip = merged.setdefault(_key_label(b), ([], ""))
+            if b.description not in descriptions:
+                descriptions.append(b.description)
+            merged[_key_label(b)] = (descriptions, tooltip or b.tooltip)
+        for key, (descriptions, tooltip) in merged.items():
+            text = " / ".join(descriptions)
+            line = [(f"  {key:<16}", "bold"), f"{text:<14}" if tooltip else text]
+            if tooltip:
+                line.append((f"  {tooltip}", "$text-muted"))
+            parts.append(Content.assemble(*line))
         parts.append(Content(""))
     for key, description in extra:
         parts.append(Content.assemble((f"  {key:<16}", "bold"), description))

@@ -567,6 +567,33 @@ class InterviewList(Vertical):
         self._update_labels()
         self.apply_filters(keep)
 
+    @property
+    def filter_active(self) -> bool:
+        """Whether the list shows a subset: filter text or a status filter."""
+        return bool(self.filter_text.split()) or self.status_filter is not None
+
+    def filter_description(self) -> str:
+        """``“jane” · completed``: what the filter is, for a dialog title."""
+        parts = []
+        if self.filter_text.strip():
+            parts.append(f"“{clean_line(self.filter_text.strip())[:40]}”")
+        if self.status_filter is not None:
+            parts.append(FILTER_NAMES[self.status_filter])
+        return " · ".join(parts)
+
+    def show_id(self, interview_id: str) -> bool:
+        """Put the cursor on ``interview_id``, clearing the filters if they hide it. Returns
+        False when it is not tracked at all."""
+        if interview_id not in self.entries:
+            return False
+        if interview_id not in self.table.visible_ids:
+            with self.filter_input.prevent(Input.Changed):
+                self.filter_input.value = ""
+            self.filter_text = ""
+            self.status_filter = None
+        self.apply_filters(interview_id)
+        return True
+
     def set_status_filter(self, status: str | None) -> None:
         self.status_filter = status
         self.apply_filters()

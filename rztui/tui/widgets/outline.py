@@ -62,7 +62,9 @@ class QuestionOutline(Vertical):
         self.options.clear_options()
 
     def show_questions(self, questions: QuestionSet, interview: Interview | None) -> None:
-        self.interview_id = questions.interview_id or (interview.id if interview else None)
+        shown = questions.interview_id or (interview.id if interview else None)
+        same = shown is not None and shown == self.interview_id
+        self.interview_id = shown
         by_question: dict[str, int] = {}
         if interview is not None:
             for i, r in enumerate(interview.responses):
@@ -88,8 +90,18 @@ class QuestionOutline(Vertical):
             options.append(Option(prompt))
             self._targets.append((q.id, response))
         options_list = self.options
+        keep = options_list.highlighted if same else None  # a live update: stay put
         options_list.clear_options()
         options_list.add_options(options)
+        if keep is not None and keep < len(options):
+            options_list.highlighted = keep
+
+    def highlighted_question(self) -> tuple[str, int | None] | None:
+        """(question id, answer index) of the highlighted question, if any."""
+        index = self.options.highlighted
+        if index is None or not 0 <= index < len(self._targets):
+            return None
+        return self._targets[index]
 
     @on(OptionList.OptionSelected, "#outline-list")
     def _selected(self, event: OptionList.OptionSelected) -> None:

@@ -28,8 +28,15 @@ def _shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
-def review_content(review: Review) -> Content:
-    """The whole review as one ``Content`` (what :class:`ReviewPanel` shows)."""
+ROW_WIDTH = 54  # "  Q1   1m 20s   859 chars   151 words   113 wpm  " before the question
+MIN_INLINE_QUESTION = 24
+
+
+def review_content(review: Review, width: int | None = None) -> Content:
+    """The whole review as one ``Content`` (what :class:`ReviewPanel` shows). ``width``: the
+    space there is; each question is shortened to fit its row (or goes on a line of its own
+    when the row would leave it too little), so no row wraps."""
+    text_width = width  # (``width`` is reused below for the keyword column)
     name = clean_line(review.candidate) or "Unknown candidate"
     title = clean_line(review.job_title)
     parts: list[Piece] = [(name, "bold")]
@@ -74,14 +81,20 @@ def review_content(review: Review) -> Content:
     parts += ["\n", ("Per response", "bold underline"), "\n"]
     if not review.per_response:
         parts += [("No responses.", "italic dim"), "\n"]
+    room = 60 if text_width is None else text_width - ROW_WIDTH
     for i, s in enumerate(review.per_response, start=1):
+        question = clean_line(s.question_text)
         parts += [
             (f"  Q{i:<3}", "bold"),
             f"{human_duration(s.duration):>9}  {s.chars:>6} chars  {s.words:>5} words  "
-            f"{_rate(s.wpm):>8}  ",
-            (_shorten(clean_line(s.question_text), 60), "$text-muted"),
-            "\n",
+            f"{_rate(s.wpm):>8}",
         ]
+        if room >= MIN_INLINE_QUESTION:
+            parts += ["  ", (_shorten(question, room), "$text-muted"), "\n"]
+        else:
+            assert text_width is not None
+            parts += ["\n", "      ",
+                      (_shorten(question, max(8, text_width - 7)), "$text-muted"), "\n"]
     return Content.assemble(*parts)
 
 
@@ -111,16 +124,31 @@ class ReviewPanel(VerticalScroll):
     def review(self) -> Review | None:
         return self._review
 
-    def show(self, review: Review | None, *, message: str | None = None) -> None:
-        """Show ``review``; with None, show ``message`` (e.g. "Not completed yet.")."""
+    def show(self, review: Review | None, *, message: str | None = None,
+             keep_position: bool = False) -> None:
+        """Show ``review``; with None, show ``message`` (e.g. "Not completed yet.").
+        ``keep_position``: the same interview got new answers, don't scroll back up."""
         self._review = review
         if message is not None:
             self._message = message
         if self.is_mounted:
             self.query_one("#review-body", Static).update(self._content())
-            self.scroll_home(animate=False)
+            if not keep_position:
+                self.scroll_home(animate=False)
 
     def _content(self) -> Content:
         if self._review is None:
             return Content.assemble((clean_line(self._message), "italic dim"))
-        return review_content(self._review)
+        width = self._text_width()
+        return review_content(self._review, width if width > 20 else None)
+
+    def _text_width(self) -> int:
+        if not self.is_mounted or not self.size.width:
+            return 0
+        width = self.size.width - self.styles.gutter.width
+        if self.show_vertical_scrollbar:
+            width -= self.styles.scrollbar_size_vertical
+        return width - 1
+
+    def on_resize(self) -> None:
+        self.query_one("#review-body", Static).update(self._content())

@@ -1,7 +1,9 @@
-"""The top bar (app, API host, masked key) and the status line (sync, rate limit, offline)."""
+"""The top bar (app, API host, masked key) and the status line (sync, rate limit, offline,
+live watching, webhooks)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,10 +47,43 @@ class SyncState:
     rate_remaining: int | None = None
     has_key: bool = True
     activity: str = ""
+    # Live watching (a PollerStats snapshot); watch is None while nothing is watched.
+    watch: str | None = None  # ok, paused, rate_limited, offline, server_errors, stopped
+    watched: int = 0
+    next_poll_in: float | None = None  # seconds from watch_mono
+    resume_in: float | None = None  # seconds from watch_mono (429, offline)
+    watch_mono: float = 0.0  # time.monotonic() when the snapshot was taken
+    poll_requests: int = 0  # sent by the poller in the current window
+    poll_budget: int = 0
+    poll_window: float = 60.0
+    poll_held: bool = False  # the next poll waits for the rate limit, not for its schedule
+    watch_error: str = ""
+    webhooks: str = ""  # "listening on 127.0.0.1:8123" or why not
+    webhooks_ok: bool = True
+
+
+def in_seconds(seconds: float) -> str:
+    """``now``, ``in 12s``, ``in 4m``, ``in 2h``: short enough for a status line."""
+    if seconds < 1:
+        return "now"
+    if seconds < 60:
+        return f"in {int(seconds)}s"
+    if seconds < 3600:
+        return f"in {int(seconds // 60)}m"
+    return f"in {int(seconds // 3600)}h"
+
+
+def _per(window: float) -> str:
+    return "min" if abs(window - 60) < 1e-6 else f"{window:g}s"
+
+
+Part = tuple[int, list[tuple[str, str] | str]]  # (priority: 0 = always shown, pieces)
 
 
 class StatusLine(Static):
-    """``synced 2m ago · 87/100 requests left · online`` (or why we are offline)."""
+    """``online · synced 2m ago · 87/100 left · watching 3 · next poll in 4m · polls 2/50 per
+    min``, and on the right ``webhooks: listening on …``. When the line is too narrow the
+    least important parts go first (priority numbers below)."""
 
     def __init__(self, *, clock: Callable[[], datetime], **kwargs) -> None:
         super().__init__(markup=False, **kwargs)
@@ -57,32 +92,105 @@ class StatusLine(Static):
 
     def on_mount(self) -> None:
         self.render_state()
-        self.set_interval(15, self.render_state)  # "synced 2m ago" moves on
+        self.set_interval(5, self.render_state)  # "synced 2m ago", "next poll in 40s" move on
+
+    def on_resize(self) -> None:
+        self.render_state()
 
     def update_state(self, **changes: object) -> None:
         for name, value in changes.items():
             setattr(self.state, name, value)
         self.render_state()
 
-    def render_state(self) -> None:
+    def _left(self) -> list[Part]:
         st = self.state
-        parts: list[tuple[str, str] | str] = []
+        parts: list[Part] = []
         if not st.has_key:
-            parts.append(("no API key: showing cached data (ctrl+k to enter one)", "$text-warning"))
+            parts.append((0, [("no API key: showing cached data (ctrl+k to enter one)",
+                               "$text-warning")]))
         elif st.online is False:
             reason = f": {st.offline_reason}" if st.offline_reason else ""
-            parts.append((f"offline{reason}; showing cached data", "$text-error"))
+            parts.append((0, [(f"offline{reason}; showing cached data", "$text-error")]))
         elif st.online:
-            parts.append(("online", "$text-success"))
+            parts.append((0, [("online", "$text-success")]))
         else:
-            parts.append(("not synced yet", "dim"))
+            parts.append((0, [("not synced yet", "dim")]))
         if st.last_sync is not None:
-            parts += [" · ", f"synced {relative_time(st.last_sync, self._clock())}"]
+            parts.append((5, [f"synced {relative_time(st.last_sync, self._clock())}"]))
         if st.rate_remaining is not None:
             limit = f"/{st.rate_limit}" if st.rate_limit is not None else ""
             style = "$text-warning" if st.rate_limit and st.rate_remaining < st.rate_limit * 0.1 \
                 else ""
-            parts += [" · ", (f"{st.rate_remaining}{limit} requests left", style)]
+            parts.append((6, [(f"{st.rate_remaining}{limit} requests left", style)]))
+        parts.extend(self._watch_parts())
         if st.activity:
-            parts += [" · ", (st.activity, "italic")]
-        self.update(Content.assemble(*parts))
+            parts.append((1, [(st.activity, "italic")]))
+        return parts
+
+    def _watch_parts(self) -> list[Part]:
+        st = self.state
+        if st.watch is None:
+            return []
+        # The poller's times are on its own clock: count from when the snapshot was taken.
+        elapsed = max(0.0, time.monotonic() - st.watch_mono) if st.watch_mono else 0.0
+        resume = f" {in_seconds(st.resume_in - elapsed)}" if st.resume_in is not None else ""
+        budget = (3, [(f"polls {st.poll_requests}/{st.poll_budget} per {_per(st.poll_window)}",
+                       "")])
+        if st.watch == "paused":
+            return [(1, [("watching paused (p resumes)", "bold $text-warning")])]
+        if st.watch == "stopped":
+            why = f": {st.watch_error}" if st.watch_error else ""
+            return [(0, [(f"watching stopped{why}", "$text-error")])]
+        if st.watch == "rate_limited":
+            return [(1, [(f"rate-limited: polling resumes{resume}", "$text-warning")]), budget]
+        if st.watch in ("offline", "server_errors"):
+            what = "server errors: " if st.watch == "server_errors" else ""
+            return [(1, [(f"{what}polling retries{resume}", "$text-warning")]), budget]
+        if st.watched == 0:
+            return [(2, [("nothing to watch", "dim")])]
+        parts: list[Part] = [(1, [f"watching {st.watched}"])]
+        if st.next_poll_in is not None:
+            held = " (rate limit)" if st.poll_held else ""
+            parts.append((2, [f"next poll {in_seconds(st.next_poll_in - elapsed)}{held}"]))
+        parts.append(budget)
+        return parts
+
+    def _right(self) -> list[Part]:
+        st = self.state
+        if not st.webhooks:
+            return []
+        style = "" if st.webhooks_ok else "$text-warning"
+        return [(4, [(f"webhooks: {st.webhooks}", style)])]
+
+    def render_state(self) -> None:
+        left, right = self._left(), self._right()
+        width = self.content_region.width or self.size.width or 0
+        sep = " · "
+
+        def joined(parts: list[Part]) -> Content:
+            pieces: list[tuple[str, str] | str] = []
+            for i, (_prio, chunk) in enumerate(parts):
+                if i:
+                    pieces.append(sep)
+                pieces.extend(chunk)
+            return Content.assemble(*pieces)
+
+        # Drop the least important parts until everything fits (never the first one).
+        while True:
+            lc, rc = joined(left), joined(right)
+            need = lc.cell_length + (rc.cell_length + 3 if right else 0)
+            if not width or need <= width:
+                break
+            candidates = [(prio, i, side) for side, parts in (("l", left), ("r", right))
+                          for i, (prio, _c) in enumerate(parts) if prio > 0]
+            if not candidates:
+                break
+            _prio, index, side = max(candidates)
+            (left if side == "l" else right).pop(index)
+        if right and width:
+            gap = max(3, width - lc.cell_length - rc.cell_length)
+            self.update(Content.assemble(lc, " " * gap, rc))
+        elif right:
+            self.update(Content.assemble(lc, sep, rc))
+        else:
+            self.update(lc)

@@ -295,21 +295,49 @@ class TranscriptView(ScrollView, can_focus=True):
     # -- document --------------------------------------------------------------------------
 
     def set_document(self, doc: Document, *, keep_position: bool = False) -> None:
+        """Show ``doc``. With ``keep_position`` and the same interview (a live update: new
+        answers arrived), the reader's scroll position, current answer and current find match
+        stay where they were."""
         same = keep_position and doc.interview_id == self.doc.interview_id
         top = self.scroll_y if same else 0
         current = self.current_response if same else None
+        pinned = self._pinned if same else False
+        match = self.match_index if same else None
+        anchor = self._anchor(int(top)) if same else None
         self.doc = doc
         self._wrapped_width = -1
         self._generation += 1
         self._cache.clear()
         self._rewrap()
         self._find_matches()
-        self._pinned = False
+        if anchor is not None and anchor[0] in self._response_first_line:
+            # The header above the answers can change size (the status changed): keep the
+            # same text at the top, not the same line number.
+            top = max(0, self._response_first_line[anchor[0]] + anchor[1])
+        if match is not None and match < len(self.matches):
+            self.match_index = match  # earlier answers come first: the same match
+        self._pinned = pinned
         self.scroll_to(0, min(top, max(0, len(self._lines) - 1)), animate=False, immediate=True)
         self.current_response = current if current is not None else self._response_at_top()
         if current is None and self.current_response is None:
             self.call_after_refresh(self._settle_current)
+        if self.search_term:
+            self.post_message(self.SearchMoved(self.match_index, len(self.matches)))
         self.refresh()
+
+    def _anchor(self, top: int) -> tuple[int, int] | None:
+        """(answer, lines from its first line) for the line at ``top``; in the header, the
+        (negative) distance to the first answer."""
+        if not self._lines or not self._response_first_line:
+            return None
+        top = min(top, len(self._lines) - 1)
+        response = self.doc.blocks[self._lines[top][0]].response
+        if response is None:
+            first = min(self._response_first_line)
+            if top < self._response_first_line[first]:
+                return first, top - self._response_first_line[first]
+            return None
+        return response, top - self._response_first_line[response]
 
     def _settle_current(self) -> None:
         """After the first layout the height is known: pick the answer on screen."""
@@ -321,7 +349,9 @@ class TranscriptView(ScrollView, can_focus=True):
         return len(self._lines)
 
     def _text_width(self) -> int:
-        return max(10, self.scrollable_content_region.width - GUTTER - 1)
+        # Not the scrollable region: it shrinks when the scrollbar appears, and a document set
+        # again (a live update) would wrap narrower than the first time. The 1 is its room.
+        return max(10, self.content_region.width - GUTTER - 1)
 
     def _rewrap(self) -> None:
         width = self._text_width() if self.size.width else 80
@@ -499,9 +529,9 @@ class TranscriptView(ScrollView, can_focus=True):
 
     # -- search ----------------------------------------------------------------------------
 
-    def set_search(self, term: str) -> None:
+    def set_search(self, term: str, *, in_response: int | None = None) -> None:
         """Highlight every match of ``term`` (case-insensitive) and go to the first one at or
-        after the top of the view."""
+        after the top of the view (or the first one in answer ``in_response``, if any)."""
         self.search_term = term
         self._find_matches()
         if self.matches:
@@ -511,6 +541,9 @@ class TranscriptView(ScrollView, can_focus=True):
                 if self._line_of(bi, s) >= top_line:
                     start = i
                     break
+            if in_response is not None:
+                start = next((i for i, (bi, _s, _e) in enumerate(self.matches)
+                              if self.doc.blocks[bi].response == in_response), start)
             self.match_index = start
             self._scroll_to_match(start)
         else:
@@ -626,6 +659,29 @@ class TranscriptPane(Vertical):
         field_.focus()
         if self.view.search_term and not field_.value:
             field_.value = self.view.search_term
+
+    def clear_find(self) -> None:
+        """Close the find bar and drop its highlights (a jump that did not come from a
+        search: an earlier term would say "no matches" in another transcript)."""
+        bar = self.query_one(SearchBar)
+        bar.display = False
+        field_ = bar.query_one(Input)
+        with field_.prevent(Input.Changed):
+            field_.value = ""
+        if self.view.search_term:
+            self.view.set_search("")
+
+    def find(self, term: str, *, in_response: int | None = None) -> None:
+        """Open the find bar with ``term`` and go to its first match in answer ``in_response``
+        (a global search hit), else the first at or after the top of the view. The focus goes
+        to the text, so ``n``/``N`` work at once."""
+        bar = self.query_one(SearchBar)
+        bar.display = True
+        field_ = bar.query_one(Input)
+        with field_.prevent(Input.Changed):
+            field_.value = term
+        self.view.set_search(term, in_response=in_response)
+        self.view.focus()
 
     @on(Input.Changed, "#search-input")
     def _search_changed(self, event: Input.Changed) -> None:
