@@ -423,9 +423,9 @@ class Poller:
             iid = parse_id(iid)
         except InvalidId:
             return None
+        if self.store.is_final(iid):
+            return None  # checked on the status column: no JSON parsing for final interviews
         cached = self.store.get_interview(iid)
-        if cached is not None and cached.is_terminal:
-            return None
         entry = _Entry(iid, due=now, status=cached.status if cached else None,
                        fingerprint=_fingerprint(cached) if cached else None)
         if state:
