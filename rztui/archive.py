@@ -471,8 +471,8 @@ async def archive_interview(
     """Archive the audio of one interview under ``dest_dir``; never raises for one bad file.
 
     Per-file failures are in :attr:`ArchiveResult.failed`; an error that stops the whole
-    interview (the directory can't be created) is raised. The poller calls this for each
-    interview that completes when ``auto_archive`` is on.
+    interview (the directory can't be created) is raised. The TUI calls this for each
+    interview its poller sees complete when ``auto_archive`` is on.
     """
     root = Path(dest_dir).expanduser().absolute()
     try:
