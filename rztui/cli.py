@@ -62,6 +62,13 @@ class AppContext:
         )
 
     @property
+    def audio_dir(self):
+        """Where archived audio goes; the demo's never mixes with real candidates' either."""
+        if self.demo:
+            return self.paths.data_dir / "demo-audio"
+        return self.paths.audio_dir
+
+    @property
     def store(self):
         if self._store is None:
             from .store import Store
@@ -187,7 +194,7 @@ def paths(app: AppContext) -> None:
     click.echo(f"data dir      {p.data_dir}")
     click.echo(f"store         {p.store_file}")
     click.echo(f"demo store    {p.store_file.with_name('demo.db')}")
-    click.echo(f"audio archive {p.audio_dir}")
+    click.echo(f"audio archive {app.audio_dir}")
     click.echo(f"cache dir     {p.cache_dir}")
     click.echo(f"base URL      {app.base_url}")
 

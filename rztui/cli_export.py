@@ -347,7 +347,7 @@ def archive(
     if not wanted:
         _note("no interviews selected")
         return
-    dest = (directory or app.paths.audio_dir).expanduser()
+    dest = (directory or app.audio_dir).expanduser()
     worst = EXIT_OK
     totals = {"interviews": 0, "downloaded": 0, "skipped": 0, "failed": 0, "bytes": 0}
 
@@ -496,7 +496,7 @@ def purge(app: AppContext, older_than: float | None, everything: bool, audio: bo
     extra: list[Path] = []
     if audio and everything:
         known = {Path(r["path"]) for r in records}
-        extra = [p for p in _audio_files(app.paths.audio_dir) if p not in known]
+        extra = [p for p in _audio_files(app.audio_dir) if p not in known]
     what = f"cached data of {len(ids)} interview(s)"
     if audio:
         what += f" and {len(records) + len(extra)} audio file(s)"
@@ -518,7 +518,7 @@ def purge(app: AppContext, older_than: float | None, everything: bool, audio: bo
         for iid in ids:
             app.store.forget_archive(iid)
     if extra:
-        root = app.paths.audio_dir
+        root = app.audio_dir
         for child in list(root.iterdir()):
             try:
                 if child.is_dir() and not child.is_symlink():

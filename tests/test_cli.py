@@ -116,3 +116,11 @@ def test_bad_config_is_a_clear_usage_error(run, rz_home):
     (rz_home / "config" / "config.toml").write_text("concurrency = [", encoding="utf-8")
     res = run("list")
     assert res.exit_code == 2 and "config.toml" in res.stderr
+
+
+def test_demo_audio_never_goes_to_the_real_archive(rz_home):
+    from rztui.cli import AppContext
+
+    real, demo = AppContext(None, demo=False), AppContext(None, demo=True)
+    assert demo.audio_dir == demo.paths.data_dir / "demo-audio"
+    assert real.audio_dir == real.paths.audio_dir != demo.audio_dir

@@ -643,10 +643,11 @@ def test_demo_launch_gives_the_app_its_server(monkeypatch, tmp_path, store):
     monkeypatch.setattr(app_mod.RZApp, "run", fake_run)
     paths = Paths(tmp_path / "c", tmp_path / "d", tmp_path / "k")
     ctx = SimpleNamespace(demo=True, store=store, settings=Settings(), paths=paths,
-                          webhook_listen=None, base_url="unused")
+                          webhook_listen=None, base_url="unused",
+                          audio_dir=paths.data_dir / "demo-audio")
     launch(ctx)
     assert got["server"] is not None and got["base"] == got["server_url"]
-    assert got["audio"] == tmp_path / "d" / "demo-audio"  # never the real archive
+    assert got["audio"] == tmp_path / "d" / "demo-audio"  # the context's choice is used
     assert got["server"]._api is None  # stopped when the app returned
     assert set(ds.ALL_IDS) <= set(store.tracked_ids())
 

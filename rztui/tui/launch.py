@@ -14,7 +14,7 @@ def launch(app_ctx: Any) -> None:
     from .app import RZApp
 
     paths = app_ctx.paths
-    common = dict(settings=app_ctx.settings, data_dir=paths.data_dir, audio_dir=paths.audio_dir,
+    common = dict(settings=app_ctx.settings, data_dir=paths.data_dir, audio_dir=app_ctx.audio_dir,
                   webhook_listen=getattr(app_ctx, "webhook_listen", None))
     if not app_ctx.demo:
         # The key is looked up inside the app (in a thread: keyring can be slow).
@@ -33,8 +33,6 @@ def launch(app_ctx: Any) -> None:
         store.drop_cached(
             [*LIVE_IDS, LIVE_EXPIRING_ID, *(i for i in ALL_IDS if not store.is_final(i))]
         )
-        # Demo recordings stay out of the real archive, like the demo store.
-        common["audio_dir"] = paths.data_dir / "demo-audio"
         RZApp(store=store, base_url=server.base_url, api_key=DEMO_KEY, demo=True,
               demo_server=server, **common).run()
     finally:
