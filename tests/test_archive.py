@@ -46,14 +46,6 @@ def client(base_url: str) -> ApiClient:
     return ApiClient(base_url, DEMO_KEY, backoff_initial=0.01, backoff_max=0.05)
 
 
-@pytest.fixture
-async def svc(demo, tmp_path):
-    store = Store(tmp_path / "rz.db")
-    async with client(demo.base_url) as api:
-        yield Service(store, api)
-    store.close()
-
-
 def files_under(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file())
 

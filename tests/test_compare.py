@@ -18,20 +18,11 @@ from rztui.compare import (
     to_json,
 )
 from rztui.demo import dataset as ds
-from rztui.store import Store
 from rztui.tui.screens.compare import CompareChoice, CompareScreen
 
 HOOKS_QID = "880h1733-h52e-74g7-d049-779988773333"
 HOOKS_TEXT = "Describe your experience with React hooks and when you would use them."
 FRONTEND = "Senior Frontend Developer"
-
-
-def fill_demo(store: Store) -> Store:
-    store.track(ds.ALL_IDS)
-    for iid in ds.ALL_IDS:
-        store.save_interview(ds.snapshot(iid, ds.LIVE_END_SECONDS + 1))
-        store.save_questions(iid, ds.questions_payload(iid))
-    return store
 
 
 def interview(iid: str, name: str, job: str, answers: list[tuple[str, str, str, float | None]],
@@ -45,20 +36,6 @@ def interview(iid: str, name: str, job: str, answers: list[tuple[str, str, str, 
             for q, t, a, d in answers
         ],
     }
-
-
-@pytest.fixture(scope="module")
-def demo_store(tmp_path_factory):
-    store = fill_demo(Store(tmp_path_factory.mktemp("cmp") / "rz.db"))
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "rz.db")
-    yield s
-    s.close()
 
 
 def expected_hooks_answers() -> set[str]:

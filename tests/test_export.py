@@ -14,29 +14,15 @@ from textual.app import App
 from textual.widgets import Checkbox, Input, Select, Static
 
 from rztui import export as export_mod
-from rztui.api.client import ApiClient
 from rztui.api.errors import CredentialsError, InvalidId, NotFound
-from rztui.demo.dataset import DEMO_KEY, HOSTILE_CSV_ID, HOSTILE_IDS, SPEC_INTERVIEW_ID
+from rztui.demo.dataset import HOSTILE_CSV_ID, HOSTILE_IDS, SPEC_INTERVIEW_ID
 from rztui.export import ExportError, export_interviews, write_interviews
 from rztui.formats import CSV_COLUMNS, csv_rows
 from rztui.service import Service
-from rztui.store import Store
 from rztui.tui.screens.export import ExportScreen
 
 SPEC_ID = SPEC_INTERVIEW_ID
 RISKY = ("\x1b", "\x9b", "\x07", "\x00", "\u202e", "\u2067")
-
-
-def client(base_url: str) -> ApiClient:
-    return ApiClient(base_url, DEMO_KEY, backoff_initial=0.01, backoff_max=0.05)
-
-
-@pytest.fixture
-async def svc(demo, tmp_path):
-    store = Store(tmp_path / "rz.db")
-    async with client(demo.base_url) as api:
-        yield Service(store, api)
-    store.close()
 
 
 def read_csv(path) -> list[list[str]]:

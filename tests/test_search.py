@@ -31,15 +31,6 @@ CONTROL = set(map(chr, range(0x20))) - {"\n"} | set(map(chr, range(0x7F, 0xA0)))
 }
 
 
-def fill_demo(store: Store) -> Store:
-    """Every demo interview, as fetched once the live ones are over, with its questions."""
-    store.track(ds.ALL_IDS)
-    for iid in ds.ALL_IDS:
-        store.save_interview(ds.snapshot(iid, ds.LIVE_END_SECONDS + 1))
-        store.save_questions(iid, ds.questions_payload(iid))
-    return store
-
-
 def payload(iid: str, texts: list[str], *, name: str = "Cand", job: str = "Backend Engineer",
             qids: list[str] | None = None) -> dict:
     qids = qids or [f"q{i}" for i in range(len(texts))]
@@ -70,20 +61,6 @@ def doc_rows(store: Store, iid: str, answered: bool = True) -> int:
         "SELECT count(*) FROM search_docs WHERE interview_id = ? AND answered = ?",
         (iid, int(answered)),
     )[0][0]
-
-
-@pytest.fixture(scope="module")
-def demo_store(tmp_path_factory):
-    store = fill_demo(Store(tmp_path_factory.mktemp("demo") / "rz.db"))
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "rz.db")
-    yield s
-    s.close()
 
 
 # --------------------------------------------------------------------------- the index
