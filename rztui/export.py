@@ -29,8 +29,9 @@ from typing import IO
 from .api.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CredentialsError, RZError
 from .api.ids import parse_id
 from .api.models import Interview
-from .formats import csv_rows, format_jsonl_line, json_escape_unsafe, write_csv
+from .formats import csv_rows, format_jsonl_line, write_csv
 from .service import FetchStats, Service
+from .textsafe import json_safe
 
 EXPORT_FORMATS: tuple[str, ...] = ("csv", "json", "jsonl")
 EXTENSIONS: dict[str, str] = {"csv": ".csv", "json": ".json", "jsonl": ".jsonl"}
@@ -172,7 +173,7 @@ def write_interviews(
         stream.write("[" if interviews else "[]")
         for i, iv in enumerate(each()):
             text = json.dumps(iv.raw, ensure_ascii=False, indent=2).replace("\n", "\n  ")
-            stream.write(("," if i else "") + "\n  " + json_escape_unsafe(text))
+            stream.write(("," if i else "") + "\n  " + json_safe(text))
         stream.write("\n]\n" if interviews else "\n")
         return len(interviews)
     raise ValueError(f"unknown export format {fmt!r}")

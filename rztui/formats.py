@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from .api.models import COMPLETED, EXPIRED, IN_PROGRESS, INVITED, Interview, QuestionSet
-from .textsafe import clean, clean_line
+from .textsafe import clean, clean_line, json_safe
 
 NO_VALUE = "—"
 
@@ -55,7 +55,16 @@ def status_help(status: str) -> str:
     return f"status '{clean_line(status)}' is not one rztui knows"
 
 
-# --------------------------------------------------------------------------- time and duration
+# --------------------------------------------------------------------------- counts, time, duration
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``plural(1, "interview")`` -> ``1 interview``; ``2`` -> ``2 interviews``.
+
+    ``many`` is the plural when it is not ``word + "s"``. Thousands are grouped (``1,200``).
+    """
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
 
 
 def format_timestamp(dt: datetime | None) -> str:
@@ -170,10 +179,8 @@ def _header_fields(
         if value is not None:
             fields.append((label, format_timestamp(value)))
     if interview.responses:
-        count = len(interview.responses)
-        plural = "response" if count == 1 else "responses"
         total = human_duration(interview.total_duration_seconds)
-        fields.append(("Duration", f"{total} ({count} {plural})"))
+        fields.append(("Duration", f"{total} ({plural(len(interview.responses), 'response')})"))
     return fields
 
 
@@ -289,11 +296,6 @@ def format_markdown(interview: Interview, *, safe: bool = True) -> str:
 
 # --------------------------------------------------------------------------- JSON
 
-# DEL/C1 controls, U+2028/2029 (line breaks to some splitters) and bidi overrides/isolates
-# (Trojan Source when the file is shown in a terminal): escaped, still the same JSON value.
-_JSONL_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
 def format_json(interview: Interview) -> str:
     """The interview as the API returned it, pretty-printed."""
     return json.dumps(interview.raw, ensure_ascii=False, indent=2)
@@ -305,12 +307,7 @@ def format_jsonl_line(interview: Interview) -> str:
     Characters some line splitters treat as line breaks (NEL, U+2028/2029), other C1
     controls and bidi overrides are written as ``\\uXXXX`` escapes: still the same JSON value.
     """
-    return json_escape_unsafe(json.dumps(interview.raw, ensure_ascii=False, separators=(",", ":")))
-
-
-def json_escape_unsafe(text: str) -> str:
-    """``\\uXXXX``-escape what :data:`_JSONL_UNSAFE` matches in JSON text (same value parsed)."""
-    return _JSONL_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return json_safe(json.dumps(interview.raw, ensure_ascii=False, separators=(",", ":")))
 
 
 # --------------------------------------------------------------------------- CSV

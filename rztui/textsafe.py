@@ -5,6 +5,9 @@ everything a terminal could act on: ESC-introduced sequences (CSI, OSC, DCS, ...
 characters except newline and tab, and the bidi override/isolate characters that can make text
 read differently from what it is (Trojan Source). Markup safety is separate: the TUI never parses
 API text as markup at all.
+
+JSON output keeps the data exact instead: :func:`json_safe` writes the risky characters as
+``\\uXXXX`` escapes, so the text is inert and still parses to the same value.
 """
 
 from __future__ import annotations
@@ -51,3 +54,18 @@ def clean_line(text: str | None) -> str:
     text = _ESC_SEQ.sub("", text)
     text = text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " ")
     return _CTRL_ONE_LINE.sub("", text)
+
+
+# What json.dumps(ensure_ascii=False) leaves raw but must not reach a terminal or a line splitter:
+# DEL and C1 controls, U+2028/2029 (line breaks to some splitters) and the bidi marks,
+# embeddings, overrides and isolates (Trojan Source). json.dumps already escapes C0 controls.
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def json_safe(text: str) -> str:
+    """JSON text with every terminal-active character ``\\uXXXX``-escaped (same value parsed).
+
+    For the output of ``json.dumps(..., ensure_ascii=False)``: those characters can only occur
+    inside strings, where an escape means the same character.
+    """
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
