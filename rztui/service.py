@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from .api.client import ApiClient
-from .api.errors import RZError
+from .api.errors import EXIT_OK, EXIT_USAGE, NetworkError, NotFound, RZError
 from .api.ids import parse_id
 from .api.models import Interview, QuestionSet
 from .store import Store
@@ -22,6 +22,36 @@ class FetchStats:
     requests: int = 0
     cache_hits: int = 0
     failures: dict[str, RZError] = field(default_factory=dict)
+
+
+@dataclass
+class AddResult:
+    """What :meth:`Service.add` did with each id it was given."""
+
+    ids: list[str] = field(default_factory=list)
+    """The valid ids, as parsed (a pasted URL becomes its id), deduplicated, in input order."""
+    invalid: dict[str, RZError] = field(default_factory=dict)
+    """Input that is not an interview id (the text as given -> why); nothing was tracked."""
+    new: list[str] = field(default_factory=list)
+    """Ids tracked by this call (not tracked before, and not dropped again as not found)."""
+    already: list[str] = field(default_factory=list)
+    """Ids that were tracked before this call and still are."""
+    fetched: dict[str, Interview] = field(default_factory=dict)
+    not_found: dict[str, NotFound] = field(default_factory=dict)
+    """The API has no such interview: untracked again (a typo must not stay tracked)."""
+    failed: dict[str, RZError] = field(default_factory=dict)
+    """Any other failure: still tracked, fetched again later."""
+    unfetched: list[str] = field(default_factory=list)
+    """Tracked but not fetched: ``fetch=False``, or no API client (no key)."""
+
+    @property
+    def exit_code(self) -> int:
+        """0, 2 for invalid input, or the worst failure's code; a network error only means
+        "later", so it does not count."""
+        codes = [EXIT_USAGE] if self.invalid else []
+        codes += [e.exit_code for e in self.not_found.values()]
+        codes += [e.exit_code for e in self.failed.values() if not isinstance(e, NetworkError)]
+        return max(codes, default=EXIT_OK)
 
 
 class Service:
@@ -41,9 +71,6 @@ class Service:
         # other requests in flight proceed instead of queueing behind the commit.
         return await asyncio.to_thread(self.store.save_interview, interview)
 
-    def cached(self, iid: str) -> Interview | None:
-        return self.store.get_interview(iid)
-
     async def interview(self, interview_id: str, *, refresh: bool = False) -> Interview:
         iid = parse_id(interview_id)
         if not refresh and self.store.is_final(iid):
@@ -60,6 +87,48 @@ class Service:
                 return cached
         data = await self._api().get_questions_json(iid)
         return self.store.save_questions(iid, data)
+
+    async def add(
+        self,
+        ids: Iterable[str],
+        *,
+        label: str | None = None,
+        fetch: bool = True,
+        on_done: Callable[[str, Interview | RZError], None] | None = None,
+    ) -> AddResult:
+        """Track ``ids`` (ids or pasted URLs), fetch them, and untrack the ones that 404.
+
+        The one place of that policy for both front ends. Invalid input is reported in
+        :attr:`AddResult.invalid` and not tracked. Ids already tracked are fine: they are
+        fetched too (a cached final one costs no request) and untracked if the API no longer
+        has them. Without an API client (no key) or with ``fetch=False`` the ids are only
+        tracked. ``on_done`` is called once per fetched id, as with :meth:`interviews`.
+        """
+        result = AddResult()
+        for raw in ids:
+            try:
+                result.ids.append(parse_id(raw))
+            except RZError as exc:
+                result.invalid[raw] = exc
+        result.ids = list(dict.fromkeys(result.ids))
+        if not result.ids:
+            return result
+        new = set(self.store.track(result.ids, label=label))
+        if not fetch or self.api is None:
+            result.unfetched = list(result.ids)
+        else:
+            for iid, value in (await self.interviews(result.ids, on_done=on_done)).items():
+                if isinstance(value, NotFound):
+                    result.not_found[iid] = value
+                elif isinstance(value, RZError):
+                    result.failed[iid] = value
+                else:
+                    result.fetched[iid] = value
+            if result.not_found:
+                self.store.untrack(result.not_found)
+        result.new = [i for i in result.ids if i in new and i not in result.not_found]
+        result.already = [i for i in result.ids if i not in new and i not in result.not_found]
+        return result
 
     async def interviews(
         self,
