@@ -39,8 +39,6 @@ DEMO_KEY = "rz_demo_2f6c1e0b9a7d4c3e8b5a"
 INACTIVE_KEY = "rz_demo_inactive"  # authenticates, but the "subscription" is not active -> 403
 DEFAULT_EPOCH = datetime(2025, 6, 2, 9, 0, 0, tzinfo=UTC).timestamp()
 
-STATUSES = ("completed", "in_progress", "invited", "expired")
-
 AudioUrlFn = Callable[[str, str], str]
 Json = dict[str, Any]
 
