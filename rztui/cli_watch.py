@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from .api.errors import EXIT_NOT_FOUND, EXIT_USAGE
-from .cli import fail, handle_errors, interview_id_arg, pass_app, read_ids, run_async
+from .cli.common import fail, handle_errors, interview_id_arg, pass_app, read_ids, run_async
 from .textsafe import clean_line
 
 EXIT_TIMEOUT = 6

@@ -1,7 +1,7 @@
 """CLI commands that look across candidates: ``rztui search`` and ``rztui compare``.
 
 Thin front ends over :mod:`rztui.search` and :mod:`rztui.compare`; both read only the local store
-(no key, no network). Registered on the ``rztui`` group in ``rztui.cli`` from ``COMMANDS``.
+(no key, no network).
 
 ``rztui search`` prints one line per hit. On a terminal: id, candidate, job, question and the
 snippet, with the matched words in bold reverse video. Piped, five tab-separated fields (id,
@@ -16,22 +16,12 @@ from typing import Any
 
 import click
 
-from .api.errors import EXIT_USAGE
-from .cli import AppContext, dump_json, fail, handle_errors, pass_app, warn
-from .textsafe import clean_line
+from ..api.errors import EXIT_USAGE
+from ..formats import plural
+from ..textsafe import clean_line
+from .common import AppContext, dump_json, fail, handle_errors, isatty, note, pass_app, warn
 
 PIPE_OPEN, PIPE_CLOSE = "«", "»"
-
-
-def _isatty(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
-
-
-def _note(message: str) -> None:
-    click.echo(f"rztui: {clean_line(message)}", err=True)
 
 
 # --------------------------------------------------------------------------- search
@@ -64,7 +54,7 @@ def _styled(text: str, spans: Any, width: int | None = None, **style: Any) -> st
     if not text:
         return click.style("—", **style)
     cut = width is not None and len(text) > width
-    if cut:
+    if width is not None and cut:
         text = text[: width - 1]
     out: list[str] = []
     last = 0
@@ -86,8 +76,7 @@ def _hit_line(hit: Any, tty: bool) -> str:
             (hit.interview_id, hit.candidate, hit.job, hit.question,
              hit.marked(PIPE_OPEN, PIPE_CLOSE))
         )
-    plural = "s" if hit.folded != 1 else ""
-    more = click.style(f" (+{hit.folded} more answer{plural})", dim=True) if hit.folded else ""
+    more = click.style(f" (+{plural(hit.folded, 'more answer')})", dim=True) if hit.folded else ""
     return "  ".join((
         click.style(hit.interview_id, dim=True),
         _styled(hit.candidate, hit.candidate_spans, 24, bold=True),
@@ -123,33 +112,33 @@ def search_cmd(app: AppContext, query: tuple[str, ...], as_json: bool, limit: in
     are in bold reverse video; piped, each line is 5 tab-separated fields
     (id, candidate, job, question, snippet) with matches as «word».
     """
-    from .search import search
+    from ..search import search
 
     text = " ".join(query)
     result = search(app.store, text, limit=limit)
     if result.literal:
-        _note(f"note: searched for the words literally (not search syntax: {result.reason})")
+        note(f"note: searched for the words literally (not search syntax: {result.reason})")
     if as_json:
         click.echo(dump_json([_hit_json(h) for h in result.hits]))
     else:
-        tty = _isatty(sys.stdout)
+        tty = isatty(sys.stdout)
         for hit in result.hits:
             click.echo(_hit_line(hit, tty))
     if not result.hits:
         if app.store.search_doc_count() == 0:
-            _note("nothing is cached yet: track interviews with `rztui add`, then search")
+            note("nothing is cached yet: track interviews with `rztui add`, then search")
         else:
-            _note(f"no matches for {result.query!r}")
+            note(f"no matches for {result.query!r}")
     elif result.more:
         n = len(result.hits)
-        _note(f"showing the best {n} hit{'s' if n != 1 else ''}; --limit N shows more")
+        note(f"showing the best {plural(n, 'hit')}; --limit N shows more")
 
 
 # --------------------------------------------------------------------------- compare
 
 
 def _echo_comparison_tty(comparison: Any, answers: list[Any]) -> None:
-    from .compare import header_lines
+    from ..compare import header_lines
 
     question, facts = header_lines(comparison, len(answers))
     click.echo(click.style(question, bold=True))
@@ -192,7 +181,7 @@ def compare_cmd(
     The same question is the same id, or the same text (case and spacing aside) in
     the same job. Reads the local store only: nothing is fetched.
     """
-    from .compare import CompareError, format_text, resolve, to_json
+    from ..compare import CompareError, format_text, resolve, to_json
 
     try:
         comparison = resolve(app.store, " ".join(question), job_contains=job)
@@ -206,12 +195,9 @@ def compare_cmd(
     answers = comparison.sorted(sort, reverse=reverse)
     if as_json:
         click.echo(dump_json(to_json(comparison, answers, sort)))
-    elif _isatty(sys.stdout):
+    elif isatty(sys.stdout):
         _echo_comparison_tty(comparison, answers)
     else:
         click.echo(format_text(comparison, answers).rstrip("\n"))
     if not answers:
         warn("nobody has answered this question yet")
-
-
-COMMANDS = [search_cmd, compare_cmd]

@@ -8,7 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-import rztui.cli_search
+import rztui.cli.search
 from rztui.cli import main
 from rztui.demo import dataset as ds
 from rztui.store import Store
@@ -50,7 +50,7 @@ def test_search_piped_is_one_tab_separated_line_per_hit(filled):
 
 
 def test_search_on_a_terminal_highlights_with_bold_reverse(filled, monkeypatch):
-    monkeypatch.setattr(rztui.cli_search, "_isatty", lambda stream: True)
+    monkeypatch.setattr(rztui.cli.search, "isatty", lambda stream: True)
     result = CliRunner().invoke(main, ["search", "useReducer"], color=True)
     assert result.exit_code == 0
     assert "\x1b[1m\x1b[7museReducer\x1b[0m" in result.stdout
@@ -72,7 +72,7 @@ def test_search_json(filled):
 def test_search_column_filter_and_folding(filled, monkeypatch):
     result = rz("search", "candidate:jane")
     assert result.stdout.count("\n") == 1 and result.stdout.startswith(ds.SPEC_INTERVIEW_ID)
-    monkeypatch.setattr(rztui.cli_search, "_isatty", lambda stream: True)
+    monkeypatch.setattr(rztui.cli.search, "isatty", lambda stream: True)
     assert "(+1 more answer)" in rz("search", "candidate:jane").stdout
 
 

@@ -119,7 +119,7 @@ def test_bad_config_is_a_clear_usage_error(run, rz_home):
 
 
 def test_demo_audio_never_goes_to_the_real_archive(rz_home):
-    from rztui.cli import AppContext
+    from rztui.cli.common import AppContext
 
     real, demo = AppContext(None, demo=False), AppContext(None, demo=True)
     assert demo.audio_dir == demo.paths.data_dir / "demo-audio"

@@ -1,0 +1,263 @@
+"""What every command module shares: the context, one-line errors, JSON out, ids in.
+
+Exit codes (README): 0 ok; 1 unexpected internal error; 2 usage or bad id; 3 not found;
+4 auth or permission (401/403, no key); 5 rate-limited, network, server or invalid response.
+Errors go to stderr as one line, never a traceback.
+
+Command modules import from here only; :mod:`rztui.cli` imports them, never the other way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import json
+import os
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
+
+import click
+
+from ..api.errors import EXIT_USAGE, RZError, exit_code_for, redact
+from ..api.ids import parse_id, split_ids
+from ..textsafe import clean_line, json_safe
+
+if TYPE_CHECKING:
+    from ..api.client import ApiClient
+    from ..service import Service
+    from ..store import Store
+
+T = TypeVar("T")
+
+
+# --------------------------------------------------------------------------- output
+
+
+def dump_json(data: Any) -> str:
+    """JSON for stdout: readable UTF-8, but anything a terminal could act on stays escaped."""
+    return json_safe(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def fail(message: str, code: int) -> NoReturn:
+    click.echo(f"rztui: error: {redact(message)}", err=True)
+    sys.exit(code)
+
+
+def warn(message: str) -> None:
+    click.echo(f"rztui: warning: {redact(message)}", err=True)
+
+
+def note(message: str) -> None:
+    """A remark on stderr (summaries, hints): not a warning, not data."""
+    click.echo(f"rztui: {clean_line(message)}", err=True)
+
+
+def error_line(exc: RZError) -> None:
+    """One failure, named, without exiting (the command carries on with the rest)."""
+    click.echo(f"rztui: error: {exc.message}", err=True)
+
+
+def isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+class Progress:
+    """``fetching 12/40 [#####     ]`` on stderr, only when stderr is a terminal.
+
+    Redrawn at most ~10 times a second and erased when done, so nothing is left behind between
+    the prompt and the data.
+    """
+
+    def __init__(self, label: str, total: int, *, stream: IO[str] | None = None) -> None:
+        self.label = label
+        self.total = total
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = total > 1 and isatty(self.stream)
+        self._last = 0.0
+        self._shown = False
+
+    def update(self, done: int, total: int | None = None) -> None:
+        if not self.enabled:
+            return
+        total = total or self.total
+        if done >= total:
+            self.close()  # erased before any data can follow on the same terminal
+            return
+        now = time.monotonic()
+        if now - self._last < 0.1:
+            return
+        self._last = now
+        width = 24
+        filled = width * done // max(total, 1)
+        bar = "#" * filled + " " * (width - filled)
+        self.stream.write(f"\r{self.label} {done}/{total} [{bar}]")
+        self.stream.flush()
+        self._shown = True
+
+    def close(self) -> None:
+        if self._shown:
+            self.stream.write("\r\x1b[2K")  # we only get here on a terminal
+            self.stream.flush()
+            self._shown = False
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# --------------------------------------------------------------------------- context
+
+
+class AppContext:
+    """What every command needs, built lazily so `rztui paths` never touches the keyring."""
+
+    def __init__(self, base_url: str | None, demo: bool) -> None:
+        from ..config import Paths, Settings
+
+        self.paths = Paths.resolve()
+        self.settings = Settings.load(self.paths.config_file)
+        self.base_url_override = base_url
+        self.demo = demo
+        self.webhook_listen: str | None = None  # the app's --webhook-listen HOST:PORT
+        self._store: Store | None = None
+
+    @property
+    def base_url(self) -> str:
+        return (
+            self.base_url_override or os.environ.get("ROUNDZERO_BASE_URL") or self.settings.base_url
+        )
+
+    @property
+    def audio_dir(self) -> Path:
+        """Where archived audio goes; the demo's never mixes with real candidates' either."""
+        if self.demo:
+            return self.paths.data_dir / "demo-audio"
+        return self.paths.audio_dir
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            from ..store import Store
+
+            path = self.paths.store_file
+            if self.demo:
+                path = path.with_name("demo.db")  # demo data never mixes with real candidates
+            self._store = Store(path)
+            for w in self._store.warnings:
+                warn(w)
+            if self.settings.retention_days is not None and not self.demo:
+                self._store.purge(older_than_days=self.settings.retention_days)
+        return self._store
+
+    def key(self, *, required: bool = True) -> str | None:
+        from ..credentials import find_key
+
+        key, _ = find_key()
+        if key is None and required:
+            from ..api.errors import CredentialsError
+
+            raise CredentialsError(
+                "no API key: run `rztui login`, or set ROUNDZERO_API_KEY in the environment"
+            )
+        return key
+
+    def client(self, key: str | None = None) -> ApiClient:
+        from ..api.client import ApiClient
+
+        return ApiClient(
+            self.base_url, key or self.key() or "", concurrency=self.settings.concurrency
+        )
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+@contextlib.asynccontextmanager
+async def open_service(app: AppContext, *, need_key: bool) -> AsyncIterator[Service]:
+    """A Service over the store; with an API client when there is a key.
+
+    ``need_key``: raise (exit 4) without one. Otherwise a missing key leaves ``api`` None and
+    only cached final interviews can be served.
+    """
+    from ..service import Service
+
+    key = app.key(required=need_key)
+    api = app.client(key) if key else None
+    try:
+        yield Service(app.store, api)
+    finally:
+        if api is not None:
+            await api.aclose()
+
+
+def needs_api(app: AppContext, ids: Sequence[str], refresh: bool) -> bool:
+    """Whether serving ``ids`` takes a request (not every one is cached as final)."""
+    if refresh:
+        return True
+    for raw in ids:
+        try:
+            if not app.store.is_final(parse_id(raw)):
+                return True
+        except RZError:
+            continue  # reported as a bad id later
+    return False
+
+
+# --------------------------------------------------------------------------- running
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+def handle_errors(fn: Callable[..., T]) -> Callable[..., T]:
+    """Turn every failure into one line on stderr and the documented exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        try:
+            return fn(*args, **kwargs)
+        except RZError as exc:
+            fail(exc.message, exit_code_for(exc))
+        except KeyboardInterrupt:
+            click.echo("rztui: interrupted", err=True)
+            sys.exit(130)
+        except BrokenPipeError:
+            sys.stderr.close()  # `rztui ... | head`: the reader left, nothing to report
+            sys.exit(0)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # last resort: still one line, never a traceback
+            fail(f"internal error ({type(exc).__name__}: {exc})", 1)
+
+    return wrapper
+
+
+# --------------------------------------------------------------------------- ids in
+
+
+def interview_id_arg(value: str) -> str:
+    try:
+        return parse_id(value)
+    except RZError as exc:
+        fail(exc.message, EXIT_USAGE)
+
+
+def read_ids(values: tuple[str, ...]) -> list[str]:
+    """The ids (or URLs) given; ``-`` reads them from stdin, one per line."""
+    raw: list[str] = []
+    for v in values:
+        if v == "-":
+            raw.extend(line.strip() for line in sys.stdin if line.strip())
+        else:
+            raw.extend(split_ids(v))
+    return raw

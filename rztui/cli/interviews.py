@@ -1,0 +1,222 @@
+"""Commands on single interviews and the tracked list: get, questions, transcript, add, remove,
+list. Thin: parse, call :class:`rztui.service.Service` or the store, print.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from ..api.errors import EXIT_USAGE, NetworkError
+from ..textsafe import clean_line
+from .common import (
+    AppContext,
+    dump_json,
+    fail,
+    handle_errors,
+    interview_id_arg,
+    needs_api,
+    open_service,
+    pass_app,
+    read_ids,
+    run_async,
+    warn,
+)
+
+if TYPE_CHECKING:
+    from ..api.models import Interview, QuestionSet
+    from ..service import AddResult
+
+TRANSCRIPT_FORMATS = ("text", "ats", "markdown", "json")
+
+
+@click.command()
+@click.argument("interview")
+@click.option("--json", "as_json", is_flag=True, help="The interview as the API returned it.")
+@click.option("--refresh", is_flag=True, help="Fetch again even if a final copy is cached.")
+@pass_app
+@handle_errors
+def get(app: AppContext, interview: str, as_json: bool, refresh: bool) -> None:
+    """Show one interview (served from the local store once completed)."""
+    from ..formats import format_text
+    from ..service import Service
+
+    iid = interview_id_arg(interview)
+
+    async def go() -> Interview:
+        api = None if (not refresh and app.store.is_final(iid)) else app.client()
+        try:
+            return await Service(app.store, api).interview(iid, refresh=refresh)
+        finally:
+            if api is not None:
+                await api.aclose()
+
+    iv = run_async(go())
+    click.echo(dump_json(iv.raw) if as_json else format_text(iv).rstrip("\n"))
+
+
+@click.command()
+@click.argument("interview")
+@click.option("--json", "as_json", is_flag=True, help="The questions as the API returned them.")
+@click.option("--refresh", is_flag=True, help="Fetch again even if cached.")
+@pass_app
+@handle_errors
+def questions(app: AppContext, interview: str, as_json: bool, refresh: bool) -> None:
+    """List the questions of an interview, in order."""
+    from ..formats import human_duration
+    from ..service import Service
+
+    iid = interview_id_arg(interview)
+
+    async def go() -> QuestionSet:
+        cached = None if refresh else app.store.get_questions(iid)
+        if cached is not None:
+            return cached
+        async with app.client() as api:
+            return await Service(app.store, api).questions(iid, refresh=True)
+
+    qs = run_async(go())
+    if as_json:
+        click.echo(dump_json(qs.raw))
+        return
+    for q in qs.questions:
+        order = "?" if q.order is None else f"{q.order:g}"
+        custom = " custom" if q.is_custom else ""
+        limit = human_duration(q.time_limit_seconds)
+        qtype = clean_line(q.question_type or "-")
+        click.echo(f"{order:>3}  [{qtype}{custom}, {limit}]  {clean_line(q.question_text)}")
+    listed = len(qs.questions)
+    total = qs.total_questions if qs.total_questions is not None else listed
+    shown = f"{listed} listed of {total}" if total != listed else f"{listed} questions"
+    click.echo(f"{shown}, estimated {human_duration(qs.estimated_duration_seconds)}")
+
+
+@click.command()
+@click.argument("interview")
+@click.option(
+    "--format", "-f", "fmt", type=click.Choice(TRANSCRIPT_FORMATS), default="text",
+    show_default=True,
+    help="text: readable; ats: the spec's formatTranscripts; markdown; json: the API's JSON.",
+)
+@click.option("--refresh", is_flag=True, help="Fetch again even if a final copy is cached.")
+@pass_app
+@handle_errors
+def transcript(app: AppContext, interview: str, fmt: str, refresh: bool) -> None:
+    """Print one interview's transcript to stdout (pipe-friendly).
+
+    Terminal control characters from the API never reach the output: text, markdown and ats
+    are cleaned, json keeps the data exact with anything risky \\u-escaped.
+    """
+    from ..formats import format_ats, render
+
+    iid = interview_id_arg(interview)
+
+    async def go() -> Interview:
+        async with open_service(app, need_key=needs_api(app, [iid], refresh)) as svc:
+            return await svc.interview(iid, refresh=refresh)
+
+    iv = run_async(go())
+    if fmt == "json":
+        out = dump_json(iv.raw) + "\n"
+    elif fmt == "ats":
+        # The spec's format exactly; cleaned like the others, since it goes to a terminal or a
+        # text field. `--format json` is the way to get the API's bytes unchanged.
+        out = format_ats(iv, safe=True)
+        if not iv.responses:
+            warn(f"interview {clean_line(iv.id)} has no responses (status "
+                 f"{clean_line(iv.status)})")
+    else:
+        out = render(fmt, iv, safe=True)
+    click.echo(out, nl=False)
+
+
+@click.command()
+@click.argument("ids", nargs=-1, required=True)
+@click.option("--label", help="A label to remember these by.")
+@click.option("--no-fetch", is_flag=True, help="Only track; fetch later.")
+@pass_app
+@handle_errors
+def add(app: AppContext, ids: tuple[str, ...], label: str | None, no_fetch: bool) -> None:
+    """Track interviews by id or pasted URL (`-` reads ids from stdin, one per line)."""
+    from ..service import Service
+
+    wanted = read_ids(ids)
+    # Looked up first, used after tracking: without a key the ids are still tracked.
+    key = None if no_fetch else app.key(required=False)
+
+    async def go() -> AddResult:
+        api = app.client(key) if key else None
+        try:
+            return await Service(app.store, api).add(wanted, label=label, fetch=not no_fetch)
+        finally:
+            if api is not None:
+                await api.aclose()
+
+    result = run_async(go())
+    for exc in result.invalid.values():
+        warn(exc.message)
+    if not result.ids:
+        fail("no valid interview ids given", EXIT_USAGE)
+    if not no_fetch and key is None:
+        app.key()  # tracked; now the one-line "no API key" error (exit 4)
+    for exc in result.not_found.values():
+        warn(exc.message + "; not tracked")  # a typo should not stay tracked forever
+    for exc in result.failed.values():
+        later = "; tracked, will fetch later" if isinstance(exc, NetworkError) else ""
+        warn(exc.message + later)
+    click.echo(f"tracking {len(result.new)} new interview(s), "
+               f"{len(result.already)} already tracked")
+    sys.exit(result.exit_code)
+
+
+@click.command()
+@click.argument("ids", nargs=-1, required=True)
+@pass_app
+@handle_errors
+def remove(app: AppContext, ids: tuple[str, ...]) -> None:
+    """Stop tracking interviews and delete their cached data."""
+    wanted = [interview_id_arg(i) for i in read_ids(ids)]
+    n = app.store.untrack(wanted)
+    click.echo(f"removed {n} interview(s)")
+    if n < len(set(wanted)):
+        warn(f"{len(set(wanted)) - n} id(s) were not tracked")
+
+
+@click.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per tracked interview.")
+@pass_app
+@handle_errors
+def list_cmd(app: AppContext, as_json: bool) -> None:
+    """List tracked interviews with their last known status."""
+    rows = app.store.list_rows()
+    if as_json:
+        click.echo(
+            dump_json(
+                [
+                    {
+                        "id": r.id,
+                        "status": r.status,
+                        "candidate": r.candidate_name or None,
+                        "email": r.candidate_email or None,
+                        "job": r.job_title or None,
+                        "answered": r.answered,
+                        "created_at": r.created_at,
+                        "started_at": r.started_at,
+                        "completed_at": r.completed_at,
+                        "expires_at": r.expires_at,
+                        "added_at": r.added_at,
+                        "fetched_at": r.fetched_at,
+                    }
+                    for r in rows
+                ]
+            )
+        )
+        return
+    for r in rows:
+        status = clean_line(r.status or "not fetched")
+        click.echo(
+            f"{clean_line(r.id):<40} {status:<12} {clean_line(r.candidate_name)[:28]:<28} "
+            f"{clean_line(r.job_title)[:30]}".rstrip()
+        )
