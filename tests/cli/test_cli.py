@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -11,6 +15,7 @@ from rztui.cli import main
 from rztui.demo import dataset
 
 SPEC_ID = "660f9511-f30c-52e5-b827-557766551111"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -80,6 +85,10 @@ def test_add_list_remove(run):
     res = run("add", url, "-", input=f"{invited}\n\nbad/id\nno-such-id\n")
     assert res.exit_code == 3  # the worst: one id does not exist
     assert "bad/id" in res.stderr and "no-such-id" in res.stderr
+    assert res.stdout == "tracking 2 new interview(s), 0 already tracked\n"
+    again = run("add", SPEC_ID, "--no-fetch")
+    assert again.exit_code == 0
+    assert again.stdout == "tracking 0 new interview(s), 1 already tracked\n"
     listed = json.loads(run("list", "--json").stdout)
     assert {r["id"] for r in listed} == {SPEC_ID, invited}
     spec = next(r for r in listed if r["id"] == SPEC_ID)
@@ -88,6 +97,13 @@ def test_add_list_remove(run):
     assert "Jane Smith" in text and "invited" in text
     assert run("remove", SPEC_ID).exit_code == 0
     assert [r["id"] for r in json.loads(run("list", "--json").stdout)] == [invited]
+
+
+def test_add_without_a_key_tracks_then_says_so(run):
+    res = run("add", SPEC_ID, env={"ROUNDZERO_API_KEY": ""})
+    assert res.exit_code == 4 and "no API key" in res.stderr and res.stderr.count("\n") == 1
+    [row] = json.loads(run("list", "--json").stdout)
+    assert row["id"] == SPEC_ID and row["status"] is None  # fetched once there is a key
 
 
 def dataset_statuses():
@@ -124,3 +140,27 @@ def test_demo_audio_never_goes_to_the_real_archive(rz_home):
     real, demo = AppContext(None, demo=False), AppContext(None, demo=True)
     assert demo.audio_dir == demo.paths.data_dir / "demo-audio"
     assert real.audio_dir == real.paths.audio_dir != demo.audio_dir
+
+
+def test_every_command_loads_under_its_name():
+    from rztui.cli import COMMANDS
+
+    ctx = click.Context(main)
+    assert main.list_commands(ctx) == sorted(COMMANDS)
+    for name in COMMANDS:
+        command = main.get_command(ctx, name)
+        assert isinstance(command, click.Command) and command.name == name
+    assert main.get_command(ctx, "no-such-command") is None
+
+
+def test_opening_the_app_imports_no_command_module():
+    code = (
+        "import sys, rztui.cli\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('rztui.cli'))\n"
+        "assert loaded == ['rztui.cli', 'rztui.cli.common'], loaded\n"
+        "assert 'rztui.service' not in sys.modules and 'httpx' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+    # No import cycle through the package: a command module can be imported first.
+    subprocess.run([sys.executable, "-c", "import rztui.cli_watch, rztui.cli.export"],
+                   check=True, cwd=ROOT)
