@@ -19,7 +19,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import IO, Any
 
 from .api.models import COMPLETED, EXPIRED, IN_PROGRESS, INVITED, Interview, QuestionSet
 from .textsafe import clean, clean_line, json_safe
@@ -390,7 +390,7 @@ def csv_rows(interview: Interview, questions: QuestionSet | None = None) -> list
 
 
 def write_csv(
-    stream: TextIO, rows_iterable: Iterable[list[str]], *, excel_bom: bool = False
+    stream: IO[str], rows_iterable: Iterable[list[str]], *, excel_bom: bool = False
 ) -> int:
     """Write the header and ``rows_iterable`` as CSV; returns the number of data rows.
 
