@@ -29,7 +29,7 @@ class AddResult:
     """What :meth:`Service.add` did with each id it was given."""
 
     ids: list[str] = field(default_factory=list)
-    """The valid ids, as parsed (a pasted URL becomes its id), deduplicated, in input order."""
+    """The valid ids, as parsed (a pasted URL becomes its id), each once, in input order."""
     invalid: dict[str, RZError] = field(default_factory=dict)
     """Input that is not an interview id (the text as given -> why); nothing was tracked."""
     new: list[str] = field(default_factory=list)

@@ -1,4 +1,4 @@
-"""textsafe.json_safe and formats.plural: the shared helpers for output text."""
+"""textsafe.json_safe and formats.plural: what every front end uses for output text."""
 
 from __future__ import annotations
 
