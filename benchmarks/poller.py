@@ -38,10 +38,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rztui.api.client import ApiClient  # noqa: E402
 from rztui.demo.dataset import DEMO_KEY, iso  # noqa: E402
 from rztui.demo.server import DemoServer  # noqa: E402
-from rztui.poller import Poller, PollPolicy, Transition  # noqa: E402
+from rztui.demo.webhook_sender import DemoWebhookSender  # noqa: E402
+from rztui.live import Poller, PollPolicy, Transition, poller_handler  # noqa: E402
 from rztui.service import Service  # noqa: E402
 from rztui.store import Store  # noqa: E402
-from rztui.webhooks import DemoWebhookSender, WebhookReceiver, poller_handler  # noqa: E402
+from rztui.webhooks import WebhookReceiver  # noqa: E402
 
 DAY = 86400.0
 
@@ -202,13 +203,13 @@ async def run_once(n: int, minutes: float, scale: float, webhooks: bool, seed: i
 
             poller.subscribe(on_event)
             sends: list[float] = []  # the poller's own accounting of every request it made
-            record = poller._record_send
+            record = poller.pacing.record
 
             def hook(now: float, n: int = 1) -> None:
                 sends.extend([now] * n)
                 record(now, n)
 
-            poller._record_send = hook  # type: ignore[method-assign]
+            poller.pacing.record = hook  # type: ignore[method-assign]
             if webhooks:
                 receiver = await WebhookReceiver(secret, poller_handler(poller, store)).start()
                 sender = DemoWebhookSender(SynthView(server, ds), receiver.url, secret,

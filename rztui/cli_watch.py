@@ -1,8 +1,9 @@
 """``rztui watch``: follow interviews until each one is completed or expired.
 
-Registered by ``rztui.cli`` with ``main.add_command(watch)``. The poller does the work
-(:mod:`rztui.poller`); with ``--webhook-listen`` a receiver (:mod:`rztui.webhooks`) pokes it so
-a change is seen the moment the vendor reports it.
+Registered by ``rztui.cli`` with ``main.add_command(watch)``. A
+:class:`~rztui.live.session.LiveSession` does the work: its poller, and with
+``--webhook-listen`` a webhook receiver that pokes it so a change is seen the moment the vendor
+reports it. This module only prints the session's news.
 """
 
 from __future__ import annotations
@@ -11,13 +12,16 @@ import json
 import re
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .api.errors import EXIT_NOT_FOUND, EXIT_USAGE
 from .cli.common import fail, handle_errors, interview_id_arg, pass_app, read_ids, run_async
 from .textsafe import clean_line
+
+if TYPE_CHECKING:  # the live package is imported when watching starts
+    from .live import Transition, WatchResult
 
 EXIT_TIMEOUT = 6
 _JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
@@ -33,14 +37,14 @@ def json_line(data: Any) -> str:
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
-def transition_record(event: Any) -> dict[str, Any]:
+def transition_record(event: Transition) -> dict[str, Any]:
     iv = event.interview
     return {"at": _iso(event.at), "id": event.interview_id, "old_status": event.old_status,
             "new_status": event.new_status, "candidate": iv.candidate.name or None,
             "job": iv.job.title or None, "answered": len(iv.responses)}
 
 
-def transition_line(event: Any) -> str:
+def transition_line(event: Transition) -> str:
     old = clean_line(event.old_status) if event.old_status else "?"
     return (f"{_iso(event.at)}  {clean_line(event.interview_id)}  {old} -> "
             f"{clean_line(event.new_status)}  {clean_line(event.interview.candidate.name)}"
@@ -105,15 +109,14 @@ def watch(app: Any, ids: tuple[str, ...], all_tracked: bool, as_json: bool,
     if not wanted:
         fail("nothing to watch: no interviews are tracked" if all_tracked
              else "give interview ids (or - for stdin), or --all", EXIT_USAGE)
+    secret = None
     if webhook_listen:
-        from .webhooks import parse_listen, webhook_secret
+        from .webhooks import parse_listen, require_secret, webhook_secret
 
         try:
             parse_listen(webhook_listen)
-            if not app.demo and not webhook_secret():
-                raise ConfigError("--webhook-listen needs a secret: set "
-                                  "ROUNDZERO_WEBHOOK_SECRET (or store it in the keyring as "
-                                  "service 'rztui', user 'webhook_secret')")
+            # The demo plays the vendor: without a secret of ours it makes one up.
+            secret = webhook_secret() if app.demo else require_secret()
         except ConfigError as exc:
             fail(exc.message, EXIT_USAGE)
     store.track(wanted, source="watch")
@@ -122,7 +125,7 @@ def watch(app: Any, ids: tuple[str, ...], all_tracked: bool, as_json: bool,
         _info(f"all {len(wanted)} interview(s) already completed or expired")
         return  # no client, no key, no request
     result = run_async(_watch(app, wanted, pending, as_json=as_json, timeout=timeout,
-                              listen=webhook_listen, path=webhook_path,
+                              listen=webhook_listen, secret=secret, path=webhook_path,
                               follow_new=all_tracked))
     not_found = [i for i, why in result.dropped.items() if why == "not_found"]
     stale = [i for i, why in result.dropped.items() if why == "past_expiry"]
@@ -139,12 +142,13 @@ def watch(app: Any, ids: tuple[str, ...], all_tracked: bool, as_json: bool,
 
 
 async def _watch(app: Any, wanted: list[str], pending: list[str], *, as_json: bool,
-                 timeout: float | None, listen: str | None, path: str, follow_new: bool) -> Any:
-    from .poller import Dropped, Poller, Transition
+                 timeout: float | None, listen: str | None, secret: str | None, path: str,
+                 follow_new: bool) -> WatchResult:
+    from .live import Dropped, LiveSession, News, Transition, WebhooksListening
     from .service import Service
 
     store = app.store
-    demo_server = sender = None
+    demo_server = None
     if app.demo:
         # Like `rztui --demo` for the TUI: an in-process demo server and its key. With
         # --webhook-listen it also plays the vendor and sends signed events to the listener.
@@ -158,53 +162,45 @@ async def _watch(app: Any, wanted: list[str], pending: list[str], *, as_json: bo
         api = app.client()
     # The poller has its own backoff; one quick client-level retry is enough.
     api.max_attempts = min(api.max_attempts, 2)
-    receiver = None
     shown = set(wanted)
     bell = bool(getattr(app.settings, "bell", False)) and sys.stdout.isatty()
+    session: LiveSession | None = None
+
+    def on_news(news: News) -> None:
+        if isinstance(news, Transition):
+            if news.interview_id not in shown:
+                if not follow_new:
+                    return
+                shown.add(news.interview_id)
+            click.echo(json_line(transition_record(news)) if as_json
+                       else transition_line(news))
+            sys.stdout.flush()
+            if bell:
+                click.echo("\a", nl=False, err=True)
+        elif isinstance(news, Dropped) and news.interview_id in shown:
+            _info(f"warning: {news.message}")
+        elif isinstance(news, WebhooksListening):
+            _info(f"listening for webhooks on {news.url}")
+
     try:
-        poller = Poller(Service(store, api), store, ids=pending,
-                        budget_share=app.settings.poll_budget)
-
-        def on_event(event: Any) -> None:
-            if isinstance(event, Transition):
-                if event.interview_id not in shown:
-                    if not follow_new:
-                        return
-                    shown.add(event.interview_id)
-                click.echo(json_line(transition_record(event)) if as_json
-                           else transition_line(event))
-                sys.stdout.flush()
-                if bell:
-                    click.echo("\a", nl=False, err=True)
-            elif isinstance(event, Dropped) and event.interview_id in shown:
-                _info(f"warning: {event.message}")
-
-        poller.subscribe(on_event)
-        if listen:
-            from .webhooks import DemoWebhookSender, start_listener, webhook_secret
-
-            secret = webhook_secret()
-            if demo_server is not None and not secret:
-                import secrets
-
-                secret = secrets.token_hex(32)
-            seen = app.paths.data_dir / ("demo-webhook-events.json" if app.demo
-                                         else "webhook-events.json")
-            receiver = await start_listener(listen, poller, store, secret=secret, path=path,
-                                            seen_path=seen)
-            _info(f"listening for webhooks on {receiver.url}")
-            if demo_server is not None:
-                sender = DemoWebhookSender(demo_server, receiver.url, secret or "").start()
+        seen = app.paths.data_dir / ("demo-webhook-events.json" if app.demo
+                                     else "webhook-events.json")
+        session = LiveSession(Service(store, api), app.settings, ids=pending,
+                              webhook_listen=listen, webhook_secret=secret, webhook_path=path,
+                              seen_path=seen if listen else None,
+                              demo_server=demo_server if listen else None)
+        session.subscribe(on_news)
+        await session.start(until_terminal=pending, timeout=timeout, webhooks_required=True)
         _info(f"watching {len(pending)} interview(s)"
               + (f", {len(wanted) - len(pending)} already final" if len(pending) < len(wanted)
                  else "")
-              + f"; polling within {poller.budget} requests/min")
-        return await poller.run_until_terminal(pending, timeout)
+              + f"; polling within {session.poller.budget} requests/min")
+        result = await session.wait()
+        assert result is not None  # until_terminal always has a result
+        return result
     finally:
-        if sender is not None:
-            await sender.stop()
-        if receiver is not None:
-            await receiver.close()
+        if session is not None:
+            await session.stop()
         await api.aclose()
         if demo_server is not None:
             demo_server.stop()

@@ -18,7 +18,7 @@ import pytest
 from rztui.api.client import ApiClient
 from rztui.demo import dataset as ds
 from rztui.demo.server import DemoServer
-from rztui.poller import Poller
+from rztui.live.poller import Poller
 from rztui.store import Store
 from rztui.tui.app import RZApp
 

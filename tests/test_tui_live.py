@@ -28,6 +28,7 @@ from textual.widgets import Input, OptionList
 
 from rztui.config import Settings
 from rztui.demo import dataset as ds
+from rztui.demo.webhook_sender import WebhookSender
 from rztui.search import search
 from rztui.tui.live import StatusChange, batch_words, change_words
 from rztui.tui.screens.compare import CompareScreen
@@ -36,7 +37,7 @@ from rztui.tui.screens.help import HelpScreen
 from rztui.tui.screens.search import SearchScreen
 from rztui.tui.widgets.review_panel import ReviewPanel
 from rztui.tui.widgets.transcript import TranscriptPane
-from rztui.webhooks import WebhookSender, make_event
+from rztui.webhooks import make_event
 
 SPEC = ds.SPEC_INTERVIEW_ID
 LIVE = ds.LIVE_IDS[0]  # Ava Thompson, Senior Frontend Developer: starts at 8 s, 4 answers

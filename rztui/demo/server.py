@@ -51,7 +51,7 @@ import threading
 import time
 import traceback
 import wave
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -437,7 +437,7 @@ class DemoServer:
             return send(404, _envelope("resource_not_found", "Interview not found"))
         return send(200, _json(body))
 
-    def _fault(self, iid: str, questions: bool, send: Any) -> None:
+    def _fault(self, iid: str, questions: bool, send: Callable[..., None]) -> None:
         if iid == "demo-html-500":
             return send(502, _HTML_502, "text/html; charset=utf-8")
         if iid == "demo-bad-json":

@@ -83,10 +83,12 @@ OUTLINE_MIN_WIDTH = 120  # below this the outline hides itself (`o` still shows 
 KEY_CHECK_PATH = "/api/v1/interviews/rztui-key-check"
 if TYPE_CHECKING:  # httpx is imported after the first frame: start-up time
     from ..api.client import ApiClient
+    from ..demo.webhook_sender import DemoWebhookSender
     from ..export import ExportResult
-    from ..poller import Poller, PollerStats
+    from ..live.events import PollerStats
+    from ..live.poller import Poller
     from ..service import Service
-    from ..webhooks import DemoWebhookSender, WebhookReceiver
+    from ..webhooks.receiver import WebhookReceiver
     from .widgets.review_panel import ReviewPanel
 
 ClientFactory = Callable[[str, str], "ApiClient"]
@@ -666,7 +668,7 @@ class RZApp(App[None]):
     def _make_poller(self, service: Service, ids: list[str]) -> Poller:
         if self._poller_factory is not None:
             return self._poller_factory(service, self.store, ids)
-        from ..poller import Poller
+        from ..live.poller import Poller
 
         budget = getattr(self.settings, "poll_budget", 0.5)
         return Poller(service, self.store, budget_share=budget, ids=ids)
@@ -708,7 +710,7 @@ class RZApp(App[None]):
 
     @on(PollerNews)
     def _poller_news(self, message: PollerNews) -> None:
-        from ..poller import Dropped, PollerStats, Transition, Updated
+        from ..live.events import Dropped, PollerStats, Transition, Updated
 
         event = message.event
         if isinstance(event, PollerStats):
@@ -856,13 +858,12 @@ class RZApp(App[None]):
         server plays the vendor and posts signed events to it. Any problem (no secret, port in
         use) is one clear notification: polling goes on without webhooks."""
         from ..api.errors import ConfigError
+        from ..live.session import start_demo_webhooks, start_listener
         from ..webhooks import (
             ENV_SECRET,
             KEYRING_SERVICE,
             KEYRING_USERNAME,
             parse_listen,
-            start_demo_webhooks,
-            start_listener,
             webhook_secret,
         )
 

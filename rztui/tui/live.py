@@ -20,7 +20,8 @@ from ..api.models import COMPLETED, EXPIRED, IN_PROGRESS, INVITED
 from ..textsafe import clean_line
 
 if TYPE_CHECKING:  # the poller is imported when watching starts (after the first frame)
-    from ..poller import Event, Poller
+    from ..live.events import Event
+    from ..live.poller import Poller
 
 PollerFactory = Callable[[Any, Any, list[str]], "Poller"]  # (service, store, ids) -> Poller
 

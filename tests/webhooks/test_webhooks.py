@@ -15,20 +15,18 @@ from rztui.api.client import ApiClient
 from rztui.demo import dataset
 from rztui.demo.dataset import DEMO_KEY
 from rztui.demo.server import DemoServer
-from rztui.poller import Poller, Transition
+from rztui.demo.webhook_sender import DemoWebhookSender, WebhookSender
+from rztui.live import Poller, Transition, poller_handler
 from rztui.service import Service
 from rztui.store import Store
 from rztui.webhooks import (
-    DemoWebhookSender,
     InvalidEvent,
     SeenEvents,
     SignatureError,
     WebhookReceiver,
-    WebhookSender,
     make_event,
     parse_event,
     parse_listen,
-    poller_handler,
     sign,
     verify_signature,
     webhook_secret,

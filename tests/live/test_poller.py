@@ -18,7 +18,7 @@ from rztui.api.models import Interview
 from rztui.demo import dataset
 from rztui.demo.dataset import DEMO_KEY
 from rztui.demo.server import DemoServer
-from rztui.poller import (
+from rztui.live import (
     Dropped,
     Poller,
     PollerStats,

@@ -17,14 +17,15 @@ from click.testing import CliRunner
 
 from rztui.cli import main
 from rztui.demo import dataset
-from rztui.webhooks import WebhookSender, make_event
+from rztui.demo.webhook_sender import WebhookSender
+from rztui.webhooks import make_event
 
 SPEC_ID = dataset.SPEC_INTERVIEW_ID
 INVITED_ID = next(i for i, s in dataset.INITIAL_STATUS.items()
                   if s == "invited" and i not in dataset.LIVE_IDS
                   and i != dataset.LIVE_EXPIRING_ID)
 SECRET = "whsec_cli_test_secret"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -1,0 +1,280 @@
+"""A small receiver for ROUND0 webhooks (``asyncio.start_server``; no new dependency).
+
+- Only ``POST`` to the configured path (default ``/webhooks/round0``; any other path is 404, any
+  other method 405), one request per connection (``Connection: close``).
+- ``Content-Length`` is required (411 otherwise, chunked bodies included); bodies over
+  ``max_body`` (64 KiB) get 413 without being read; headers over 16 KiB get 431; a client that
+  stalls for 10 s is dropped.
+- ``X-Webhook-Signature: t=<unix>,v1=<hex>`` must verify
+  (:func:`~rztui.webhooks.signature.verify_signature`): a missing, wrong or stale (more than 5
+  minutes off) signature is 401, a malformed header 400. Nothing is parsed or changed before
+  the signature checks out.
+- A verified body must be the documented envelope (:func:`~rztui.webhooks.events.parse_event`),
+  else 400. Event ids already seen are answered 200 (so the sender stops retrying) and ignored.
+  Unknown event types are answered 200 and ignored.
+- A valid ``interview_started`` / ``interview_ended`` is answered 200 at once; then the handler
+  runs (for live watching, :class:`~rztui.live.session.LiveSession` gives one that pokes the
+  poller).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..api.errors import ConfigError
+from .events import EVENT_TYPES, InvalidEvent, SeenEvents, WebhookEvent, parse_event
+from .signature import SIGNATURE_HEADER, TOLERANCE, SignatureError, verify_signature
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PATH = "/webhooks/round0"
+MAX_BODY = 64 * 1024
+MAX_HEADER = 16 * 1024
+READ_TIMEOUT = 10.0
+
+_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
+            405: "Method Not Allowed", 408: "Request Timeout", 411: "Length Required",
+            413: "Content Too Large", 431: "Request Header Fields Too Large",
+            500: "Internal Server Error"}
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """``HOST:PORT``, ``[::1]:PORT`` or ``:PORT`` (loopback) -> (host, port)."""
+    text = (text or "").strip()
+    m = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\]:(\d{1,5})|([^:\s]*):(\d{1,5})", text)
+    if not m:
+        raise ConfigError(f"--webhook-listen wants HOST:PORT, not {text[:60]!r}")
+    host = m.group(1) or m.group(3) or "127.0.0.1"
+    port = int(m.group(2) or m.group(4))
+    if port > 65535:
+        raise ConfigError(f"port {port} is out of range")
+    return host, port
+
+
+@dataclass
+class ReceiverStats:
+    requests: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    ignored: int = 0
+    rejected: dict[int, int] = field(default_factory=dict)  # status -> count
+    last_event_at: float | None = None
+
+
+EventHandler = Callable[[WebhookEvent], object]
+
+
+class _Reject(Exception):
+    def __init__(self, status: int, message: str, headers: tuple[tuple[str, str], ...] = (),
+                 unread: int = 0):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers
+        self.unread = unread  # body bytes still coming: read and drop them after answering
+
+
+class WebhookReceiver:
+    """``await WebhookReceiver(secret, handler).start(host, port)``; ``url`` is where to POST."""
+
+    def __init__(self, secret: str | bytes, on_event: EventHandler, *, path: str = DEFAULT_PATH,
+                 max_body: int = MAX_BODY, tolerance: float = TOLERANCE,
+                 seen: SeenEvents | None = None, clock: Callable[[], float] = time.time,
+                 read_timeout: float = READ_TIMEOUT) -> None:
+        if not secret:
+            raise ConfigError("a webhook secret is required")
+        self._secret = secret
+        self.on_event = on_event
+        self.path = "/" + path.strip("/") if path.strip("/") else "/"
+        self.max_body = max_body
+        self.tolerance = tolerance
+        self.seen = seen if seen is not None else SeenEvents()
+        self._clock = clock
+        self.read_timeout = read_timeout
+        self.stats = ReceiverStats()
+        self._server: asyncio.Server | None = None
+        self._handlers: set[asyncio.Task[Any]] = set()
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> WebhookReceiver:
+        try:
+            self._server = await asyncio.start_server(self._serve, host, port, limit=MAX_HEADER)
+        except OSError as exc:
+            raise ConfigError(f"cannot listen for webhooks on {host}:{port}: "
+                              f"{exc.strerror or exc}") from None
+        return self
+
+    @property
+    def address(self) -> tuple[str, int]:
+        if self._server is None or not self._server.sockets:
+            raise RuntimeError("the webhook receiver is not started")
+        host, port = self._server.sockets[0].getsockname()[:2]
+        return str(host), int(port)
+
+    @property
+    def port(self) -> int:
+        return self.address[1]
+
+    @property
+    def url(self) -> str:
+        host, port = self.address
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{port}{self.path}"
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 2)
+            self._server = None
+        if self._handlers:
+            await asyncio.gather(*self._handlers, return_exceptions=True)
+
+    async def __aenter__(self) -> WebhookReceiver:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- one connection ---------------------------------------------------------------------
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.stats.requests += 1
+        event: WebhookEvent | None = None
+        unread = 0
+        try:
+            try:
+                status, payload, event = await self._handle(reader, writer)
+                headers: tuple[tuple[str, str], ...] = ()
+            except _Reject as rej:
+                status, payload, headers = rej.status, {"error": rej.message}, rej.headers
+                self.stats.rejected[status] = self.stats.rejected.get(status, 0) + 1
+                unread = rej.unread
+            except (ConnectionError, asyncio.IncompleteReadError):
+                return  # the client went away: nobody to answer
+            except Exception:  # never let a bug take the listener down
+                log.exception("webhook request failed")
+                status, payload, headers = 500, {"error": "internal error"}, ()
+            await self._respond(writer, status, payload, headers)
+            if unread:
+                # Closing with unread data would reset the connection before the client
+                # reads our answer; swallow a bounded amount of what it is still sending.
+                await self._discard(reader, min(unread, 4 * self.max_body))
+        except (TimeoutError, ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            with contextlib.suppress(Exception):
+                writer.close()
+        if event is not None:  # answered first; the work happens after
+            self._dispatch(event)
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+                      ) -> tuple[int, dict[str, Any], WebhookEvent | None]:
+        try:
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), self.read_timeout)
+        except asyncio.LimitOverrunError:
+            raise _Reject(431, "headers too large") from None
+        except asyncio.IncompleteReadError:
+            raise ConnectionError("client went away") from None
+        except TimeoutError:
+            raise _Reject(408, "request timeout") from None
+        lines = head.decode("latin-1").split("\r\n")
+        parts = lines[0].split(" ")
+        if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
+            raise _Reject(400, "malformed request line")
+        method, target = parts[0], parts[1]
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            if not line:
+                continue
+            name, sep, value = line.partition(":")
+            name = name.strip().lower()
+            if not sep or not name or " " in name:
+                raise _Reject(400, "malformed header")
+            if name in headers and name in ("content-length", "x-webhook-signature"):
+                raise _Reject(400, f"duplicate {name} header")
+            headers[name] = value.strip()
+        path = target.split("?", 1)[0]
+        if path.rstrip("/") != self.path.rstrip("/") and not (path == "/" == self.path):
+            raise _Reject(404, "not found")
+        if method != "POST":
+            raise _Reject(405, "only POST", (("Allow", "POST"),))
+        if "transfer-encoding" in headers:
+            raise _Reject(411, "chunked bodies are not accepted; send Content-Length")
+        length_text = headers.get("content-length")
+        if length_text is None:
+            raise _Reject(411, "Content-Length required")
+        if not length_text.isdigit():
+            raise _Reject(400, "bad Content-Length")
+        length = int(length_text)
+        if length > self.max_body:
+            raise _Reject(413, f"body over {self.max_body} bytes", unread=length)
+        if headers.get("expect", "").lower() == "100-continue":
+            writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            await writer.drain()
+        try:
+            body = await asyncio.wait_for(reader.readexactly(length), self.read_timeout)
+        except TimeoutError:
+            raise _Reject(408, "request timeout") from None
+        except asyncio.IncompleteReadError:
+            raise ConnectionError("client went away") from None
+        try:
+            verify_signature(self._secret, headers.get(SIGNATURE_HEADER.lower()), body,
+                             self._clock(), self.tolerance)
+        except SignatureError as exc:
+            raise _Reject(exc.status, exc.reason) from None
+        try:
+            event = parse_event(body)
+        except InvalidEvent as exc:
+            raise _Reject(400, f"invalid event: {exc}") from None
+        if event.id in self.seen:
+            self.stats.duplicates += 1
+            return 200, {"received": True, "duplicate": True}, None
+        self.seen.add(event.id)
+        if event.type not in EVENT_TYPES:
+            self.stats.ignored += 1
+            return 200, {"received": True, "ignored": "unknown event type"}, None
+        self.stats.accepted += 1
+        self.stats.last_event_at = self._clock()
+        return 200, {"received": True}, event
+
+    async def _respond(self, writer: asyncio.StreamWriter, status: int, payload: dict[str, Any],
+                       headers: tuple[tuple[str, str], ...]) -> None:
+        body = json.dumps(payload).encode()
+        head = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}",
+                "Content-Type: application/json", f"Content-Length: {len(body)}",
+                "Connection: close", *(f"{k}: {v}" for k, v in headers)]
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+        await asyncio.wait_for(writer.drain(), self.read_timeout)
+
+    async def _discard(self, reader: asyncio.StreamReader, limit: int) -> None:
+        loop = asyncio.get_running_loop()
+        end = loop.time() + 1.0
+        left = limit
+        with contextlib.suppress(Exception):
+            while left > 0 and loop.time() < end:
+                chunk = await asyncio.wait_for(reader.read(min(left, 65536)),
+                                               end - loop.time())
+                if not chunk:
+                    break
+                left -= len(chunk)
+
+    def _dispatch(self, event: WebhookEvent) -> None:
+        try:
+            result = self.on_event(event)
+        except Exception:
+            log.exception("webhook handler failed")
+            return
+        if inspect.isawaitable(result):
+            task = asyncio.ensure_future(result)
+            self._handlers.add(task)
+            task.add_done_callback(self._handlers.discard)
+
