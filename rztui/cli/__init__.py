@@ -5,10 +5,10 @@ One module per command group, all built on :mod:`rztui.cli.common`:
 * :mod:`.interviews`: get, questions, transcript, add, remove, list
 * :mod:`.export`: export, archive, review;  :mod:`.purge`: purge
 * :mod:`.search`: search, compare;  :mod:`.auth`: login, logout
-* :mod:`.demo`: demo-server, paths;  :mod:`rztui.cli_watch`: watch
+* :mod:`.demo`: demo-server, paths;  :mod:`.watch`: watch
 
 A command's module is imported when the command runs (or ``--help`` lists it), so opening the
-TUI imports none of them, and a module such as :mod:`rztui.cli_watch` can import
+TUI imports none of them, and a command module such as :mod:`rztui.cli.watch` can import
 :mod:`rztui.cli.common` without an import cycle through this package.
 
 Exit codes (README): 0 ok; 1 unexpected internal error; 2 usage or bad id; 3 not found;
@@ -38,7 +38,7 @@ COMMANDS: dict[str, str] = {
     "purge": "rztui.cli.purge:purge",
     "search": "rztui.cli.search:search_cmd",
     "compare": "rztui.cli.search:compare_cmd",
-    "watch": "rztui.cli_watch:watch",
+    "watch": "rztui.cli.watch:watch",
     "login": "rztui.cli.auth:login",
     "logout": "rztui.cli.auth:logout",
     "demo-server": "rztui.cli.demo:demo_server",

@@ -162,5 +162,5 @@ def test_opening_the_app_imports_no_command_module():
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
     # No import cycle through the package: a command module can be imported first.
-    subprocess.run([sys.executable, "-c", "import rztui.cli_watch, rztui.cli.export"],
+    subprocess.run([sys.executable, "-c", "import rztui.cli.watch, rztui.cli.export"],
                    check=True, cwd=ROOT)

@@ -9,24 +9,20 @@ reports it. This module only prints the session's news.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from .api.errors import EXIT_NOT_FOUND, EXIT_USAGE
-from .cli.common import fail, handle_errors, interview_id_arg, pass_app, read_ids, run_async
-from .textsafe import clean_line
+from ..api.errors import EXIT_NOT_FOUND, EXIT_USAGE
+from ..textsafe import clean_line, json_safe
+from .common import fail, handle_errors, interview_id_arg, pass_app, read_ids, run_async
 
 if TYPE_CHECKING:  # the live package is imported when watching starts
-    from .live import Transition, WatchResult
+    from ..live import Transition, WatchResult
 
 EXIT_TIMEOUT = 6
-_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
-
-
 def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -34,7 +30,7 @@ def _iso(ts: float) -> str:
 def json_line(data: Any) -> str:
     """One JSON object per line; anything a terminal could act on stays escaped."""
     text = json.dumps(data, ensure_ascii=False, separators=(", ", ": "))
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+    return json_safe(text)
 
 
 def transition_record(event: Transition) -> dict[str, Any]:
@@ -95,14 +91,14 @@ def watch(app: Any, ids: tuple[str, ...], all_tracked: bool, as_json: bool,
       5  other errors (e.g. a broken local store)
       6  --timeout passed first, or an interview is still 'invited' after its expiry
     """
-    from .api.errors import ConfigError
+    from ..api.errors import ConfigError
 
     wanted = _collect_ids(ids)
     store = app.store
     if all_tracked:
         tracked = store.tracked_ids()
         if app.demo and not tracked:  # a fresh demo store: the interviews that move
-            from .demo.dataset import LIVE_EXPIRING_ID, LIVE_IDS
+            from ..demo.dataset import LIVE_EXPIRING_ID, LIVE_IDS
 
             tracked = [*LIVE_IDS, LIVE_EXPIRING_ID]
         wanted = list(dict.fromkeys([*wanted, *tracked]))
@@ -111,7 +107,7 @@ def watch(app: Any, ids: tuple[str, ...], all_tracked: bool, as_json: bool,
              else "give interview ids (or - for stdin), or --all", EXIT_USAGE)
     secret = None
     if webhook_listen:
-        from .webhooks import parse_listen, require_secret, webhook_secret
+        from ..webhooks import parse_listen, require_secret, webhook_secret
 
         try:
             parse_listen(webhook_listen)
@@ -144,17 +140,17 @@ def watch(app: Any, ids: tuple[str, ...], all_tracked: bool, as_json: bool,
 async def _watch(app: Any, wanted: list[str], pending: list[str], *, as_json: bool,
                  timeout: float | None, listen: str | None, secret: str | None, path: str,
                  follow_new: bool) -> WatchResult:
-    from .live import Dropped, LiveSession, News, Transition, WebhooksListening
-    from .service import Service
+    from ..live import Dropped, LiveSession, News, Transition, WebhooksListening
+    from ..service import Service
 
     store = app.store
     demo_server = None
     if app.demo:
         # Like `rztui --demo` for the TUI: an in-process demo server and its key. With
         # --webhook-listen it also plays the vendor and sends signed events to the listener.
-        from .api.client import ApiClient
-        from .demo.dataset import DEMO_KEY
-        from .demo.server import DemoServer
+        from ..api.client import ApiClient
+        from ..demo.dataset import DEMO_KEY
+        from ..demo.server import DemoServer
 
         demo_server = DemoServer(port=0).start()
         api = ApiClient(demo_server.base_url, DEMO_KEY, concurrency=app.settings.concurrency)
