@@ -46,6 +46,11 @@ def client(base_url: str) -> ApiClient:
     return ApiClient(base_url, DEMO_KEY, backoff_initial=0.01, backoff_max=0.05)
 
 
+def wav(size: int) -> bytes:
+    """``size`` bytes that start like a WAV file."""
+    return (b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(size))[:size]
+
+
 def files_under(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file())
 
@@ -230,10 +235,10 @@ def _audio_mock(svc: Service, handler) -> None:
     ("headers", "body", "max_bytes", "message"),
     [
         ({"content-type": "text/html"}, b"<html>login</html>", None, "not audio"),
-        ({"content-type": "audio/wav", "content-length": "9000"}, b"RIFF" * 10, None,
+        ({"content-type": "audio/wav", "content-length": "9000"}, wav(40), None,
          "incomplete"),
-        ({"content-type": "audio/wav"}, b"RIFF" * 100, 100, "limit"),
-        ({"content-type": "audio/wav", "content-length": "400"}, b"RIFF" * 100, 100, "limit"),
+        ({"content-type": "audio/wav"}, wav(400), 100, "limit"),
+        ({"content-type": "audio/wav", "content-length": "400"}, wav(400), 100, "limit"),
         ({"content-type": "audio/wav"}, b"", None, "empty"),
     ],
 )
