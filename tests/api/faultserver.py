@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import struct
 import threading
 import zlib
 from collections.abc import Awaitable, Callable, Iterable
@@ -77,31 +78,31 @@ def reply(status: int = 200, body: bytes | str | Any = b"",
     return handler
 
 
-def gzip_bytes(size: int, fill: bytes = b" ") -> bytes:
-    """``size`` bytes of ``fill`` gzipped (2 GiB of spaces is about 2 MB)."""
-    comp = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+def gzip_bomb_bytes(inflated: int, *, prefix: bytes = b"", fill: bytes = b"a") -> bytes:
+    """A valid gzip body that inflates to ``prefix`` + ``fill`` up to ``inflated`` bytes.
+
+    Built, not compressed: each MiB is deflated once after a full flush, which makes its
+    compressed form independent of what came before, so the same ~1 KB repeats (2 GiB in about
+    2 MB, in about a second, mostly the CRC).
+    """
     block = fill * (MiB // len(fill))
-    out = []
-    left = size
-    while left > 0:
-        piece = block[: min(left, len(block))]
-        out.append(comp.compress(piece))
-        left -= len(piece)
-    out.append(comp.flush())
-    return b"".join(out)
+    comp = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    head = comp.compress(prefix) + comp.flush(zlib.Z_FULL_FLUSH) if prefix else b""
+    unit = comp.compress(block) + comp.flush(zlib.Z_FULL_FLUSH)
+    left = max(0, inflated - len(prefix))
+    whole, rest = divmod(left, len(block))
+    tail = comp.compress(block[:rest]) + comp.flush() if rest else comp.flush()
+    crc = zlib.crc32(prefix)
+    for _ in range(whole):
+        crc = zlib.crc32(block, crc)
+    crc = zlib.crc32(block[:rest], crc)
+    trailer = struct.pack("<II", crc, (len(prefix) + left) & 0xFFFFFFFF)
+    return b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff" + head + unit * whole + tail + trailer
 
 
 def gzip_bomb(inflated: int, *, prefix: bytes = b'{"id": "x", "pad": "') -> Handler:
-    """A small gzip body (Content-Length honest) that inflates to ``inflated`` bytes."""
-    comp = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
-    parts = [comp.compress(prefix)]
-    block = b"a" * MiB
-    left = inflated - len(prefix)
-    while left > 0:
-        parts.append(comp.compress(block[: min(left, len(block))]))
-        left -= min(left, len(block))
-    parts.append(comp.flush())
-    data = b"".join(parts)
+    """A small gzip body (honest Content-Length) that inflates to ``inflated`` bytes."""
+    data = gzip_bomb_bytes(inflated, prefix=prefix)
     hdrs = [("Content-Type", "application/json"), ("Content-Encoding", "gzip"),
             ("Content-Length", str(len(data)))]
 
