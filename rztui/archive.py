@@ -445,7 +445,7 @@ class _Archiver:
                 try:
                     final, ctype = self._check_answer(item, resp, url, stem, may_refresh)
                     expected = _content_length(resp)
-                    size, digest, unchanged = await self._save(
+                    final, size, digest, unchanged = await self._save(
                         resp, final, ctype, url, expected, item.index,
                         lambda n: budget.reschedule(started + self.grace + n / self.min_rate),
                     )
@@ -509,7 +509,9 @@ class _Archiver:
     async def _save(
         self, resp: httpx.Response, final: Path, ctype: str, url: str, expected: int | None,
         index: int, progress: Callable[[int], None],
-    ) -> tuple[int, str, bool]:
+    ) -> tuple[Path, int, str, bool]:
+        """Stream to a temporary file, then rename; returns the final path (named after what
+        the first bytes turned out to be), the size, the sha256 and whether it was unchanged."""
         h = hashlib.sha256()
         size = 0
         head = b""
@@ -554,7 +556,7 @@ class _Archiver:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-        return size, digest, unchanged
+        return final, size, digest, unchanged
 
     def _sniffed(self, final: Path, head: bytes, ctype: str, url: str, index: int) -> Path:
         """Refuse what is not audio; name the file after what the bytes really are."""

@@ -100,10 +100,11 @@ def gzip_bomb_bytes(inflated: int, *, prefix: bytes = b"", fill: bytes = b"a") -
     return b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff" + head + unit * whole + tail + trailer
 
 
-def gzip_bomb(inflated: int, *, prefix: bytes = b'{"id": "x", "pad": "') -> Handler:
+def gzip_bomb(inflated: int, *, prefix: bytes = b'{"id": "x", "pad": "',
+              content_type: str = "application/json") -> Handler:
     """A small gzip body (honest Content-Length) that inflates to ``inflated`` bytes."""
     data = gzip_bomb_bytes(inflated, prefix=prefix)
-    hdrs = [("Content-Type", "application/json"), ("Content-Encoding", "gzip"),
+    hdrs = [("Content-Type", content_type), ("Content-Encoding", "gzip"),
             ("Content-Length", str(len(data)))]
 
     async def handler(req: Request, w: Writer) -> None:
@@ -148,18 +149,19 @@ def huge_body(declared: int, *, honest: bool = True) -> Handler:
     return handler
 
 
-def trickle(body: bytes, every: float, *, headers_too: bool = False) -> Handler:
+def trickle(body: bytes, every: float, *, headers_too: bool = False,
+            content_type: str = "application/json") -> Handler:
     """Send ``body`` one byte every ``every`` seconds (``headers_too``: the headers as well,
     and they never end)."""
 
     async def handler(req: Request, w: Writer) -> None:
         if headers_too:
-            w.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Slow: ")
+            w.write(f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nX-Slow: ".encode())
             while True:
                 await w.drain()
                 await asyncio.sleep(every)
                 w.write(b"a")
-        w.write(_head(200, [("Content-Type", "application/json"),
+        w.write(_head(200, [("Content-Type", content_type),
                             ("Content-Length", str(len(body)))]))
         for i in range(len(body)):
             await w.drain()

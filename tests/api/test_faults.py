@@ -14,9 +14,9 @@ import tracemalloc
 import httpx
 import pytest
 from faultserver import (
+    FaultServer,
     GiB,
     MiB,
-    FaultServer,
     echo_authorization,
     endless_chunked,
     gzip_bomb,
