@@ -210,7 +210,7 @@ def loads(data: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
         raise InvalidResponse(f"the answer nests deeper than {max_depth} levels") from None
     except (ValueError, UnicodeDecodeError) as exc:
         detail = str(exc).split(":")[0][:60] if isinstance(exc, ValueError) else "not UTF-8"
-        raise InvalidResponse(f"the answer is not valid JSON ({detail})") from None
+        raise InvalidResponse(f"the answer is not JSON ({detail})") from None
     # Fast path: fewer brackets than the limit cannot nest past it.
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     if raw.count(b"[") + raw.count(b"{") > max_depth and _too_deep(value, max_depth):

@@ -191,7 +191,7 @@ async def test_non_finite_numbers_are_refused(srv, token):
     async with client(srv) as api:
         with pytest.raises(InvalidResponse) as info:
             await api.get_interview("nan")
-    assert "not valid JSON" in info.value.message
+    assert "is not JSON" in info.value.message
 
 
 def test_strict_loads_keeps_every_json_output_strict():
