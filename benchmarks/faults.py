@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT / "tests" / "api"))
 sys.path.insert(0, str(ROOT))
 
 from faultserver import (  # noqa: E402
-    GiB,
     FaultServer,
+    GiB,
     endless_chunked,
     gzip_bomb,
     huge_body,
