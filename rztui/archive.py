@@ -5,13 +5,21 @@ position and every component goes through :func:`safe_component`, so no id the A
 (``../``, absolute paths, NUL, Windows device names, very long names) can leave ``DIR``; the
 final path is also resolved and checked to be inside ``DIR`` before anything is written.
 
-* The key never goes to the audio host: downloads use :meth:`ApiClient.audio_client`.
-* Audio URLs live 24 h. When one is known to be stale (an ``expires`` query parameter in the
-  past, or the interview was fetched more than ~24 h ago) or the audio host answers
-  403/404/410, the interview is fetched again once for fresh URLs.
-* Files are 0600 and directories 0700; a file is written to a temporary name and renamed.
+* The key never goes to the audio host: downloads use :meth:`ApiClient.audio_client`, which
+  also refuses link-local, private and loopback addresses unless the API itself is on one.
+* This module is the one home of the "stale audio URL" policy. Audio URLs live 24 h. When one is
+  known to be stale (an ``expires`` query parameter in the past, or the interview was fetched
+  more than ~24 h ago), or the audio host answers 403/404/410, or cannot be reached at all (the
+  host of an old copy's URLs is gone), the interview is fetched again, once, for fresh URLs, and
+  the download retried. Front ends just call :func:`archive_interviews`.
+* Files are 0600 and directories 0700; a file is written to a temporary ``.*.part`` name and
+  renamed. ``.part`` files a killed run left behind are swept on the next run.
 * Resumable: a file whose store record (size, sha256) still matches what is on disk is skipped
-  without a request. Content type (``audio/*``), ``Content-Length`` and a size cap are checked.
+  without a request.
+* Checked: the content type (audio, or a generic binary type), the first bytes (a known audio
+  format: an HTML page labelled ``audio/mpeg`` is refused), ``Content-Length``, a size cap on the
+  decoded bytes, and a minimum throughput (after a grace period, which also bounds the wait for
+  the headers), so neither a huge nor a trickling audio host holds a download forever.
 """
 
 from __future__ import annotations
@@ -33,12 +41,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from .api.body import iter_decoded, raw_chunks
 from .api.errors import (
     EXIT_OK,
     EXIT_USAGE,
+    AddressRefused,
     CredentialsError,
     NetworkError,
     RequestTimeout,
+    ResponseTooLarge,
     RZError,
 )
 from .api.models import Interview, Response, parse_time
@@ -48,9 +59,21 @@ URL_TTL_SECONDS = 24 * 3600
 # Treat a URL as stale a little before it really is: a download can take a while.
 URL_SAFETY_MARGIN = 300
 MAX_AUDIO_BYTES = 512 * 1024 * 1024
+# Below this average rate (after the grace period) a download is abandoned: 8 KiB/s is 64 kbit/s,
+# slower than any usable link. The grace period also bounds the wait for the headers.
+MIN_AUDIO_RATE = 8 * 1024
+AUDIO_GRACE_SECONDS = 30.0
 REFRESH_ON_STATUS = frozenset({403, 404, 410})
 MAX_COMPONENT = 80
 CHUNK = 64 * 1024
+# A .part file untouched for this long belongs to a run that died (a live download writes to its
+# file every few seconds at worst: see MIN_AUDIO_RATE).
+STALE_PART_SECONDS = 600.0
+# Content types an audio host may use; the first bytes must still be a known audio format.
+_GENERIC_TYPES = frozenset({
+    "application/octet-stream", "binary/octet-stream", "application/ogg", "video/webm",
+    "video/mp4", "video/ogg", "video/x-matroska",
+})
 
 _EXTENSIONS = {
     "audio/mpeg": "mp3",
@@ -126,6 +149,51 @@ def extension_for(content_type: str | None, url: str | None = None) -> str:
     return sub if re.fullmatch(r"[a-z0-9]{1,5}", sub) else "audio"
 
 
+# Container families: when the content type's extension is one of the family the bytes belong to,
+# it is kept (an Opus file in Ogg stays .opus); otherwise the bytes decide.
+_FAMILIES = {
+    "mp3": {"mp3"}, "wav": {"wav"}, "ogg": {"ogg", "opus", "oga", "spx"},
+    "m4a": {"m4a", "mp4", "m4b", "3gp", "aac"}, "webm": {"webm", "mka", "mkv"},
+    "flac": {"flac"}, "aac": {"aac"}, "aiff": {"aiff", "aif"}, "amr": {"amr"}, "caf": {"caf"},
+}
+SNIFF_BYTES = 12
+
+
+def sniff_audio(head: bytes) -> str | None:
+    """The audio format the first bytes announce (an extension), or None if not audio."""
+    if head.startswith(b"ID3"):
+        return "mp3"
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return "wav"
+    if head.startswith(b"OggS"):
+        return "ogg"
+    if head[4:8] == b"ftyp":
+        return "m4a"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "webm"
+    if head.startswith(b"fLaC"):
+        return "flac"
+    if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
+        return "aiff"
+    if head.startswith(b"#!AMR"):
+        return "amr"
+    if head.startswith(b"caff"):
+        return "caf"
+    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0:
+        layer = (head[1] >> 1) & 0b11
+        return "mp3" if layer else "aac"  # MPEG audio frame sync; layer 00 is ADTS AAC
+    return None
+
+
+def _what_it_is(head: bytes) -> str:
+    text = head.lstrip().lower()
+    if text.startswith((b"<!doctype", b"<html", b"<?xml", b"<")):
+        return "an HTML/XML page"
+    if text.startswith((b"{", b"[")):
+        return "JSON"
+    return "not a known audio format"
+
+
 def url_expired(
     url: str, fetched_at: float | None, *, now: float | None = None, ttl: float = URL_TTL_SECONDS
 ) -> bool:
@@ -141,7 +209,8 @@ def url_expired(
     except ValueError:
         query = {}
     lowered = {k.lower(): v for k, v in query.items()}
-    value = (lowered.get("expires") or lowered.get("exp") or [None])[0]
+    values = lowered.get("expires") or lowered.get("exp")
+    value = values[0] if values else None
     if value:
         deadline = _parse_deadline(value)
     if deadline is None and "x-amz-expires" in lowered and "x-amz-date" in lowered:
@@ -279,6 +348,8 @@ class _Archiver:
         *,
         now: float | None,
         max_bytes: int,
+        min_rate: float,
+        grace: float,
         on_file: Callable[[ArchivedFile], None] | None,
     ) -> None:
         self.service = service
@@ -286,6 +357,8 @@ class _Archiver:
         self.root = root
         self.now = now
         self.max_bytes = max_bytes
+        self.min_rate = min_rate
+        self.grace = grace
         self.on_file = on_file
         self.interview_dir = root / safe_component(interview.id)
         self.result = ArchiveResult(interview.id, self.interview_dir)
@@ -295,6 +368,7 @@ class _Archiver:
     async def run(self) -> ArchiveResult:
         _make_root(self.root)
         _ensure_dir(self.interview_dir, self.root)
+        sweep_partial_files(self.interview_dir)
         records = {r["question_id"]: r for r in self.service.store.archived(self.interview.id)}
         for index, response in enumerate(self.interview.responses, start=1):
             item = await self._one(index, response, records.get(response.question_id))
@@ -360,31 +434,36 @@ class _Archiver:
         if self.service.api is None:
             raise CredentialsError("no API key: run `rztui login` or set ROUNDZERO_API_KEY")
         client = self.service.api.audio_client()
+        may_refresh = not last_try and not self.result.refreshed
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         try:
-            async with client.stream("GET", url) as resp:
-                if resp.status_code in REFRESH_ON_STATUS and not last_try and \
-                        not self.result.refreshed:
-                    raise _Stale()
-                if resp.status_code != 200:
-                    hint = " (the URL expired)" if resp.status_code in REFRESH_ON_STATUS else ""
-                    raise AudioError(
-                        f"Q{item.index}: audio host answered HTTP {resp.status_code}{hint}"
+            # One schedule bounds it all: the headers within `grace`, then at least `min_rate`
+            # bytes a second on average (`budget` moves as bytes arrive).
+            async with asyncio.timeout_at(started + self.grace) as budget:
+                resp = await client.send(client.build_request("GET", url), stream=True)
+                try:
+                    final, ctype = self._check_answer(item, resp, url, stem, may_refresh)
+                    expected = _content_length(resp)
+                    final, size, digest, unchanged = await self._save(
+                        resp, final, ctype, url, expected, item.index,
+                        lambda n: budget.reschedule(started + self.grace + n / self.min_rate),
                     )
-                ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
-                if not ctype.startswith("audio/"):
-                    raise AudioError(
-                        f"Q{item.index}: not audio (content type {ctype[:40] or 'missing'})"
-                    )
-                expected = _content_length(resp)
-                if expected is not None and expected > self.max_bytes:
-                    raise AudioError(
-                        f"Q{item.index}: recording is {expected} bytes, over the "
-                        f"{self.max_bytes}-byte limit"
-                    )
-                final = self.interview_dir / f"{stem}.{extension_for(ctype, url)}"
-                if not _inside(final, self.root) or final.parent != self.interview_dir:
-                    raise UnsafePath(f"refusing to write outside {self.root}")
-                size, digest, unchanged = await self._save(resp, final, expected, item.index)
+                finally:
+                    await resp.aclose()
+        except TimeoutError:
+            raise AudioError(
+                f"Q{item.index}: the audio host is too slow (under {self.min_rate:g} "
+                f"bytes/s after {self.grace:g}s)"
+            ) from None
+        except AddressRefused as exc:
+            raise AudioError(f"Q{item.index}: {exc.detail}") from None
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            if may_refresh:
+                raise _Stale() from None  # an old copy's audio host may be gone: fresh URLs
+            raise NetworkError(
+                f"Q{item.index}: cannot reach the audio host ({type(exc).__name__})"
+            ) from None
         except httpx.TimeoutException:
             raise RequestTimeout(f"Q{item.index}: the audio host did not answer in time") \
                 from None
@@ -398,22 +477,65 @@ class _Archiver:
             self.interview.id, item.question_id, str(final), digest, size, ctype
         )
 
+    def _check_answer(
+        self, item: ArchivedFile, resp: httpx.Response, url: str, stem: str, may_refresh: bool
+    ) -> tuple[Path, str]:
+        """Status, content type, declared size; the file name the type suggests."""
+        if resp.status_code in REFRESH_ON_STATUS and may_refresh:
+            raise _Stale()
+        if resp.status_code != 200:
+            hint = " (the URL expired)" if resp.status_code in REFRESH_ON_STATUS else ""
+            raise AudioError(f"Q{item.index}: audio host answered HTTP {resp.status_code}{hint}")
+        ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+        if not ctype.startswith("audio/") and ctype not in _GENERIC_TYPES:
+            raise AudioError(
+                f"Q{item.index}: not audio (content type {ctype[:40] or 'missing'})"
+            )
+        expected = _content_length(resp)
+        if expected is not None and expected > self.max_bytes:
+            raise AudioError(
+                f"Q{item.index}: recording is {expected} bytes, over the "
+                f"{self.max_bytes}-byte limit"
+            )
+        final = self._final_path(stem, extension_for(ctype, url))
+        return final, ctype
+
+    def _final_path(self, stem: str, ext: str) -> Path:
+        final = self.interview_dir / f"{stem}.{ext}"
+        if not _inside(final, self.root) or final.parent != self.interview_dir:
+            raise UnsafePath(f"refusing to write outside {self.root}")
+        return final
+
     async def _save(
-        self, resp: httpx.Response, final: Path, expected: int | None, index: int
-    ) -> tuple[int, str, bool]:
+        self, resp: httpx.Response, final: Path, ctype: str, url: str, expected: int | None,
+        index: int, progress: Callable[[int], None],
+    ) -> tuple[Path, int, str, bool]:
+        """Stream to a temporary file, then rename; returns the final path (named after what
+        the first bytes turned out to be), the size, the sha256 and whether it was unchanged."""
         h = hashlib.sha256()
         size = 0
+        head = b""
         fd, tmp = tempfile.mkstemp(prefix=".", suffix=".part", dir=self.interview_dir)
+        what = f"Q{index}: recording"
         try:
             with os.fdopen(fd, "wb") as out:
-                async for chunk in resp.aiter_bytes(CHUNK):
-                    size += len(chunk)
-                    if size > self.max_bytes:
-                        raise AudioError(
-                            f"Q{index}: recording is over the {self.max_bytes}-byte limit"
-                        )
-                    h.update(chunk)
-                    out.write(chunk)
+                try:
+                    async for chunk in iter_decoded(
+                        raw_chunks(resp), resp.headers.get("content-encoding"), self.max_bytes,
+                        what,
+                    ):
+                        if len(head) < SNIFF_BYTES:
+                            head += chunk[: SNIFF_BYTES - len(head)]
+                            if len(head) >= SNIFF_BYTES:
+                                final = self._sniffed(final, head, ctype, url, index)
+                        size += len(chunk)
+                        h.update(chunk)
+                        out.write(chunk)
+                        progress(size)
+                except ResponseTooLarge:
+                    raise AudioError(
+                        f"Q{index}: recording is over the {self.max_bytes}-byte limit"
+                    ) from None
                 out.flush()
                 os.fsync(out.fileno())
             if expected is not None and size != expected:
@@ -422,6 +544,8 @@ class _Archiver:
                 )
             if size == 0:
                 raise AudioError(f"Q{index}: the audio host sent an empty file")
+            if len(head) < SNIFF_BYTES:
+                final = self._sniffed(final, head, ctype, url, index)
             digest = h.hexdigest()
             unchanged = _same_file(final, size, digest)
             if unchanged:
@@ -432,7 +556,41 @@ class _Archiver:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-        return size, digest, unchanged
+        return final, size, digest, unchanged
+
+    def _sniffed(self, final: Path, head: bytes, ctype: str, url: str, index: int) -> Path:
+        """Refuse what is not audio; name the file after what the bytes really are."""
+        kind = sniff_audio(head)
+        if kind is None:
+            raise AudioError(
+                f"Q{index}: not audio (labelled {ctype[:40] or 'nothing'}, but the data is "
+                f"{_what_it_is(head)})"
+            )
+        claimed = extension_for(ctype, url)
+        ext = claimed if claimed in _FAMILIES.get(kind, {kind}) else kind
+        return final if final.suffix == f".{ext}" else self._final_path(final.stem, ext)
+
+
+def sweep_partial_files(directory: Path, *, older_than: float = STALE_PART_SECONDS) -> int:
+    """Delete ``.*.part`` files a killed run left in ``directory``; returns how many.
+
+    Recent ones are kept: they may belong to a download running in another process.
+    """
+    removed = 0
+    cutoff = time.time() - older_than
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return 0
+    for entry in entries:
+        if not (entry.name.startswith(".") and entry.name.endswith(".part")):
+            continue
+        with contextlib.suppress(OSError):
+            st = entry.stat(follow_symlinks=False)
+            if st.st_mtime < cutoff:
+                os.unlink(entry.path)
+                removed += 1
+    return removed
 
 
 def _same_file(path: Path, size: int, digest: str) -> bool:
@@ -466,18 +624,24 @@ async def archive_interview(
     *,
     now: float | None = None,
     max_bytes: int = MAX_AUDIO_BYTES,
+    min_rate: float = MIN_AUDIO_RATE,
+    grace: float = AUDIO_GRACE_SECONDS,
     on_file: Callable[[ArchivedFile], None] | None = None,
 ) -> ArchiveResult:
     """Archive the audio of one interview under ``dest_dir``; never raises for one bad file.
 
     Per-file failures are in :attr:`ArchiveResult.failed`; an error that stops the whole
-    interview (the directory can't be created) is raised. The TUI calls this for each
-    interview its poller sees complete when ``auto_archive`` is on.
+    interview (the directory can't be created) is raised. A stale or unreachable audio URL
+    makes it fetch the interview again once and retry (callers need no policy of their own).
+    ``max_bytes`` caps each file; below ``min_rate`` bytes/s on average after ``grace``
+    seconds (or no headers within ``grace``) a download is abandoned. The TUI calls this for
+    each interview its poller sees complete when ``auto_archive`` is on.
     """
     root = Path(dest_dir).expanduser().absolute()
     try:
         return await _Archiver(
-            service, interview, root, now=now, max_bytes=max_bytes, on_file=on_file
+            service, interview, root, now=now, max_bytes=max_bytes, min_rate=min_rate,
+            grace=grace, on_file=on_file,
         ).run()
     except OSError as exc:
         raise AudioError(
@@ -496,6 +660,8 @@ async def archive_interviews(
     on_file: Callable[[ArchivedFile], None] | None = None,
     now: float | None = None,
     max_bytes: int = MAX_AUDIO_BYTES,
+    min_rate: float = MIN_AUDIO_RATE,
+    grace: float = AUDIO_GRACE_SECONDS,
 ) -> dict[str, ArchiveResult | RZError]:
     """Fetch (cache first) and archive many interviews, a few at a time."""
     interviews = await service.interviews(ids, refresh=refresh)
@@ -507,7 +673,8 @@ async def archive_interviews(
             async with sem:
                 try:
                     outcome: ArchiveResult | RZError = await archive_interview(
-                        service, value, dest_dir, now=now, max_bytes=max_bytes, on_file=on_file
+                        service, value, dest_dir, now=now, max_bytes=max_bytes,
+                        min_rate=min_rate, grace=grace, on_file=on_file,
                     )
                 except RZError as exc:
                     outcome = exc

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from .api.errors import CredentialsError
+from .api.validate import validate_api_key
 
 ENV_KEY = "ROUNDZERO_API_KEY"
 SERVICE = "rztui"
@@ -70,17 +71,28 @@ def keyring_available() -> bool:
 
 
 def find_key() -> tuple[str | None, str]:
-    """Return (key, where it came from): 'environment', 'keyring' or 'none'."""
+    """Return (key, where it came from): 'environment', 'keyring' or 'none'.
+
+    A key with non-ASCII or control characters raises CredentialsError here, up front.
+    """
     env = os.environ.get(ENV_KEY, "").strip()
     if env:
-        return env, "environment"
+        return _checked(env, f"in {ENV_KEY}"), "environment"
     key = key_from_keyring()
     if key:
-        return key, "keyring"
+        return _checked(key, "in the keyring"), "keyring"
     return None, "none"
 
 
+def _checked(key: str, where: str) -> str:
+    try:
+        return validate_api_key(key)
+    except CredentialsError as exc:
+        raise CredentialsError(exc.detail.replace("the API key", f"the API key {where}")) from None
+
+
 def store_key(key: str) -> None:
+    key = validate_api_key(key)
     keyring, keyring_error = _keyring()
     try:
         keyring.set_password(SERVICE, USERNAME, key)

@@ -6,27 +6,41 @@
 - Every response's ``X-RateLimit-*`` headers feed a :class:`RateLimiter` that holds requests back
   before the window is spent, so a healthy client never draws a 429.
 - Idempotent GETs are retried (tenacity) on 429, 5xx, timeouts and connection errors, bounded,
-  with exponential backoff and jitter; a 429 waits per ``Retry-After``, else ``X-RateLimit-Reset``.
+  with exponential backoff and jitter; a 429 holds every request for exactly its ``Retry-After``,
+  else until ``X-RateLimit-Reset``. Every such sleep is reported to ``on_wait(seconds, reason)``.
+- Every request has a total deadline and a cap on the decoded body (:mod:`.body`); neither an
+  over-cap body nor a blown deadline is retried. JSON is parsed strictly in one place.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import contextlib
+import email.utils
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 import httpx
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from .. import __version__
-from . import DEFAULT_BASE_URL
+from .body import (
+    ACCEPT_ENCODING,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    ERROR_BODY_BYTES,
+    check_content_length,
+    loads,
+    raw_chunks,
+    read_limited,
+)
 from .errors import (
     ApiError,
     AuthError,
+    DeadlineExceeded,
     InvalidResponse,
     NetworkError,
     NotFound,
@@ -36,23 +50,46 @@ from .errors import (
     ServerError,
     SubscriptionInactive,
     redact,
+    register_secret,
 )
 from .ids import parse_id, path_segment
 from .models import Interview, QuestionSet
+from .netguard import AddressPolicy, GuardedTransport
+from .validate import API_PREFIX, validate_api_key, validate_base_url
 
-API_PREFIX = "/api/v1"
 USER_AGENT = f"rztui/{__version__}"
+DEFAULT_DEADLINE = 60.0  # seconds for one whole request, headers and body
 T = TypeVar("T")
+
+__all__ = [
+    "API_PREFIX", "ApiClient", "RateLimiter", "RateState", "WaitCallback", "WaitReason",
+    "error_for_response", "normalise_base_url",
+]
 
 
 def normalise_base_url(url: str) -> str:
-    """Accept the origin with or without ``/api/v1`` and trailing slashes."""
-    url = (url or DEFAULT_BASE_URL).strip().rstrip("/")
-    if url.endswith(API_PREFIX):
-        url = url[: -len(API_PREFIX)]
-    if not url.startswith(("http://", "https://")):
-        raise RZError(f"base URL must start with http:// or https://: {url[:60]!r}")
-    return url
+    """Accept the origin with or without ``/api/v1``; see :func:`validate_base_url`."""
+    return validate_base_url(url)
+
+
+WaitReason = Literal["rate_limit", "retry_after", "backoff"]
+"""Why the client is about to sleep: ``rate_limit`` the X-RateLimit window is spent (pacing);
+``retry_after`` the API answered 429 and said how long to wait; ``backoff`` before retrying after
+a server error, a timeout or a lost connection."""
+
+
+class WaitCallback(Protocol):
+    """``on_wait(seconds, reason)``: called just before the client sleeps, so a front end can
+    show it (e.g. a countdown). Called on the event loop; must return quickly. An exception
+    raised here is ignored: showing a wait must never break the request."""
+
+    def __call__(self, seconds: float, reason: WaitReason) -> None: ...
+
+
+def _notify(callback: WaitCallback | None, seconds: float, reason: WaitReason) -> None:
+    if callback is not None and seconds > 0:
+        with contextlib.suppress(Exception):
+            callback(seconds, reason)
 
 
 @dataclass
@@ -67,15 +104,24 @@ class RateLimiter:
     """Paces requests from the server's X-RateLimit headers.
 
     ``remaining`` counts down locally as requests are sent and is corrected by each response;
-    when it reaches ``reserve`` the next request waits for the window to reset.
+    when it reaches ``reserve`` the next request waits for the window to reset. After a 429 with
+    ``Retry-After``, everybody waits exactly that long (:meth:`block_until`), not for the window.
     """
 
-    def __init__(self, *, reserve: int = 0, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        *,
+        reserve: int = 0,
+        clock: Callable[[], float] = time.time,
+        on_wait: WaitCallback | None = None,
+    ) -> None:
         self.state = RateState()
         self.reserve = reserve
+        self.on_wait = on_wait
         self._clock = clock
         self._lock = asyncio.Lock()
         self._in_flight = 0
+        self._block_reason: WaitReason | None = None  # set while a 429 holds everyone back
         self.waits = 0
 
     async def acquire(self) -> None:
@@ -90,10 +136,12 @@ class RateLimiter:
                     break
                 delay = min(max((st.reset or now + 1.0) - now, 0.05), 65.0)
                 self.waits += 1
-                await asyncio.sleep(delay + 0.05)
+                _notify(self.on_wait, delay, self._block_reason or "rate_limit")
+                await asyncio.sleep(delay + (0.0 if self._block_reason else 0.05))
                 if st.reset is None or self._clock() >= st.reset:
                     st.remaining = st.limit
                     st.reset = None
+                    self._block_reason = None
             if self.state.remaining is not None:
                 self.state.remaining -= 1
             self._in_flight += 1
@@ -108,6 +156,8 @@ class RateLimiter:
         st = self.state
         if limit is not None:
             st.limit = limit
+        if self._block_reason is not None:
+            return  # the 429 said when to come back; an answer sent before it changes nothing
         if remaining is not None:
             if reset is not None and (st.reset is None or reset > st.reset):
                 # New window: the server's count, less what we have in flight already.
@@ -120,10 +170,11 @@ class RateLimiter:
             st.reset = float(reset) if st.reset is None else max(st.reset, float(reset))
         st.updated = self._clock()
 
-    def block_until(self, when: float) -> None:
-        """After a 429: nobody sends until ``when``."""
+    def block_until(self, when: float, reason: WaitReason = "retry_after") -> None:
+        """After a 429: nobody sends until ``when``, exactly (not until the window resets)."""
         self.state.remaining = 0
-        self.state.reset = max(self.state.reset or 0.0, when)
+        self.state.reset = when
+        self._block_reason = reason
 
 
 def _int_header(headers: httpx.Headers, name: str) -> int | None:
@@ -136,60 +187,91 @@ def _int_header(headers: httpx.Headers, name: str) -> int | None:
         return None
 
 
-def _retry_after(resp: httpx.Response, clock: Callable[[], float]) -> float | None:
-    value = resp.headers.get("retry-after")
-    if value:
+def _retry_after_header(headers: httpx.Headers, clock: Callable[[], float]) -> float | None:
+    """``Retry-After`` in seconds (delay-seconds or HTTP-date form), None if absent or unusable."""
+    value = (headers.get("retry-after") or "").strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
         try:
-            return max(0.0, float(value))
-        except ValueError:
-            pass  # HTTP-date form: fall through to the reset header
-    reset = _int_header(resp.headers, "x-ratelimit-reset")
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None:
+            return None
+        seconds = when.timestamp() - clock()
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+def _retry_after(headers: httpx.Headers, clock: Callable[[], float]) -> float | None:
+    wait = _retry_after_header(headers, clock)
+    if wait is not None:
+        return wait
+    reset = _int_header(headers, "x-ratelimit-reset")
     if reset is not None:
         return max(0.0, min(reset - clock(), 120.0))
     return None
 
 
-def error_for_response(resp: httpx.Response, *, clock: Callable[[], float] = time.time) -> RZError:
-    """Map an HTTP error response (with or without the JSON envelope) to our exceptions."""
-    status = resp.status_code
+def error_for_response(
+    status: int,
+    headers: httpx.Headers,
+    body: bytes | None,
+    *,
+    clock: Callable[[], float] = time.time,
+) -> RZError:
+    """Map an HTTP error answer (with or without the JSON envelope) to our exceptions."""
     err_type: str | None = None
     message: str | None = None
-    try:
-        body = resp.json()
-        env = body.get("error") if isinstance(body, dict) else None
+    if body:
+        try:
+            data = loads(body)
+        except InvalidResponse:
+            data = None
+        env = data.get("error") if isinstance(data, dict) else None
         if isinstance(env, dict):
             err_type = env.get("type") if isinstance(env.get("type"), str) else None
             message = env.get("message") if isinstance(env.get("message"), str) else None
         elif isinstance(env, str):
             message = env
-    except (ValueError, UnicodeDecodeError):
-        pass
-    tail = f" ({redact(err_type)})" if err_type else ""
+    tail = f" ({redact(err_type)[:60]})" if err_type else ""
     said = f": {redact(message)[:160]}" if message else ""
-    kw: dict[str, Any] = {"status": status, "error_type": err_type}
     if status == 401:
-        return AuthError(f"API key rejected (401{tail}){said}; check the key", **kw)
+        return AuthError(f"API key rejected (401{tail}){said}; check the key",
+                         status=status, error_type=err_type)
     if status == 403:
         return SubscriptionInactive(
             f"access denied (403{tail}){said}; the account's API subscription may be inactive",
-            **kw,
+            status=status, error_type=err_type,
         )
     if status == 404:
-        return NotFound(f"not found (404{tail})", **kw)
+        return NotFound(f"not found (404{tail})", status=status, error_type=err_type)
     if status == 429:
-        wait = _retry_after(resp, clock)
+        wait = _retry_after(headers, clock)
         hint = f"; retry in {wait:.0f}s" if wait is not None else ""
-        return RateLimited(f"rate limit exceeded (429){hint}", retry_after=wait, **kw)
+        return RateLimited(f"rate limit exceeded (429){hint}", retry_after=wait,
+                           status=status, error_type=err_type)
     if status >= 500:
         if message is None:
-            ctype = resp.headers.get("content-type", "unknown type")
-            return ServerError(f"server error {status} (non-JSON {ctype.split(';')[0]})", **kw)
-        return ServerError(f"server error {status}{tail}{said}", **kw)
-    return ApiError(f"unexpected HTTP {status}{tail}{said}", **kw)
+            ctype = redact(headers.get("content-type", "unknown type").split(";")[0])[:40]
+            return ServerError(f"server error {status} (non-JSON {ctype})",
+                               status=status, error_type=err_type)
+        return ServerError(f"server error {status}{tail}{said}", status=status,
+                           error_type=err_type)
+    return ApiError(f"unexpected HTTP {status}{tail}{said}", status=status, error_type=err_type)
 
 
 class ApiClient:
-    """The ROUND0 Interviews API. Use as ``async with ApiClient(...) as api:``."""
+    """The ROUND0 Interviews API. Use as ``async with ApiClient(...) as api:``.
+
+    Limits: ``timeout`` is per read (no byte for that long: retried); ``deadline`` bounds one
+    whole request, headers and body (a trickling server: not retried); ``max_response_bytes``
+    caps the decoded body (over it: refused, not retried); ``max_retry_wait`` is the longest
+    Retry-After the client sleeps through (longer: the 429 is reported). ``on_wait`` is told
+    about every sleep (see :class:`WaitCallback`).
+    """
 
     def __init__(
         self,
@@ -197,26 +279,39 @@ class ApiClient:
         api_key: str,
         *,
         timeout: float = 20.0,
+        deadline: float = DEFAULT_DEADLINE,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         max_attempts: int = 4,
         concurrency: int = 8,
         backoff_initial: float = 0.5,
         backoff_max: float = 8.0,
+        max_retry_wait: float = 120.0,
+        on_wait: WaitCallback | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.base_url = normalise_base_url(base_url)
-        self._key = api_key
+        self.base_url = validate_base_url(base_url)
+        self._key = validate_api_key(api_key)
+        register_secret(self._key)
+        self.deadline = deadline
+        self.max_response_bytes = max_response_bytes
         self.max_attempts = max(1, max_attempts)
         self.concurrency = max(1, concurrency)
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
+        self.max_retry_wait = max_retry_wait
         self._clock = clock
-        self.limiter = RateLimiter(clock=clock)
+        self.limiter = RateLimiter(clock=clock, on_wait=on_wait)
+        self._on_wait = on_wait
         self.requests_sent = 0
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            headers={
+                "User-Agent": USER_AGENT,
+                "Accept": "application/json",
+                "Accept-Encoding": ACCEPT_ENCODING,
+            },
             follow_redirects=False,
             transport=transport,
             limits=httpx.Limits(max_connections=self.concurrency),
@@ -238,52 +333,104 @@ class ApiClient:
     def rate(self) -> RateState:
         return self.limiter.state
 
+    @property
+    def on_wait(self) -> WaitCallback | None:
+        return self._on_wait
+
+    @on_wait.setter
+    def on_wait(self, callback: WaitCallback | None) -> None:
+        """Set or clear the hook told about every wait (rate limit, Retry-After, backoff)."""
+        self._on_wait = callback
+        self.limiter.on_wait = callback
+
     # -- requests ---------------------------------------------------------------------------
 
-    async def _get_once(self, path: str) -> Any:
-        await self.limiter.acquire()
-        headers = None
+    async def _exchange(self, path: str, max_bytes: int) -> tuple[int, httpx.Headers, bytes]:
+        """One GET within the deadline: status, headers and the decoded body (capped)."""
+        # No key: send none and let the API answer 401 (an empty "Bearer " is malformed).
+        auth = {"Authorization": f"Bearer {self._key}"} if self._key else {}
+        request = self._http.build_request("GET", path, headers=auth)
         try:
-            self.requests_sent += 1
-            # No key: send none and let the API answer 401 (an empty "Bearer " is malformed).
-            auth = {"Authorization": f"Bearer {self._key}"} if self._key else {}
-            resp = await self._http.get(path, headers=auth)
-            headers = resp.headers
+            async with asyncio.timeout(self.deadline):
+                resp = await self._http.send(request, stream=True)
+                try:
+                    status, headers = resp.status_code, resp.headers
+                    encoding = headers.get("content-encoding")
+                    if status < 400:
+                        check_content_length(headers.get("content-length"), max_bytes)
+                        body = await read_limited(raw_chunks(resp), encoding, max_bytes)
+                    else:
+                        try:  # an error's envelope is small: more (or garbage) is ignored
+                            body = await read_limited(raw_chunks(resp), encoding,
+                                                      ERROR_BODY_BYTES)
+                        except InvalidResponse:
+                            body = b""
+                finally:
+                    await resp.aclose()
+        except TimeoutError:
+            raise DeadlineExceeded(
+                f"the API did not finish answering within {self.deadline:g}s"
+            ) from None
         except httpx.TimeoutException:
             raise RequestTimeout("the API did not answer in time") from None
         except httpx.HTTPError as exc:
             raise NetworkError(f"cannot reach the API ({type(exc).__name__})") from None
-        finally:
-            self.limiter.release(headers)
-        if resp.status_code == 429:
-            err = error_for_response(resp, clock=self._clock)
-            assert isinstance(err, RateLimited)
-            if err.retry_after is not None:
-                self.limiter.block_until(self._clock() + err.retry_after)
-            raise err
-        if resp.status_code >= 400:
-            raise error_for_response(resp, clock=self._clock)
-        if resp.status_code != 200:
-            raise ApiError(f"unexpected HTTP {resp.status_code}", status=resp.status_code)
+        return status, headers, body
+
+    async def _get_once(self, path: str, max_bytes: int) -> Any:
+        await self.limiter.acquire()
+        rate_headers: httpx.Headers | None = None
+        retry_after: float | None = None
         try:
-            return json.loads(resp.content)
-        except (ValueError, UnicodeDecodeError):
-            ctype = resp.headers.get("content-type", "unknown type").split(";")[0]
-            raise InvalidResponse(
-                f"the API answered with something that is not JSON ({ctype})"
-            ) from None
+            self.requests_sent += 1
+            status, headers, body = await self._exchange(path, max_bytes)
+            if status == 429:
+                retry_after = _retry_after_header(headers, self._clock)
+            if retry_after is None:
+                rate_headers = headers
+        finally:
+            self.limiter.release(rate_headers)
+        if status == 429:
+            err = error_for_response(status, headers, body, clock=self._clock)
+            assert isinstance(err, RateLimited)
+            if err.retry_after is not None and err.retry_after > self.max_retry_wait:
+                err.retryable = False  # the API wants us gone for longer than we will wait
+            elif err.retry_after is not None:
+                # Everyone waits exactly that long (the limiter says so through on_wait).
+                self.limiter.block_until(
+                    self._clock() + err.retry_after,
+                    "retry_after" if retry_after is not None else "rate_limit",
+                )
+            raise err
+        if status >= 400:
+            raise error_for_response(status, headers, body, clock=self._clock)
+        if status != 200:
+            raise ApiError(f"unexpected HTTP {status}", status=status)
+        if not body.strip():
+            raise InvalidResponse("the API answered with an empty body")
+        try:
+            return loads(body)
+        except InvalidResponse as exc:
+            ctype = headers.get("content-type", "unknown type").split(";")[0].strip().lower()
+            if ctype != "application/json" and not ctype.endswith("+json"):
+                raise InvalidResponse(
+                    f"the API answered with something that is not JSON ({redact(ctype)[:40]})"
+                ) from None
+            raise exc from None
 
-    def _wait(self, retry_state: Any) -> float:
+    def _wait(self, retry_state: RetryCallState) -> float:
         exc = retry_state.outcome.exception() if retry_state.outcome else None
-        if isinstance(exc, RateLimited):
-            if exc.retry_after is not None:
-                return exc.retry_after + random.uniform(0, 0.25)
+        if isinstance(exc, RateLimited) and exc.retry_after is not None:
+            return 0.0  # the limiter holds every request until then (and tells on_wait)
         attempt = retry_state.attempt_number
-        base = min(self.backoff_max, self.backoff_initial * (2 ** (attempt - 1)))
-        return base / 2 + random.uniform(0, base / 2)  # "equal jitter"
+        base = min(self.backoff_max, self.backoff_initial * 2.0 ** (attempt - 1))
+        wait = base / 2 + random.uniform(0, base / 2)  # "equal jitter"
+        _notify(self._on_wait, wait, "backoff")
+        return wait
 
-    async def get_json(self, path: str) -> Any:
-        """GET an API path with pacing and bounded retries."""
+    async def get_json(self, path: str, *, max_bytes: int | None = None) -> Any:
+        """GET an API path with pacing and bounded retries; the body is strict JSON."""
+        limit = self.max_response_bytes if max_bytes is None else max_bytes
         async for attempt in AsyncRetrying(
             retry=retry_if_exception(lambda e: isinstance(e, RZError) and e.retryable),
             stop=stop_after_attempt(self.max_attempts),
@@ -291,30 +438,41 @@ class ApiClient:
             reraise=True,
         ):
             with attempt:
-                return await self._get_once(path)
+                return await self._get_once(path, limit)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def get_interview(self, interview_id: str) -> Interview:
-        """The interview as a model; ``.raw`` keeps the payload exactly as the API sent it."""
+        """The interview as a model; ``.raw`` keeps the payload exactly as the API sent it.
+
+        A body about another interview (its ``id`` is not the one asked for) is refused: saved,
+        it would overwrite that other interview's record.
+        """
         iid = parse_id(interview_id)
         try:
-            return Interview.from_api(
+            interview = Interview.from_api(
                 await self.get_json(f"{API_PREFIX}/interviews/{path_segment(iid)}")
             )
+            if interview.id != iid:
+                raise InvalidResponse(
+                    f"the API answered with another interview ({_short(interview.id)})"
+                )
         except RZError as exc:
             raise exc.with_id(iid) from None
-
-    async def get_interview_json(self, interview_id: str) -> dict[str, Any]:
-        return (await self.get_interview(interview_id)).raw
+        return interview
 
     async def get_questions_json(self, interview_id: str) -> dict[str, Any]:
         iid = parse_id(interview_id)
         try:
             data = await self.get_json(f"{API_PREFIX}/interviews/{path_segment(iid)}/questions")
-            QuestionSet.from_api(data)
+            qs = QuestionSet.from_api(data)
+            if qs.interview_id and qs.interview_id != iid:
+                raise InvalidResponse(
+                    f"the API answered with another interview's questions "
+                    f"({_short(qs.interview_id)})"
+                )
         except RZError as exc:
             raise exc.with_id(iid) from None
-        return data
+        return qs.raw
 
     async def get_questions(self, interview_id: str) -> QuestionSet:
         return QuestionSet.from_api(await self.get_questions_json(interview_id))
@@ -347,10 +505,19 @@ class ApiClient:
     # -- audio (another origin, pre-signed: never send the key there) ------------------------
 
     def audio_client(self) -> httpx.AsyncClient:
+        """A client for audio URLs: no Authorization, no proxy from the environment, and only
+        addresses :mod:`.netguard` allows (public, or the kind the API itself is on)."""
         if self._audio_http is None:
+            policy = AddressPolicy(httpx.URL(self.base_url).host or None)
             self._audio_http = httpx.AsyncClient(
-                headers={"User-Agent": USER_AGENT},
+                headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"},
                 timeout=httpx.Timeout(60.0, connect=10.0),
                 follow_redirects=True,
+                max_redirects=5,
+                transport=GuardedTransport(policy),
             )
         return self._audio_http
+
+
+def _short(text: str) -> str:
+    return repr(redact(text)[:60])

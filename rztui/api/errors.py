@@ -2,12 +2,16 @@
 
 Every error has a one-line human ``message`` (naming the interview id when there is one) and the
 CLI ``exit_code`` documented in the README. No message ever contains the API key: messages are
-built from the status, the envelope and the id only, and :func:`redact` scrubs anything else.
+built from the status, the envelope and the id only, and :func:`redact` scrubs anything else:
+anything ``rz_``-shaped and, exactly, every key handed to :func:`register_secret` (the client
+registers its own), whatever its shape.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from typing import Any
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -19,8 +23,26 @@ _KEY_RE = re.compile(r"rz_[A-Za-z0-9_\-]{4,}")
 _CTRL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
+# Secrets shorter than this are not worth hiding (and hiding them would mangle every message).
+_MIN_SECRET = 4
+_secrets: set[str] = set()
+_secrets_lock = threading.Lock()
+
+
+def register_secret(secret: str | None) -> None:
+    """From now on :func:`redact` removes ``secret`` verbatim from every message."""
+    if secret and len(secret) >= _MIN_SECRET:
+        with _secrets_lock:
+            _secrets.add(secret)
+
+
 def redact(text: str) -> str:
-    """Remove anything key-shaped and control characters from text bound for a message."""
+    """Remove the configured key(s), anything key-shaped and control characters from text."""
+    with _secrets_lock:
+        secrets = sorted(_secrets, key=len, reverse=True)
+    for secret in secrets:  # before the pattern: a key with a space would only half match it
+        if secret in text:
+            text = text.replace(secret, "***")
     return _CTRL_RE.sub(" ", _KEY_RE.sub("rz_***", text))
 
 
@@ -66,7 +88,11 @@ class CredentialsError(RZError):
 
 
 class InvalidResponse(RZError):
-    """A body that is not JSON, or JSON of the wrong shape."""
+    """A body that is not JSON, or JSON of the wrong shape, or about another interview."""
+
+
+class ResponseTooLarge(InvalidResponse):
+    """The body (decoded) is over the size cap: never retried."""
 
 
 class NetworkError(RZError):
@@ -74,7 +100,18 @@ class NetworkError(RZError):
 
 
 class RequestTimeout(NetworkError):
-    pass
+    """No byte for a whole read timeout: worth another try."""
+
+
+class DeadlineExceeded(RequestTimeout):
+    """The whole request took longer than its total deadline: the server trickles, so a retry
+    would only take as long again."""
+
+    retryable = False
+
+
+class AddressRefused(RZError):
+    """A URL (audio) points at a link-local, private or loopback address we will not fetch."""
 
 
 class ApiError(RZError):
@@ -112,7 +149,7 @@ class NotFound(ApiError):
 class RateLimited(ApiError):
     retryable = True
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kw) -> None:
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
         self.retry_after = retry_after
         super().__init__(message, **kw)
 

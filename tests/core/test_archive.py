@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import os
 import stat
+import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))  # the raw fault server
+from faultserver import FaultServer, MiB, gzip_bomb, reply, trickle  # noqa: E402
 
 from rztui.api.client import ApiClient
 from rztui.api.errors import RZError
@@ -20,6 +25,8 @@ from rztui.archive import (
     archive_interviews,
     extension_for,
     safe_component,
+    sniff_audio,
+    sweep_partial_files,
     url_expired,
 )
 from rztui.demo.dataset import (
@@ -44,6 +51,11 @@ HOSTILE_NAMES = [
 
 def client(base_url: str) -> ApiClient:
     return ApiClient(base_url, DEMO_KEY, backoff_initial=0.01, backoff_max=0.05)
+
+
+def wav(size: int) -> bytes:
+    """``size`` bytes that start like a WAV file."""
+    return (b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(size))[:size]
 
 
 def files_under(root: Path) -> list[Path]:
@@ -230,10 +242,10 @@ def _audio_mock(svc: Service, handler) -> None:
     ("headers", "body", "max_bytes", "message"),
     [
         ({"content-type": "text/html"}, b"<html>login</html>", None, "not audio"),
-        ({"content-type": "audio/wav", "content-length": "9000"}, b"RIFF" * 10, None,
+        ({"content-type": "audio/wav", "content-length": "9000"}, wav(40), None,
          "incomplete"),
-        ({"content-type": "audio/wav"}, b"RIFF" * 100, 100, "limit"),
-        ({"content-type": "audio/wav", "content-length": "400"}, b"RIFF" * 100, 100, "limit"),
+        ({"content-type": "audio/wav"}, wav(400), 100, "limit"),
+        ({"content-type": "audio/wav", "content-length": "400"}, wav(400), 100, "limit"),
         ({"content-type": "audio/wav"}, b"", None, "empty"),
     ],
 )
@@ -276,3 +288,153 @@ async def test_identical_redownload_keeps_the_file(svc, tmp_path):
     assert [f.status for f in result.files] == ["unchanged", "unchanged"]
     assert {p: p.stat().st_mtime_ns for p in files_under(dest)} == before
     assert len(fresh.store.archived(SPEC_ID)) == 2
+
+
+# --------------------------------------------------------------------------- hostile audio hosts
+
+
+@pytest.fixture
+def audio_host():
+    with FaultServer() as srv:
+        yield srv
+
+
+async def _pointing_at(svc: Service, *urls: str | None) -> Interview:
+    """The spec interview with its responses' audio URLs replaced (None: no audio)."""
+    raw = copy.deepcopy((await svc.interview(SPEC_ID)).raw)
+    for response, url in zip(raw["responses"], urls, strict=True):
+        if url is None:
+            response.pop("audio_url", None)
+        else:
+            response["audio_url"] = url
+    return Interview.from_api(raw)
+
+
+async def test_html_labelled_audio_is_refused(svc, tmp_path, audio_host):
+    url = audio_host.route("/q1.mp3", reply(200, b"<!DOCTYPE html><html>Sign in</html>",
+                                            content_type="audio/mpeg"))
+    result = await archive_interview(svc, await _pointing_at(svc, url, None), tmp_path / "a")
+    assert result.files[0].status == FAILED
+    assert "not audio (labelled audio/mpeg, but the data is an HTML/XML page)" in \
+        result.files[0].error.message
+    assert files_under(tmp_path / "a") == [] and svc.store.archived(SPEC_ID) == []
+
+
+@pytest.mark.parametrize(
+    "head, ctype, ext",
+    [
+        (b"ID3\x04\x00\x00\x00\x00\x00\x00", "audio/mpeg", "mp3"),
+        (b"\xff\xfb\x90\x64\x00\x00\x00\x00", "audio/mpeg", "mp3"),
+        (b"\xff\xf1\x50\x80\x00\x1f\xfc", "audio/aac", "aac"),
+        (b"RIFF\x24\x00\x00\x00WAVEfmt ", "audio/mpeg", "wav"),  # the bytes win
+        (b"OggS\x00\x02\x00\x00\x00\x00\x00\x00", "audio/opus", "opus"),  # same family
+        (b"\x00\x00\x00\x20ftypM4A ", "application/octet-stream", "m4a"),
+        (b"\x1a\x45\xdf\xa3\x01\x00\x00\x00", "video/webm", "webm"),
+        (b"fLaC\x00\x00\x00\x22\x10\x00", "audio/flac", "flac"),
+    ],
+)
+async def test_audio_formats_are_recognised_by_their_bytes(svc, tmp_path, audio_host, head,
+                                                           ctype, ext):
+    body = head + bytes(500)
+    url = audio_host.route("/q1", reply(200, body, content_type=ctype))
+    result = await archive_interview(svc, await _pointing_at(svc, url, None), tmp_path / "a")
+    item = result.files[0]
+    assert item.status == "downloaded", item.error
+    assert item.path.suffix == f".{ext}" and item.path.read_bytes() == body
+
+
+def test_sniff_audio_refuses_what_is_not_audio():
+    for head in (b"<html>", b"{\"a\": 1}", b"%PDF-1.7", b"PK\x03\x04", b"", b"\xff\xd8\xff"):
+        assert sniff_audio(head) is None
+
+
+async def test_link_local_audio_url_is_never_fetched(svc, tmp_path):
+    iv = await _pointing_at(svc, "http://169.254.169.254/latest/meta-data/iam.mp3",
+                            "http://10.0.0.7/q2.wav")
+    started = time.monotonic()
+    result = await archive_interview(svc, iv, tmp_path / "a")
+    assert time.monotonic() - started < 2
+    messages = [f.error.message for f in result.files]
+    assert "refusing to fetch audio from a link-local address (169.254.169.254)" in messages[0]
+    assert "a private address (10.0.0.7)" in messages[1]
+    assert not result.refreshed and files_under(tmp_path / "a") == []
+
+
+async def test_trickling_audio_is_abandoned(svc, tmp_path, audio_host):
+    url = audio_host.route("/slow.wav", trickle(wav(2000), 0.05, content_type="audio/wav"))
+    started = time.monotonic()
+    result = await archive_interview(svc, await _pointing_at(svc, url, None), tmp_path / "a",
+                                     min_rate=1000, grace=0.4)
+    assert time.monotonic() - started < 2
+    assert "too slow (under 1000 bytes/s after 0.4s)" in result.files[0].error.message
+    assert result.exit_code == 5 and files_under(tmp_path / "a") == []
+
+
+async def test_audio_headers_that_never_end_are_abandoned(svc, tmp_path, audio_host):
+    url = audio_host.route("/hdrs.wav", trickle(b"", 0.05, headers_too=True,
+                                                     content_type="audio/wav"))
+    started = time.monotonic()
+    result = await archive_interview(svc, await _pointing_at(svc, url, None), tmp_path / "a",
+                                     grace=0.3)
+    assert time.monotonic() - started < 2 and "too slow" in result.files[0].error.message
+
+
+async def test_gzip_bombed_audio_stops_at_the_cap(svc, tmp_path, audio_host):
+    handler = gzip_bomb(64 * MiB, prefix=b"RIFF\x24\x00\x00\x00WAVEfmt ",
+                        content_type="audio/wav")
+    url = audio_host.route("/bomb.wav", handler)
+    result = await archive_interview(svc, await _pointing_at(svc, url, None), tmp_path / "a",
+                                     max_bytes=MiB)
+    assert "over the 1048576-byte limit" in result.files[0].error.message
+    assert files_under(tmp_path / "a") == []
+
+
+def test_stale_part_files_are_swept(tmp_path):
+    old, fresh, other = tmp_path / ".abc.part", tmp_path / ".def.part", tmp_path / "01-q.wav"
+    for p in (old, fresh, other):
+        p.write_bytes(b"x")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    os.utime(other, (time.time() - 3600, time.time() - 3600))
+    assert sweep_partial_files(tmp_path) == 1
+    assert not old.exists() and fresh.exists() and other.exists()
+
+
+async def test_a_killed_runs_part_files_go_on_the_next_run(svc, tmp_path):
+    dest = tmp_path / "a"
+    leftover = dest / SPEC_ID / ".tmp1234.part"
+    leftover.parent.mkdir(parents=True)
+    leftover.write_bytes(b"half a recording")
+    os.utime(leftover, (time.time() - 7200, time.time() - 7200))
+    result = await archive_interview(svc, await svc.interview(SPEC_ID), dest)
+    assert result.downloaded == 2 and not leftover.exists()
+    assert [p.name for p in files_under(dest) if p.name.endswith(".part")] == []
+
+
+async def test_unreachable_audio_host_refetches_once_then_works(tmp_path):
+    # A copy fetched from an old server whose audio host is gone; the API now gives fresh URLs.
+    store = Store(tmp_path / "rz.db")
+    with DemoServer(port=0) as old:
+        old_audio = old.audio_base_url
+        async with client(old.base_url) as api:
+            await Service(store, api).interview(SPEC_ID)
+    with DemoServer(port=0) as server:
+        async with client(server.base_url) as api:
+            svc = Service(store, api)
+            cached = await svc.interview(SPEC_ID)  # completed: from the store, old URLs
+            assert cached.responses[0].audio_url.startswith(old_audio)
+            result = await archive_interview(svc, cached, tmp_path / "a")
+        assert server.stats.total_requests == 1 and server.stats.audio_requests == 2
+    assert result.refreshed and result.downloaded == 2 and not result.failed
+
+
+async def test_unreachable_even_after_refetch_is_one_failure_per_file(tmp_path):
+    store = Store(tmp_path / "rz.db")
+    with DemoServer(port=0) as server:
+        async with client(server.base_url) as api:
+            svc = Service(store, api)
+            iv = await svc.interview(SPEC_ID)
+            server._audio.shutdown()  # the API answers, its audio host does not
+            server._audio.server_close()
+            result = await archive_interview(svc, iv, tmp_path / "a")
+    assert result.refreshed and [f.status for f in result.files] == [FAILED, FAILED]
+    assert "cannot reach the audio host (ConnectError)" in result.files[0].error.message

@@ -1,0 +1,105 @@
+"""Hostile API answers: peak memory and time to give up of a real `rztui get` process.
+
+Each case runs `rztui get <id>` in a subprocess against a raw fault server on loopback
+(tests/api/faultserver.py) with the client's default limits, and prints the child's peak RSS
+(from wait4), that peak over the "idle" run (the same command served a normal interview), the
+time until it gave up, its exit code and its one-line message. Target: <= 100 MB over idle, exit
+5, no traceback.
+
+    python benchmarks/faults.py            # gzip bomb (2 GiB from ~2 MB), endless body, 1 GiB body
+    python benchmarks/faults.py --slow     # also a 1 byte / 5 s trickle and endless headers
+                                           # (each gives up at the 60 s deadline)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "api"))
+sys.path.insert(0, str(ROOT))
+
+from faultserver import (  # noqa: E402
+    FaultServer,
+    GiB,
+    endless_chunked,
+    gzip_bomb,
+    huge_body,
+    reply,
+    trickle,
+)
+
+from rztui.demo import dataset  # noqa: E402
+
+KEY = "rz_demo_benchmark_faults"
+SPEC_ID = dataset.SPEC_INTERVIEW_ID
+
+
+def run_get(base_url: str, iid: str, home: Path) -> tuple[float, float, int, str]:
+    """(peak RSS in MB, seconds, exit code, last stderr line) of `rztui get iid`."""
+    env = {**os.environ, "RZTUI_HOME": str(home), "ROUNDZERO_API_KEY": KEY,
+           "ROUNDZERO_BASE_URL": base_url, "PYTHONPATH": str(ROOT)}
+    started = time.monotonic()
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "from rztui.cli import main; main()", "get", "--refresh", iid],
+            env=env, stdout=subprocess.DEVNULL, stderr=err,
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.monotonic() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        lines = err.read().decode("utf-8", "replace").strip().splitlines()
+    return usage.ru_maxrss / 1024, elapsed, proc.returncode, (lines[-1] if lines else "")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--slow", action="store_true",
+                        help="also the trickle and endless-header cases (60 s each)")
+    args = parser.parse_args()
+
+    cases: list[tuple[str, str]] = [
+        ("gzip bomb: 2 GiB from ~2 MB", "bomb"),
+        ("endless chunked body", "endless"),
+        ("1 GiB body (Content-Length)", "huge"),
+        ("1 GiB body (chunked, no length)", "huge-chunked"),
+    ]
+    if args.slow:
+        cases += [("1 byte every 5 s", "trickle"), ("headers never end", "headers")]
+
+    with FaultServer() as srv, tempfile.TemporaryDirectory() as tmp:
+        body = dataset.snapshot(SPEC_ID, 0.0)
+        srv.route(f"/api/v1/interviews/{SPEC_ID}", reply(200, body))
+        bomb = gzip_bomb(2 * GiB, prefix=b'{"id": "bomb", "pad": "')
+        srv.route("/api/v1/interviews/bomb", bomb)
+        srv.route("/api/v1/interviews/endless", endless_chunked())
+        srv.route("/api/v1/interviews/huge", huge_body(1 * GiB))
+        srv.route("/api/v1/interviews/huge-chunked", endless_chunked())  # same shape, no end
+        srv.route("/api/v1/interviews/trickle", trickle(json.dumps(body).encode(), 5.0))
+        srv.route("/api/v1/interviews/headers", trickle(b"", 1.0, headers_too=True))
+
+        idle_rss, idle_s, idle_code, _ = run_get(srv.base_url, SPEC_ID, Path(tmp) / "idle")
+        print(f"gzip bomb body: {bomb.compressed_size / 1e6:.1f} MB inflating to 2 GiB")
+        print(f"{'case':34} {'peak RSS':>9} {'over idle':>10} {'gave up':>8} {'exit':>5}  message")
+        print(f"{'idle (a normal interview)':34} {idle_rss:8.1f}M {'':>10} {idle_s:7.2f}s "
+              f"{idle_code:>5}")
+        worst = 0.0
+        for label, iid in cases:
+            rss, secs, code, line = run_get(srv.base_url, iid, Path(tmp) / iid)
+            worst = max(worst, rss - idle_rss)
+            sent = srv.stats.bytes_sent.get(f"/api/v1/interviews/{iid}", 0)
+            print(f"{label:34} {rss:8.1f}M {rss - idle_rss:+9.1f}M {secs:7.2f}s {code:>5}  "
+                  f"{line[:90]}  [server sent {sent / 1e6:.1f} MB]")
+        print(f"worst: {worst:+.1f} MB over idle (target <= 100 MB)")
+
+
+if __name__ == "__main__":
+    main()
