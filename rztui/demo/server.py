@@ -227,13 +227,16 @@ class DemoServer:
                  latency_ms: float = 0.0, rate_limit: int = 100, rate_window: float = 60.0,
                  error_rate: float = 0.0, speed: float = 1.0, seed: int = 0,
                  extra_completed: int = 0, audio_ttl_seconds: float = 86400.0,
-                 send_retry_after: bool = True, audio_port: int = 0) -> None:
+                 send_retry_after: bool = True, audio_port: int = 0,
+                 audio_clock: Callable[[], float] = time.time) -> None:
         self.host = host
         self.port = port
         self.audio_port = audio_port
         self.api_key = api_key
         self.speed = speed if speed > 0 else 1.0
         self.audio_ttl_seconds = audio_ttl_seconds
+        # Signs and checks audio URL expiry; tests move it instead of sleeping.
+        self.audio_clock = audio_clock
         self.send_retry_after = send_retry_after
         self.dataset = Dataset(extra_completed=extra_completed, seed=seed)
         self._lock = threading.Lock()
@@ -428,7 +431,7 @@ class DemoServer:
         if questions:
             body = self.dataset.questions_payload(iid)
         else:
-            expires = int(time.time() + self.audio_ttl_seconds)
+            expires = int(self.audio_clock() + self.audio_ttl_seconds)
             base = self.audio_base_url
             body = self.dataset.snapshot(
                 iid, self.elapsed, epoch=self.epoch, speed=self.speed,
@@ -503,7 +506,7 @@ class DemoServer:
         if not hmac.compare_digest(sig.encode(), good.encode()):
             return h.reply(403, _audio_error(
                 "SignatureDoesNotMatch", "The request signature does not match."), xml)
-        if time.time() >= expires:
+        if self.audio_clock() >= expires:
             return h.reply(403, _audio_error("AccessDenied", "Request has expired"), xml)
         # A per-response tone, so different files really differ.
         freq = 300 + int(hashlib.sha256(f"{iid}/{qid}".encode()).hexdigest()[:4], 16) % 600

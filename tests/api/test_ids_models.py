@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rztui.api.body import loads
 from rztui.api.errors import InvalidId, InvalidResponse
 from rztui.api.ids import parse_id, path_segment, split_ids
 from rztui.api.models import Interview, QuestionSet
@@ -212,14 +213,48 @@ def test_random_questions_json_gives_model_or_invalid_response(data):
         pass
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.binary(max_size=64))
-def test_random_bytes_never_escape_as_other_errors(blob):
+def _paths(value: object, prefix: tuple = ()) -> list[tuple]:
+    """Every key/index path inside a JSON value (the value's own path first)."""
+    out = [prefix]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out += _paths(v, prefix + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out += _paths(v, prefix + (i,))
+    return out
+
+
+def _replace(value: object, path: tuple, new: object) -> object:
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    copy = dict(value) if isinstance(value, dict) else list(value)  # type: ignore[call-overload]
+    copy[head] = _replace(copy[head], rest, new)
+    return copy
+
+
+COMPLETED_PATHS = _paths(COMPLETED)[1:]
+wrong_types = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+               | st.text(max_size=8) | st.lists(st.integers(), max_size=2)
+               | st.dictionaries(st.text(max_size=4), st.integers(), max_size=2))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(COMPLETED_PATHS), wrong_types), min_size=1, max_size=4))
+def test_spec_interview_with_wrong_types_gives_model_or_invalid_response(mutations):
+    # Every input reaches the model parser: a real interview with 1-4 fields swapped for values
+    # of another type, and it goes through the same strict JSON reader the client uses.
+    data: object = COMPLETED
+    for path, value in mutations:
+        try:
+            data = _replace(data, path, value)
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier mutation removed that path
     try:
-        data = json.loads(blob)
-    except (ValueError, UnicodeDecodeError):
+        iv = Interview.from_api(loads(json.dumps(data)))
+    except InvalidResponse as exc:
+        assert exc.message
         return
-    try:
-        Interview.from_api(data)
-    except InvalidResponse:
-        pass
+    assert isinstance(iv.status, str) and iv.status
+    assert all(isinstance(r.transcript, str) for r in iv.responses)

@@ -185,15 +185,26 @@ async def test_resumable_second_run_downloads_nothing(svc, tmp_path, demo):
     assert victim.read_bytes()[:4] == b"RIFF" and len(victim.read_bytes()) > 100
 
 
+class FakeClock:
+    """Wall-clock seconds that move only when a test says so (no sleeping, no load flakes)."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
 async def test_expired_url_is_renewed_before_download(tmp_path):
-    with DemoServer(port=0, audio_ttl_seconds=1.0) as server:
+    clock = FakeClock()
+    with DemoServer(port=0, audio_ttl_seconds=1.0, audio_clock=clock) as server:
         store = Store(tmp_path / "rz.db")
         async with client(server.base_url) as api:
             svc = Service(store, api)
             iv = await svc.interview(SPEC_ID)
-            time.sleep(1.1)  # the URLs in the cached copy are now expired
+            clock.now += 1.1  # the URLs in the cached copy are now expired
             server.reset_stats()
-            result = await archive_interview(svc, iv, tmp_path / "a")
+            result = await archive_interview(svc, iv, tmp_path / "a", now=clock())
         stats = server.stats
     assert result.refreshed and result.downloaded == 2 and not result.failed
     assert stats.total_requests == 1  # one refetch for fresh URLs
@@ -201,13 +212,14 @@ async def test_expired_url_is_renewed_before_download(tmp_path):
 
 
 async def test_403_from_audio_host_refetches_then_succeeds(tmp_path):
-    with DemoServer(port=0, audio_ttl_seconds=2.0) as server:
+    clock = FakeClock()
+    with DemoServer(port=0, audio_ttl_seconds=2.0, audio_clock=clock) as server:
         store = Store(tmp_path / "rz.db")
         async with client(server.base_url) as api:
             svc = Service(store, api)
             iv = await svc.interview(SPEC_ID)
             deadline = int(iv.responses[0].audio_url.split("expires=")[1].split("&")[0])
-            time.sleep(max(0.0, deadline - time.time()) + 0.05)
+            clock.now = deadline + 0.05  # the audio host now refuses the cached URLs
             server.reset_stats()
             # `now=0`: our clock believes the URL is still good (clock skew), so only the
             # audio host's 403 can tell us; the interview is fetched again and it works.
