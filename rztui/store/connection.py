@@ -65,11 +65,12 @@ class StoreConnection:
         self,
         path: str | os.PathLike[str],
         *,
-        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        busy_timeout: float | None = None,
         on_warning: Callable[[str], None] | None = None,
     ) -> None:
         self.path = Path(path)
-        self.busy_timeout = busy_timeout
+        #: Seconds to wait for another process's lock (default :data:`DEFAULT_BUSY_TIMEOUT`).
+        self.busy_timeout = DEFAULT_BUSY_TIMEOUT if busy_timeout is None else busy_timeout
         self.warnings: list[str] = []
         self.on_warning = on_warning
         #: False when this Python's SQLite has no FTS5: search is unavailable, the rest works.
@@ -139,6 +140,7 @@ class StoreConnection:
 
     def _connect(self) -> sqlite3.Connection:
         self.read_only_reason = None
+        self._inode = None
         reason = self._prepare_files()
         if reason is not None:
             return self._connect_read_only(reason)
@@ -184,6 +186,7 @@ class StoreConnection:
             migrate(conn, self.path)
             self.fts_available = ensure_search_index(conn)
             return conn
+        self._inode = self.path.stat().st_ino
         uri = f"file:{quote(str(self.path))}?mode=ro"
         # A WAL file whose -shm is gone cannot be opened read-only in a folder where SQLite
         # cannot create it; nobody can write there either, so reading it as immutable is safe.
@@ -213,11 +216,8 @@ class StoreConnection:
 
     def _move_aside(self, damage: StoreCorrupt) -> None:
         """Rename the damaged file (and its -wal, -shm) out of the way and say where to."""
-        try:
-            if self._inode is not None and os.stat(self.path).st_ino != self._inode:
-                return  # another process already moved it aside and started a fresh one
-        except OSError:
-            return
+        if self._moved():
+            return  # another process already moved it aside (and may have started afresh)
         stamp = int(time.time())
         aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
         n = 0
@@ -239,14 +239,26 @@ class StoreConnection:
             f"{damage.detail}; it was moved to {aside} and a fresh one was created"
         )
 
-    def _recover(self, damage: StoreCorrupt) -> None:
-        """Damage found by a query: move the file aside and continue on a fresh store."""
-        self._move_aside(damage)
+    def _moved(self) -> bool:
+        """Whether the file at ``path`` is no longer the one this connection has open (one
+        stat; SQLite does not notice in WAL mode and would go on writing to the old file)."""
+        if self._inode is None:
+            return False
         try:
-            self._conn.close()
+            return os.stat(self.path).st_ino != self._inode
+        except OSError:
+            return True
+
+    def _recover(self, damage: StoreCorrupt | None) -> None:
+        """Damage found by a query: move the file aside and continue on a fresh store (or,
+        with no damage, on the file now at ``path``)."""
+        if damage is not None:
+            self._move_aside(damage)
+        old, self._conn = self._conn, self._open()  # when that fails, the old one stays
+        try:
+            old.close()
         except sqlite3.Error:
             pass
-        self._conn = self._open()
 
     def close(self) -> None:
         with self._lock:
@@ -277,6 +289,8 @@ class StoreConnection:
                     f"cannot write to the store {self.path}: {self.read_only_reason}",
                     path=self.path,
                 )
+            if self._moved():
+                self._recover(None)  # another process moved the file aside: use the new one
             for attempt in (1, 2):
                 try:
                     return self._attempt(fn, write)
