@@ -101,11 +101,12 @@ class StoreConnection:
         if self.on_warning is not None:
             self.on_warning(message)
 
-    def _classified(self, exc: sqlite3.Error, doing: str = "open") -> StoreError:
-        """``exc`` as a store error; at open, even one that is not classified is a StoreError."""
+    def _classified(self, exc: sqlite3.Error) -> StoreError:
+        """``exc`` met while opening, as a store error (one not classified too: the file is
+        then left alone, never moved aside)."""
         err = classify(exc, self.path, busy_timeout=self.busy_timeout)
         if err is None:
-            err = StoreError(f"cannot {doing} the store {self.path} ({exc})", path=self.path)
+            err = StoreError(f"cannot open the store {self.path} ({exc})", path=self.path)
         return err
 
     def _prepare_files(self) -> str | None:
@@ -153,7 +154,6 @@ class StoreConnection:
         except sqlite3.Error as exc:
             raise self._classified(exc) from exc
         try:
-            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             check_not_newer(user_version(conn), self.path)  # before anything changes the file
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")

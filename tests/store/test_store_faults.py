@@ -360,6 +360,17 @@ def test_a_read_only_folder_reads_and_refuses_writes(filled):
         assert moved_aside(filled.parent) == []
 
 
+def test_a_damaged_store_in_a_read_only_folder_is_reported_not_moved(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "rztui.db").write_bytes(b"not a database, not at all " * 100)
+    with read_only(folder) as reason:
+        with pytest.raises(StoreReadOnly) as err:
+            Store(folder / "rztui.db")
+    assert "damaged" in str(err.value) and "could not be moved aside" in str(err.value)
+    assert reason in str(err.value) and moved_aside(folder) == []
+
+
 def test_the_cli_in_a_read_only_home_lists_and_refuses_to_add(filled):
     home = filled.parent.parent
     with read_only(filled.parent) as reason:
