@@ -175,19 +175,19 @@ def compare(
         if needle and (iv is None or needle not in match_key(iv.job.title)):
             continue
         if answered and iv is not None and 0 <= position < len(iv.responses):
-            r = iv.responses[position]
+            resp = iv.responses[position]
             answers.append(Answer(
                 interview_id=iid,
                 candidate=clean_line(iv.candidate.name) or NO_VALUE,
                 email=clean_line(iv.candidate.email),
                 status=iv.status,
                 job=clean_line(iv.job.title),
-                question_id=r.question_id,
-                question_text=r.question_text,
+                question_id=resp.question_id,
+                question_text=resp.question_text,
                 response_index=position,
-                transcript=r.transcript,
-                duration_seconds=r.duration_seconds,
-                answered_at=r.answered_at,
+                transcript=resp.transcript,
+                duration_seconds=resp.duration_seconds,
+                answered_at=resp.answered_at,
             ))
             answered_ids.add(iid)
         elif not answered and iid not in waiting:
