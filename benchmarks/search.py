@@ -25,7 +25,7 @@ from pathlib import Path
 from rztui.demo.dataset import ALL_IDS, LIVE_END_SECONDS, Dataset
 from rztui.search import search
 from rztui.store import Store
-from rztui.store.db import MIGRATIONS
+from rztui.store.schema import MIGRATIONS
 
 QUERIES: list[tuple[str, str]] = [
     ("word", "goroutine"),

@@ -22,7 +22,7 @@ from .api.errors import EXIT_NOT_FOUND, EXIT_USAGE, RZError
 from .api.models import Interview
 from .formats import NO_VALUE, human_duration, iso_utc
 from .store import Store
-from .store.db import CJK_SEP, match_key
+from .store.fts import match_key, plain
 from .textsafe import clean, clean_line
 
 SORT_KEYS = ("candidate", "duration", "length")
@@ -127,10 +127,6 @@ class Comparison:
         return sort_answers(self.answers, by, reverse=reverse)
 
 
-def _plain(text: str | None) -> str:
-    return (text or "").replace(CJK_SEP, "")
-
-
 # --------------------------------------------------------------------------- finding answers
 
 
@@ -179,19 +175,19 @@ def compare(
         if needle and (iv is None or needle not in match_key(iv.job.title)):
             continue
         if answered and iv is not None and 0 <= position < len(iv.responses):
-            r = iv.responses[position]
+            resp = iv.responses[position]
             answers.append(Answer(
                 interview_id=iid,
                 candidate=clean_line(iv.candidate.name) or NO_VALUE,
                 email=clean_line(iv.candidate.email),
                 status=iv.status,
                 job=clean_line(iv.job.title),
-                question_id=r.question_id,
-                question_text=r.question_text,
+                question_id=resp.question_id,
+                question_text=resp.question_text,
                 response_index=position,
-                transcript=r.transcript,
-                duration_seconds=r.duration_seconds,
-                answered_at=r.answered_at,
+                transcript=resp.transcript,
+                duration_seconds=resp.duration_seconds,
+                answered_at=resp.answered_at,
             ))
             answered_ids.add(iid)
         elif not answered and iid not in waiting:
@@ -208,7 +204,7 @@ def compare(
     elif not text and question_id:
         for r in store.question_texts(""):
             if question_id in (r["question_ids"] or "").split(","):
-                text, job = _plain(r["question"]), _plain(r["job"])
+                text, job = plain(r["question"]), plain(r["job"])
                 break
     return Comparison(
         question_text=text,
@@ -228,8 +224,8 @@ def choices(store: Store, text: str, job_contains: str | None = None) -> list[Qu
     exact = [r for r in found if r["question_key"] == key]
     return [
         QuestionChoice(
-            question=_plain(r["question"]),
-            job=_plain(r["job"]),
+            question=plain(r["question"]),
+            job=plain(r["job"]),
             question_ids=tuple(sorted(set((r["question_ids"] or "").split(",")) - {""})),
             interviews=int(r["interviews"]),
             answers=int(r["answers"] or 0),

@@ -1,4 +1,4 @@
-"""Full-text search over every cached transcript and question (SQLite FTS5, see store.db).
+"""Full-text search over every cached transcript and question (SQLite FTS5, see store.fts).
 
 Pure over the :class:`~rztui.store.Store`; the CLI (``rztui search``) and the TUI search screen
 are two front ends over :func:`search`.
@@ -28,24 +28,18 @@ is found (as a phrase), also inside longer words.
 from __future__ import annotations
 
 import sqlite3
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from .api.errors import EXIT_USAGE, RZError
 from .api.models import Interview
 from .store import Store
-from .store.db import CJK_RE, CJK_SEP, SNIPPET_CLOSE, SNIPPET_OPEN, index_text
+from .store.fts import has_words, is_query_error, literal_query, parse_marked, segment_query
 from .textsafe import clean_line
 
 DEFAULT_LIMIT = 20
 MAX_QUERY_CHARS = 500
 COLUMNS = ("candidate", "job", "question", "transcript")
-
-# Messages with which FTS5 rejects a query (anything else is a real database problem).
-_QUERY_ERRORS = (
-    "fts5:", "syntax error", "unterminated string", "no such column", "unknown special query",
-)
 
 
 class QueryError(RZError):
@@ -105,58 +99,6 @@ class SearchResult:
 # --------------------------------------------------------------------------- queries
 
 
-def _has_words(text: str) -> bool:
-    """Whether unicode61 would find a token in ``text`` (letters, digits, non-ASCII symbols)."""
-    for ch in text:
-        if ch.isalnum():
-            return True
-        if ord(ch) > 127 and unicodedata.category(ch)[0] not in "PZC":
-            return True
-    return False
-
-
-def segment_query(expr: str) -> str:
-    """Make CJK text in an FTS5 query match the one-token-per-character index.
-
-    Inside a "string" the characters just get separators; outside, a run of them becomes a
-    quoted phrase (``山田*`` -> ``"山\\x03田"*``).
-    """
-    if not CJK_RE.search(expr):
-        return expr
-    out: list[str] = []
-    i, n, in_string = 0, len(expr), False
-    while i < n:
-        ch = expr[i]
-        if in_string:
-            if ch == '"':
-                if expr.startswith('""', i):
-                    out.append('""')
-                    i += 2
-                    continue
-                in_string = False
-            out.append(index_text(ch))
-            i += 1
-        elif ch == '"':
-            in_string = True
-            out.append(ch)
-            i += 1
-        elif CJK_RE.match(ch):
-            j = i
-            while j < n and CJK_RE.match(expr[j]):
-                j += 1
-            out.append('"' + CJK_SEP.join(expr[i:j]) + '"')
-            i = j
-        else:
-            out.append(ch)
-            i += 1
-    return "".join(out)
-
-
-def literal_query(text: str) -> str:
-    """Every whitespace-separated word as an FTS5 phrase: syntax-proof."""
-    return " ".join('"' + word.replace('"', '""') + '"' for word in text.split())
-
-
 def normalise_query(query: str) -> str:
     """The query as searched: control characters removed, trimmed; raises QueryError."""
     text = clean_line(query).strip()
@@ -164,7 +106,7 @@ def normalise_query(query: str) -> str:
         raise QueryError("empty search: type a word to search for")
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"search too long ({len(text)} characters; at most {MAX_QUERY_CHARS})")
-    if not _has_words(text):
+    if not has_words(text):
         raise QueryError(
             f"nothing to search for in {text!r}: give at least one word "
             "(letters or digits; * and : only work after a word, as in debug* or candidate:jane)"
@@ -172,37 +114,7 @@ def normalise_query(query: str) -> str:
     return text
 
 
-def _is_query_error(exc: sqlite3.OperationalError) -> bool:
-    message = str(exc).lower()
-    return any(m in message for m in _QUERY_ERRORS)
-
-
 # --------------------------------------------------------------------------- results
-
-
-def parse_marked(text: str | None) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """A snippet/highlight from the index -> (plain single-line text, match spans)."""
-    if not text:
-        return "", ()
-    out: list[str] = []
-    spans: list[tuple[int, int]] = []
-    start: int | None = None
-    pos = 0
-    for ch in text:
-        if ch == SNIPPET_OPEN:
-            start = pos
-        elif ch == SNIPPET_CLOSE:
-            if start is not None and pos > start:
-                if spans and spans[-1][1] == start:  # adjacent matches read as one
-                    start = spans.pop()[0]
-                spans.append((start, pos))
-            start = None
-        elif ch == CJK_SEP:
-            continue
-        else:
-            out.append(" " if ch in "\n\t" else ch)
-            pos += 1
-    return "".join(out), tuple(spans)
 
 
 def mark(text: str, spans: Iterable[tuple[int, int]], open_: str, close: str) -> str:
@@ -216,11 +128,6 @@ def mark(text: str, spans: Iterable[tuple[int, int]], open_: str, close: str) ->
     return "".join(out)
 
 
-def plain(text: str | None) -> str:
-    """Index text for display: no CJK separators."""
-    return (text or "").replace(CJK_SEP, "")
-
-
 def _terms(pieces: Iterable[tuple[str, Spans]], query: str) -> tuple[str, ...]:
     terms: dict[str, None] = {}
     for text, spans in pieces:
@@ -231,7 +138,7 @@ def _terms(pieces: Iterable[tuple[str, Spans]], query: str) -> tuple[str, ...]:
     if not terms:  # matched a column the snippet does not show: fall back to the query's words
         for word in query.split():
             word = word.strip('"*^():{}').split(":")[-1]
-            if word and word not in ("AND", "OR", "NOT") and _has_words(word):
+            if word and word not in ("AND", "OR", "NOT") and has_words(word):
                 terms.setdefault(word.casefold(), None)
     return tuple(terms)
 
@@ -309,7 +216,7 @@ def search(
                                             snippet_tokens)
         return result
     except sqlite3.OperationalError as exc:
-        if not _is_query_error(exc):
+        if not is_query_error(exc):
             raise
         result.literal = True
         result.reason = str(exc).removeprefix("fts5: ")
@@ -317,7 +224,7 @@ def search(
         result.hits, result.more = _collect(store, segment_query(literal_query(text)), text,
                                             limit, snippet_tokens)
     except sqlite3.OperationalError as exc:
-        if not _is_query_error(exc):
+        if not is_query_error(exc):
             raise
         raise QueryError(f"cannot search for {text!r}: {exc}") from None
     return result

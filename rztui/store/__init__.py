@@ -1,5 +1,13 @@
-"""Local SQLite store (no Textual, no httpx)."""
+"""Local SQLite store (no Textual, no httpx).
+
+``db`` holds the :class:`Store`, ``schema`` its tables and migrations, ``fts`` the full-text
+index, ``errors`` the typed store errors (busy, read-only, full, corrupt).
+"""
 
 from .db import ListRow, Store
+from .errors import StoreBusy, StoreCorrupt, StoreError, StoreFull, StoreReadOnly, StoreTooNew
 
-__all__ = ["ListRow", "Store"]
+__all__ = [
+    "ListRow", "Store", "StoreBusy", "StoreCorrupt", "StoreError", "StoreFull", "StoreReadOnly",
+    "StoreTooNew",
+]

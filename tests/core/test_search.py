@@ -10,7 +10,7 @@ import pytest
 from textual.app import App
 from textual.widgets import Input, OptionList, Static
 
-import rztui.store.db as db
+import rztui.store.fts as fts
 from rztui.api.errors import InvalidResponse
 from rztui.demo import dataset as ds
 from rztui.search import (
@@ -23,7 +23,7 @@ from rztui.search import (
     segment_query,
 )
 from rztui.store import Store
-from rztui.store.db import MIGRATIONS, SCHEMA_VERSION
+from rztui.store.schema import MIGRATIONS, SCHEMA_VERSION
 from rztui.tui.screens.search import SearchChoice, SearchScreen
 
 CONTROL = set(map(chr, range(0x20))) - {"\n"} | set(map(chr, range(0x7F, 0xA0))) | {
@@ -182,7 +182,7 @@ def test_migration_from_v1_backfills_the_cached_interviews(tmp_path):
 
 
 def test_without_fts5_the_store_works_and_search_says_why(tmp_path, monkeypatch):
-    monkeypatch.setattr(db, "_create_search_index", lambda conn: False)
+    monkeypatch.setattr(fts, "create_search_index", lambda conn: False)
     s = Store(tmp_path / "rz.db")
     assert not s.fts_available and not s.warnings
     s.track(["a"])

@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from rztui.store import Store
-from rztui.store.db import SCHEMA_VERSION
+from rztui.store import Store, StoreTooNew
+from rztui.store.schema import SCHEMA_VERSION
 
 
 def payload(iid: str, status: str = "completed", n: int = 2) -> dict:
@@ -79,14 +79,18 @@ def test_corrupt_file_is_moved_aside_with_a_warning(tmp_path):
     assert aside and aside[0].read_bytes().startswith(b"this is not")
 
 
-def test_newer_schema_is_not_clobbered_silently(tmp_path):
+def test_newer_schema_is_refused_and_left_alone(tmp_path):
     path = tmp_path / "rz.db"
     conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE future (x)")
     conn.execute("PRAGMA user_version = 99")
     conn.close()
-    s = Store(path)
-    assert s.warnings and "newer" in s.warnings[0]
-    assert s.tracked_ids() == []
+    before = path.read_bytes()
+    with pytest.raises(StoreTooNew, match="newer rztui") as err:
+        Store(path)
+    assert err.value.exit_code == 5 and str(path) in str(err.value)
+    assert path.read_bytes() == before  # not moved aside, not migrated
+    assert [p.name for p in tmp_path.iterdir() if ".corrupt-" in p.name] == []
 
 
 def test_purge(tmp_path):

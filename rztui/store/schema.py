@@ -1,0 +1,168 @@
+"""The store's schema and its migrations, safe when several processes open one file at once.
+
+The TUI, ``rztui watch`` and CLI commands may all open the same store, also a store that does
+not exist yet. Each migration step runs in its own ``BEGIN IMMEDIATE`` transaction (one writer
+at a time, waiting on the busy timeout) and re-reads ``user_version`` inside it, so a process
+that lost the race sees the work done and skips it instead of creating tables twice.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from ..api.models import Interview, QuestionSet
+from . import fts
+from .errors import StoreTooNew
+
+# A migration is SQL (statements separated by ";") or a callable that gets the connection; both
+# run inside the one transaction that also bumps user_version.
+Migration = str | Callable[[sqlite3.Connection], None]
+
+
+def _migrate_v2_search(conn: sqlite3.Connection) -> None:
+    """v2: the search index, backfilled from what is already cached."""
+    for statement in fts.SEARCH_DOCS_SQL:
+        conn.execute(statement)
+    fts.create_search_index(conn)
+    rows = conn.execute(
+        "SELECT i.id, i.body, q.body FROM interviews i "
+        "LEFT JOIN questions q ON q.interview_id = i.id "
+        "UNION ALL "
+        "SELECT q.interview_id, NULL, q.body FROM questions q "
+        "WHERE q.interview_id NOT IN (SELECT id FROM interviews)"
+    ).fetchall()
+    for iid, body, qbody in rows:
+        interview = fts.parse_body(body, Interview.from_api)
+        questions = fts.parse_body(qbody, QuestionSet.from_api)
+        fts.write_docs(conn, fts.doc_rows(iid, interview, questions))
+
+
+# Each entry migrates from version i to i+1; append, never edit a shipped one.
+MIGRATIONS: list[Migration] = [
+    """
+    CREATE TABLE tracked (
+        id TEXT PRIMARY KEY,
+        added_at REAL NOT NULL,
+        label TEXT,
+        source TEXT NOT NULL DEFAULT 'user'
+    );
+    CREATE TABLE interviews (
+        id TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        body TEXT NOT NULL,
+        fetched_at REAL NOT NULL,
+        candidate_name TEXT NOT NULL DEFAULT '',
+        candidate_email TEXT NOT NULL DEFAULT '',
+        job_title TEXT NOT NULL DEFAULT '',
+        created_at TEXT,
+        started_at TEXT,
+        completed_at TEXT,
+        expires_at TEXT,
+        answered INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE questions (
+        interview_id TEXT PRIMARY KEY,
+        body TEXT NOT NULL,
+        fetched_at REAL NOT NULL
+    );
+    CREATE TABLE poll_state (
+        interview_id TEXT PRIMARY KEY,
+        next_poll_at REAL,
+        last_polled_at REAL,
+        failures INTEGER NOT NULL DEFAULT 0,
+        last_status TEXT
+    );
+    CREATE TABLE archive (
+        interview_id TEXT NOT NULL,
+        question_id TEXT NOT NULL,
+        path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        content_type TEXT,
+        archived_at REAL NOT NULL,
+        PRIMARY KEY (interview_id, question_id)
+    );
+    """,
+    # v2: the full-text search index, backfilled in Python from the cached payloads. The index
+    # is derived data: a later change to its shape is a new migration that rebuilds it.
+    _migrate_v2_search,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def rollback_quietly(conn: sqlite3.Connection) -> None:
+    """Roll back after a failure; the failure is what gets reported, not the rollback's."""
+    try:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def check_not_newer(version: int, path: Path) -> None:
+    if version > SCHEMA_VERSION:
+        raise StoreTooNew(
+            f"the store {path} was written by a newer rztui (schema version {version}; this "
+            f"one knows up to {SCHEMA_VERSION}): upgrade rztui. The file was left as it is",
+            path=path,
+        )
+
+
+def _run_step(conn: sqlite3.Connection, step: Migration) -> None:
+    if callable(step):
+        step(conn)
+        return
+    for statement in step.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Bring the schema to :data:`SCHEMA_VERSION`, one transaction per step.
+
+    Raises :class:`StoreTooNew` for a file from a newer rztui; sqlite3 errors propagate (the
+    caller classifies them).
+    """
+    version = user_version(conn)
+    check_not_newer(version, path)
+    while version < SCHEMA_VERSION:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated while this one waited for the write lock.
+            version = user_version(conn)
+            check_not_newer(version, path)
+            if version < SCHEMA_VERSION:
+                _run_step(conn, MIGRATIONS[version])
+                version += 1
+                conn.execute(f"PRAGMA user_version = {version}")
+            conn.execute("COMMIT")
+        except BaseException:
+            rollback_quietly(conn)
+            raise
+
+
+def ensure_search_index(conn: sqlite3.Connection) -> bool:
+    """The FTS5 table exists, or is created now (the store was migrated by a Python whose
+    SQLite had no FTS5, and this one has it): rebuilt from ``search_docs``. False when this
+    SQLite has no FTS5."""
+    if fts.has_search_index(conn):
+        return True
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        created = True
+        if not fts.has_search_index(conn):  # another process may have built it meanwhile
+            created = fts.create_search_index(conn)
+            if created:
+                conn.execute(fts.FTS_FILL_SQL)
+        conn.execute("COMMIT")
+    except BaseException:
+        rollback_quietly(conn)
+        raise
+    return created
