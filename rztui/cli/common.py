@@ -146,16 +146,19 @@ class AppContext:
     @property
     def store(self) -> Store:
         if self._store is None:
-            from ..store import Store
+            from ..store import Store, StoreError
 
             path = self.paths.store_file
             if self.demo:
                 path = path.with_name("demo.db")  # demo data never mixes with real candidates
-            self._store = Store(path)
-            for w in self._store.warnings:
-                warn(w)
-            if self.settings.retention_days is not None and not self.demo:
-                self._store.purge(older_than_days=self.settings.retention_days)
+            # on_warning: damage found at open or by any later query is said where it happens.
+            self._store = Store(path, on_warning=warn)
+            retention = self.settings.retention_days
+            if retention is not None and not self.demo and not self._store.read_only:
+                try:
+                    self._store.purge(older_than_days=retention)
+                except StoreError as exc:  # busy or full: the command itself may still work
+                    warn(f"retention purge skipped: {exc.message}")
         return self._store
 
     def key(self, *, required: bool = True) -> str | None:

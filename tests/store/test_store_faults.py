@@ -293,8 +293,6 @@ def test_a_cli_command_that_finds_damage_goes_on_with_a_fresh_store(damaged):
     assert run_cli(damaged.parent.parent, "add", "--no-fetch", IDS[0]).returncode == 0
 
 
-@pytest.mark.xfail(strict=True, reason="the CLI prints Store.warnings once, after opening; "
-                   "it must pass Store(..., on_warning=warn) to show damage found later")
 def test_the_cli_says_where_the_store_went_when_a_query_finds_damage(damaged):
     res = run_cli(damaged.parent.parent, "list")
     aside = moved_aside(damaged.parent)
