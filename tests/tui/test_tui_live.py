@@ -4,7 +4,6 @@ driven with Pilot against a real demo server on loopback and a real SQLite store
 The poller runs on a :class:`ManualClock`: a scheduled poll happens when a test advances the
 clock, and the demo server's own clock is jumped with ``advance()``; nothing sleeps for seconds.
 """
-# ruff: noqa: F811 - pytest fixtures imported from test_tui_helpers are used as arguments
 
 from __future__ import annotations
 
@@ -13,18 +12,16 @@ from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
-from test_tui_helpers import (  # noqa: F401 - fixtures
+from textual.widgets import Input, OptionList
+from tui_conftest import (
     ManualClock,
     doc_text,
     ids_with,
-    live_server,
     make_app,
     poller_idle,
     settle,
-    store,
     wait_until,
 )
-from textual.widgets import Input, OptionList
 
 from rztui.config import Settings
 from rztui.demo import dataset as ds

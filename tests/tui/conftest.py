@@ -1,12 +1,17 @@
 """Shared set-up for the TUI tests: a real demo server on loopback and a real SQLite store.
 
-Not a test module itself (no tests); imported by tests/test_tui*.py.
+Fixtures (``server``, ``live_server``, ``store``) reach the tests by name; the helpers
+(``make_app``, ``settle``, ``ManualClock``...) are imported with ``from tui_conftest import ...``.
+pytest imports every conftest.py without a package as the module ``conftest``, so that name
+means whichever folder's conftest was imported last (``pytest tests/tui/x.py tests/live`` would
+give the tests here the other one): this module registers itself under a name of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -25,6 +30,8 @@ from rztui.tui.app import RZApp
 # Five minutes after the demo's fixed epoch: "now" for relative times in every TUI test.
 FROZEN_NOW = datetime.fromtimestamp(ds.DEFAULT_EPOCH, UTC) + timedelta(minutes=5)
 SHOWN_URL = "http://127.0.0.1:8765"  # what the top bar shows in snapshots (ports vary)
+
+sys.modules.setdefault("tui_conftest", sys.modules[__name__])
 
 
 def frozen_clock() -> datetime:

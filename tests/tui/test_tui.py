@@ -1,23 +1,20 @@
 """The TUI, driven with Pilot against a real demo server on loopback and a real SQLite store."""
-# ruff: noqa: F811 - pytest fixtures imported from test_tui_helpers are used as arguments
 
 from __future__ import annotations
 
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
-from test_tui_helpers import (  # noqa: F401 - fixtures
+from textual.widgets import Input, OptionList, TextArea
+from tui_conftest import (
     doc_text,
     factory,
     ids_with,
     make_app,
     screen_text,
-    server,
     settle,
     start_server,
-    store,
 )
-from textual.widgets import Input, OptionList, TextArea
 
 from rztui import clipboard
 from rztui.demo import dataset as ds
