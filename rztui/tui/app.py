@@ -1473,7 +1473,7 @@ class RZApp(App[None]):
     # -- actions: copy ---------------------------------------------------------------------
 
     def _copy(self, text: str, what: str) -> None:
-        from ..clipboard import copy_text
+        from .clipboard import copy_text
 
         copy_text(self, text, what)
 

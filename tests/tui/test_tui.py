@@ -16,9 +16,9 @@ from tui_conftest import (
     start_server,
 )
 
-from rztui import clipboard
 from rztui.demo import dataset as ds
 from rztui.formats import format_ats
+from rztui.tui import clipboard
 from rztui.tui.screens.add import AddScreen
 from rztui.tui.screens.confirm import ConfirmScreen
 from rztui.tui.screens.help import HelpScreen

@@ -266,12 +266,8 @@ class CompareScreen(Screen[CompareChoice | None]):
             lst.action_cursor_up()
 
     def _copy(self, text: str, what: str) -> None:
-        try:
-            from ...clipboard import copy_text
-        except ImportError:  # pragma: no cover - clipboard.py ships with the app
-            self.app.copy_to_clipboard(text)
-            self.notify(f"copied {what} via OSC 52", markup=False)
-            return
+        from ..clipboard import copy_text
+
         copy_text(self.app, text, what)
 
     def action_copy_answer(self) -> None:
