@@ -26,6 +26,7 @@ from rztui.demo.server import DemoServer
 from rztui.poller import Poller
 from rztui.store import Store
 from rztui.tui.app import RZApp
+from rztui.tui.widgets.interview_list import InterviewTable
 
 # Five minutes after the demo's fixed epoch: "now" for relative times in every TUI test.
 FROZEN_NOW = datetime.fromtimestamp(ds.DEFAULT_EPOCH, UTC) + timedelta(minutes=5)
@@ -212,8 +213,8 @@ async def poller_idle(pilot, clock: ManualClock, timeout: float = 5.0) -> None:
     """Until the poller has done everything due now and waits (for its next poll, or for
     nothing). A short sleep is the budget's pacing: the clock is moved past it."""
     app = pilot.app
-    await wait_until(pilot, lambda: app.poller is not None, what="the poller")
-    poller = app.poller
+    await wait_until(pilot, lambda: app.main.watcher.poller is not None, what="the poller")
+    poller = app.main.watcher.poller
     deadline = time.monotonic() + timeout
     while True:
         await settle(pilot, rounds=1)
@@ -237,11 +238,16 @@ def ids_with(status: str) -> list[str]:
             if s == status and i not in ds.LIVE_IDS and i != ds.LIVE_EXPIRING_ID]
 
 
+def table_of(app: RZApp) -> InterviewTable:
+    """The interview list's table (rows, cursor, cells)."""
+    return app.main.interview_list.table
+
+
 def doc_text(app: RZApp) -> str:
-    return "\n".join(b.text for b in app.transcript.doc.blocks)
+    return "\n".join(b.text for b in app.main.transcript.doc.blocks)
 
 
 def screen_text(app: RZApp) -> str:
     """What the transcript view shows right now, as plain text."""
-    view = app.transcript
+    view = app.main.transcript
     return "\n".join(view.render_line(y).text for y in range(view.size.height))
