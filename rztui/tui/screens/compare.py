@@ -35,6 +35,7 @@ from ...compare import (
 from ...formats import NO_VALUE
 from ...store import Store
 from ...textsafe import clean_line
+from ..words import plural
 
 
 class CompareChoice(NamedTuple):
@@ -189,7 +190,7 @@ class CompareScreen(Screen[CompareChoice | None]):
             parts += ["\n", ("Loading…", "dim")]
             return Content.assemble(*parts)
         n = len(c.answers)
-        facts = f"{n} answer{'s' if n != 1 else ''}"
+        facts = plural(n, "answer")
         if c.not_answered:
             facts += f" · {len(c.not_answered)} asked, no answer"
         order = _ORDER_WORDS[(self.sort_key, self.reverse)]
@@ -284,7 +285,7 @@ class CompareScreen(Screen[CompareChoice | None]):
             return
         n = len(self.answers)
         self._copy(format_text(self.comparison, self.answers, safe=False),
-                   f"all {n} answer{'s' if n != 1 else ''} to this question")
+                   f"all {plural(n, 'answer')} to this question")
 
     def action_open(self) -> None:
         answer = self.current

@@ -28,6 +28,7 @@ from textual.worker import get_current_worker
 from ...api.errors import RZError
 from ...search import QueryError, SearchHit, SearchResult, search
 from ...store import Store
+from ..words import plural
 
 DEBOUNCE_SECONDS = 0.15
 MATCH_STYLE = "bold reverse"
@@ -59,7 +60,7 @@ def hit_prompt(hit: SearchHit) -> Content:
     if hit.status and hit.status != "completed":
         head += [" · ", (hit.status, "$text-warning")]
     if hit.folded:
-        head.append((f"  +{hit.folded} more answer{'s' if hit.folded != 1 else ''}", "dim"))
+        head.append((f"  +{plural(hit.folded, 'more answer')}", "dim"))
     return Content.assemble(
         *head, "\n",
         ("Q ", "$text-accent"), marked(hit.question or "—", hit.question_spans, "bold"), "\n",
@@ -220,7 +221,7 @@ class SearchScreen(ModalScreen[SearchChoice | None]):
 
     def _idle_text(self, generation: int, n: int) -> None:
         if generation == self._generation and not self.query_one(Input).value.strip():
-            self._set_status(f"type to search {n:,} cached answer{'s' if n != 1 else ''}")
+            self._set_status(f"type to search {plural(n, 'cached answer')}")
 
     def _show(self, generation: int, result: SearchResult | None, message: str) -> None:
         if generation != self._generation:
@@ -246,7 +247,9 @@ class SearchScreen(ModalScreen[SearchChoice | None]):
             self._choose(0)
             return
         n = len(self.hits)
-        text = f"{n}{'+' if result.more else ''} hit{'s' if n != 1 else ''}"
+        text = plural(n, "hit")
+        if result.more:  # "50+ hits"
+            text = text.replace(" ", "+ ", 1)
         if result.more:
             text += f" (the best {n})"
         if result.literal:
