@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:  # none of these is needed to post or read a message
+    from ..compare import Comparison
     from ..poller import Event, Poller
+    from ..search import SearchResult
     from ..store import ListRow
     from .widgets.interview_list import Entry
 
@@ -81,4 +83,36 @@ class PollerNews(Message, bubble=False):
 
     def __init__(self, event: Event) -> None:
         self.event = event
+        super().__init__()
+
+
+# -- to a dialog (they stop there) ------------------------------------------------------------
+
+
+class SearchDone(Message, bubble=False):
+    """A search ran: its ``result``, or why not (``message``). ``generation`` tells a stale one
+    (the user typed on) from the latest."""
+
+    def __init__(self, generation: int, result: SearchResult | None, message: str) -> None:
+        self.generation = generation
+        self.result = result
+        self.message = message
+        super().__init__()
+
+
+class SearchableCount(Message, bubble=False):
+    """How many answers the search index holds (for the empty search box)."""
+
+    def __init__(self, generation: int, count: int) -> None:
+        self.generation = generation
+        self.count = count
+        super().__init__()
+
+
+class ComparisonLoaded(Message, bubble=False):
+    """Every tracked answer to one question, or why not (``message``)."""
+
+    def __init__(self, comparison: Comparison | None, message: str) -> None:
+        self.comparison = comparison
+        self.message = message
         super().__init__()

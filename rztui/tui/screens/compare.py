@@ -35,6 +35,7 @@ from ...compare import (
 from ...formats import NO_VALUE
 from ...store import Store
 from ...textsafe import clean_line
+from ..messages import ComparisonLoaded
 from ..words import plural
 
 
@@ -165,9 +166,10 @@ class CompareScreen(Screen[CompareChoice | None]):
             message = ""
         except Exception as exc:  # a store problem is shown, never a traceback
             result, message = None, f"Could not compare: {type(exc).__name__}: {exc}"
-        self.app.call_from_thread(self._loaded, result, message)
+        self.post_message(ComparisonLoaded(result, message))
 
-    def _loaded(self, comparison: Comparison | None, message: str) -> None:
+    def on_comparison_loaded(self, loaded: ComparisonLoaded) -> None:
+        comparison, message = loaded.comparison, loaded.message
         if comparison is None:
             self.query_one("#cmp-head", Static).update(
                 Content.assemble(self._head_content(), "\n", (message, "$text-error"))
