@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from .app import RZApp
     from .main_screen import MainScreen
 
+# How often the main screen looks for interviews tracked or removed by something else (the CLI).
+SYNC_SECONDS = 15.0
+
 
 class Fetcher:
     """Starts the main screen's workers; ``screen`` gets their results."""

@@ -31,10 +31,10 @@ from ..api.errors import ApiError, NetworkError, RZError
 from ..api.models import COMPLETED, TERMINAL_STATUSES, Interview, QuestionSet
 from ..credentials import mask_key
 from ..textsafe import clean_line
-from .fetching import Fetcher
+from .fetching import SYNC_SECONDS, Fetcher
 from .messages import PollerBuilt, PollerNews, RowsLoaded, TrackedChanged
 from .outputs import Outputs
-from .watch import FOCUS_POLL_SECONDS, SYNC_SECONDS, StatusChange, WatchController, WatchOptions
+from .watch import FOCUS_POLL_SECONDS, StatusChange, WatchController, WatchOptions
 from .widgets.interview_list import InterviewList
 from .widgets.outline import QuestionOutline
 from .widgets.status_line import Connection, StatusLine, TopBar

@@ -51,8 +51,6 @@ PollerFactory = Callable[["Service", "Store", list[str]], "Poller"]  # (service,
 # While an in-progress interview is on screen, ask the poller for it this often (its answers
 # appear one by one); the poller still keeps every request within its budget.
 FOCUS_POLL_SECONDS = 20.0
-# How often the app looks for interviews tracked or removed by something else (the CLI).
-SYNC_SECONDS = 15.0
 # Changes seen within this time share one toast when there are more than a few (start-up after
 # a weekend: twenty interviews finished).
 TOAST_BATCH_SECONDS = 0.25
