@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "tui"))
 
-from conftest import (  # noqa: E402 - the TUI tests' helpers
+from conftest import (  # noqa: E402 - the TUI tests' set-up
     FROZEN_NOW,
     ManualClock,
     ids_with,

@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING
 
+from textual.notifications import SeverityLevel
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
@@ -76,9 +77,10 @@ class StatusChange:
         return clean_line(self.job)[:60] or "no job title"
 
 
-def change_words(change: StatusChange) -> tuple[str, str, str]:
+def change_words(change: StatusChange) -> tuple[str, str, SeverityLevel]:
     """(title, message, severity): ``Jane Smith finished: Senior Frontend Developer``."""
     name, job, status = change.name, change.job_title, change.new
+    severity: SeverityLevel
     if status == COMPLETED:
         title, text, severity = "Interview completed", f"{name} finished: {job}", "information"
     elif status == IN_PROGRESS:
@@ -99,7 +101,7 @@ def change_words(change: StatusChange) -> tuple[str, str, str]:
 _VERBS = {COMPLETED: "finished", IN_PROGRESS: "started", EXPIRED: "expired"}
 
 
-def batch_words(changes: list[StatusChange]) -> tuple[str, str, str]:
+def batch_words(changes: list[StatusChange]) -> tuple[str, str, SeverityLevel]:
     """One toast for many changes: counts, then the first few lines."""
     counts: dict[str, int] = {}
     for c in changes:
@@ -110,7 +112,8 @@ def batch_words(changes: list[StatusChange]) -> tuple[str, str, str]:
     lines = [change_words(c)[1] for c in changes[:5]]
     if len(changes) > 5:
         lines.append(f"… and {len(changes) - 5} more")
-    severity = "information" if all(c.new != EXPIRED for c in changes) else "warning"
+    severity: SeverityLevel = "information" if all(c.new != EXPIRED for c in changes) \
+        else "warning"
     return title, "\n".join(lines), severity
 
 
@@ -402,8 +405,7 @@ class WatchController:
             else [batch_words(changes)]
         app = self.screen.rz
         for title, text, severity in toasts:
-            app.notify(text, title=title, severity=severity,  # type: ignore[arg-type]
-                       markup=False, timeout=10)
+            app.notify(text, title=title, severity=severity, markup=False, timeout=10)
         if app.settings.bell:
             app.bell()
 

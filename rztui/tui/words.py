@@ -1,4 +1,4 @@
-"""Small wording helpers for the TUI's messages."""
+"""Wording shared by the TUI's messages: counted nouns."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Shared set-up for the TUI tests: a real demo server on loopback and a real SQLite store.
 
-Fixtures (``server``, ``live_server``, ``store``) reach the tests by name; the helpers
+Fixtures (``server``, ``live_server``, ``store``) reach the tests by name; the functions
 (``make_app``, ``settle``, ``ManualClock``...) are imported with ``from tui_conftest import ...``.
 pytest imports every conftest.py without a package as the module ``conftest``, so that name
 means whichever folder's conftest was imported last (``pytest tests/tui/x.py tests/live`` would
