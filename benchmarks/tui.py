@@ -168,14 +168,15 @@ async def main(rows: int, repeats: int) -> None:
 
     app = rz()
     async with app.run_test(size=SIZE) as pilot:
+        table = app.main.interview_list.table
         t0 = time.perf_counter()
         deadline = time.perf_counter() + 60
-        while app.table.row_count < len(ids) and time.perf_counter() < deadline:
+        while table.row_count < len(ids) and time.perf_counter() < deadline:
             await pilot.pause(0.005)
         rows_ms = (time.perf_counter() - t0) * 1000
-        print(f"all {app.table.row_count:,} rows listed {rows_ms:.0f} ms after the first screen")
+        print(f"all {table.row_count:,} rows listed {rows_ms:.0f} ms after the first screen")
 
-        lst = app.interview_list
+        lst = app.main.interview_list
         filtered_at: list[float] = []
         original = lst.set_filter_text
 
@@ -195,7 +196,7 @@ async def main(rows: int, repeats: int) -> None:
                 await pilot.pause(0.001)
             latency.append((app.frame_after(filtered_at[-1]) - t0) * 1000)
             work.append((filtered_at[-1] - t0) * 1000)
-        shown = app.table.row_count
+        shown = table.row_count
         print(f"filter per keystroke (key -> new frame): median "
               f"{statistics.median(latency):.1f} ms, max {max(latency):.1f} ms; filtering "
               f"itself median {statistics.median(work):.1f} ms (typing 'alex smith' over "
@@ -205,17 +206,17 @@ async def main(rows: int, repeats: int) -> None:
 
         opens = []
         for _ in range(5):
-            app.open_interview(ids[0])
+            app.main.open_interview(ids[0])
             await pilot.pause()
             t0 = time.perf_counter()
-            app.open_interview(LONG_ID)
+            app.main.open_interview(LONG_ID)
             opened = time.perf_counter()
             await pilot.pause()
             while not app.frames or app.frames[-1] < opened:
                 await pilot.pause(0.001)
             opens.append((app.frame_after(opened) - t0) * 1000)
-        chars = sum(len(r.transcript) for r in app.current_interview.responses)
-        print(f"open a {chars:,}-character interview ({app.transcript.line_count:,} lines) "
+        chars = sum(len(r.transcript) for r in app.main.current_interview.responses)
+        print(f"open a {chars:,}-character interview ({app.main.transcript.line_count:,} lines) "
               f"from the store to its first frame: median {statistics.median(opens):.0f} ms "
               f"(target <= 150 ms)")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

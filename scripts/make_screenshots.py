@@ -15,9 +15,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "tui"))
 
-from test_tui_helpers import (  # noqa: E402
+from conftest import (  # noqa: E402 - the TUI tests' set-up
     FROZEN_NOW,
     ManualClock,
     ids_with,

@@ -7,7 +7,7 @@ import pytest
 from textual.app import App
 from textual.widgets import OptionList, Static
 
-import rztui.clipboard
+import rztui.tui.clipboard
 from rztui.compare import (
     CompareError,
     QuestionNotFound,
@@ -158,7 +158,7 @@ async def loaded(pilot) -> CompareScreen:
 
 @pytest.fixture
 def no_system_clipboard(monkeypatch):
-    monkeypatch.setattr(rztui.clipboard, "system_copy", lambda text: (False, "test"))
+    monkeypatch.setattr(rztui.tui.clipboard, "system_copy", lambda text: (False, "test"))
 
 
 async def test_compare_screen_shows_every_candidate_and_sorts(demo_store, no_system_clipboard):

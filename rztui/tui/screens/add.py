@@ -14,6 +14,7 @@ from textual.widgets import Button, Static, TextArea
 
 from ...api.errors import RZError
 from ...api.ids import parse_id, split_ids
+from ..words import plural
 
 
 @dataclass
@@ -71,7 +72,7 @@ class AddScreen(ModalScreen[ParsedIds | None]):
         parts: list[tuple[str, str] | str] = []
         n = len(parsed.ids)
         if n:
-            parts.append((f"{n} interview id{'s' if n != 1 else ''} ready", "$text-success"))
+            parts.append((f"{plural(n, 'interview id')} ready", "$text-success"))
         elif not parsed.errors:
             parts.append(("nothing pasted yet", "dim"))
         for message in parsed.errors[:5]:

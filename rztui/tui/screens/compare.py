@@ -35,6 +35,8 @@ from ...compare import (
 from ...formats import NO_VALUE
 from ...store import Store
 from ...textsafe import clean_line
+from ..messages import ComparisonLoaded
+from ..words import plural
 
 
 class CompareChoice(NamedTuple):
@@ -71,7 +73,7 @@ class AnswerList(OptionList):
     """An OptionList where a click only makes an answer current (to copy it); a double click or
     Enter opens it. A stray click should not leave the comparison."""
 
-    def _on_click(self, event: events.Click) -> None:
+    async def _on_click(self, event: events.Click) -> None:
         event.prevent_default()  # Textual would run OptionList's handler too (select on click)
         clicked = event.style.meta.get("option")
         if clicked is None or self.get_option_at_index(clicked).disabled:
@@ -164,9 +166,10 @@ class CompareScreen(Screen[CompareChoice | None]):
             message = ""
         except Exception as exc:  # a store problem is shown, never a traceback
             result, message = None, f"Could not compare: {type(exc).__name__}: {exc}"
-        self.app.call_from_thread(self._loaded, result, message)
+        self.post_message(ComparisonLoaded(result, message))
 
-    def _loaded(self, comparison: Comparison | None, message: str) -> None:
+    def on_comparison_loaded(self, loaded: ComparisonLoaded) -> None:
+        comparison, message = loaded.comparison, loaded.message
         if comparison is None:
             self.query_one("#cmp-head", Static).update(
                 Content.assemble(self._head_content(), "\n", (message, "$text-error"))
@@ -189,7 +192,7 @@ class CompareScreen(Screen[CompareChoice | None]):
             parts += ["\n", ("Loading…", "dim")]
             return Content.assemble(*parts)
         n = len(c.answers)
-        facts = f"{n} answer{'s' if n != 1 else ''}"
+        facts = plural(n, "answer")
         if c.not_answered:
             facts += f" · {len(c.not_answered)} asked, no answer"
         order = _ORDER_WORDS[(self.sort_key, self.reverse)]
@@ -266,12 +269,8 @@ class CompareScreen(Screen[CompareChoice | None]):
             lst.action_cursor_up()
 
     def _copy(self, text: str, what: str) -> None:
-        try:
-            from ...clipboard import copy_text
-        except ImportError:  # pragma: no cover - clipboard.py ships with the app
-            self.app.copy_to_clipboard(text)
-            self.notify(f"copied {what} via OSC 52", markup=False)
-            return
+        from ..clipboard import copy_text
+
         copy_text(self.app, text, what)
 
     def action_copy_answer(self) -> None:
@@ -288,7 +287,7 @@ class CompareScreen(Screen[CompareChoice | None]):
             return
         n = len(self.answers)
         self._copy(format_text(self.comparison, self.answers, safe=False),
-                   f"all {n} answer{'s' if n != 1 else ''} to this question")
+                   f"all {plural(n, 'answer')} to this question")
 
     def action_open(self) -> None:
         answer = self.current

@@ -37,6 +37,7 @@ from ...export import (
 )
 from ...service import Service
 from ...textsafe import clean_line
+from ..words import plural
 
 FORMAT_LABELS = {
     "csv": "CSV: one row per response (spreadsheets)",
@@ -84,7 +85,7 @@ class ExportScreen(ModalScreen[ExportResult | None]):
 
     def compose(self) -> ComposeResult:
         n = len(self.ids)
-        title = self._title or f"Export {n} interview{'s' if n != 1 else ''}"
+        title = self._title or f"Export {plural(n, 'interview')}"
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         path = self._directory / default_filename(self._fmt, stamp)
         with Vertical(classes="dialog wide"):

@@ -50,7 +50,8 @@ def help_content(sections: Sequence[tuple[str, Iterable[BindingType]]],
             merged[_key_label(b)] = (descriptions, tooltip or b.tooltip)
         for key, (descriptions, tooltip) in merged.items():
             text = " / ".join(descriptions)
-            line = [(f"  {key:<16}", "bold"), f"{text:<14}" if tooltip else text]
+            line: list[tuple[str, str] | str] = [(f"  {key:<16}", "bold"),
+                                                 f"{text:<14}" if tooltip else text]
             if tooltip:
                 line.append((f"  {tooltip}", "$text-muted"))
             parts.append(Content.assemble(*line))

@@ -28,6 +28,8 @@ from textual.worker import get_current_worker
 from ...api.errors import RZError
 from ...search import QueryError, SearchHit, SearchResult, search
 from ...store import Store
+from ..messages import SearchableCount, SearchDone
+from ..words import plural
 
 DEBOUNCE_SECONDS = 0.15
 MATCH_STYLE = "bold reverse"
@@ -59,7 +61,7 @@ def hit_prompt(hit: SearchHit) -> Content:
     if hit.status and hit.status != "completed":
         head += [" · ", (hit.status, "$text-warning")]
     if hit.folded:
-        head.append((f"  +{hit.folded} more answer{'s' if hit.folded != 1 else ''}", "dim"))
+        head.append((f"  +{plural(hit.folded, 'more answer')}", "dim"))
     return Content.assemble(
         *head, "\n",
         ("Q ", "$text-accent"), marked(hit.question or "—", hit.question_spans, "bold"), "\n",
@@ -192,7 +194,7 @@ class SearchScreen(ModalScreen[SearchChoice | None]):
             message = ""
         if worker.is_cancelled:
             return
-        self.app.call_from_thread(self._show, generation, result, message)
+        self.post_message(SearchDone(generation, result, message))
 
     # -- showing ---------------------------------------------------------------------------
 
@@ -215,14 +217,14 @@ class SearchScreen(ModalScreen[SearchChoice | None]):
             n = self.store.search_doc_count()
         except Exception:
             return
-        generation = self._generation
-        self.app.call_from_thread(self._idle_text, generation, n)
+        self.post_message(SearchableCount(self._generation, n))
 
-    def _idle_text(self, generation: int, n: int) -> None:
-        if generation == self._generation and not self.query_one(Input).value.strip():
-            self._set_status(f"type to search {n:,} cached answer{'s' if n != 1 else ''}")
+    def on_searchable_count(self, message: SearchableCount) -> None:
+        if message.generation == self._generation and not self.query_one(Input).value.strip():
+            self._set_status(f"type to search {plural(message.count, 'cached answer')}")
 
-    def _show(self, generation: int, result: SearchResult | None, message: str) -> None:
+    def on_search_done(self, done: SearchDone) -> None:
+        generation, result, message = done.generation, done.result, done.message
         if generation != self._generation:
             return  # the user typed on: a newer query is on its way
         self._shown = generation
@@ -246,7 +248,9 @@ class SearchScreen(ModalScreen[SearchChoice | None]):
             self._choose(0)
             return
         n = len(self.hits)
-        text = f"{n}{'+' if result.more else ''} hit{'s' if n != 1 else ''}"
+        text = plural(n, "hit")
+        if result.more:  # "50+ hits"
+            text = text.replace(" ", "+ ", 1)
         if result.more:
             text += f" (the best {n})"
         if result.literal:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -38,26 +38,41 @@ class TopBar(Static):
         self.update(Content.assemble(*parts))
 
 
-@dataclass
-class SyncState:
-    last_sync: datetime | None = None
+@dataclass(frozen=True)
+class Connection:
+    """What the last exchange with the API said."""
+
+    has_key: bool = True
     online: bool | None = None  # None: nothing sent yet
     offline_reason: str = ""
+    last_sync: datetime | None = None
     rate_limit: int | None = None
     rate_remaining: int | None = None
-    has_key: bool = True
-    activity: str = ""
-    # Live watching (a PollerStats snapshot); watch is None while nothing is watched.
-    watch: str | None = None  # ok, paused, rate_limited, offline, server_errors, stopped
+
+
+@dataclass(frozen=True)
+class WatchView:
+    """Live watching, from a PollerStats snapshot."""
+
+    state: str  # ok, paused, rate_limited, offline, server_errors, stopped
     watched: int = 0
-    next_poll_in: float | None = None  # seconds from watch_mono
-    resume_in: float | None = None  # seconds from watch_mono (429, offline)
-    watch_mono: float = 0.0  # time.monotonic() when the snapshot was taken
+    next_poll_in: float | None = None  # seconds from mono
+    resume_in: float | None = None  # seconds from mono (429, offline)
+    mono: float = 0.0  # time.monotonic() when the snapshot was taken
     poll_requests: int = 0  # sent by the poller in the current window
     poll_budget: int = 0
     poll_window: float = 60.0
     poll_held: bool = False  # the next poll waits for the rate limit, not for its schedule
-    watch_error: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class StatusState:
+    """Everything the status line shows; set as a whole with :meth:`StatusLine.set_state`."""
+
+    connection: Connection = field(default_factory=Connection)
+    activity: str = ""
+    watch: WatchView | None = None  # None while nothing is watched
     webhooks: str = ""  # "listening on 127.0.0.1:8123" or why not
     webhooks_ok: bool = True
 
@@ -88,7 +103,7 @@ class StatusLine(Static):
     def __init__(self, *, clock: Callable[[], datetime], **kwargs) -> None:
         super().__init__(markup=False, **kwargs)
         self._clock = clock
-        self.state = SyncState()
+        self.state = StatusState()
 
     def on_mount(self) -> None:
         self.render_state()
@@ -97,13 +112,12 @@ class StatusLine(Static):
     def on_resize(self) -> None:
         self.render_state()
 
-    def update_state(self, **changes: object) -> None:
-        for name, value in changes.items():
-            setattr(self.state, name, value)
+    def set_state(self, state: StatusState) -> None:
+        self.state = state
         self.render_state()
 
     def _left(self) -> list[Part]:
-        st = self.state
+        st = self.state.connection
         parts: list[Part] = []
         if not st.has_key:
             parts.append((0, [("no API key: showing cached data (ctrl+k to enter one)",
@@ -123,28 +137,28 @@ class StatusLine(Static):
                 else ""
             parts.append((6, [(f"{st.rate_remaining}{limit} requests left", style)]))
         parts.extend(self._watch_parts())
-        if st.activity:
-            parts.append((1, [(st.activity, "italic")]))
+        if self.state.activity:
+            parts.append((1, [(self.state.activity, "italic")]))
         return parts
 
     def _watch_parts(self) -> list[Part]:
-        st = self.state
-        if st.watch is None:
+        st = self.state.watch
+        if st is None:
             return []
         # The poller's times are on its own clock: count from when the snapshot was taken.
-        elapsed = max(0.0, time.monotonic() - st.watch_mono) if st.watch_mono else 0.0
+        elapsed = max(0.0, time.monotonic() - st.mono) if st.mono else 0.0
         resume = f" {in_seconds(st.resume_in - elapsed)}" if st.resume_in is not None else ""
-        budget = (3, [(f"polls {st.poll_requests}/{st.poll_budget} per {_per(st.poll_window)}",
-                       "")])
-        if st.watch == "paused":
+        budget: Part = (3, [(f"polls {st.poll_requests}/{st.poll_budget} per "
+                             f"{_per(st.poll_window)}", "")])
+        if st.state == "paused":
             return [(1, [("watching paused (p resumes)", "bold $text-warning")])]
-        if st.watch == "stopped":
-            why = f": {st.watch_error}" if st.watch_error else ""
+        if st.state == "stopped":
+            why = f": {st.error}" if st.error else ""
             return [(0, [(f"watching stopped{why}", "$text-error")])]
-        if st.watch == "rate_limited":
+        if st.state == "rate_limited":
             return [(1, [(f"rate-limited: polling resumes{resume}", "$text-warning")]), budget]
-        if st.watch in ("offline", "server_errors"):
-            what = "server errors: " if st.watch == "server_errors" else ""
+        if st.state in ("offline", "server_errors"):
+            what = "server errors: " if st.state == "server_errors" else ""
             return [(1, [(f"{what}polling retries{resume}", "$text-warning")]), budget]
         if st.watched == 0:
             return [(2, [("nothing to watch", "dim")])]

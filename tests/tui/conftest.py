@@ -1,12 +1,17 @@
 """Shared set-up for the TUI tests: a real demo server on loopback and a real SQLite store.
 
-Not a test module itself (no tests); imported by tests/test_tui*.py.
+Fixtures (``server``, ``live_server``, ``store``) reach the tests by name; the functions
+(``make_app``, ``settle``, ``ManualClock``...) are imported with ``from tui_conftest import ...``.
+pytest imports every conftest.py without a package as the module ``conftest``, so that name
+means whichever folder's conftest was imported last (``pytest tests/tui/x.py tests/live`` would
+give the tests here the other one): this module registers itself under a name of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -21,10 +26,13 @@ from rztui.demo.server import DemoServer
 from rztui.live.poller import Poller
 from rztui.store import Store
 from rztui.tui.app import RZApp
+from rztui.tui.widgets.interview_list import InterviewTable
 
 # Five minutes after the demo's fixed epoch: "now" for relative times in every TUI test.
 FROZEN_NOW = datetime.fromtimestamp(ds.DEFAULT_EPOCH, UTC) + timedelta(minutes=5)
 SHOWN_URL = "http://127.0.0.1:8765"  # what the top bar shows in snapshots (ports vary)
+
+sys.modules.setdefault("tui_conftest", sys.modules[__name__])
 
 
 def frozen_clock() -> datetime:
@@ -205,8 +213,8 @@ async def poller_idle(pilot, clock: ManualClock, timeout: float = 5.0) -> None:
     """Until the poller has done everything due now and waits (for its next poll, or for
     nothing). A short sleep is the budget's pacing: the clock is moved past it."""
     app = pilot.app
-    await wait_until(pilot, lambda: app.poller is not None, what="the poller")
-    poller = app.poller
+    await wait_until(pilot, lambda: app.main.watcher.poller is not None, what="the poller")
+    poller = app.main.watcher.poller
     deadline = time.monotonic() + timeout
     while True:
         await settle(pilot, rounds=1)
@@ -230,11 +238,16 @@ def ids_with(status: str) -> list[str]:
             if s == status and i not in ds.LIVE_IDS and i != ds.LIVE_EXPIRING_ID]
 
 
+def table_of(app: RZApp) -> InterviewTable:
+    """The interview list's table (rows, cursor, cells)."""
+    return app.main.interview_list.table
+
+
 def doc_text(app: RZApp) -> str:
-    return "\n".join(b.text for b in app.transcript.doc.blocks)
+    return "\n".join(b.text for b in app.main.transcript.doc.blocks)
 
 
 def screen_text(app: RZApp) -> str:
     """What the transcript view shows right now, as plain text."""
-    view = app.transcript
+    view = app.main.transcript
     return "\n".join(view.render_line(y).text for y in range(view.size.height))

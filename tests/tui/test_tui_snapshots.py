@@ -7,14 +7,14 @@ first so it is selected at start without moving the cursor (which would make the
 shown in the status line, racy). The poller watches on a manual clock at the frozen "now" with
 seeded jitter, so "watching 5 · next poll in 4m" is the same on every run.
 """
-# ruff: noqa: F811 - pytest fixtures imported from test_tui_helpers are used as arguments
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
-from test_tui_helpers import (  # noqa: F401 - fixtures
+from textual.widgets import Input
+from tui_conftest import (
     FROZEN_NOW,
     ManualClock,
     ids_with,
@@ -22,10 +22,8 @@ from test_tui_helpers import (  # noqa: F401 - fixtures
     poller_idle,
     settle,
     start_server,
-    store,
     wait_until,
 )
-from textual.widgets import Input
 
 from rztui.demo import dataset as ds
 from rztui.demo.server import DemoServer

@@ -1,27 +1,25 @@
 """The TUI, driven with Pilot against a real demo server on loopback and a real SQLite store."""
-# ruff: noqa: F811 - pytest fixtures imported from test_tui_helpers are used as arguments
 
 from __future__ import annotations
 
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
-from test_tui_helpers import (  # noqa: F401 - fixtures
+from textual.widgets import Input, OptionList, TextArea
+from tui_conftest import (
     doc_text,
     factory,
     ids_with,
     make_app,
     screen_text,
-    server,
     settle,
     start_server,
-    store,
+    table_of,
 )
-from textual.widgets import Input, OptionList, TextArea
 
-from rztui import clipboard
 from rztui.demo import dataset as ds
 from rztui.formats import format_ats
+from rztui.tui import clipboard
 from rztui.tui.screens.add import AddScreen
 from rztui.tui.screens.confirm import ConfirmScreen
 from rztui.tui.screens.help import HelpScreen
@@ -57,18 +55,18 @@ async def test_opens_first_row_with_transcript_and_outline(store, server):
     app = make_app(store, server, [SPEC, *COMPLETED[:3]])
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        assert app.table.row_count == 4
-        assert app.current_id == SPEC
+        assert table_of(app).row_count == 4
+        assert app.main.current_id == SPEC
         text = doc_text(app)
         assert "Jane Smith" in text and "Describe your experience with React hooks" in text
         assert "useReducer" in text
         assert "completed" in text
-        outline = app.outline
+        outline = app.main.outline
         assert len(outline.options.options) == 3
         title = str(outline.query_one("#outline-title").render())
         assert "3 listed of 11" in title
         # Every tracked row was fetched in the background (they were never fetched before).
-        assert all(e.row.status == "completed" for e in app.interview_list.entries.values())
+        assert all(e.row.status == "completed" for e in app.main.interview_list.entries.values())
 
 
 async def test_filter_typing_enter_and_escape(store, server):
@@ -78,22 +76,22 @@ async def test_filter_typing_enter_and_escape(store, server):
         await pilot.press("slash")
         assert isinstance(app.focused, Input)
         await pilot.press(*"jane")
-        assert app.table.visible_ids == [SPEC]
+        assert table_of(app).visible_ids == [SPEC]
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.focused, TranscriptView)
-        assert app.current_id == SPEC
+        assert app.main.current_id == SPEC
         await pilot.press("slash", *"zzzz")  # "/" works from the transcript too
-        assert app.interview_list.filter_input.value == "janezzzz"
-        assert app.table.row_count == 0
+        assert app.main.interview_list.filter_input.value == "janezzzz"
+        assert table_of(app).row_count == 0
         assert app.main.query_one("#list-empty").display
         await pilot.press("escape")
-        assert app.interview_list.filter_input.value == ""
-        assert app.table.row_count == 5
+        assert app.main.interview_list.filter_input.value == ""
+        assert table_of(app).row_count == 5
         assert isinstance(app.focused, InterviewTable)
         # Several words: all must match (email + job here).
-        app.interview_list.set_filter_text("jane@example.com frontend")
-        assert app.table.visible_ids == [SPEC]
+        app.main.interview_list.set_filter_text("jane@example.com frontend")
+        assert table_of(app).visible_ids == [SPEC]
 
 
 async def test_sort_cycle_reverse_and_header_click(store, server):
@@ -101,18 +99,18 @@ async def test_sort_cycle_reverse_and_header_click(store, server):
     app = make_app(store, server, ids, cache=True)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        lst = app.interview_list
-        assert app.table.visible_ids == ids  # date added
+        lst = app.main.interview_list
+        assert table_of(app).visible_ids == ids  # date added
         await pilot.press("s")
         assert lst.sort_field == "candidate"
-        names = [lst.entries[i].name_key for i in app.table.visible_ids]
+        names = [lst.entries[i].name_key for i in table_of(app).visible_ids]
         assert names == sorted(names)
         await pilot.press("S")
         assert lst.sort_reverse
-        assert [lst.entries[i].name_key for i in app.table.visible_ids] == sorted(names,
+        assert [lst.entries[i].name_key for i in table_of(app).visible_ids] == sorted(names,
                                                                                    reverse=True)
         # Clicking the "Job" header sorts by job; clicking it again reverses.
-        table = app.table
+        table = table_of(app)
         x = sum(c.get_render_width(table) for c in table.ordered_columns[:2]) + 2
         await pilot.click(InterviewTable, offset=(x, 0))
         assert lst.sort_field == "job" and not lst.sort_reverse
@@ -129,15 +127,15 @@ async def test_status_filter_keys(store, server):
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
         await pilot.press("2")
-        assert set(app.table.visible_ids) == set(COMPLETED[:3])
+        assert set(table_of(app).visible_ids) == set(COMPLETED[:3])
         await pilot.press("f")  # completed -> in progress
-        assert set(app.table.visible_ids) == set(IN_PROGRESS[:2])
+        assert set(table_of(app).visible_ids) == set(IN_PROGRESS[:2])
         await pilot.press("f", "f")  # invited, expired
-        assert app.table.visible_ids == EXPIRED[:1]
+        assert table_of(app).visible_ids == EXPIRED[:1]
         await pilot.press("4")
-        assert set(app.table.visible_ids) == set(INVITED[:2])
+        assert set(table_of(app).visible_ids) == set(INVITED[:2])
         await pilot.press("1")
-        assert app.table.row_count == len(ids)
+        assert table_of(app).row_count == len(ids)
         tabs = str(app.main.query_one("#status-tabs").render())
         assert "8 of 8" in tabs
 
@@ -146,7 +144,7 @@ async def test_unknown_status_shown_raw(store, server):
     app = make_app(store, server, [ds.UNKNOWN_STATUS_ID], cache=True)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        entry = app.interview_list.entries[ds.UNKNOWN_STATUS_ID]
+        entry = app.main.interview_list.entries[ds.UNKNOWN_STATUS_ID]
         assert "under_review" in entry.status_full.plain
         assert "under_review" in doc_text(app)
 
@@ -172,9 +170,9 @@ async def test_add_several_ids_and_urls_reports_bad_ones(store, server):
         tracked = store.tracked_ids()
         for iid in (COMPLETED[0], COMPLETED[1], INVITED[0]):
             assert iid in tracked
-            assert iid in app.table.visible_ids
+            assert iid in table_of(app).visible_ids
         assert "no-such-interview" not in tracked  # 404: not kept
-        assert "no-such-interview" not in app.table.visible_ids
+        assert "no-such-interview" not in table_of(app).visible_ids
         assert store.row(COMPLETED[1]).status == "completed"
         messages = "\n".join(notes(app))
         assert "contains '/'" in messages
@@ -194,8 +192,8 @@ async def test_untrack_asks_first(store, server):
         await settle(pilot)
         assert not store.is_tracked(SPEC)
         assert store.get_interview(SPEC) is None
-        assert app.table.visible_ids == [COMPLETED[0]]
-        assert app.current_id == COMPLETED[0]
+        assert table_of(app).visible_ids == [COMPLETED[0]]
+        assert app.main.current_id == COMPLETED[0]
 
 
 async def test_refresh_selected_and_all_active(store):
@@ -210,7 +208,7 @@ async def test_refresh_selected_and_all_active(store):
             await pilot.press("r")  # the selected (first) one only
             await settle(pilot)
             assert store.row(live[0]).status == "completed"
-            assert app.interview_list.entries[live[0]].row.status == "completed"
+            assert app.main.interview_list.entries[live[0]].row.status == "completed"
             assert store.row(live[1]).status == "invited"
             assert "Q1" in doc_text(app)
             before = srv.stats.total_requests
@@ -231,10 +229,10 @@ async def test_refresh_row_updates_in_place(store, server):
         payload = ds.snapshot(SPEC, 0.0)
         payload["candidate"]["name"] = "Jane Renamed"
         store.save_interview(payload)
-        app.interview_updated(SPEC)  # what the poller will call
+        app.main.interview_updated(SPEC)  # what the poller will call
         await pilot.pause()
-        assert app.table.visible_ids == [COMPLETED[0], SPEC, COMPLETED[1]]
-        assert str(app.table.get_cell(SPEC, "candidate")) == "Jane Renamed"
+        assert table_of(app).visible_ids == [COMPLETED[0], SPEC, COMPLETED[1]]
+        assert str(table_of(app).get_cell(SPEC, "candidate")) == "Jane Renamed"
 
 
 # -- panes -------------------------------------------------------------------------------------
@@ -244,19 +242,19 @@ async def test_outline_toggle_and_auto_hide(store, server):
     app = make_app(store, server, [SPEC], cache=True)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        assert app.outline.display
+        assert app.main.outline.display
         await pilot.press("o")
-        assert not app.outline.display
+        assert not app.main.outline.display
         await pilot.press("o")
-        assert app.outline.display
+        assert app.main.outline.display
         await pilot.resize_terminal(100, 30)
         await pilot.pause()
-        assert not app.outline.display  # narrow: hidden automatically
+        assert not app.main.outline.display  # narrow: hidden automatically
         await pilot.press("o")
-        assert app.outline.display  # ...but `o` still shows it
+        assert app.main.outline.display  # ...but `o` still shows it
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
-        assert app.outline.display
+        assert app.main.outline.display
 
 
 async def test_outline_selection_scrolls_to_answer(store, server):
@@ -264,15 +262,15 @@ async def test_outline_selection_scrolls_to_answer(store, server):
     app = make_app(store, server, [iid], cache=True)
     async with app.run_test(size=(140, 30)) as pilot:
         await settle(pilot)
-        options = app.outline.query_one(OptionList)
+        options = app.main.outline.query_one(OptionList)
         options.focus()
         options.highlighted = 3
         await pilot.press("enter")
         await pilot.pause()
-        view = app.transcript
+        view = app.main.transcript
         assert view.current_response == 3
         assert view.scroll_y > 0
-        question = app.current_interview.responses[3].question_text
+        question = app.main.current_interview.responses[3].question_text
         assert question[:30] in screen_text(app)
 
 
@@ -283,7 +281,7 @@ async def test_search_highlights_and_n_N(store, server):
         await pilot.press("ctrl+f")
         assert app.focused.id == "search-input"
         await pilot.press(*"hooks")
-        view = app.transcript
+        view = app.main.transcript
         assert len(view.matches) == 4  # question + answer, case-insensitive
         assert view.match_index == 0
         assert "1/4" in str(app.main.query_one("#search-count").render())
@@ -307,7 +305,7 @@ async def test_long_transcript_opens_and_searches(store, server):
     app = make_app(store, server, [ds.LONG_ID], cache=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        view = app.transcript
+        view = app.main.transcript
         assert view.line_count > 1000
         view.set_search("calibration")
         assert view.matches
@@ -323,11 +321,11 @@ async def test_copy_answer_interview_and_id(store, server, no_system_clipboard):
     app = make_app(store, server, [SPEC], cache=True)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        interview = app.current_interview
+        interview = app.main.current_interview
         await pilot.press("c")
         await settle(pilot)
         assert app.clipboard == interview.responses[0].transcript
-        app.transcript.scroll_to_response(1)
+        app.main.transcript.scroll_to_response(1)
         await pilot.press("c")
         await settle(pilot)
         assert app.clipboard == interview.responses[1].transcript
@@ -368,14 +366,14 @@ async def test_hostile_markup_is_data(store, server):
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
         assert app.is_running
-        assert app.current_id == ds.HOSTILE_MARKUP_ID
-        cell = str(app.table.get_cell(ds.HOSTILE_MARKUP_ID, "candidate"))
+        assert app.main.current_id == ds.HOSTILE_MARKUP_ID
+        cell = str(table_of(app).get_cell(ds.HOSTILE_MARKUP_ID, "candidate"))
         assert cell.startswith("[@click=app.quit]Click me[/]")
         # Click the name in the list, then the hostile text in the transcript.
         await pilot.click(InterviewTable, offset=(10, 1))
         await pilot.pause()
         assert app.is_running
-        view = app.transcript
+        view = app.main.transcript
         hostile_line = next(y for y in range(view.size.height)
                             if "[@click=app.quit]" in view.render_line(y).text)
         for x in range(2, 40, 3):
@@ -384,13 +382,13 @@ async def test_hostile_markup_is_data(store, server):
         assert app.is_running
         assert "[@click=app.quit]Click me[/]" in screen_text(app)
         # The outline shows the hostile custom question literally too.
-        prompts = [str(o.prompt) for o in app.outline.options.options]
+        prompts = [str(o.prompt) for o in app.main.outline.options.options]
         assert any("[@click=app.quit]Why us?[/]" in p for p in prompts)
         # Copy gives the raw text, exactly as the API sent it.
-        app.transcript.scroll_to_response(0)
+        app.main.transcript.scroll_to_response(0)
         await pilot.press("c")
         await settle(pilot)
-        raw = app.current_interview.responses[0].transcript
+        raw = app.main.current_interview.responses[0].transcript
         assert app.clipboard == raw
         assert "[@click=app.quit]Click me[/]" in app.clipboard
         # A toast naming the hostile candidate is not markup either.
@@ -404,7 +402,7 @@ async def test_hostile_terminal_controls_are_stripped(store, server):
     app = make_app(store, server, [ds.HOSTILE_TERMINAL_ID])
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        entry = app.interview_list.entries[ds.HOSTILE_TERMINAL_ID]
+        entry = app.main.interview_list.entries[ds.HOSTILE_TERMINAL_ID]
         for cell in entry.cells.values():
             assert "\x1b" not in str(cell) and "\u202e" not in str(cell)
         shown = screen_text(app) + doc_text(app)
@@ -423,7 +421,7 @@ async def test_error_in_place_then_retry(store, server):
     app = make_app(store, server, ["demo-internal-error"])
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        assert app.transcript.doc.kind == "error"
+        assert app.main.transcript.doc.kind == "error"
         text = doc_text(app)
         assert "Could not load this interview" in text and "Press r to retry" in text
         assert "server error 500" in text
@@ -431,8 +429,8 @@ async def test_error_in_place_then_retry(store, server):
         await pilot.press("r")
         await settle(pilot)
         assert server.stats.total_requests > before
-        assert app.transcript.doc.kind == "error"
-        assert app.transcript.loading is False
+        assert app.main.transcript.doc.kind == "error"
+        assert app.main.transcript.loading is False
 
 
 async def test_offline_shows_cached_and_says_so(store):
@@ -444,11 +442,11 @@ async def test_offline_shows_cached_and_says_so(store):
         assert "Jane Smith" in doc_text(app)  # cached, no request needed
         await pilot.press("down")
         await settle(pilot)
-        status = app.status_line.state
+        status = app.main.status_line.state.connection
         assert status.online is False
         assert "cannot reach the API" in status.offline_reason
         assert "Noah" in doc_text(app) or "invited" in doc_text(app)  # cached copy stays
-        assert "offline" in str(app.status_line.render())
+        assert "offline" in str(app.main.status_line.render())
 
 
 async def test_worker_failure_becomes_one_notification(store, server, monkeypatch):
@@ -464,7 +462,7 @@ async def test_worker_failure_becomes_one_notification(store, server, monkeypatc
         await settle(pilot)
         assert app.is_running
         assert "ValueError: boom" in notes(app)
-        assert not app.transcript.loading
+        assert not app.main.transcript.loading
 
 
 async def test_key_rejected_by_api_offers_new_key(store, server):
@@ -581,7 +579,7 @@ async def test_continue_offline_without_key(store, server, memory_keyring):
         await settle(pilot)
         assert app.screen is app.main
         assert "Jane Smith" in doc_text(app)  # cached data still browsable
-        assert "no API key" in str(app.status_line.render())
+        assert "no API key" in str(app.main.status_line.render())
 
 
 # -- help, palette, themes ---------------------------------------------------------------------
@@ -615,17 +613,17 @@ async def test_command_palette_offers_main_actions(store, server):
                        if c.title == "Show invited")
         command.callback()
         await pilot.pause()
-        assert app.interview_list.status_filter == "invited"
+        assert app.main.interview_list.status_filter == "invited"
 
 
 async def test_themes_switch(store, server):
     app = make_app(store, server, [SPEC, *INVITED[:1]], cache=True)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        before = app.interview_list.entries[SPEC].status_full.style
+        before = app.main.interview_list.entries[SPEC].status_full.style
         app.theme = "textual-light"
         await pilot.pause()
-        after = app.interview_list.entries[SPEC].status_full.style
+        after = app.main.interview_list.entries[SPEC].status_full.style
         assert before != after
         assert app.is_running
 
@@ -634,9 +632,9 @@ async def test_usable_at_80x24(store, server):
     app = make_app(store, server, [SPEC, *COMPLETED[:3]], cache=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert not app.outline.display
-        assert app.interview_list.compact
-        assert app.transcript.size.width >= 36
+        assert not app.main.outline.display
+        assert app.main.interview_list.compact
+        assert app.main.transcript.size.width >= 36
         assert "Jane Smith" in screen_text(app)
 
 
@@ -649,12 +647,12 @@ async def test_many_rows_filter(store, server):
     app = make_app(store, server, [], cache=True)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        assert app.table.row_count == 2000
+        assert table_of(app).row_count == 2000
         await pilot.press("slash", *"alex")
-        expected = sum(1 for e in app.interview_list.entries.values() if "alex" in e.haystack)
-        assert 0 < app.table.row_count == expected
+        expected = sum(1 for e in app.main.interview_list.entries.values() if "alex" in e.haystack)
+        assert 0 < table_of(app).row_count == expected
         await pilot.press("escape", "end")
-        assert app.table.cursor_row == 1999
+        assert table_of(app).cursor_row == 1999
 
 
 def test_factory_helper_is_used(server):

@@ -12,13 +12,16 @@ We never guess from ``$TERM_PROGRAM`` which one will work: we do both and report
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 
 def system_copy(text: str) -> tuple[bool, str | None]:
     """Copy with pyperclip. Returns (worked, reason it did not). Call from a thread."""
     try:
-        import pyperclip
+        import pyperclip  # type: ignore[import-untyped]
     except Exception as exc:  # not installed or broken: OSC 52 alone is fine
         return False, f"pyperclip unavailable ({type(exc).__name__})"
     try:
@@ -38,7 +41,7 @@ def describe(what: str, system_ok: bool) -> str:
 
 
 def copy_text(
-    app: Any,
+    app: App[Any],
     text: str,
     what: str,
     *,

@@ -4,7 +4,6 @@ driven with Pilot against a real demo server on loopback and a real SQLite store
 The poller runs on a :class:`ManualClock`: a scheduled poll happens when a test advances the
 clock, and the demo server's own clock is jumped with ``advance()``; nothing sleeps for seconds.
 """
-# ruff: noqa: F811 - pytest fixtures imported from test_tui_helpers are used as arguments
 
 from __future__ import annotations
 
@@ -13,28 +12,27 @@ from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
-from test_tui_helpers import (  # noqa: F401 - fixtures
+from textual.widgets import Input, OptionList
+from tui_conftest import (
     ManualClock,
     doc_text,
     ids_with,
-    live_server,
     make_app,
     poller_idle,
     settle,
-    store,
+    table_of,
     wait_until,
 )
-from textual.widgets import Input, OptionList
 
 from rztui.config import Settings
 from rztui.demo import dataset as ds
 from rztui.demo.webhook_sender import WebhookSender
 from rztui.search import search
-from rztui.tui.live import StatusChange, batch_words, change_words
 from rztui.tui.screens.compare import CompareScreen
 from rztui.tui.screens.export import ExportScreen
 from rztui.tui.screens.help import HelpScreen
 from rztui.tui.screens.search import SearchScreen
+from rztui.tui.watch import StatusChange, batch_words, change_words
 from rztui.tui.widgets.review_panel import ReviewPanel
 from rztui.tui.widgets.transcript import TranscriptPane
 from rztui.webhooks import make_event
@@ -65,7 +63,7 @@ def notes(app) -> list[str]:
 
 
 def status_text(app) -> str:
-    return str(app.status_line.render())
+    return str(app.main.status_line.render())
 
 
 def settings(**changes) -> Settings:
@@ -93,7 +91,7 @@ async def test_transitions_update_badges_toast_and_ring(store, server):
     async with app.run_test(size=(140, 40)) as pilot:
         app.bell = lambda: bells.append(1)
         await poller_idle(pilot, clock)
-        assert app.poller.watched == [LIVE]  # SPEC is completed: never polled
+        assert app.main.watcher.poller.watched == [LIVE]  # SPEC is completed: never polled
         line = status_text(app)
         assert "watching 1" in line and "polls 0/50 per min" in line, line
         assert "next poll in 4m" in line or "next poll in 5m" in line, line
@@ -101,17 +99,17 @@ async def test_transitions_update_badges_toast_and_ring(store, server):
 
         server.advance(30)  # Ava started and gave one answer
         await next_poll(pilot, clock)
-        assert "in progress" in str(app.table.get_cell(LIVE, "status"))
+        assert "in progress" in str(table_of(app).get_cell(LIVE, "status"))
         await toast(pilot, "Ava Thompson started: Senior Frontend Developer")
         assert bells == [1]
 
         server.advance(ds.LIVE_END_SECONDS)
         await next_poll(pilot, clock)
         await toast(pilot, "Ava Thompson finished: Senior Frontend Developer")
-        assert "completed" in str(app.table.get_cell(LIVE, "status"))
+        assert "completed" in str(table_of(app).get_cell(LIVE, "status"))
         assert store.get_questions(LIVE) is not None  # fetched once, for the completed view
         assert bells == [1, 1]
-        assert app.poller.watched == []
+        assert app.main.watcher.poller.watched == []
         assert "nothing to watch" in status_text(app)
         assert app.is_running
 
@@ -122,9 +120,9 @@ async def test_open_in_progress_transcript_grows_without_moving(store, server):
     server.advance(70)  # in progress, three answers so far
     async with app.run_test(size=(110, 22)) as pilot:
         await poller_idle(pilot, clock)
-        view = app.transcript
-        assert app.current_interview.status == "in_progress"
-        assert len(app.current_interview.responses) == 3
+        view = app.main.transcript
+        assert app.main.current_interview.status == "in_progress"
+        assert len(app.main.current_interview.responses) == 3
         assert view.max_scroll_y > 10
         view.focus()
         reading = view._response_first_line[1] + 3  # into the second answer
@@ -134,9 +132,9 @@ async def test_open_in_progress_transcript_grows_without_moving(store, server):
         top_text = view.render_line(0).text
 
         server.advance(20)  # the fourth answer arrives
-        app._poll_current()  # what the on-screen timer does every FOCUS_POLL_SECONDS
+        app.main.watcher.poll_current()  # what the on-screen timer does every FOCUS_POLL_SECONDS
         await poller_idle(pilot, clock)
-        assert len(app.current_interview.responses) == 4
+        assert len(app.main.current_interview.responses) == 4
         assert "Q4" in doc_text(app)
         assert view.line_count > lines_before
         assert view.scroll_y == reading  # the reader stays where they were
@@ -146,9 +144,9 @@ async def test_open_in_progress_transcript_grows_without_moving(store, server):
         # Completed: the header above the answers changes size (the in-progress note goes);
         # the text at the top of the view stays the same.
         server.advance(20)
-        app._poll_current()
+        app.main.watcher.poll_current()
         await poller_idle(pilot, clock)
-        assert app.current_interview.status == "completed"
+        assert app.main.current_interview.status == "completed"
         assert view.render_line(0).text == top_text
 
 
@@ -160,7 +158,7 @@ async def test_pause_and_resume_with_p(store, server):
         assert app.main.active_bindings["p"].binding.description == "Pause watch"
         await pilot.press("p")
         await settle(pilot)
-        assert app.poller.paused
+        assert app.main.watcher.poller.paused
         assert "watching paused (p resumes)" in status_text(app)
         assert app.main.active_bindings["p"].binding.description == "Resume watch"
         before = server.stats.total_requests
@@ -170,7 +168,7 @@ async def test_pause_and_resume_with_p(store, server):
         assert server.stats.total_requests == before
         await pilot.press("p")
         await poller_idle(pilot, clock)
-        assert not app.poller.paused
+        assert not app.main.watcher.poller.paused
         assert server.stats.total_requests == before + 2
         assert "watching 2" in status_text(app)
 
@@ -184,15 +182,15 @@ async def test_status_line_says_when_the_rate_limit_holds_polls_back(store, serv
         # the window to reset rather than take their share.
         app.api.rate.limit, app.api.rate.remaining, app.api.rate.reset = 100, 20, clock.now + 40
         sent = server.stats.total_requests
-        app.poller.poke(INVITED[0])
+        app.main.watcher.poller.poke(INVITED[0])
         await settle(pilot)
-        app._refresh_watch_stats()
+        app.main.watcher.refresh_stats()
         await pilot.pause()
         assert "next poll in 40s (rate limit)" in status_text(app) or \
             "next poll in 39s (rate limit)" in status_text(app), status_text(app)
         assert server.stats.total_requests == sent
         # `r` is asked for now: it does not wait for the poller's share, it fetches itself.
-        app.table.move_cursor(row=1)
+        table_of(app).move_cursor(row=1)
         await settle(pilot)
         sent = server.stats.total_requests
         await pilot.press("r")
@@ -209,17 +207,18 @@ async def test_add_and_remove_change_what_is_watched(store, server):
     app = make(store, server, [SPEC], cache=True, poll_clock=clock)
     async with app.run_test(size=(140, 40)) as pilot:
         await poller_idle(pilot, clock)
-        assert app.poller.watched == []
-        app.track_ids([INVITED[0], COMPLETED[0]])
+        assert app.main.watcher.poller.watched == []
+        app.main.track_ids([INVITED[0], COMPLETED[0]])
         await settle(pilot)
         await poller_idle(pilot, clock)
-        assert app.poller.watched == [INVITED[0]]  # the completed one needs no watching
+        # The completed one needs no watching.
+        assert app.main.watcher.poller.watched == [INVITED[0]]
         assert "watching 1" in status_text(app)
-        app.table.move_cursor(row=app.table.visible_ids.index(INVITED[0]))
+        table_of(app).move_cursor(row=table_of(app).visible_ids.index(INVITED[0]))
         await pilot.pause()
         await pilot.press("d", "y")
         await settle(pilot)
-        assert app.poller.watched == []
+        assert app.main.watcher.poller.watched == []
 
 
 async def test_follows_interviews_tracked_elsewhere(store, server):
@@ -228,16 +227,16 @@ async def test_follows_interviews_tracked_elsewhere(store, server):
     async with app.run_test(size=(140, 40)) as pilot:
         await poller_idle(pilot, clock)
         store.track([LIVE], source="cli")  # `rztui add` in another terminal
-        app._sync_tracked()  # what the app does every SYNC_SECONDS
+        app.main.fetcher.sync_tracked()  # what the app does every SYNC_SECONDS
         await settle(pilot)
         await poller_idle(pilot, clock)
-        assert LIVE in app.table.visible_ids
-        assert app.poller.watched == [LIVE]
-        assert app.interview_list.entries[LIVE].row.status == "invited"  # fetched by it
+        assert LIVE in table_of(app).visible_ids
+        assert app.main.watcher.poller.watched == [LIVE]
+        assert app.main.interview_list.entries[LIVE].row.status == "invited"  # fetched by it
         store.untrack([SPEC])
-        app._sync_tracked()
+        app.main.fetcher.sync_tracked()
         await settle(pilot)
-        assert app.table.visible_ids == [LIVE]
+        assert table_of(app).visible_ids == [LIVE]
 
 
 async def test_r_hands_a_live_interview_to_the_poller(store, server):
@@ -245,14 +244,14 @@ async def test_r_hands_a_live_interview_to_the_poller(store, server):
     app = make(store, server, [LIVE], poll_clock=clock)
     async with app.run_test(size=(140, 40)) as pilot:
         await poller_idle(pilot, clock)
-        assert app.current_interview.status == "invited"
+        assert app.main.current_interview.status == "invited"
         server.advance(30)
-        sent = app.poller.requests_total
+        sent = app.main.watcher.poller.requests_total
         await pilot.press("r")  # ("checking now…" until the poller has been: not for long)
         await poller_idle(pilot, clock)
-        assert app.poller.requests_total > sent  # the poller fetched it, at once
+        assert app.main.watcher.poller.requests_total > sent  # the poller fetched it, at once
         await toast(pilot, "Ava Thompson started: Senior Frontend Developer")
-        assert app.current_interview.status == "in_progress"
+        assert app.main.current_interview.status == "in_progress"
         assert "checking now" not in status_text(app)
 
 
@@ -266,7 +265,7 @@ async def test_poller_rejected_key_is_handled_like_any_auth_failure(store, serve
     async with app.run_test(size=(140, 40)) as pilot:
         await poller_idle(pilot, clock)
         assert app.screen is app.main  # nothing was due: no request yet
-        app.poller.poke(INVITED[0])
+        app.main.watcher.poller.poke(INVITED[0])
         await wait_until(pilot, lambda: isinstance(app.screen, ErrorScreen), what="error")
         assert "401" in str(app.screen.query_one(".dialog-body").render())
         assert "watching stopped" in status_text(app)
@@ -310,7 +309,7 @@ async def test_a_burst_of_changes_is_one_toast_and_one_bell(store, server):
             payload = ds.snapshot(iid, 0.0, epoch=server.epoch)
             payload["status"] = "expired" if n == 0 else "completed"
             store.save_interview(payload)
-            app.interview_updated(iid)
+            app.main.interview_updated(iid)
         await wait_until(pilot, lambda: app._notifications, what="the toast")
         await settle(pilot)
         [note] = list(app._notifications)
@@ -326,7 +325,7 @@ async def test_hostile_name_in_a_toast_is_not_markup(store, server):
         payload = ds.snapshot(ds.HOSTILE_MARKUP_ID, 0.0, epoch=server.epoch)
         payload["status"] = "expired"
         store.save_interview(payload)
-        app.interview_updated(ds.HOSTILE_MARKUP_ID)
+        app.main.interview_updated(ds.HOSTILE_MARKUP_ID)
         await toast(pilot, "[@click=app.quit]Click me[/]")
         assert app.is_running
 
@@ -340,20 +339,22 @@ async def test_webhook_listener_pokes_the_poller(store, server, monkeypatch):
     app = make(store, server, [SPEC, LIVE], poll_clock=clock, webhook_listen="127.0.0.1:0")
     async with app.run_test(size=(140, 40)) as pilot:
         await poller_idle(pilot, clock)
-        await wait_until(pilot, lambda: app.webhook_receiver is not None, what="receiver")
-        host, port = app.webhook_receiver.address
+        await wait_until(pilot, lambda: app.main.watcher.webhook_receiver is not None,
+                         what="receiver")
+        host, port = app.main.watcher.webhook_receiver.address
         assert f"webhooks: listening on 127.0.0.1:{port}" in status_text(app)
         server.advance(30)
-        sender = WebhookSender(app.webhook_receiver.url, "s3cret-for-tests", max_attempts=1)
+        sender = WebhookSender(app.main.watcher.webhook_receiver.url, "s3cret-for-tests",
+                               max_attempts=1)
         try:
             assert await sender.send(make_event("interview_started", {"id": LIVE}))
         finally:
             await sender.aclose()
         # No clock advance: the poke alone makes the poller fetch it.
         await toast(pilot, "Ava Thompson started")
-        assert app.poller.webhooks_live
+        assert app.main.watcher.poller.webhooks_live
         await wait_until(pilot, lambda: "1 event" in status_text(app), what="event count")
-    assert app.webhook_receiver is None  # closed with the app
+    assert app.main.watcher.webhook_receiver is None  # closed with the app
 
 
 async def test_webhook_errors_leave_polling_on(store, server, monkeypatch):
@@ -374,7 +375,7 @@ async def test_webhook_errors_leave_polling_on(store, server, monkeypatch):
             assert "ROUNDZERO_WEBHOOK_SECRET" in "\n".join(notes(app))
             assert "polling only" in "\n".join(notes(app))
             assert "webhooks: off" in status_text(app)
-            assert app._poller_running() and "watching 1" in status_text(app)
+            assert app.main.watcher.running and "watching 1" in status_text(app)
     finally:
         keyring.set_keyring(previous)
 
@@ -389,7 +390,7 @@ async def test_webhook_errors_leave_polling_on(store, server, monkeypatch):
             await poller_idle(pilot, clock)
             await wait_until(pilot, lambda: any("cannot listen" in n for n in notes(app)),
                              what="the notification")
-            assert app.is_running and app._poller_running()
+            assert app.is_running and app.main.watcher.running
 
 
 async def test_demo_mode_runs_the_whole_webhook_loop(store, server):
@@ -397,11 +398,12 @@ async def test_demo_mode_runs_the_whole_webhook_loop(store, server):
     app = make(store, server, [LIVE, SPEC], poll_clock=clock, demo=True, demo_server=server)
     async with app.run_test(size=(140, 40)) as pilot:
         await poller_idle(pilot, clock)
-        await wait_until(pilot, lambda: app.webhook_receiver is not None, what="receiver")
+        await wait_until(pilot, lambda: app.main.watcher.webhook_receiver is not None,
+                         what="receiver")
         assert "(demo sender)" in status_text(app)
         server.advance(30)  # the demo sender sees Ava start and posts a signed event
         await toast(pilot, "Ava Thompson started")
-        assert app.current_interview.status == "in_progress"
+        assert app.main.current_interview.status == "in_progress"
 
 
 # -- search all, compare -----------------------------------------------------------------------
@@ -413,9 +415,9 @@ async def test_ctrl_s_from_the_filter_opens_the_hit_with_terms_found(store, serv
     hit = search(store, "useReducer").hits[0]
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        assert app.current_id != hit.interview_id
+        assert app.main.current_id != hit.interview_id
         await pilot.press("slash", *"zzz")  # a filter that hides the hit's interview
-        assert app.table.row_count == 0
+        assert table_of(app).row_count == 0
         await pilot.press("ctrl+s")  # priority binding: works from the filter box
         assert isinstance(app.screen, SearchScreen)
         await pilot.press(*"useReducer")
@@ -423,10 +425,10 @@ async def test_ctrl_s_from_the_filter_opens_the_hit_with_terms_found(store, serv
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen is app.main
-        assert app.current_id == hit.interview_id
-        assert app.interview_list.filter_text == ""  # cleared so the row can be shown
-        assert app.table.current_id == hit.interview_id
-        view = app.transcript
+        assert app.main.current_id == hit.interview_id
+        assert app.main.interview_list.filter_text == ""  # cleared so the row can be shown
+        assert table_of(app).current_id == hit.interview_id
+        view = app.main.transcript
         assert view.current_response == hit.response_index
         assert view.search_term == hit.terms[0]
         bi = view.matches[view.match_index][0]
@@ -441,9 +443,9 @@ async def test_m_compares_the_current_answer_and_opens_the_choice(store, server)
     app = make(store, server, [SPEC, *FRONTEND[:3]], cache=True)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        app.transcript.focus()
+        app.main.transcript.focus()
         await pilot.press("right_square_bracket")  # answer 2 of Jane Smith
-        qid = app.current_interview.responses[app.transcript.current_response].question_id
+        qid = app.main.current_interview.responses[app.main.transcript.current_response].question_id
         await pilot.press("m")
         screen = app.screen
         assert isinstance(screen, CompareScreen)
@@ -457,9 +459,9 @@ async def test_m_compares_the_current_answer_and_opens_the_choice(store, server)
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen is app.main
-        assert app.current_id == chosen.interview_id
-        assert app.transcript.current_response == chosen.response_index
-        assert app.transcript.search_term == ""  # ...is closed, not "no matches" here
+        assert app.main.current_id == chosen.interview_id
+        assert app.main.transcript.current_response == chosen.response_index
+        assert app.main.transcript.search_term == ""  # ...is closed, not "no matches" here
         assert not app.main.query_one("#search-bar").display
 
 
@@ -467,13 +469,13 @@ async def test_m_from_the_outline_compares_the_highlighted_question(store, serve
     app = make(store, server, [SPEC, *FRONTEND[:2]], cache=True)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        options = app.outline.options
+        options = app.main.outline.options
         options.focus()
         options.highlighted = 2  # the custom question
         await pilot.press("m")
         screen = app.screen
         assert isinstance(screen, CompareScreen)
-        assert screen.question_id == app.current_questions.questions[2].id
+        assert screen.question_id == app.main.current_questions.questions[2].id
         await pilot.press("escape")
         assert app.screen is app.main
 
@@ -499,11 +501,11 @@ async def test_e_exports_the_selected_one_or_the_filtered_ones(store, server):
         assert (out / "one.csv").read_text(encoding="utf-8").count("Jane Smith") == 2
         assert any("exported 2 row(s) from 1 interview(s)" in n for n in notes(app))
 
-        app.interview_list.set_filter_text("frontend")
+        app.main.interview_list.set_filter_text("frontend")
         await pilot.pause()
-        shown = list(app.table.visible_ids)
+        shown = list(table_of(app).visible_ids)
         assert len(shown) == 3
-        app.table.focus()
+        table_of(app).focus()
         await pilot.press("e")
         screen = app.screen
         assert screen.ids == shown
@@ -518,16 +520,16 @@ async def test_v_shows_the_review_in_place_of_the_transcript(store, server):
                    settings=settings(keywords={"global": ["hooks", "useReducer"]}))
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        app.transcript.focus()
+        app.main.transcript.focus()
         await pilot.press("v")
         await pilot.pause()
         panel = app.main.query_one(ReviewPanel)
         assert panel.display and not app.main.query_one(TranscriptPane).display
-        assert not app.outline.display  # the review needs the width
+        assert not app.main.outline.display  # the review needs the width
         assert app.focused is panel
         body = str(panel.query_one("#review-body").render())
         assert "Jane Smith" in body and "Responses" in body and "useReducer" in body
-        app.table.focus()
+        table_of(app).focus()
         await pilot.press("down")  # the review follows the list
         await settle(pilot)
         assert panel.review.interview_id == COMPLETED[0]
@@ -537,14 +539,14 @@ async def test_v_shows_the_review_in_place_of_the_transcript(store, server):
         await pilot.press("v")
         await pilot.pause()
         assert not panel.display and app.main.query_one(TranscriptPane).display
-        assert app.outline.display
+        assert app.main.outline.display
 
 
 async def test_A_archives_the_selected_interviews_audio(store, server):
     app = make(store, server, [COMPLETED[0]])  # fetched: the audio URLs are signed
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        n = len(app.current_interview.responses)
+        n = len(app.main.current_interview.responses)
         await pilot.press("A")
         await settle(pilot)
         folder = app.audio_dir() / COMPLETED[0]
@@ -562,7 +564,7 @@ async def test_A_renews_urls_whose_audio_host_is_gone(store, server):
     app = make(store, server, [COMPLETED[0]])
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        n = len(app.current_interview.responses)
+        n = len(app.main.current_interview.responses)
         await pilot.press("A")
         await settle(pilot)
         assert len(list((app.audio_dir() / COMPLETED[0]).glob("*.wav"))) == n
@@ -602,7 +604,7 @@ async def test_help_footer_and_palette_have_the_new_actions(store, server):
                        if c.title == "Pause watching")
         command.callback()
         await settle(pilot)
-        assert app.poller.paused
+        assert app.main.watcher.poller.paused
         assert "Resume watching" in [c.title for c in app.get_system_commands(app.main)]
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
@@ -637,7 +639,7 @@ def test_demo_launch_gives_the_app_its_server(monkeypatch, tmp_path, store):
     got: dict = {}
 
     def fake_run(self):
-        got.update(server=self.demo_server, listen=self._webhook_listen,
+        got.update(server=self.demo_server, listen=self.main.watcher.options.webhook_listen,
                    audio=self.audio_dir(), base=self.base_url,
                    server_url=self.demo_server.base_url)
 

@@ -1,0 +1,639 @@
+"""The main screen: the interview list, the transcript (or the review), the question outline,
+the status line, and everything done to them.
+
+Data flows one way: workers call the service (API + store) and hand results back to the screen;
+widgets never touch the network. The workers run on the app, so its one
+``on_worker_state_changed`` turns any failure into a notification; thread workers post their
+results here as messages. Store reads are local and small (one row, one cached interview) and
+stay on the UI thread, except loading every tracked row at start-up. Live watching (poller,
+webhooks, status-change toasts) is :class:`~rztui.tui.watch.WatchController`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, cast
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.lazy import Lazy
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.worker import WorkerState
+
+from ..api.errors import ApiError, NetworkError, RZError
+from ..api.models import COMPLETED, TERMINAL_STATUSES, Interview, QuestionSet
+from ..credentials import mask_key
+from ..textsafe import clean_line
+from .fetching import SYNC_SECONDS, Fetcher
+from .messages import PollerBuilt, PollerNews, RowsLoaded, TrackedChanged
+from .outputs import Outputs
+from .watch import FOCUS_POLL_SECONDS, StatusChange, WatchController, WatchOptions
+from .widgets.interview_list import InterviewList
+from .widgets.outline import QuestionOutline
+from .widgets.status_line import Connection, StatusLine, TopBar
+from .widgets.transcript import (
+    Document,
+    TranscriptPane,
+    TranscriptView,
+    build_doc,
+    message_doc,
+)
+from .words import plural
+
+if TYPE_CHECKING:
+    from .app import RZApp
+    from .screens.add import ParsedIds
+    from .screens.compare import CompareChoice
+    from .screens.search import SearchChoice
+    from .widgets.review_panel import ReviewPanel
+
+OUTLINE_MIN_WIDTH = 120  # below this the outline hides itself (`o` still shows it)
+
+
+class MainScreen(Screen[None]):
+    """The three panes. Its bindings only apply here, not in modal dialogs."""
+
+    # In footer order: the footer clips at 80 columns, so Help comes first.
+    BINDINGS = [
+        Binding("question_mark", "app.help", "Help", key_display="?"),
+        Binding("slash", "focus_filter", "Filter", key_display="/"),
+        Binding("a", "add", "Add"),
+        Binding("d", "untrack", "Remove", show=False),
+        Binding("r", "refresh", "Refresh", tooltip="fetch the selected interview now"),
+        Binding("R", "refresh_all", "Refresh all", show=False,
+                tooltip="every one that can still change"),
+        Binding("ctrl+f", "search", "Find", priority=True, tooltip="in this transcript"),
+        # priority: works from the filter box too (ctrl+s is not an editing key there)
+        Binding("ctrl+s", "global_search", "Search all", priority=True,
+                tooltip="across all transcripts; opens the hit"),
+        Binding("m", "compare", "Compare",
+                tooltip="everyone's answer to this question"),
+        Binding("v", "toggle_review", "Review",
+                tooltip="durations, lengths, keywords"),
+        Binding("e", "export", "Export",
+                tooltip="the selected one; all shown if filtered"),
+        Binding("A", "archive_audio", "Archive audio", show=False,
+                tooltip="download the selected one's recordings"),
+        # check_action shows one of the two
+        Binding("p", "pause_watch", "Pause watch",
+                tooltip="polling for status changes"),
+        Binding("p", "resume_watch", "Resume watch",
+                tooltip="polling for status changes"),
+        Binding("o", "toggle_outline", "Outline", show=False),
+        Binding("c", "copy_answer", "Copy answer", show=False),
+        Binding("C", "copy_interview", "Copy ATS", show=False),
+        Binding("y", "copy_id", "Copy id", show=False),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def __init__(self, clock: Callable[[], datetime], watch: WatchOptions) -> None:
+        super().__init__(id="main")
+        self._clock = clock
+        self.watcher = WatchController(self, watch)
+        self.fetcher = Fetcher(self)
+        self.outputs = Outputs(self)
+        self.current_id: str | None = None
+        self.current_interview: Interview | None = None
+        self.current_questions: QuestionSet | None = None
+        self.review_mode = False
+        self._outline_forced: bool | None = None  # None: automatic by width
+        self._outline_forced_when_wide = True
+
+    def compose(self) -> ComposeResult:
+        yield TopBar(id="topbar", markup=False)
+        with Horizontal(id="panes"):
+            yield InterviewList(id="list", clock=self._clock)
+            yield TranscriptPane(id="pane", clock=self._clock)
+            yield QuestionOutline(id="outline")
+        yield StatusLine(id="status", clock=self._clock)
+        # The footer (a widget per key) is mounted after the first frame: start-up time.
+        yield Lazy(Footer(compact=True))
+
+    @property
+    def rz(self) -> RZApp:
+        return cast("RZApp", self.app)
+
+    @property
+    def interview_list(self) -> InterviewList:
+        return self.query_one(InterviewList)
+
+    @property
+    def transcript(self) -> TranscriptView:
+        return self.query_one(TranscriptView)
+
+    @property
+    def outline(self) -> QuestionOutline:
+        return self.query_one(QuestionOutline)
+
+    @property
+    def status_line(self) -> StatusLine:
+        return self.query_one(StatusLine)
+
+    def cursor_id(self) -> str | None:
+        """The interview under the list's cursor (it may not be open yet)."""
+        return self.interview_list.table.current_id
+
+    def on_mount(self) -> None:
+        """Composed: show it, then start loading (rows, key) after the first frame."""
+        self.show_top_bar()
+        self.transcript.set_document(message_doc(
+            "No interview selected", ["Pick one on the left, or press a to add some."], "empty"))
+        self.outline.show_message("Select an interview.")
+        self.interview_list.table.focus()
+        self.call_after_refresh(self._start_background)
+        for warning in self.rz.store.warnings:
+            self.notify(warning, severity="warning", markup=False, timeout=10)
+        self.set_interval(60, self.interview_list.redraw)  # "3m ago" moves on
+        self.set_interval(FOCUS_POLL_SECONDS, self.watcher.poll_current)
+        self.set_interval(5, self.watcher.refresh_stats)  # the sliding window moves on
+        self.set_interval(SYNC_SECONDS, self.fetcher.sync_tracked)
+
+    def _start_background(self) -> None:
+        self.fetcher.load_rows()
+        self.rz.start_key()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._apply_outline_visibility(event.size.width)
+
+    def show_top_bar(self) -> None:
+        app = self.rz
+        self.query_one(TopBar).show(base_url=app.base_url, masked_key=mask_key(app.api_key),
+                                    demo=app.demo)
+
+    def show_no_key(self) -> None:
+        self.set_connection(replace(self.status_line.state.connection, has_key=False))
+
+    def key_changed(self) -> None:
+        """The app has a client for a new key: show it, and fetch with it."""
+        self.show_top_bar()
+        self.set_connection(replace(self.status_line.state.connection, has_key=True))
+        if self.current_id is not None:
+            self.open_interview(self.current_id)
+        self.fetcher.fetch_unfetched()
+        if self.watcher.poller is not None:  # a new key: the same poller goes on with it
+            self.watcher.start()
+
+    # -- status line -----------------------------------------------------------------------
+
+    def set_connection(self, connection: Connection) -> None:
+        line = self.status_line
+        line.set_state(replace(line.state, connection=connection))
+
+    def set_activity(self, text: str) -> None:
+        line = self.status_line
+        line.set_state(replace(line.state, activity=text))
+
+    def api_ok(self) -> None:
+        api = self.rz.api
+        rate = api.rate if api is not None else None
+        self.set_connection(replace(
+            self.status_line.state.connection, online=True, offline_reason="",
+            last_sync=self.rz.now(), rate_limit=rate.limit if rate else None,
+            rate_remaining=rate.remaining if rate else None))
+        self.watcher.refresh_stats()  # the poll budget follows the server's rate limit
+
+    def api_failed(self, exc: RZError) -> None:
+        api = self.rz.api
+        rate = api.rate if api is not None else None
+        connection = replace(self.status_line.state.connection,
+                             rate_limit=rate.limit if rate else None,
+                             rate_remaining=rate.remaining if rate else None)
+        if isinstance(exc, NetworkError):
+            connection = replace(connection, online=False, offline_reason=exc.detail)
+        elif isinstance(exc, ApiError):  # the API answered: we are online
+            connection = replace(connection, online=True, offline_reason="",
+                                 last_sync=self.rz.now())
+        self.set_connection(connection)
+        self.rz.key_refused(exc)
+
+    # -- rows ------------------------------------------------------------------------------
+
+    def on_rows_loaded(self, message: RowsLoaded) -> None:
+        self.interview_list.set_entries(message.entries)
+        self.fetcher.fetch_unfetched()
+
+    def watchable_ids(self) -> list[str]:
+        """Tracked ids that can still change, from the list's rows (no parsing)."""
+        return [e.id for e in self.interview_list.entries.values()
+                if e.row.status not in TERMINAL_STATUSES]
+
+    def refresh_row(self, interview_id: str) -> None:
+        """Update one row from the store. A status the list showed that changed is announced
+        here, whoever fetched it (poller, r, R, opening it): once, however many saw it."""
+        lst = self.interview_list
+        before = lst.entries.get(interview_id)
+        old = before.row.status if before is not None else None
+        lst.refresh_row(interview_id)
+        after = lst.entries.get(interview_id)
+        if not lst.loaded or after is None or after.row.status in (None, old):
+            return
+        if before is not None and old is None:
+            return  # fetched for the first time: nothing changed
+        new = after.row.status
+        self.watcher.announce(StatusChange(interview_id, old, new, after.row.candidate_name,
+                                           after.row.job_title))
+        if new == COMPLETED and old is not None and self.rz.settings.auto_archive \
+                and self.rz.service is not None:
+            self.outputs.archive_audio(interview_id, auto=True)
+
+    def interview_updated(self, interview_id: str) -> None:
+        """The store has news about this interview (poller, bulk refresh): update the row, and
+        the transcript if it is the one on screen (the reader's scroll position stays)."""
+        self.refresh_row(interview_id)
+        if interview_id == self.current_id:
+            store = self.rz.store
+            cached = store.get_interview(interview_id)
+            if cached is not None:
+                self.show_interview(cached, store.get_questions(interview_id), keep=True)
+
+    def on_tracked_changed(self, message: TrackedChanged) -> None:
+        lst = self.interview_list
+        gone = {i for i in message.gone if not self.rz.store.is_tracked(i)}  # still so, here
+        rows = [r for r in message.rows if r.id not in lst.entries]
+        if gone:
+            lst.remove_ids(gone)
+        if rows:
+            lst.add_rows(rows)
+        self.watcher.change_ids(add=(r.id for r in rows if r.status not in TERMINAL_STATUSES),
+                                remove=gone)
+
+    # -- live watching: what arrives for the watcher ---------------------------------------
+
+    def on_poller_built(self, message: PollerBuilt) -> None:
+        self.watcher.poller_built(message.poller)
+
+    def on_poller_news(self, message: PollerNews) -> None:
+        self.watcher.news(message.event)
+
+    def action_pause_watch(self) -> None:
+        self.watcher.toggle()
+
+    def action_resume_watch(self) -> None:
+        self.watcher.toggle()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "pause_watch":
+            return not self.watcher.paused
+        if action == "resume_watch":
+            return self.watcher.paused
+        return True
+
+    # -- showing an interview --------------------------------------------------------------
+
+    @on(InterviewList.Highlighted)
+    def _highlighted(self, message: InterviewList.Highlighted) -> None:
+        if message.interview_id is None:
+            self.current_id = None
+            self.current_interview = None
+            self.current_questions = None
+            self.rz.workers.cancel_group(self.rz, "load")
+            self.transcript.loading = False
+            self.transcript.set_document(message_doc(
+                "No interview selected", ["Nothing is shown in the list."], "empty"))
+            self.outline.show_message("Select an interview.")
+            self._update_review()
+            return
+        if message.interview_id != self.current_id:
+            self.open_interview(message.interview_id)
+
+    @on(InterviewList.Opened)
+    def _opened(self, message: InterviewList.Opened) -> None:
+        if message.interview_id != self.current_id:
+            self.open_interview(message.interview_id)
+        self.transcript.focus()
+
+    def open_interview(self, interview_id: str, *, refresh: bool = False) -> None:
+        """Show the cached copy at once, then fetch what is missing or may have changed."""
+        self.current_id = interview_id
+        store = self.rz.store
+        cached = store.get_interview(interview_id)
+        questions = store.get_questions(interview_id)
+        keep = refresh and self.current_interview is not None \
+            and self.current_interview.id == interview_id
+        self.current_interview = cached
+        self.current_questions = questions
+        if cached is not None:
+            self.show_interview(cached, questions, keep=keep)
+        else:
+            self.transcript.set_document(message_doc(
+                "Loading…", [f"Fetching interview {interview_id}"], "loading",
+                interview_id=interview_id))
+            self.outline.show_message("Loading…", interview_id)
+            self._update_review()
+        fetch = refresh or cached is None or cached.status not in TERMINAL_STATUSES
+        self.transcript.loading = cached is None and self.rz.service is not None
+        self.fetcher.load_interview(interview_id, have_cached=cached is not None, fetch=fetch,
+                                    refresh=refresh, fetch_questions=refresh or questions is None)
+
+    def loading_current(self) -> bool:
+        """The interview on screen is being fetched (or about to be: the cursor has moved)."""
+        if self.cursor_id() not in (None, self.current_id):
+            return True
+        return any(w.group == "load" and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+                   for w in self.rz.workers)
+
+    def show_interview(self, interview: Interview, questions: QuestionSet | None, *,
+                       keep: bool = False) -> None:
+        self.current_interview = interview
+        self.current_questions = questions
+        doc: Document = build_doc(interview, questions, self.rz.now())
+        self.transcript.set_document(doc, keep_position=keep)
+        if questions is not None:
+            self.outline.show_questions(questions, interview)
+        else:
+            self.outline.show_message("Loading…" if self.rz.service else "Not cached.",
+                                      interview.id)
+        self._update_review()
+
+    # -- actions: list ---------------------------------------------------------------------
+
+    def action_add(self) -> None:
+        from .screens.add import AddScreen
+
+        self.app.push_screen(AddScreen(), self._added)
+
+    def _added(self, result: ParsedIds | None) -> None:
+        if result is None:
+            return
+        if result.errors:
+            shown = "\n".join(result.errors[:5])
+            more = f"\n… and {len(result.errors) - 5} more" if len(result.errors) > 5 else ""
+            self.notify(f"Not added (not valid ids):\n{shown}{more}", severity="warning",
+                        markup=False, timeout=10)
+        if result.ids:
+            self.track_ids(result.ids)
+
+    def track_ids(self, ids: list[str]) -> None:
+        store = self.rz.store
+        new = store.track(ids)
+        already = len(ids) - len(new)
+        rows = [r for r in (store.row(i) for i in new) if r is not None]
+        self.interview_list.add_rows(rows)
+        note = f"Tracking {plural(len(new), 'new interview')}"
+        if already:
+            note += f" ({already} already tracked)"
+        self.notify(note, markup=False)
+        if new:
+            self.fetcher.fetch_new(new)
+
+    def action_untrack(self) -> None:
+        from .screens.confirm import ConfirmScreen
+
+        iid = self.cursor_id()
+        if iid is None:
+            return
+        entry = self.interview_list.entries.get(iid)
+        name = clean_line(entry.row.candidate_name if entry else "") or "this interview"
+        body = Content.assemble(
+            "Stop tracking ", (name, "bold"), f" ({clean_line(iid)})?\n",
+            "Its cached transcript and questions are deleted from this computer.",
+        )
+        self.app.push_screen(ConfirmScreen("Remove interview", body, yes="Remove"),
+                             partial(self._untrack_answered, iid))
+
+    def _untrack_answered(self, iid: str, yes: bool | None) -> None:
+        if yes:
+            self.rz.store.untrack([iid])
+            self.interview_list.remove_ids([iid])
+            self.watcher.change_ids(remove=[iid])
+            self.notify(f"Stopped tracking {iid}", markup=False)
+
+    def action_refresh(self) -> None:
+        """`r`: fetch the selected interview again. One that can still change while watching
+        is running is handed to the poller (fetched at once, within its budget), so a status
+        change it finds is reported like any other; the rest are fetched here."""
+        iid = self.cursor_id() or self.current_id
+        if iid is None:
+            return
+        if self.rz.service is None:
+            self.notify("No API key: press ctrl+k to enter one.", severity="warning",
+                        markup=False)
+            return
+        if not self.watcher.check_now(iid, self.rz.store.cached_status(iid)):
+            self.open_interview(iid, refresh=True)
+
+    def action_refresh_all(self) -> None:
+        if self.rz.service is None:
+            self.notify("No API key: press ctrl+k to enter one.", severity="warning",
+                        markup=False)
+            return
+        ids = self.watchable_ids()
+        if not ids:
+            self.notify("Every tracked interview is completed or expired: nothing to refresh.",
+                        markup=False)
+            return
+        self.fetcher.refresh_many(ids)
+
+    # -- actions: panes --------------------------------------------------------------------
+
+    def _apply_outline_visibility(self, width: int) -> None:
+        wide = width >= OUTLINE_MIN_WIDTH
+        if self._outline_forced is not None and self._outline_forced_when_wide != wide:
+            self._outline_forced = None  # crossing the threshold goes back to automatic
+        shown = wide if self._outline_forced is None else self._outline_forced
+        # The review has a row per question already, and needs the width.
+        self.outline.display = shown and not self.review_mode
+
+    def action_toggle_outline(self) -> None:
+        """`o`: show or hide the outline; sticks until the width crosses the threshold."""
+        if self.review_mode:  # the outline is hidden while the review is shown
+            self._set_review_mode(False)
+            return
+        self._outline_forced = not self.outline.display
+        self._outline_forced_when_wide = self.app.size.width >= OUTLINE_MIN_WIDTH
+        self.outline.display = self._outline_forced
+
+    def action_focus_filter(self) -> None:
+        self.interview_list.action_focus_filter()
+
+    def action_search(self) -> None:
+        if self.app.screen is not self:
+            return
+        if self.review_mode:
+            self._set_review_mode(False)
+        self.query_one(TranscriptPane).open_search()
+
+    @on(QuestionOutline.Jump)
+    def _jump(self, message: QuestionOutline.Jump) -> None:
+        if message.response is None or not self.transcript.scroll_to_response(message.response):
+            self.notify(f"Question {message.number} has not been answered.", markup=False,
+                        timeout=3)
+
+    # -- actions: search all, compare -----------------------------------------------------
+
+    def action_global_search(self) -> None:
+        """ctrl+s: search every cached interview; a hit opens at its answer, terms found."""
+        from .screens.search import SearchScreen
+
+        if self.app.screen is not self:
+            return
+        self.app.push_screen(SearchScreen(self.rz.store), self._search_chosen)
+
+    def _search_chosen(self, choice: SearchChoice | None) -> None:
+        if choice is not None:
+            self.open_hit(choice.interview_id, choice.question_id, choice.terms)
+
+    def action_compare(self) -> None:
+        """`m`: every tracked candidate's answer to one question: the question highlighted in
+        the outline when the outline has the focus, else the current answer's."""
+        from .screens.compare import CompareScreen
+
+        if self.app.screen is not self:
+            return
+        interview = self.current_interview
+        question_id = question_text = None
+        outline = self.outline
+        if outline.display and outline.options.has_focus:
+            picked = outline.highlighted_question()
+            questions = self.current_questions
+            if picked is not None and questions is not None:
+                question_id = picked[0]
+                question_text = next((q.question_text for q in questions.questions
+                                      if q.id == question_id), None)
+        if question_id is None and interview is not None and interview.responses:
+            index = self.transcript.current_response
+            if index is None or index >= len(interview.responses):
+                index = 0
+            response = interview.responses[index]
+            question_id, question_text = response.question_id, response.question_text
+        if question_id is None:
+            self.notify("Nothing to compare: open an interview with answers (or pick a "
+                        "question in the outline).", severity="warning", markup=False,
+                        timeout=4)
+            return
+        job = interview.job.title if interview is not None else None
+        self.app.push_screen(CompareScreen(self.rz.store, question_id, question_text, job),
+                             self._compare_chosen)
+
+    def _compare_chosen(self, choice: CompareChoice | None) -> None:
+        if choice is not None:
+            self.open_hit(choice.interview_id, choice.question_id)
+
+    def open_hit(self, interview_id: str, question_id: str,
+                 terms: Sequence[str] = ()) -> None:
+        """Show ``interview_id`` (clearing list filters that hide it) at its answer to
+        ``question_id``, with ``terms[0]`` found in the transcript (n/N for the next)."""
+        if not self.interview_list.show_id(interview_id):
+            self.notify("That interview is no longer tracked.", severity="warning",
+                        markup=False, timeout=4)
+            return
+        if self.current_id != interview_id:
+            self.open_interview(interview_id)
+        if self.review_mode:
+            self._set_review_mode(False)
+        self.call_after_refresh(self._go_to_answer, interview_id, question_id, tuple(terms))
+
+    def _go_to_answer(self, interview_id: str, question_id: str, terms: tuple[str, ...]) -> None:
+        from ..search import answer_index
+
+        if self.current_id != interview_id:
+            return
+        interview = self.current_interview
+        index = answer_index(interview, question_id) if interview is not None else None
+        view = self.transcript
+        if index is not None:
+            view.scroll_to_response(index)
+        pane = self.query_one(TranscriptPane)
+        if terms:
+            pane.find(terms[0], in_response=index)
+        else:
+            pane.clear_find()
+            view.focus()
+
+    # -- actions: review ------------------------------------------------------------------
+
+    async def action_toggle_review(self) -> None:
+        """`v`: the review summary (durations, lengths, keywords) in place of the transcript;
+        the list stays, so arrowing through it reviews one candidate after another."""
+        if self.app.screen is not self:
+            return
+        await self._review_panel()
+        self._set_review_mode(not self.review_mode)
+
+    async def _review_panel(self) -> ReviewPanel:
+        from .widgets.review_panel import ReviewPanel
+
+        found = self.query(ReviewPanel)
+        if found:
+            return found.first()
+        panel = ReviewPanel(id="review")
+        panel.display = False
+        await self.query_one("#panes").mount(panel, after=self.query_one("#pane"))
+        return panel
+
+    def _set_review_mode(self, on: bool) -> None:
+        from .widgets.review_panel import ReviewPanel
+
+        panels = self.query(ReviewPanel)
+        if not panels:
+            return
+        panel = panels.first()
+        pane = self.query_one(TranscriptPane)
+        focused = self.app.focused
+        had_focus = focused is not None and (
+            pane in focused.ancestors_with_self or panel in focused.ancestors_with_self)
+        self.review_mode = on
+        pane.display = not on
+        panel.display = on
+        self._apply_outline_visibility(self.app.size.width)
+        if on:
+            self._update_review()
+            if had_focus:
+                panel.focus()
+        elif had_focus:
+            self.transcript.focus()
+
+    def _update_review(self) -> None:
+        if not self.review_mode:
+            return
+        from ..review import keywords_for, review_interview
+        from .widgets.review_panel import ReviewPanel
+
+        panels = self.query(ReviewPanel)
+        if not panels:
+            return
+        panel = panels.first()
+        interview = self.current_interview
+        if interview is None:
+            panel.show(None, message="Loading…" if self.current_id else "No interview selected.")
+            return
+        if not interview.responses:
+            name = clean_line(interview.candidate.name) or "The candidate"
+            status = clean_line(interview.status) or "unknown"
+            panel.show(None, message=f"Nothing to review yet: {name} has no answers "
+                                     f"(status {status}).")
+            return
+        same = panel.review is not None and panel.review.interview_id == interview.id
+        keywords = keywords_for(interview.job.title, self.rz.settings.keywords)
+        panel.show(review_interview(interview, keywords), keep_position=same)
+
+    # -- actions: copy, export, archive ----------------------------------------------------
+
+    def shown_ids(self) -> list[str]:
+        """The ids the list shows, in its order."""
+        return list(self.interview_list.table.visible_ids)
+
+    def action_copy_answer(self) -> None:
+        self.outputs.copy_answer()
+
+    def action_copy_interview(self) -> None:
+        self.outputs.copy_interview()
+
+    def action_copy_id(self) -> None:
+        self.outputs.copy_id()
+
+    def action_export(self, which: str = "auto") -> None:
+        """`e`: export the selected interview, or every shown one while a filter is on."""
+        if self.app.screen is self:
+            self.outputs.export(which)
+
+    def action_archive_audio(self) -> None:
+        if self.app.screen is self:
+            self.outputs.archive_selected()

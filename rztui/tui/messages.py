@@ -1,0 +1,119 @@
+"""The messages the TUI posts to itself.
+
+Workers hand their results back as messages (``post_message`` is safe from any thread), so
+what happens next runs in an ``on_...`` handler on the UI's thread, in order with everything
+else, and a handler that fails is a visible error. The widgets' own messages (a row
+highlighted, an outline jump...) live with the widgets.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+if TYPE_CHECKING:  # none of these is needed to post or read a message
+    from ..compare import Comparison
+    from ..live.events import Event
+    from ..live.poller import Poller
+    from ..search import SearchResult
+    from ..store import ListRow
+    from .widgets.interview_list import Entry
+
+
+# -- to the app ------------------------------------------------------------------------------
+
+
+class KeyFound(Message):
+    """The key look-up (environment, keyring) found a key; ``source`` says where."""
+
+    def __init__(self, key: str, source: str) -> None:
+        self.key = key
+        self.source = source
+        super().__init__()
+
+
+class KeyMissing(Message):
+    """No key was found; ``reason`` says why when the look-up failed (empty: none stored)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__()
+
+
+class KeySaved(Message):
+    """A verified key was saved in the keyring, or not: ``error`` says why."""
+
+    def __init__(self, key: str, error: str | None = None) -> None:
+        self.key = key
+        self.error = error
+        super().__init__()
+
+
+# -- to the main screen (they stop there) ----------------------------------------------------
+
+
+class RowsLoaded(Message, bubble=False):
+    """Every tracked row, read from the store and made into list entries off the UI thread."""
+
+    def __init__(self, entries: dict[str, Entry]) -> None:
+        self.entries = entries
+        super().__init__()
+
+
+class TrackedChanged(Message, bubble=False):
+    """Interviews tracked (``rows``) or no longer tracked (``gone``) by something else: the
+    CLI in another terminal, a webhook."""
+
+    def __init__(self, rows: list[ListRow], gone: set[str]) -> None:
+        self.rows = rows
+        self.gone = gone
+        super().__init__()
+
+
+class PollerBuilt(Message, bubble=False):
+    """The poller is built (it reads every watched id's poll state: off the UI thread)."""
+
+    def __init__(self, poller: Poller) -> None:
+        self.poller = poller
+        super().__init__()
+
+
+class PollerNews(Message, bubble=False):
+    """An event from the poller (Transition, Updated, Dropped or PollerStats)."""
+
+    def __init__(self, event: Event) -> None:
+        self.event = event
+        super().__init__()
+
+
+# -- to a dialog (they stop there) ------------------------------------------------------------
+
+
+class SearchDone(Message, bubble=False):
+    """A search ran: its ``result``, or why not (``message``). ``generation`` tells a stale one
+    (the user typed on) from the latest."""
+
+    def __init__(self, generation: int, result: SearchResult | None, message: str) -> None:
+        self.generation = generation
+        self.result = result
+        self.message = message
+        super().__init__()
+
+
+class SearchableCount(Message, bubble=False):
+    """How many answers the search index holds (for the empty search box)."""
+
+    def __init__(self, generation: int, count: int) -> None:
+        self.generation = generation
+        self.count = count
+        super().__init__()
+
+
+class ComparisonLoaded(Message, bubble=False):
+    """Every tracked answer to one question, or why not (``message``)."""
+
+    def __init__(self, comparison: Comparison | None, message: str) -> None:
+        self.comparison = comparison
+        self.message = message
+        super().__init__()
