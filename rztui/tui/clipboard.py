@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 def system_copy(text: str) -> tuple[bool, str | None]:
     """Copy with pyperclip. Returns (worked, reason it did not). Call from a thread."""
     try:
-        import pyperclip  # type: ignore[import-untyped]
+        import pyperclip
     except Exception as exc:  # not installed or broken: OSC 52 alone is fine
         return False, f"pyperclip unavailable ({type(exc).__name__})"
     try:
