@@ -270,7 +270,8 @@ def _keywords(table: Mapping[str, object], bad: Callable[[str], None]) -> Keywor
                         "ignored")
                 else:
                     jobs[title] = job_words
-            out["jobs"] = jobs
+            if jobs:
+                out["jobs"] = jobs
         else:
             bad(f"unknown setting keywords.{_show(key)}"
                 f"{_did_you_mean(key, ('global', 'jobs'))}; ignored")
@@ -469,8 +470,8 @@ EXAMPLE_CONFIG = """\
 # palette and it is saved here).
 # theme = "textual-dark"
 
-# Keywords the review looks for. `global` replaces the built-in list below;
-# [keywords.jobs] adds words for one job title (any case).
+# Keywords the review looks for: `global` replaces the built-in list shown here,
+# and each line under keywords.jobs adds words for one job title (any case).
 # [keywords]
 # global = ["react", "typescript", "testing", "agile", "ci/cd"]
 # [keywords.jobs]

@@ -86,6 +86,8 @@ def main(ctx: click.Context, base_url: str | None, demo: bool,
     With no command, opens the interactive app (on a terminal; with stdin and stdout both
     redirected, prints `rztui list` instead).
     """
+    if ctx.get_parameter_source("base_url") is click.core.ParameterSource.ENVIRONMENT:
+        base_url = None  # AppContext reads it itself, and names it as the source
     try:
         ctx.obj = AppContext(base_url, demo)
         if ctx.invoked_subcommand is None:

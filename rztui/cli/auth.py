@@ -51,8 +51,8 @@ def login(app: AppContext, from_stdin: bool) -> None:
 
     run_async(verify())
     if not keyring_available():
-        fail(f"key {mask_key(key)} works, but this machine has no system keyring to store it "
-             f"in: set {ENV_KEY} in the environment instead", EXIT_FAILURE)
+        fail("the key works, but this machine has no system keyring to store it in: "
+             f"set {ENV_KEY} in the environment instead", EXIT_FAILURE)
     store_key(key)
     click.echo(f"key {mask_key(key)} verified and stored in the system keyring")
     if os.environ.get(ENV_KEY, "").strip():

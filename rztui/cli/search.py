@@ -100,10 +100,10 @@ def _hit_line(hit: Any, tty: bool) -> str:
 @pass_app
 @handle_errors
 def search_cmd(app: AppContext, query: tuple[str, ...], as_json: bool, limit: int) -> None:
-    """Search the tracked interviews' cached answers: transcripts, questions, names, jobs.
+    """Search tracked interviews only: cached transcripts, questions, names, jobs.
 
-    Offline. Only tracked interviews count (`rztui add`); one that `get` fetched without
-    tracking it is not searched.
+    Offline. An interview counts once it is tracked (`rztui add`); one that `get` fetched
+    without tracking it is not searched.
 
     \b
     Words are ANDed; case and diacritics do not count. Also:
