@@ -11,14 +11,20 @@ and rate limiting), so a cached completed interview costs no request.
 Partial failure is normal: whatever could be fetched is written, the rest is reported in
 :attr:`ExportResult.failures`. A file is written to a temporary name in the same directory
 (mode 0600) and renamed into place, so there is never half a file under the real name.
+
+A destination that exists and is not a regular file (a FIFO, ``/dev/null``, ``/dev/stdout``, a
+terminal) is written into directly, like stdout, and never replaced: the device node or pipe
+stays what it was (as root, ``-o /dev/full`` used to replace the device with a file).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import os
+import stat
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -81,12 +87,37 @@ def default_filename(fmt: str, when: str) -> str:
     return f"rztui-export-{when}{EXTENSIONS[fmt]}"
 
 
+def is_stream_target(path: Path) -> bool:
+    """Whether ``path`` exists and is not a regular file or a directory (a FIFO, a device):
+    such a target is written into, never replaced. Symlinks are followed."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def describe_os_error(exc: OSError) -> str:
+    """The reason for a failed write, in words (a full disk says so plainly)."""
+    if exc.errno == errno.ENOSPC:
+        return "disk full (no space left on device)"
+    if exc.errno == getattr(errno, "EDQUOT", None):
+        return "disk quota exceeded"
+    return exc.strerror or str(exc)
+
+
 def check_destination(path: str | os.PathLike[str]) -> Path:
     """Fail early (before any request) when ``path`` can't be written."""
     target = Path(path).expanduser()
     parent = target.parent
     if target.is_dir():
         raise ExportError(f"{target} is a directory", exit_code=EXIT_USAGE)
+    if is_stream_target(target):
+        if stat.S_ISSOCK(target.stat().st_mode):
+            raise ExportError(f"{target} is a socket, not a file", exit_code=EXIT_USAGE)
+        if not os.access(target, os.W_OK):
+            raise ExportError(f"{target} is not writable", exit_code=EXIT_USAGE)
+        return target  # written into like stdout; its directory does not matter
     if not parent.is_dir():
         raise ExportError(f"directory {parent} does not exist", exit_code=EXIT_USAGE)
     if not os.access(parent, os.W_OK | os.X_OK):
@@ -271,22 +302,34 @@ async def export_interviews(
         return result
     stop = threading.Event()
 
+    def write_to(stream: IO[str]) -> int:
+        return write_interviews(
+            stream, interviews, fmt, service=service, excel=excel, should_stop=stop.is_set
+        )
+
     def write() -> int:
         if path is None:
             assert not isinstance(out, (str, os.PathLike))
-            rows = write_interviews(
-                out, interviews, fmt, service=service, excel=excel, should_stop=stop.is_set
-            )
-            out.flush()
+            try:
+                rows = write_to(out)
+                out.flush()
+            except BrokenPipeError:
+                raise  # the reader left (`| head`): the caller knows what to do
+            except OSError as exc:
+                raise ExportError(f"cannot write the export: {describe_os_error(exc)}") from None
             return rows
         try:
+            if is_stream_target(path):
+                # A FIFO or a device: written into like stdout, never replaced. Opening a FIFO
+                # waits for its reader, as a shell redirection does.
+                with open(path, "w", encoding="utf-8", newline="") as stream:
+                    return write_to(stream)
             with atomic_text_file(path) as stream:
-                return write_interviews(
-                    stream, interviews, fmt, service=service, excel=excel,
-                    should_stop=stop.is_set,
-                )
+                return write_to(stream)
+        except BrokenPipeError:
+            raise ExportError(f"cannot write {path}: the reader closed it") from None
         except OSError as exc:
-            raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+            raise ExportError(f"cannot write {path}: {describe_os_error(exc)}") from None
 
     # Off the event loop: a big export must not freeze the TUI. If the caller is cancelled,
     # the writer stops at the next interview and the temporary file is removed.

@@ -2,7 +2,12 @@
 
 The vendor's ids are UUID-shaped but not valid hex (``770g0622-g41d-...``) and question ids start
 with ``custom-``, so ids are never validated as UUIDs: we accept any printable text that can be one
-path segment, take the id out of a pasted API URL, and refuse only what could change the request.
+path segment, take the id out of a pasted API or dashboard URL (``.../interviews/<id>``, with
+anything after the id, such as ``/results``), and refuse only what could change the request.
+
+:func:`looks_like_id` is the softer check for a front end: it says whether a token has the shape
+of the vendor's ids, so an odd one (a name, a candidate link's token) can be questioned before it
+is sent, never refused.
 """
 
 from __future__ import annotations
@@ -12,7 +17,17 @@ from urllib.parse import quote, unquote, urlsplit
 
 from .errors import InvalidId
 
-_URL_ID = re.compile(r"/interviews/([^/?#]+)(?:/questions)?/?$")
+# The first ``/interviews/<id>`` in the path; whatever follows the id (``/questions``,
+# ``/results``, a trailing slash) names a page of that interview.
+_URL_ID = re.compile(r"/interviews/([^/?#]+)(?:/[^?#]*)?$")
+# The candidate's own link (``interview.round0.io/interview/<token>``) is not an interview id.
+_CANDIDATE_LINK = re.compile(r"/interview/[^/?#]+/?$")
+# 8-4-4-4-12 letters and digits (the vendor's examples are not hex), or the ``custom-`` form.
+_ID_SHAPE = re.compile(
+    r"[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12}"
+    r"|custom-[0-9a-z][0-9a-z_-]*",
+    re.IGNORECASE,
+)
 _FORBIDDEN = re.compile(r"[/?#\s\x00-\x1f\x7f-\x9f]")
 MAX_ID_LENGTH = 200
 
@@ -27,6 +42,11 @@ def parse_id(text: str) -> str:
         parts = urlsplit(raw)
         match = _URL_ID.search(parts.path)
         if not match:
+            if _CANDIDATE_LINK.search(parts.path):
+                raise InvalidId(
+                    f"{_show(raw)} is a candidate's interview link, not an interview id "
+                    "(copy the id or the interview's URL from the dashboard)"
+                )
             raise InvalidId(f"no interview id in URL {_show(raw)}")
         candidate = unquote(match.group(1))
     if len(candidate) > MAX_ID_LENGTH:
@@ -39,6 +59,16 @@ def parse_id(text: str) -> str:
     if candidate in (".", ".."):
         raise InvalidId(f"interview id {candidate!r} is not an id")
     return candidate
+
+
+def looks_like_id(text: str) -> bool:
+    """Whether ``text`` (an id, not a URL) has the shape of an interview id.
+
+    UUID-shaped (8-4-4-4-12 letters or digits, any case: the vendor's ids are not valid hex,
+    e.g. ``770g0622-g41d-63f6-c938-668877662222``) or ``custom-...``. For
+    asking "send this anyway?", never for refusing: :func:`parse_id` decides what is sendable.
+    """
+    return bool(_ID_SHAPE.fullmatch((text or "").strip()))
 
 
 def split_ids(text: str) -> list[str]:

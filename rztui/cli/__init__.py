@@ -6,24 +6,27 @@ One module per command group, all built on :mod:`rztui.cli.common`:
 * :mod:`.export`: export, archive, review;  :mod:`.purge`: purge
 * :mod:`.search`: search, compare;  :mod:`.auth`: login, logout
 * :mod:`.demo`: demo-server, paths;  :mod:`.watch`: watch
+* :mod:`.configure`: config;  :mod:`.completion`: completion
 
 A command's module is imported when the command runs (or ``--help`` lists it), so opening the
 TUI imports none of them, and a command module such as :mod:`rztui.cli.watch` can import
 :mod:`rztui.cli.common` without an import cycle through this package.
 
 Exit codes (README): 0 ok; 1 unexpected internal error; 2 usage or bad id; 3 not found;
-4 auth or permission (401/403, no key); 5 rate-limited, network, server or invalid response.
+4 auth or permission (401/403, no key); 5 rate-limited, network, server or invalid response,
+or nothing to write into (disk full, no keyring to store a verified key in).
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
 
 import click
 
 from .. import __version__
 from ..api.errors import EXIT_USAGE, RZError, exit_code_for
-from .common import AppContext, fail, handle_errors, warn
+from .common import AppContext, fail, handle_errors, isatty, note, warn
 
 COMMANDS: dict[str, str] = {
     "get": "rztui.cli.interviews:get",
@@ -43,6 +46,8 @@ COMMANDS: dict[str, str] = {
     "logout": "rztui.cli.auth:logout",
     "demo-server": "rztui.cli.demo:demo_server",
     "paths": "rztui.cli.demo:paths",
+    "config": "rztui.cli.configure:config_cmd",
+    "completion": "rztui.cli.completion:completion",
 }
 """Every subcommand: its name -> ``"module:attribute"`` of its :class:`click.Command`."""
 
@@ -78,10 +83,15 @@ def main(ctx: click.Context, base_url: str | None, demo: bool,
          webhook_listen: str | None) -> None:
     """rztui: browse ROUND0 interview results in the terminal.
 
-    With no command, opens the interactive app.
+    With no command, opens the interactive app (on a terminal; with stdin and stdout both
+    redirected, prints `rztui list` instead).
     """
+    if ctx.get_parameter_source("base_url") is click.core.ParameterSource.ENVIRONMENT:
+        base_url = None  # AppContext reads it itself, and names it as the source
     try:
         ctx.obj = AppContext(base_url, demo)
+        if ctx.invoked_subcommand is None:
+            ctx.obj.check()  # a command checks when it runs (`rztui CMD --help` never does)
     except RZError as exc:
         fail(exc.message, exit_code_for(exc))
     if webhook_listen:
@@ -97,6 +107,14 @@ def main(ctx: click.Context, base_url: str | None, demo: bool,
                 fail(exc.message, EXIT_USAGE)
             ctx.obj.webhook_listen = webhook_listen
     if ctx.invoked_subcommand is None:
+        if not isatty(sys.stdin) and not isatty(sys.stdout):
+            # Scripts, cron, `ssh host rztui`: a full-screen app would only garble the output.
+            if isatty(sys.stderr):
+                note("not a terminal: listing the tracked interviews (`rztui list`)")
+            list_cmd = main.get_command(ctx, "list")
+            assert list_cmd is not None
+            ctx.invoke(list_cmd)
+            return
         _open_tui(ctx.obj)
 
 

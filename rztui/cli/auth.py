@@ -2,22 +2,43 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import click
 
-from ..api.errors import EXIT_USAGE
-from .common import AppContext, fail, handle_errors, pass_app, run_async
+from ..api.errors import EXIT_FAILURE, EXIT_USAGE
+from .common import AppContext, fail, handle_errors, isatty, note, pass_app, run_async
+
+MAX_KEY_LINE = 4096
 
 
 @click.command()
+@click.option("--stdin", "from_stdin", is_flag=True,
+              help="Read the key from the first line of stdin, without a prompt.")
 @pass_app
 @handle_errors
-def login(app: AppContext) -> None:
-    """Store the API key in the system keyring (asked with a hidden prompt)."""
-    from ..credentials import mask_key, store_key
+def login(app: AppContext, from_stdin: bool) -> None:
+    """Check an API key with the API, then store it in the system keyring.
 
-    key = click.prompt("ROUND0 API key", hide_input=True).strip()
+    On a terminal the key is asked with a hidden prompt. With --stdin, or when stdin is not a
+    terminal, the first line of stdin is the key, read quietly:
+
+    \b
+      printf '%s\\n' "$KEY" | rztui login --stdin
+
+    Exit 4 when the API refuses the key; exit 5 when the key works but this machine has no
+    keyring to keep it in (then set ROUNDZERO_API_KEY instead).
+    """
+    from ..credentials import ENV_KEY, keyring_available, mask_key, store_key
+
+    if from_stdin or not isatty(sys.stdin):
+        key = _key_from_stdin()
+    else:
+        key = click.prompt("ROUND0 API key", hide_input=True, err=True).strip()
     if not key:
-        fail("no key given", EXIT_USAGE)
+        fail("no key given" + (" on stdin" if from_stdin or not isatty(sys.stdin) else ""),
+             EXIT_USAGE)
 
     async def verify() -> None:
         async with app.client(key) as api:
@@ -29,15 +50,37 @@ def login(app: AppContext) -> None:
                 pass
 
     run_async(verify())
+    if not keyring_available():
+        fail("the key works, but this machine has no system keyring to store it in: "
+             f"set {ENV_KEY} in the environment instead", EXIT_FAILURE)
     store_key(key)
     click.echo(f"key {mask_key(key)} verified and stored in the system keyring")
+    if os.environ.get(ENV_KEY, "").strip():
+        note(f"{ENV_KEY} is set in this environment and is used before the keyring")
+
+
+def _key_from_stdin() -> str:
+    """The first line of stdin, without echo or prompt (bytes: a broken encoding is the key's
+    problem, reported by the key check, not a UnicodeDecodeError)."""
+    binary = getattr(sys.stdin, "buffer", None)
+    if binary is None:
+        return sys.stdin.readline(MAX_KEY_LINE).strip()
+    line: bytes = binary.readline(MAX_KEY_LINE)
+    return line.decode("utf-8", errors="replace").strip()
 
 
 @click.command()
 @pass_app
 @handle_errors
 def logout(app: AppContext) -> None:
-    """Remove the API key from the system keyring."""
-    from ..credentials import delete_key
+    """Remove the API key from the system keyring (exit 0 when none was stored)."""
+    from ..credentials import ENV_KEY, delete_key, keyring_available
 
-    click.echo("key removed from the keyring" if delete_key() else "no key was stored")
+    if not keyring_available():
+        click.echo("no key was stored (this machine has no system keyring)")
+    elif delete_key():
+        click.echo("key removed from the system keyring")
+    else:
+        click.echo("no key was stored in the system keyring")
+    if os.environ.get(ENV_KEY, "").strip():
+        note(f"{ENV_KEY} is still set in this environment: rztui keeps using that key")

@@ -22,12 +22,13 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from ..api.errors import EXIT_USAGE, RZError, exit_code_for, redact
-from ..api.ids import parse_id, split_ids
+from ..api.errors import EXIT_USAGE, ConfigError, RZError, exit_code_for, redact
+from ..api.ids import looks_like_id, parse_id, split_ids
 from ..textsafe import clean_line, json_safe
 
 if TYPE_CHECKING:
     from ..api.client import ApiClient
+    from ..config import Settings
     from ..service import Service
     from ..store import Store
 
@@ -118,23 +119,64 @@ class Progress:
 
 
 class AppContext:
-    """What every command needs, built lazily so `rztui paths` never touches the keyring."""
+    """What every command needs, built lazily so `rztui paths` never touches the keyring and
+    `rztui config` works even when the config file does not parse."""
 
     def __init__(self, base_url: str | None, demo: bool) -> None:
-        from ..config import Paths, Settings
+        from ..config import Paths
 
         self.paths = Paths.resolve()
-        self.settings = Settings.load(self.paths.config_file)
         self.base_url_override = base_url
         self.demo = demo
         self.webhook_listen: str | None = None  # the app's --webhook-listen HOST:PORT
         self._store: Store | None = None
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        """The config file's settings; each ignored setting is named once, on stderr.
+
+        Raises ConfigError (exit 2) when the file is not TOML at all.
+        """
+        if self._settings is None:
+            from ..config import Settings
+
+            self._settings = Settings.load(self.paths.config_file)
+            for w in self._settings.warnings:
+                warn(w)
+        return self._settings
+
+    def base_url_source(self) -> tuple[str, str]:
+        """The base URL as configured (not checked) and where it came from."""
+        if self.base_url_override:
+            return self.base_url_override, "--base-url"
+        env = os.environ.get("ROUNDZERO_BASE_URL")
+        if env:
+            return env, "ROUNDZERO_BASE_URL"
+        return self.settings.base_url, f"base_url in {self.paths.config_file}"
 
     @property
     def base_url(self) -> str:
-        return (
-            self.base_url_override or os.environ.get("ROUNDZERO_BASE_URL") or self.settings.base_url
-        )
+        """The API origin after --base-url, ROUNDZERO_BASE_URL and the config file, checked:
+        a URL with user info, a bad port or control characters is a ConfigError (exit 2)."""
+        from ..api.validate import validate_base_url
+
+        raw, source = self.base_url_source()
+        try:
+            return validate_base_url(raw)
+        except ConfigError as exc:
+            raise ConfigError(f"{exc.detail} (from {source})") from None
+
+    def check(self) -> None:
+        """Read the settings and check the final base URL, before a command does anything.
+
+        Raises ConfigError (exit 2) for a config file that is not TOML or a base URL with
+        user info, a bad port or control characters. The demo uses its own server's URL.
+        """
+        if self.demo:
+            _ = self.settings
+        else:
+            _ = self.base_url
 
     @property
     def audio_dir(self) -> Path:
@@ -181,7 +223,30 @@ class AppContext:
         )
 
 
-pass_app = click.make_pass_decorator(AppContext)
+OFFLINE_COMMANDS = frozenset({"paths", "config", "completion", "demo-server", "logout"})
+"""Commands that never talk to the API: they run even when the base URL or the config file is
+wrong (`rztui config` and `rztui paths` are how one finds out why)."""
+
+
+def pass_app(fn: Callable[..., T]) -> Callable[..., T]:
+    """Pass the :class:`AppContext` as the first argument, after :meth:`AppContext.check`
+    (unless the command is one of :data:`OFFLINE_COMMANDS`): every command that may send a
+    request refuses a bad base URL (exit 2) before it reads input or asks for anything."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        ctx = click.get_current_context()
+        app = ctx.find_object(AppContext)
+        if app is None:
+            raise RuntimeError("rztui commands run under the rztui group")
+        if ctx.command.name not in OFFLINE_COMMANDS:
+            try:
+                app.check()
+            except RZError as exc:
+                fail(exc.message, exit_code_for(exc))
+        return ctx.invoke(fn, app, *args, **kwargs)
+
+    return wrapper
 
 
 @contextlib.asynccontextmanager
@@ -256,11 +321,45 @@ def interview_id_arg(value: str) -> str:
 
 
 def read_ids(values: tuple[str, ...]) -> list[str]:
-    """The ids (or URLs) given; ``-`` reads them from stdin, one per line."""
+    """The ids (or URLs) given; ``-`` reads them from stdin, one per line.
+
+    A stdin line that is not UTF-8 is named (by line number) on stderr and skipped; the others
+    are still used.
+    """
     raw: list[str] = []
     for v in values:
         if v == "-":
-            raw.extend(line.strip() for line in sys.stdin if line.strip())
+            raw.extend(_stdin_ids())
         else:
             raw.extend(split_ids(v))
     return raw
+
+
+def _stdin_ids() -> list[str]:
+    binary: IO[bytes] | None = getattr(sys.stdin, "buffer", None)
+    if binary is None:  # a text-only stream (embedding): it decodes itself
+        return [line.strip() for line in sys.stdin if line.strip()]
+    out: list[str] = []
+    for number, line in enumerate(binary, start=1):
+        try:
+            text = line.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            warn(f"stdin line {number} is not valid UTF-8: skipped")
+            continue
+        if text.strip():
+            out.append(text.strip())
+    return out
+
+
+def warn_unlikely_ids(values: Sequence[str]) -> None:
+    """A warning for each id that parses but does not look like one (it is still tried)."""
+    for raw in values:
+        try:
+            iid = parse_id(raw)
+        except RZError:
+            continue  # refused with its own message later
+        if not looks_like_id(iid):
+            shown = clean_line(iid)
+            shown = shown if len(shown) <= 60 else shown[:59] + "…"
+            warn(f"{shown!r} does not look like an interview id (8-4-4-4-12 letters and "
+                 "digits); trying it anyway")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..api.errors import EXIT_FAILURE
+from ..api.errors import EXIT_FAILURE, RZError
 from .common import AppContext, fail, pass_app
 
 
@@ -49,4 +49,8 @@ def paths(app: AppContext) -> None:
     click.echo(f"demo store    {p.store_file.with_name('demo.db')}")
     click.echo(f"audio archive {app.audio_dir}")
     click.echo(f"cache dir     {p.cache_dir}")
-    click.echo(f"base URL      {app.base_url}")
+    try:
+        base_url = app.base_url
+    except RZError as exc:  # `paths` is where one looks when something is wrong: say what
+        base_url = f"invalid: {exc.message}"
+    click.echo(f"base URL      {base_url}")

@@ -17,12 +17,15 @@ from .common import (
     fail,
     handle_errors,
     interview_id_arg,
+    isatty,
     needs_api,
+    note,
     open_service,
     pass_app,
     read_ids,
     run_async,
     warn,
+    warn_unlikely_ids,
 )
 
 if TYPE_CHECKING:
@@ -39,7 +42,11 @@ TRANSCRIPT_FORMATS = ("text", "ats", "markdown", "json")
 @pass_app
 @handle_errors
 def get(app: AppContext, interview: str, as_json: bool, refresh: bool) -> None:
-    """Show one interview (served from the local store once completed)."""
+    """Show one interview (served from the local store once completed).
+
+    It is not tracked by this: `add` does that. `list` and `search` cover tracked interviews
+    only.
+    """
     from ..formats import format_text
     from ..service import Service
 
@@ -81,12 +88,15 @@ def questions(app: AppContext, interview: str, as_json: bool, refresh: bool) -> 
     if as_json:
         click.echo(dump_json(qs.raw))
         return
-    for q in qs.questions:
+    # Numbered like `get` (Q1, Q2, ...); the API's own `order` (it has gaps) is shown apart.
+    width = len(f"Q{len(qs.questions)}.")
+    for number, q in enumerate(qs.questions, start=1):
         order = "?" if q.order is None else f"{q.order:g}"
         custom = " custom" if q.is_custom else ""
         limit = human_duration(q.time_limit_seconds)
         qtype = clean_line(q.question_type or "-")
-        click.echo(f"{order:>3}  [{qtype}{custom}, {limit}]  {clean_line(q.question_text)}")
+        click.echo(f"{f'Q{number}.':<{width}}  order {order:<3}  [{qtype}{custom}, {limit}]  "
+                   f"{clean_line(q.question_text)}")
     listed = len(qs.questions)
     total = qs.total_questions if qs.total_questions is not None else listed
     shown = f"{listed} listed of {total}" if total != listed else f"{listed} questions"
@@ -143,6 +153,7 @@ def add(app: AppContext, ids: tuple[str, ...], label: str | None, no_fetch: bool
     from ..service import Service
 
     wanted = read_ids(ids)
+    warn_unlikely_ids(wanted)
     # Looked up first, used after tracking: without a key the ids are still tracked.
     key = None if no_fetch else app.key(required=False)
 
@@ -184,12 +195,38 @@ def remove(app: AppContext, ids: tuple[str, ...]) -> None:
         warn(f"{len(set(wanted)) - n} id(s) were not tracked")
 
 
+LIST_COLUMNS = (("ID", 40), ("STATUS", 12), ("CANDIDATE", 28), ("JOB", 30))
+
+
+def _iso_time(value: str | float | None) -> str | None:
+    """A stored time (ISO text from the API, or Unix seconds) as ``2024-01-16T14:33:25Z``,
+    like every other JSON output; text that does not parse is passed on as it is."""
+    from datetime import UTC, datetime
+
+    from ..formats import iso_utc
+
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float):
+        return iso_utc(datetime.fromtimestamp(value, UTC))
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return iso_utc(parsed)
+
+
 @click.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per tracked interview.")
 @pass_app
 @handle_errors
 def list_cmd(app: AppContext, as_json: bool) -> None:
-    """List tracked interviews with their last known status."""
+    """List tracked interviews with their last known status.
+
+    On a terminal with a header row; piped, data lines only. --json times are ISO 8601 UTC.
+    """
     rows = app.store.list_rows()
     if as_json:
         click.echo(
@@ -202,18 +239,23 @@ def list_cmd(app: AppContext, as_json: bool) -> None:
                         "email": r.candidate_email or None,
                         "job": r.job_title or None,
                         "answered": r.answered,
-                        "created_at": r.created_at,
-                        "started_at": r.started_at,
-                        "completed_at": r.completed_at,
-                        "expires_at": r.expires_at,
-                        "added_at": r.added_at,
-                        "fetched_at": r.fetched_at,
+                        "created_at": _iso_time(r.created_at),
+                        "started_at": _iso_time(r.started_at),
+                        "completed_at": _iso_time(r.completed_at),
+                        "expires_at": _iso_time(r.expires_at),
+                        "added_at": _iso_time(r.added_at),
+                        "fetched_at": _iso_time(r.fetched_at),
                     }
                     for r in rows
                 ]
             )
         )
         return
+    if isatty(sys.stdout):
+        if not rows:
+            note("no tracked interviews: track some with `rztui add ID...`")
+            return
+        click.echo(" ".join(f"{name:<{width}}" for name, width in LIST_COLUMNS).rstrip())
     for r in rows:
         status = clean_line(r.status or "not fetched")
         click.echo(

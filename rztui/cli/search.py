@@ -1,7 +1,8 @@
 """CLI commands that look across candidates: ``rztui search`` and ``rztui compare``.
 
 Thin front ends over :mod:`rztui.search` and :mod:`rztui.compare`; both read only the local store
-(no key, no network).
+(no key, no network), and both cover tracked interviews only (`rztui get` caches an interview
+without tracking it).
 
 ``rztui search`` prints one line per hit. On a terminal: id, candidate, job, question and the
 snippet, with the matched words in bold reverse video. Piped, five tab-separated fields (id,
@@ -12,7 +13,7 @@ nothing downstream can mistake them for markup); ``--json`` gives exact offsets 
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,6 +21,9 @@ from ..api.errors import EXIT_USAGE
 from ..formats import plural
 from ..textsafe import clean_line
 from .common import AppContext, dump_json, fail, handle_errors, isatty, note, pass_app, warn
+
+if TYPE_CHECKING:
+    from ..search import SearchResult
 
 PIPE_OPEN, PIPE_CLOSE = "«", "»"
 
@@ -96,7 +100,10 @@ def _hit_line(hit: Any, tty: bool) -> str:
 @pass_app
 @handle_errors
 def search_cmd(app: AppContext, query: tuple[str, ...], as_json: bool, limit: int) -> None:
-    """Search every cached answer: transcripts, questions, names, jobs (offline).
+    """Search tracked interviews only: cached transcripts, questions, names, jobs.
+
+    Offline. An interview counts once it is tracked (`rztui add`); one that `get` fetched
+    without tracking it is not searched.
 
     \b
     Words are ANDed; case and diacritics do not count. Also:
@@ -112,10 +119,8 @@ def search_cmd(app: AppContext, query: tuple[str, ...], as_json: bool, limit: in
     are in bold reverse video; piped, each line is 5 tab-separated fields
     (id, candidate, job, question, snippet) with matches as «word».
     """
-    from ..search import search
-
     text = " ".join(query)
-    result = search(app.store, text, limit=limit)
+    result = _search_tracked(app, text, limit)
     if result.literal:
         note(f"note: searched for the words literally (not search syntax: {result.reason})")
     if as_json:
@@ -132,6 +137,26 @@ def search_cmd(app: AppContext, query: tuple[str, ...], as_json: bool, limit: in
     elif result.more:
         n = len(result.hits)
         note(f"showing the best {plural(n, 'hit')}; --limit N shows more")
+
+
+def _search_tracked(app: AppContext, text: str, limit: int) -> SearchResult:
+    """:func:`rztui.search.search`, keeping only hits of tracked interviews.
+
+    The index also holds interviews that are cached but not tracked; until the store's search
+    query filters them itself, they are dropped here, asking for more hits while some were.
+    """
+    from dataclasses import replace
+
+    from ..search import search
+
+    tracked = set(app.store.tracked_ids())
+    want = limit
+    while True:
+        result = search(app.store, text, limit=want)
+        hits = [h for h in result.hits if h.interview_id in tracked]
+        if len(hits) >= limit or not result.more:
+            return replace(result, hits=hits[:limit], more=result.more or len(hits) > limit)
+        want *= 4
 
 
 # --------------------------------------------------------------------------- compare
