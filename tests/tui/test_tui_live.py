@@ -623,6 +623,8 @@ def test_cli_webhook_listen_reaches_the_app(monkeypatch, tmp_path):
     seen: list = []
     monkeypatch.setenv("RZTUI_HOME", str(tmp_path))
     monkeypatch.setattr(launch_mod, "launch", lambda ctx: seen.append(ctx.webhook_listen))
+    # CliRunner's streams are not terminals; off a terminal bare `rztui` lists instead.
+    monkeypatch.setattr(cli, "isatty", lambda stream: True)
     runner = CliRunner()
     assert runner.invoke(cli.main, ["--webhook-listen", "127.0.0.1:8123"]).exit_code == 0
     assert seen == ["127.0.0.1:8123"]
