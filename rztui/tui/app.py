@@ -86,6 +86,7 @@ if TYPE_CHECKING:  # httpx is imported after the first frame: start-up time
     from ..export import ExportResult
     from ..poller import Poller, PollerStats
     from ..service import Service
+    from ..store.listing import ListIndex
     from ..webhooks import DemoWebhookSender, WebhookReceiver
     from .widgets.review_panel import ReviewPanel
 
@@ -303,11 +304,10 @@ class RZApp(App[None]):
 
     @work(thread=True, exclusive=True, group="rows", exit_on_error=False)
     def load_rows(self) -> None:
-        rows = self.store.list_rows()
-        entries = self.interview_list.build_entries(rows)
+        entries = self.interview_list.load_index(self.store)
         self.call_from_thread(self._rows_loaded, entries)
 
-    def _rows_loaded(self, entries: dict) -> None:
+    def _rows_loaded(self, entries: ListIndex) -> None:
         self.interview_list.set_entries(entries)
         self._fetch_unfetched()
 

@@ -1,0 +1,367 @@
+"""A table that renders only the rows on screen, for row sets of any size.
+
+It looks and behaves like Textual's ``DataTable`` with a row cursor (the same styles, keys and
+mouse handling, each cell drawn the same way), on public API only: a ``ScrollView`` whose
+``render_line`` draws one line, with an LRU line cache. It holds no rows: a subclass says how
+many there are (``row_count``) and gives one row's cells when it is drawn (``row_cells``), so
+swapping a row set of 100,000 costs nothing here.
+
+Line 0 is the header (it does not scroll); row ``r`` is drawn at virtual line ``r + 1``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+from rich.padding import Padding
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.renderables.styled import Styled
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+PADDING = 1  # each side of each cell, as DataTable's cell_padding
+
+
+@dataclass(slots=True)
+class Column:
+    key: str
+    label: Text
+    width: int  # content width; the column takes width + 2 * PADDING cells
+
+    @property
+    def render_width(self) -> int:
+        return self.width + 2 * PADDING
+
+
+class VirtualTable(ScrollView, can_focus=True):
+    """Rows come from ``row_count`` / ``row_cells`` / ``row_key`` (see the module docstring)."""
+
+    # DataTable's look (its component classes, renamed).
+    DEFAULT_CSS = """
+    VirtualTable {
+        background: $surface;
+        color: $foreground;
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .table--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+            & > .table--header {
+                background-tint: $foreground 5%;
+            }
+        }
+        & > .table--header {
+            text-style: bold;
+            background: $panel;
+            color: $foreground;
+        }
+        &:ansi > .table--header {
+            background: ansi_bright_blue;
+            color: ansi_default;
+        }
+        & > .table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        & > .table--header-hover {
+            background: $accent 30%;
+        }
+        & > .table--hover {
+            background: $block-hover-background;
+        }
+    }
+    """
+    COMPONENT_CLASSES = {"table--header", "table--cursor", "table--hover", "table--header-hover"}
+
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Select", show=False),
+        Binding("up", "cursor_up", "Cursor up", show=False),
+        Binding("down", "cursor_down", "Cursor down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("ctrl+home", "scroll_top", "Top", show=False),
+        Binding("ctrl+end", "scroll_bottom", "Bottom", show=False),
+    ]
+
+    class RowHighlighted(Message):
+        """The cursor moved to ``row``."""
+
+        def __init__(self, table: VirtualTable, row: int) -> None:
+            self.table = table
+            self.row = row
+            super().__init__()
+
+        @property
+        def control(self) -> VirtualTable:
+            return self.table
+
+    class RowSelected(Message):
+        """Enter on the cursor row, or a click on it."""
+
+        def __init__(self, table: VirtualTable, row: int) -> None:
+            self.table = table
+            self.row = row
+            super().__init__()
+
+        @property
+        def control(self) -> VirtualTable:
+            return self.table
+
+    class HeaderSelected(Message):
+        """A click on a column's header."""
+
+        def __init__(self, table: VirtualTable, column_key: str) -> None:
+            self.table = table
+            self.column_key = column_key
+            super().__init__()
+
+        @property
+        def control(self) -> VirtualTable:
+            return self.table
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.columns: list[Column] = []
+        self._cursor = 0
+        self._hover: tuple[int, int] | None = None  # (row, column); row -1: the header
+        self._show_hover = False
+        self._lines: LRUCache[tuple[Hashable, ...], Strip] = LRUCache(1024)
+        self._generation = 0
+
+    # -- what a subclass provides ------------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        return 0
+
+    def row_cells(self, row: int) -> Sequence[Text]:
+        """The cells of ``row`` (one ``Text`` per column; never markup)."""
+        raise NotImplementedError
+
+    def row_key(self, row: int) -> Hashable:
+        """What identifies ``row``'s content in the line cache (its data may have changed)."""
+        return row
+
+    # -- rows and columns ----------------------------------------------------------------------
+
+    def set_columns(self, columns: Sequence[tuple[str, str, int]]) -> None:
+        """(key, label, width) for each column."""
+        self.columns = [Column(key, Text(label, no_wrap=True, end=""), width)
+                        for key, label, width in columns]
+        self._resize()
+        self.redraw()
+
+    def set_widths(self, widths: dict[str, int]) -> None:
+        for column in self.columns:
+            if column.key in widths:
+                column.width = max(0, widths[column.key])
+        self._resize()
+        self.redraw()
+
+    def set_labels(self, labels: dict[str, str]) -> None:
+        for column in self.columns:
+            if column.key in labels:
+                column.label = Text(labels[column.key], no_wrap=True, end="")  # never markup
+        self.redraw()
+
+    def column_x(self, key: str) -> int:
+        """Where the column ``key`` starts (for a click on its header)."""
+        x = 0
+        for column in self.columns:
+            if column.key == key:
+                return x
+            x += column.render_width
+        raise KeyError(key)
+
+    def redraw(self) -> None:
+        """Draw every line again (their content, or the time, changed)."""
+        self._generation += 1
+        self._lines.clear()
+        self.refresh()
+
+    def rows_changed(self, cursor: int = 0) -> None:
+        """A new row set: back to the top, the cursor on row ``cursor`` (scrolled into view)."""
+        self._resize()
+        self.redraw()
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self._cursor = -1  # a new row, even at the same position
+        self.move_cursor(row=cursor)
+
+    def _resize(self) -> None:
+        width = sum(c.render_width for c in self.columns)
+        self.virtual_size = Size(width, self.row_count + 1)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._lines.clear()
+
+    # -- the cursor ----------------------------------------------------------------------------
+
+    @property
+    def cursor_row(self) -> int:
+        return max(0, self._cursor)
+
+    def move_cursor(self, *, row: int, scroll: bool = True) -> None:
+        row = max(0, min(row, self.row_count - 1))
+        if row == self._cursor:
+            if scroll:
+                self._scroll_to_cursor()
+            return
+        self._cursor = row
+        self.refresh()
+        if scroll:
+            self._scroll_to_cursor()
+        if row < self.row_count:
+            self.post_message(self.RowHighlighted(self, row))
+
+    def _scroll_to_cursor(self) -> None:
+        """Just enough scrolling to show the cursor row under the header."""
+        if not self.size.height:  # not laid out yet
+            self.call_after_refresh(self._scroll_to_cursor)
+            return
+        rows_shown = max(1, self.scrollable_content_region.height - 1)
+        top = int(self.scroll_y)
+        row = self.cursor_row
+        if row < top:
+            self.scroll_to(y=row, animate=False, immediate=True)
+        elif row >= top + rows_shown:
+            self.scroll_to(y=row - rows_shown + 1, animate=False, immediate=True)
+
+    def _keyboard(self) -> None:
+        if self._show_hover:
+            self._show_hover = False
+            self.refresh()
+
+    def action_cursor_up(self) -> None:
+        self._keyboard()
+        self.move_cursor(row=self.cursor_row - 1)
+
+    def action_cursor_down(self) -> None:
+        self._keyboard()
+        self.move_cursor(row=self.cursor_row + 1)
+
+    def action_page_down(self) -> None:
+        self._keyboard()
+        page = max(1, self.scrollable_content_region.height - 1)
+        self.scroll_to(y=self.scroll_y + page, animate=False, immediate=True)
+        self.move_cursor(row=self.cursor_row + page)
+
+    def action_page_up(self) -> None:
+        self._keyboard()
+        page = max(1, self.scrollable_content_region.height - 1)
+        self.scroll_to(y=self.scroll_y - page, animate=False, immediate=True)
+        self.move_cursor(row=self.cursor_row - page)
+
+    def action_scroll_top(self) -> None:
+        self._keyboard()
+        self.move_cursor(row=0)
+
+    def action_scroll_bottom(self) -> None:
+        self._keyboard()
+        self.move_cursor(row=self.row_count - 1)
+
+    def action_select_cursor(self) -> None:
+        self._keyboard()
+        if self.row_count:
+            self.post_message(self.RowSelected(self, self.cursor_row))
+
+    # -- mouse ---------------------------------------------------------------------------------
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        meta = event.style.meta
+        hover = (meta["row"], meta["column"]) if "row" in meta and "column" in meta else None
+        if hover != self._hover or not self._show_hover:
+            self._hover = hover
+            self._show_hover = hover is not None
+            self.refresh()
+
+    def on_leave(self, _event: events.Leave) -> None:
+        if self._show_hover:
+            self._show_hover = False
+            self.refresh()
+
+    def on_click(self, event: events.Click) -> None:
+        meta = event.style.meta
+        if "row" not in meta or "column" not in meta:
+            return
+        row, column = meta["row"], meta["column"]
+        if row == -1:
+            if 0 <= column < len(self.columns):
+                self.post_message(self.HeaderSelected(self, self.columns[column].key))
+            return
+        event.stop()
+        again = row == self._cursor
+        self.move_cursor(row=row)
+        if again and self.row_count:
+            self.post_message(self.RowSelected(self, row))
+
+    # -- drawing -------------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        row = -1 if y == 0 else int(self.scroll_y) + y - 1
+        if row >= self.row_count:
+            return Strip.blank(width, base)
+        cursor = row == self._cursor
+        hover = self._show_hover and self._hover is not None and self._hover[0] == row
+        key = (row, None if row < 0 else self.row_key(row), width, cursor, hover, base,
+               self.has_focus, self._generation)
+        strip = self._lines.get(key)
+        if strip is None:
+            strip = self._render_row(row, base, width, cursor, hover)
+            self._lines[key] = strip
+        return strip
+
+    def _cell_styles(self, header: bool, hover: bool, cursor: bool) -> tuple[Style, Style]:
+        """(style under the cell, style over it): DataTable's rules for a row cursor (the
+        cursor's colour wins over the cell's own; its background does not)."""
+        style = Style()
+        if hover:
+            style += self.get_component_rich_style("table--hover")
+            if header:
+                style += self.get_component_rich_style("table--header-hover")
+        if cursor:
+            style += self.get_component_rich_style("table--cursor")
+        return style, Style.from_color(color=style.color)
+
+    def _render_row(self, row: int, base: Style, width: int, cursor: bool,
+                    hover: bool) -> Strip:
+        header = row < 0
+        if header:
+            row_style = self.get_component_styles("table--header").rich_style
+            cells: Sequence[Text] = [c.label for c in self.columns]
+        else:
+            row_style = base
+            cells = self.row_cells(row)
+        console = self.app.console
+        options = self.app.console_options
+        segments: list[Segment] = []
+        # A row cursor: hovering anywhere on a line lights up every cell of it.
+        under, over = self._cell_styles(header, hover, cursor)
+        for index, (column, cell) in enumerate(zip(self.columns, cells, strict=False)):
+            meta = Style.from_meta({"row": row, "column": index})
+            lines = console.render_lines(
+                Styled(Padding(cell, (0, PADDING)), pre_style=row_style + meta + under,
+                       post_style=over),
+                options.update_dimensions(column.render_width, 1).update(no_wrap=True),
+            )
+            segments.extend(lines[0])
+        # The rest of the line, in the row's style (the cursor's, on the cursor row).
+        used = sum(c.render_width for c in self.columns)
+        extend, _ = self._cell_styles(header, hover, cursor)
+        extend = row_style + extend + Style.from_meta({"row": row, "column": 0,
+                                                       "out_of_bounds": True})
+        segments.append(Segment(" " * max(0, width - used), extend))
+        return Strip(segments).adjust_cell_length(width, base).simplify()
