@@ -256,7 +256,9 @@ class InterviewTable(VirtualTable):
 
     def show(self, index: ListIndex, rows: list[int], cursor: int = 0) -> None:
         """Show ``rows`` of ``index`` (in order), the cursor on row ``cursor``."""
-        self.index = index
+        if index is not self.index:
+            self.index = index
+            self.redraw()  # row numbers are cache keys: another index, other rows
         self.rows = rows
         self.rows_changed(cursor)
 
@@ -397,6 +399,7 @@ class InterviewList(Vertical):
         self._order_version = 0
         self._selection: Selection | None = None  # the rows shown, to refine while typing
         self._open_first = False  # Enter in the filter before its rows arrived
+        self._empty_text = "Loading tracked interviews…"
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="/ filter: name, email, job, id, status", id="filter",
@@ -426,7 +429,8 @@ class InterviewList(Vertical):
     # -- loading -----------------------------------------------------------------------------
 
     def _show_first_page(self) -> None:
-        """Rows on the first frame: one indexed query, whatever the size of the store."""
+        """Rows on the first frame: one indexed query, whatever the size of the store. The
+        app loads the whole index after that frame (``load_index``, ``set_entries``)."""
         store: HasPath | None = getattr(self.app, "store", None)
         if store is None or self.loaded:
             return
@@ -442,7 +446,7 @@ class InterviewList(Vertical):
         self.index = index
         self.table.show(index, list(range(len(index))))
         self._update_empty(len(index))
-        self._post_highlight()
+        self.call_after_refresh(self._post_highlight)  # the rows first, then the transcript
 
     @staticmethod
     def load_index(store: HasPath) -> ListIndex:
@@ -561,7 +565,8 @@ class InterviewList(Vertical):
     def _shown(self) -> None:
         self._update_tabs()
         self._update_empty(self.table.row_count)
-        self._post_highlight()
+        # After the frame that shows the rows: the transcript the app then opens takes a while.
+        self.call_after_refresh(self._post_highlight)
 
     @property
     def busy(self) -> bool:
@@ -578,8 +583,10 @@ class InterviewList(Vertical):
             text = "Nothing matches.\nEsc clears the filter; 1 shows every status."
         else:
             text = ""
-        empty.update(Content(text))
-        empty.display = bool(text)
+        if text != self._empty_text:
+            self._empty_text = text
+            empty.update(Content(text))
+            empty.display = bool(text)
 
     def _update_tabs(self) -> None:
         counts = self.index.counts
@@ -601,7 +608,9 @@ class InterviewList(Vertical):
             (FILTER_NAMES[self.status_filter], "bold"),
             f" · by {SORT_NAMES[self.sort_field]} {arrow}",
         )
-        self.query_one("#status-tabs", Static).update(Content("\n").join([line1, line2]))
+        # Two lines, always (app.tcss): no new layout for every keystroke.
+        self.query_one("#status-tabs", Static).update(Content("\n").join([line1, line2]),
+                                                      layout=False)
 
     def _update_labels(self) -> None:
         arrow = " ▼" if self.sort_reverse else " ▲"

@@ -23,7 +23,6 @@ from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
-from textual.renderables.styled import Styled
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -137,6 +136,9 @@ class VirtualTable(ScrollView, can_focus=True):
         self._hover: tuple[int, int] | None = None  # (row, column); row -1: the header
         self._show_hover = False
         self._lines: LRUCache[tuple[Hashable, ...], Strip] = LRUCache(1024)
+        # Each row's cells drawn and padded, before the line's styles: a row that moves (a new
+        # filter or sort) is not drawn again, only restyled.
+        self._padded: LRUCache[tuple[Hashable, ...], list[list[Segment]]] = LRUCache(1024)
         self._generation = 0
 
     # -- what a subclass provides ------------------------------------------------------------
@@ -188,12 +190,13 @@ class VirtualTable(ScrollView, can_focus=True):
         """Draw every line again (their content, or the time, changed)."""
         self._generation += 1
         self._lines.clear()
+        self._padded.clear()
         self.refresh()
 
     def rows_changed(self, cursor: int = 0) -> None:
         """A new row set: back to the top, the cursor on row ``cursor`` (scrolled into view)."""
         self._resize()
-        self.redraw()
+        self.refresh()  # lines are cached by row content, not by position: nothing to drop
         self.scroll_to(y=0, animate=False, immediate=True)
         self._cursor = -1  # a new row, even at the same position
         self.move_cursor(row=cursor)
@@ -205,6 +208,7 @@ class VirtualTable(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._lines.clear()
+        self._padded.clear()
 
     # -- the cursor ----------------------------------------------------------------------------
 
@@ -336,32 +340,36 @@ class VirtualTable(ScrollView, can_focus=True):
             style += self.get_component_rich_style("table--cursor")
         return style, Style.from_color(color=style.color)
 
+    def _padded_cells(self, row: int, header: bool) -> list[list[Segment]]:
+        """Each cell of ``row`` drawn at its column's width with its padding (DataTable's
+        ``Padding(cell, (0, 1))``), in the cell's own styles."""
+        key = (None if header else self.row_key(row), header, self._generation,
+               tuple(c.render_width for c in self.columns))
+        padded = self._padded.get(key)
+        if padded is None:
+            cells = [c.label for c in self.columns] if header else self.row_cells(row)
+            console = self.app.console
+            options = self.app.console_options.update(no_wrap=True)
+            padded = [console.render_lines(Padding(cell, (0, PADDING)),
+                                           options.update_dimensions(column.render_width, 1))[0]
+                      for column, cell in zip(self.columns, cells, strict=False)]
+            self._padded[key] = padded
+        return padded
+
     def _render_row(self, row: int, base: Style, width: int, cursor: bool,
                     hover: bool) -> Strip:
         header = row < 0
-        if header:
-            row_style = self.get_component_styles("table--header").rich_style
-            cells: Sequence[Text] = [c.label for c in self.columns]
-        else:
-            row_style = base
-            cells = self.row_cells(row)
-        console = self.app.console
-        options = self.app.console_options
-        segments: list[Segment] = []
+        row_style = self.get_component_styles("table--header").rich_style if header else base
         # A row cursor: hovering anywhere on a line lights up every cell of it.
         under, over = self._cell_styles(header, hover, cursor)
-        for index, (column, cell) in enumerate(zip(self.columns, cells, strict=False)):
-            meta = Style.from_meta({"row": row, "column": index})
-            lines = console.render_lines(
-                Styled(Padding(cell, (0, PADDING)), pre_style=row_style + meta + under,
-                       post_style=over),
-                options.update_dimensions(column.render_width, 1).update(no_wrap=True),
-            )
-            segments.extend(lines[0])
+        segments: list[Segment] = []
+        for index, cell in enumerate(self._padded_cells(row, header)):
+            # As DataTable's Styled(cell, pre_style, post_style), with the cell's place as meta.
+            pre = row_style + Style.from_meta({"row": row, "column": index}) + under
+            segments.extend(Segment.apply_style(cell, pre, over))
         # The rest of the line, in the row's style (the cursor's, on the cursor row).
         used = sum(c.render_width for c in self.columns)
-        extend, _ = self._cell_styles(header, hover, cursor)
-        extend = row_style + extend + Style.from_meta({"row": row, "column": 0,
-                                                       "out_of_bounds": True})
+        extend = row_style + under + Style.from_meta({"row": row, "column": 0,
+                                                      "out_of_bounds": True})
         segments.append(Segment(" " * max(0, width - used), extend))
         return Strip(segments).adjust_cell_length(width, base).simplify()
