@@ -425,6 +425,9 @@ class InterviewList(Vertical):
         self._show_first_page()
         self._update_tabs()
         self._update_labels()
+        # Filter on the keystroke itself, not on the Changed message that follows it: the text
+        # typed and the rows it leaves then reach the screen in the same frame.
+        self.watch(self.filter_input, "value", self._filter_value, init=False)
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -656,9 +659,8 @@ class InterviewList(Vertical):
                 table.move_cursor(row=position)
                 self._post_highlight()
                 return True
-        with self.filter_input.prevent(Input.Changed):
-            self.filter_input.value = ""
         self.filter_text = ""
+        self.filter_input.value = ""
         self.status_filter = None
         self.apply_filters(interview_id)
         return True
@@ -719,8 +721,11 @@ class InterviewList(Vertical):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        self.set_filter_text(event.value)
+        event.stop()  # filtered already (``_filter_value``)
+
+    def _filter_value(self, value: str) -> None:
+        if value != self.filter_text:
+            self.set_filter_text(value)
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
@@ -741,9 +746,8 @@ class InterviewList(Vertical):
     def action_clear_filter(self) -> None:
         """Escape: clear the filter text and go back to the list."""
         keep = self.table.current_id
-        with self.filter_input.prevent(Input.Changed):
-            self.filter_input.value = ""
         self.filter_text = ""
+        self.filter_input.value = ""
         self.apply_filters(keep)
         self.table.focus()
 

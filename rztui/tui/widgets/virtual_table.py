@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.padding import Padding
 from rich.segment import Segment
 from rich.style import Style
@@ -21,12 +22,42 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 PADDING = 1  # each side of each cell, as DataTable's cell_padding
+_NULL = Style.null()
+_PAD = Segment(" " * PADDING, _NULL)
+
+
+def padded_cell(cell: Text, width: int) -> list[Segment] | None:
+    """``cell`` drawn as DataTable draws it (``Padding(cell, (0, 1))`` at ``width`` cells), for
+    the common cell: one style, one line, each character one cell wide, cut with an ellipsis.
+    The same segments rich gives, without its layout work; None for any other cell."""
+    plain = cell.plain
+    content = width - 2 * PADDING
+    style = cell.style
+    if cell.spans or content < 1 or cell.overflow != "ellipsis" or not plain \
+            or not plain.isprintable() or cell_len(plain) != len(plain) \
+            or not isinstance(style, Style | str) or (isinstance(style, str) and style):
+        return None
+    shown: Style | None = style if isinstance(style, Style) and style else None
+    size = len(plain)
+    if cell.justify in ("left", "right"):
+        if size > content:
+            body = plain[:content - 1] + "…"
+        elif cell.justify == "left":
+            body = plain.ljust(content)
+        else:
+            body = plain.rjust(content)
+        return [_PAD, Segment(body, shown), _PAD]
+    if cell.justify is None and size <= content:
+        if size == content:
+            return [_PAD, Segment(plain, shown), _PAD]
+        return [_PAD, Segment(plain, shown), Segment(" " * (content - size), _NULL), _PAD]
+    return None
 
 
 @dataclass(slots=True)
@@ -139,7 +170,10 @@ class VirtualTable(ScrollView, can_focus=True):
         # Each row's cells drawn and padded, before the line's styles: a row that moves (a new
         # filter or sort) is not drawn again, only restyled.
         self._padded: LRUCache[tuple[Hashable, ...], list[list[Segment]]] = LRUCache(1024)
+        self._cell_cache: LRUCache[tuple[Hashable, ...], list[Segment]] = LRUCache(4096)
+        self._metas: LRUCache[tuple[int, int, bool], Style] = LRUCache(1024)
         self._generation = 0
+        self._base: Style | None = None
 
     # -- what a subclass provides ------------------------------------------------------------
 
@@ -191,6 +225,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._generation += 1
         self._lines.clear()
         self._padded.clear()
+        self._cell_cache.clear()
         self.refresh()
 
     def rows_changed(self, cursor: int = 0) -> None:
@@ -209,6 +244,7 @@ class VirtualTable(ScrollView, can_focus=True):
         super().notify_style_update()
         self._lines.clear()
         self._padded.clear()
+        self._cell_cache.clear()
 
     # -- the cursor ----------------------------------------------------------------------------
 
@@ -312,9 +348,13 @@ class VirtualTable(ScrollView, can_focus=True):
 
     # -- drawing -------------------------------------------------------------------------------
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._base = self.rich_style  # once for all the lines: it walks the ancestors
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        base = self.rich_style
+        base = self._base or self.rich_style
         row = -1 if y == 0 else int(self.scroll_y) + y - 1
         if row >= self.row_count:
             return Strip.blank(width, base)
@@ -348,13 +388,23 @@ class VirtualTable(ScrollView, can_focus=True):
         padded = self._padded.get(key)
         if padded is None:
             cells = [c.label for c in self.columns] if header else self.row_cells(row)
-            console = self.app.console
-            options = self.app.console_options.update(no_wrap=True)
-            padded = [console.render_lines(Padding(cell, (0, PADDING)),
-                                           options.update_dimensions(column.render_width, 1))[0]
+            padded = [self._padded_cell(cell, column.render_width)
                       for column, cell in zip(self.columns, cells, strict=False)]
             self._padded[key] = padded
         return padded
+
+    def _padded_cell(self, cell: Text, width: int) -> list[Segment]:
+        # Statuses, job titles, times and counts repeat from row to row: each is drawn once.
+        key = (cell.plain, cell.style, cell.justify, cell.overflow, tuple(cell.spans), width)
+        segments = self._cell_cache.get(key)
+        if segments is None:
+            segments = padded_cell(cell, width)
+            if segments is None:
+                options = self.app.console_options.update(no_wrap=True)
+                segments = self.app.console.render_lines(
+                    Padding(cell, (0, PADDING)), options.update_dimensions(width, 1))[0]
+            self._cell_cache[key] = segments
+        return segments
 
     def _render_row(self, row: int, base: Style, width: int, cursor: bool,
                     hover: bool) -> Strip:
@@ -365,11 +415,21 @@ class VirtualTable(ScrollView, can_focus=True):
         segments: list[Segment] = []
         for index, cell in enumerate(self._padded_cells(row, header)):
             # As DataTable's Styled(cell, pre_style, post_style), with the cell's place as meta.
-            pre = row_style + Style.from_meta({"row": row, "column": index}) + under
+            pre = row_style + self._meta(row, index) + under
             segments.extend(Segment.apply_style(cell, pre, over))
         # The rest of the line, in the row's style (the cursor's, on the cursor row).
         used = sum(c.render_width for c in self.columns)
-        extend = row_style + under + Style.from_meta({"row": row, "column": 0,
-                                                      "out_of_bounds": True})
+        extend = row_style + under + self._meta(row, 0, out_of_bounds=True)
         segments.append(Segment(" " * max(0, width - used), extend))
         return Strip(segments).adjust_cell_length(width, base).simplify()
+
+    def _meta(self, row: int, column: int, out_of_bounds: bool = False) -> Style:
+        """Where a cell is (for the mouse), as DataTable marks it."""
+        key = (row, column, out_of_bounds)
+        style = self._metas.get(key)
+        if style is None:
+            meta: dict[str, int | bool] = {"row": row, "column": column}
+            if out_of_bounds:
+                meta["out_of_bounds"] = True
+            style = self._metas[key] = Style.from_meta(meta)
+        return style
