@@ -43,6 +43,7 @@ from ...store.listing import (
     ListIndex,
     Selection,
     first_page,
+    fold_terms,
     index_rows,
     listing_of,
     load_index,
@@ -352,7 +353,8 @@ class _Result:
 class InterviewList(Vertical):
     """Filter input + status filter line + table. Posts ``Highlighted`` and ``Opened``."""
 
-    #: Up to this many rows, sorting and filtering run inline; above, in a thread worker.
+    #: Sorting and filtering run inline when they look at up to this many rows (a few ms),
+    #: else in a thread worker.
     SYNC_ROWS: ClassVar[int] = 20_000
 
     BINDINGS = [
@@ -529,16 +531,26 @@ class InterviewList(Vertical):
         index = self.index
         reuse = self._order_for == (self.sort_field, self.sort_reverse, index.version)
         plan = _Plan(self._serial, index, self.sort_field, self.sort_reverse,
-                     self.status_filter, tuple(self.filter_text.casefold().split()),
+                     self.status_filter, fold_terms(self.filter_text.split()),
                      self._order if reuse else None, self._order_version,
                      self._selection if reuse else None, keep)
-        if len(index) <= self.SYNC_ROWS:
+        # Inline when little is to be done (no new sort, few rows to look at: typing on
+        # narrows the rows shown last), so the keystroke and its rows share one frame.
+        if len(index) <= self.SYNC_ROWS or self._light(plan):
             result = plan.run()
             if result is not None:
                 self._finish(result)
             return
         self.run_worker(lambda: self._work(plan), name="interview-list", group="interview-list",
                         thread=True, exclusive=True, exit_on_error=False)
+
+    def _light(self, plan: _Plan) -> bool:
+        if plan.order is None:
+            return False  # a sort: always in the worker
+        if plan.within is None:
+            return len(plan.order) <= self.SYNC_ROWS
+        return plan.within.scan_size(plan.order, plan.status, plan.terms,
+                                     plan.order_version) <= self.SYNC_ROWS
 
     def _work(self, plan: _Plan) -> None:
         worker = get_current_worker()
