@@ -47,7 +47,7 @@ _WHEN_SQL = """coalesce(
 
 # Both indexes come from schema v3: tracked_added_at orders the rows, interviews_listing holds
 # every column read here (a lookup in it never reads the cached JSON body's pages).
-_LIST_SQL = f"""
+LIST_SQL = f"""
     SELECT t.id, t.added_at, t.label, i.status, i.candidate_name, i.candidate_email,
            i.job_title, {_WHEN_SQL}, coalesce(i.answered, 0)
     FROM tracked t INDEXED BY tracked_added_at
@@ -81,7 +81,7 @@ def first_page(store: HasPath, limit: int = FIRST_PAGE_ROWS) -> list[Listing]:
     """The first ``limit`` tracked interviews by date added (the list's default order)."""
     conn = connect_readonly(store.path)
     try:
-        return conn.execute(_LIST_SQL + " LIMIT ?", (limit,)).fetchall()
+        return conn.execute(LIST_SQL + " LIMIT ?", (limit,)).fetchall()
     finally:
         conn.close()
 
@@ -92,7 +92,7 @@ def load_index(store: HasPath, *, batch: int = 4096,
     index = ListIndex()
     conn = connect_readonly(store.path)
     try:
-        cursor = conn.execute(_LIST_SQL)
+        cursor = conn.execute(LIST_SQL)
         while rows := cursor.fetchmany(batch):
             if cancelled is not None and cancelled():
                 break
