@@ -40,7 +40,8 @@ sys.path.insert(0, str(ROOT))
 COLS, LINES = 140, 40
 TYPED = "quinn novak"  # a bulk candidate's name: counts shrink as it is typed
 # CSI / OSC / other escape sequences: stripped to find text on the screen.
-_ESCAPES = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[PX^_][^\x1b]*\x1b\\|.)")
+_ESCAPES = re.compile(
+    r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[PX^_][^\x1b]*\x1b\\|.)")
 
 BARE = r"""
 import sys
