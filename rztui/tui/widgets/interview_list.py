@@ -8,8 +8,9 @@ Built for any number of tracked interviews (see ``rztui.store.listing``):
   over (``set_entries``); tab counts, sorting and filtering start from there;
 - the table (``InterviewTable``) draws only the rows on screen, from the index, so a new row
   set (a keystroke in the filter) costs nothing to show;
-- sorting and filtering work on lists of row numbers: inline for up to ``SYNC_ROWS`` rows (well
-  under a millisecond), else in an exclusive thread worker, where the latest keystroke wins.
+- sorting and filtering work on lists of row numbers. One that must look at more than
+  ``SYNC_ROWS`` rows runs in an exclusive thread worker, where the latest request wins; a smaller
+  one runs inline (a few ms), so the keystroke and its rows reach the screen in one frame.
   Typing on refines the rows shown last instead of starting over.
 """
 
@@ -355,7 +356,7 @@ class InterviewList(Vertical):
 
     #: Sorting and filtering run inline when they look at up to this many rows (a few ms),
     #: else in a thread worker.
-    SYNC_ROWS: ClassVar[int] = 20_000
+    SYNC_ROWS: ClassVar[int] = 10_000
 
     BINDINGS = [
         Binding("escape", "clear_filter", "Clear filter", show=False),
