@@ -191,6 +191,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--verbose", action="store_true", help="every keystroke's figures")
     parser.add_argument("--store-dir", type=Path, default=None,
                         help="keep the store here and use it again (it takes a while at 100k)")
     args = parser.parse_args()
@@ -243,6 +244,9 @@ def main() -> None:
             echo_ms.append((term.wait_for(lambda text, s=shown: s in text) - t) * 1000)
             if counts[n - 1] != previous:
                 count_ms.append((term.wait_for(lambda text, w=want: w in text) - t) * 1000)
+                if args.verbose:
+                    print(f"  {TYPED[:n]!r}: {counts[n - 1]:,} rows, count on screen after "
+                          f"{count_ms[-1]:.0f} ms (echo {echo_ms[-1]:.0f} ms)")
             previous = counts[n - 1]
             term.drain(0.2)
         rss_after = term.rss_mb()

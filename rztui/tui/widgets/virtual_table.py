@@ -164,7 +164,7 @@ class VirtualTable(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self.columns: list[Column] = []
         self._cursor = 0
-        self._hover: tuple[int, int] | None = None  # (row, column); row -1: the header
+        self._hover: int | None = None  # the row under the mouse; -1: the header
         self._show_hover = False
         self._lines: LRUCache[tuple[Hashable, ...], Strip] = LRUCache(1024)
         # Each row's cells drawn and padded, before the line's styles: a row that moves (a new
@@ -185,8 +185,9 @@ class VirtualTable(ScrollView, can_focus=True):
         """The cells of ``row`` (one ``Text`` per column; never markup)."""
         raise NotImplementedError
 
-    def row_key(self, row: int) -> Hashable:
-        """What identifies ``row``'s content in the line cache (its data may have changed)."""
+    def row_key(self, row: int) -> int:
+        """A number (>= 0) for what ``row`` shows: lines are cached by it, and a cell's meta
+        carries it (as DataTable's carries the row). ``redraw`` when a row's data changes."""
         return row
 
     # -- rows and columns ----------------------------------------------------------------------
@@ -318,10 +319,17 @@ class VirtualTable(ScrollView, can_focus=True):
 
     # -- mouse ---------------------------------------------------------------------------------
 
+    def _row_at(self, event: events.MouseEvent) -> int | None:
+        """The row under the mouse: -1 for the header, None below the last row."""
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return None
+        row = -1 if offset.y == 0 else int(self.scroll_y) + offset.y - 1
+        return row if row < self.row_count else None
+
     def on_mouse_move(self, event: events.MouseMove) -> None:
-        meta = event.style.meta
-        hover = (meta["row"], meta["column"]) if "row" in meta and "column" in meta else None
-        if hover != self._hover or not self._show_hover:
+        hover = self._row_at(event)
+        if hover != self._hover or self._show_hover != (hover is not None):
             self._hover = hover
             self._show_hover = hover is not None
             self.refresh()
@@ -332,12 +340,13 @@ class VirtualTable(ScrollView, can_focus=True):
             self.refresh()
 
     def on_click(self, event: events.Click) -> None:
-        meta = event.style.meta
-        if "row" not in meta or "column" not in meta:
+        row = self._row_at(event)
+        if row is None:
             return
-        row, column = meta["row"], meta["column"]
         if row == -1:
-            if 0 <= column < len(self.columns):
+            column = event.style.meta.get("column")
+            if isinstance(column, int) and 0 <= column < len(self.columns) \
+                    and not event.style.meta.get("out_of_bounds"):
                 self.post_message(self.HeaderSelected(self, self.columns[column].key))
             return
         event.stop()
@@ -359,9 +368,11 @@ class VirtualTable(ScrollView, can_focus=True):
         if row >= self.row_count:
             return Strip.blank(width, base)
         cursor = row == self._cursor
-        hover = self._show_hover and self._hover is not None and self._hover[0] == row
-        key = (row, None if row < 0 else self.row_key(row), width, cursor, hover, base,
-               self.has_focus, self._generation)
+        hover = self._show_hover and self._hover == row
+        # By the row's content, not its place: a row that moves (a new filter or sort) is
+        # drawn from the cache.
+        key = (-1 if row < 0 else self.row_key(row), width, cursor, hover, base, self.has_focus,
+               self._generation)
         strip = self._lines.get(key)
         if strip is None:
             strip = self._render_row(row, base, width, cursor, hover)
@@ -413,13 +424,14 @@ class VirtualTable(ScrollView, can_focus=True):
         # A row cursor: hovering anywhere on a line lights up every cell of it.
         under, over = self._cell_styles(header, hover, cursor)
         segments: list[Segment] = []
+        key = -1 if header else self.row_key(row)
         for index, cell in enumerate(self._padded_cells(row, header)):
             # As DataTable's Styled(cell, pre_style, post_style), with the cell's place as meta.
-            pre = row_style + self._meta(row, index) + under
+            pre = row_style + self._meta(key, index) + under
             segments.extend(Segment.apply_style(cell, pre, over))
         # The rest of the line, in the row's style (the cursor's, on the cursor row).
         used = sum(c.render_width for c in self.columns)
-        extend = row_style + under + self._meta(row, 0, out_of_bounds=True)
+        extend = row_style + under + self._meta(key, 0, out_of_bounds=True)
         segments.append(Segment(" " * max(0, width - used), extend))
         return Strip(segments).adjust_cell_length(width, base).simplify()
 
