@@ -38,12 +38,15 @@ FIRST_PAGE_ROWS = 200
 #: The moment the "When" column shows (the status column says which it is): completed -> when
 #: it completed, in progress -> when it started, invited/expired -> when the link expires; else
 #: the first of completed, started, created that is there. ``_when_stamp`` is the same in Python.
-_WHEN_SQL = """coalesce(
+#: As Unix seconds (to the millisecond, as SQLite reads them), so no row's date is parsed in
+#: Python when the whole index loads.
+_WHEN_SQL = """round((julianday(coalesce(
         CASE i.status WHEN 'completed' THEN nullif(i.completed_at, '')
                       WHEN 'in_progress' THEN nullif(i.started_at, '')
                       WHEN 'invited' THEN nullif(i.expires_at, '')
                       WHEN 'expired' THEN nullif(i.expires_at, '') END,
-        nullif(i.completed_at, ''), nullif(i.started_at, ''), nullif(i.created_at, ''))"""
+        nullif(i.completed_at, ''), nullif(i.started_at, ''), nullif(i.created_at, '')))
+        - 2440587.5) * 86400000.0) / 1000.0"""
 
 # Both indexes come from schema v3: tracked_added_at orders the rows, interviews_listing holds
 # every column read here (a lookup in it never reads the cached JSON body's pages).
@@ -55,9 +58,10 @@ LIST_SQL = f"""
     ORDER BY t.added_at, t.rowid
 """
 
-#: (id, added_at, label, status, candidate_name, candidate_email, job_title, when, answered)
+#: (id, added_at, label, status, candidate_name, candidate_email, job_title, when, answered);
+#: when: Unix seconds, None (or NaN) when there is no date.
 Listing = tuple[str, float, str | None, str | None, str | None, str | None, str | None,
-                str | None, int]
+                float | None, int]
 
 STATUS_RANK = {IN_PROGRESS: 0, INVITED: 1, COMPLETED: 2, EXPIRED: 3}
 SORT_FIELDS = ("added", "candidate", "job", "status", "when", "answered")
@@ -105,7 +109,7 @@ def load_index(store: HasPath, *, batch: int = 4096,
 def listing_of(row: ListRow) -> Listing:
     """A store row (``Store.row``) in the shape the query gives."""
     return (row.id, row.added_at, row.label, row.status, row.candidate_name,
-            row.candidate_email, row.job_title, _when_stamp(row), row.answered)
+            row.candidate_email, row.job_title, parse_moment(_when_stamp(row)), row.answered)
 
 
 def _when_stamp(row: ListRow) -> str | None:
@@ -234,8 +238,8 @@ class ListIndex:
                 f" {raw} {words}" if words != raw else f" {raw}")
         status, tail = known
         hay = f"{name_shown} {clean_line(email)} {job_shown} {clean_line(iid)}{tail}".casefold()
-        return (iid, status, name_shown, named, job_shown, hay, parse_moment(when), added_at,
-                answered or 0)
+        return (iid, status, name_shown, named, job_shown, hay,
+                math.nan if when is None else when, added_at, answered or 0)
 
     def put(self, listing: Listing) -> int:
         """Add a row, or update it in place (same row number). Returns its row number."""
