@@ -174,6 +174,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._metas: LRUCache[tuple[int, int, bool], Style] = LRUCache(1024)
         self._generation = 0
         self._base: Style | None = None
+        self._scroll_pending = False
 
     # -- what a subclass provides ------------------------------------------------------------
 
@@ -268,8 +269,10 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def _scroll_to_cursor(self) -> None:
         """Just enough scrolling to show the cursor row under the header."""
-        if not self.size.height:  # not laid out yet
-            self.call_after_refresh(self._scroll_to_cursor)
+        if not self.size.height:  # not laid out yet: once it is
+            if not self._scroll_pending:
+                self._scroll_pending = True
+                self.call_after_refresh(self._scroll_when_laid_out)
             return
         rows_shown = max(1, self.scrollable_content_region.height - 1)
         top = int(self.scroll_y)
@@ -278,6 +281,11 @@ class VirtualTable(ScrollView, can_focus=True):
             self.scroll_to(y=row, animate=False, immediate=True)
         elif row >= top + rows_shown:
             self.scroll_to(y=row - rows_shown + 1, animate=False, immediate=True)
+
+    def _scroll_when_laid_out(self) -> None:
+        self._scroll_pending = False
+        if self.size.height:
+            self._scroll_to_cursor()
 
     def _keyboard(self) -> None:
         if self._show_hover:
