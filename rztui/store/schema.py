@@ -88,6 +88,13 @@ MIGRATIONS: list[Migration] = [
     # v2: the full-text search index, backfilled in Python from the cached payloads. The index
     # is derived data: a later change to its shape is a new migration that rebuilds it.
     _migrate_v2_search,
+    # v3: the interview list (store/listing.py) reads its first page by date added without a
+    # scan, and every row's list fields from a covering index instead of the JSON bodies' pages.
+    """
+    CREATE INDEX tracked_added_at ON tracked (added_at);
+    CREATE INDEX interviews_listing ON interviews (id, status, candidate_name, candidate_email,
+        job_title, created_at, started_at, completed_at, expires_at, answered);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

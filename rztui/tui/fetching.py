@@ -44,8 +44,7 @@ class Fetcher:
                            exit_on_error=False)
 
     def _load_rows(self) -> None:
-        rows = self.rz.store.list_rows()
-        self.screen.post_message(RowsLoaded(self.screen.interview_list.build_entries(rows)))
+        self.screen.post_message(RowsLoaded(self.screen.interview_list.load_index(self.rz.store)))
 
     def sync_tracked(self) -> None:
         """Interviews tracked or removed by something else (``rztui add`` in another terminal,

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # none of these is needed to post or read a message
     from ..live.poller import Poller
     from ..search import SearchResult
     from ..store import ListRow
-    from .widgets.interview_list import Entry
+    from ..store.listing import ListIndex
 
 
 # -- to the app ------------------------------------------------------------------------------
@@ -54,9 +54,9 @@ class KeySaved(Message):
 
 
 class RowsLoaded(Message, bubble=False):
-    """Every tracked row, read from the store and made into list entries off the UI thread."""
+    """Every tracked row, read from the store into the list's compact index off the UI thread."""
 
-    def __init__(self, entries: dict[str, Entry]) -> None:
+    def __init__(self, entries: ListIndex) -> None:
         self.entries = entries
         super().__init__()
 

@@ -67,9 +67,9 @@ def doc_rows(store: Store, iid: str, answered: bool = True) -> int:
 
 
 def test_a_fresh_store_is_v2_with_an_fts5_index(store):
-    assert SCHEMA_VERSION == 2 and len(MIGRATIONS) == 2
+    assert SCHEMA_VERSION == len(MIGRATIONS) >= 2
     assert store.fts_available
-    assert store._query("PRAGMA user_version")[0][0] == 2
+    assert store._query("PRAGMA user_version")[0][0] == SCHEMA_VERSION
     sql = store._query("SELECT sql FROM sqlite_master WHERE name = 'search_index'")[0][0]
     assert "fts5" in sql and "remove_diacritics 2" in sql
 

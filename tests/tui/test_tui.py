@@ -111,14 +111,14 @@ async def test_sort_cycle_reverse_and_header_click(store, server):
                                                                                    reverse=True)
         # Clicking the "Job" header sorts by job; clicking it again reverses.
         table = table_of(app)
-        x = sum(c.get_render_width(table) for c in table.ordered_columns[:2]) + 2
+        x = table.column_x("job") + 2
         await pilot.click(InterviewTable, offset=(x, 0))
         assert lst.sort_field == "job" and not lst.sort_reverse
         jobs = [lst.entries[i].job_key for i in table.visible_ids]
         assert jobs == sorted(jobs)
         await pilot.click(InterviewTable, offset=(x, 0))
         assert lst.sort_reverse
-        assert "▼" in str(table.ordered_columns[2].label)
+        assert "▼" in str(table.columns[2].label)
 
 
 async def test_status_filter_keys(store, server):
@@ -144,8 +144,7 @@ async def test_unknown_status_shown_raw(store, server):
     app = make_app(store, server, [ds.UNKNOWN_STATUS_ID], cache=True)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        entry = app.main.interview_list.entries[ds.UNKNOWN_STATUS_ID]
-        assert "under_review" in entry.status_full.plain
+        assert "under_review" in table_of(app).get_cell(ds.UNKNOWN_STATUS_ID, "status").plain
         assert "under_review" in doc_text(app)
 
 
@@ -402,8 +401,8 @@ async def test_hostile_terminal_controls_are_stripped(store, server):
     app = make_app(store, server, [ds.HOSTILE_TERMINAL_ID])
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        entry = app.main.interview_list.entries[ds.HOSTILE_TERMINAL_ID]
-        for cell in entry.cells.values():
+        for column in ("status", "candidate", "job", "when", "answered"):
+            cell = table_of(app).get_cell(ds.HOSTILE_TERMINAL_ID, column)
             assert "\x1b" not in str(cell) and "\u202e" not in str(cell)
         shown = screen_text(app) + doc_text(app)
         for bad in ("\x1b", "\x07", "\x9b", "\u202e", "\x00", "\x08"):
@@ -620,10 +619,10 @@ async def test_themes_switch(store, server):
     app = make_app(store, server, [SPEC, *INVITED[:1]], cache=True)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        before = app.main.interview_list.entries[SPEC].status_full.style
+        before = table_of(app).get_cell(SPEC, "status").style
         app.theme = "textual-light"
         await pilot.pause()
-        after = app.main.interview_list.entries[SPEC].status_full.style
+        after = table_of(app).get_cell(SPEC, "status").style
         assert before != after
         assert app.is_running
 

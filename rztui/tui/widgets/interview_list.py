@@ -1,20 +1,26 @@
-"""The interview list: a filter box, a status filter line and a fast DataTable.
+"""The interview list: a filter box, a status filter line and a virtual table.
 
-Speed with 10,000 tracked interviews comes from doing the work once:
+Built for any number of tracked interviews (see ``rztui.store.listing``):
 
-- each row's cells (rich ``Text``, never markup) and a lowercase haystack are built once per
-  row, when the rows are loaded or when one row changes (``refresh_row``);
-- filtering and sorting work on plain Python lists of ids; the table then swaps its row set in
-  one step (``InterviewTable.show``) instead of ``clear()`` + ``add_row()`` per row, which costs
-  ~1 s for 10k rows here because DataTable measures every cell again;
-- columns have fixed widths we compute from the pane width, so nothing is measured per cell.
+- before the first frame, one indexed query reads the first rows by date added (the default
+  order), so rows are on screen at once whatever the size of the store;
+- the app then loads a compact index of every row in a worker (``load_index``) and hands it
+  over (``set_entries``); tab counts, sorting and filtering start from there;
+- the table (``InterviewTable``) draws only the rows on screen, from the index, so a new row
+  set (a keystroke in the filter) costs nothing to show;
+- sorting and filtering work on lists of row numbers. One that must look at more than
+  ``SYNC_ROWS`` rows runs in an exclusive thread worker, where the latest request wins; a smaller
+  one runs inline (a few ms), so the keystroke and its rows reach the screen in one frame.
+  Typing on refines the rows shown last instead of starting over.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, ValuesView
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import ClassVar, overload
 
 from rich.style import Style
 from rich.text import Text
@@ -24,15 +30,27 @@ from textual.binding import Binding
 from textual.color import Color
 from textual.containers import Vertical
 from textual.content import Content
-from textual.coordinate import Coordinate
 from textual.message import Message
-from textual.widgets import DataTable, Input, Static
-from textual.widgets.data_table import ColumnKey, Row, RowKey
+from textual.widgets import Input, Static
+from textual.worker import get_current_worker
 
 from ...api.models import COMPLETED, EXPIRED, IN_PROGRESS, INVITED
 from ...formats import relative_time
 from ...store import ListRow
+from ...store.listing import (
+    NO_VALUE,
+    SORT_FIELDS,
+    HasPath,
+    ListIndex,
+    Selection,
+    first_page,
+    fold_terms,
+    index_rows,
+    listing_of,
+    load_index,
+)
 from ...textsafe import clean_line
+from .virtual_table import VirtualTable
 
 # status -> (symbol, label, theme colour variable). The label makes it readable without colour.
 STATUS_LOOK: dict[str, tuple[str, str, str]] = {
@@ -50,10 +68,10 @@ FILTER_NAMES = {None: "all", COMPLETED: "completed", IN_PROGRESS: "in progress",
                 INVITED: "invited", EXPIRED: "expired"}
 
 # Sort fields, in the order `s` cycles them. "added" is the order they were tracked in.
-SORT_FIELDS = ("added", "candidate", "job", "status", "when", "answered")
 SORT_NAMES = {"added": "date added", "candidate": "candidate", "job": "job", "status": "status",
               "when": "date", "answered": "answers"}
-_STATUS_RANK = {IN_PROGRESS: 0, INVITED: 1, COMPLETED: 2, EXPIRED: 3}
+__all__ = ["FILTER_NAMES", "SORT_FIELDS", "SORT_NAMES", "STATUS_FILTERS", "Entry",
+           "InterviewList", "InterviewTable", "status_look"]
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("status", "Status"),
@@ -62,74 +80,6 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("when", "When"),
     ("answered", "Ans"),
 )
-_COLUMN_KEYS = {key: ColumnKey(key) for key, _ in COLUMNS}
-
-
-def _parse(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-
-
-def when_of(row: ListRow) -> datetime | None:
-    """The moment the "When" column shows: completed -> when it completed, in progress -> when
-    it started, invited/expired -> when the link expires (``in 3d`` / ``2d ago``). The status
-    column says which, so the cell stays short."""
-    status = row.status
-    stamp = None
-    if status == COMPLETED:
-        stamp = row.completed_at
-    elif status == IN_PROGRESS:
-        stamp = row.started_at
-    elif status in (INVITED, EXPIRED):
-        stamp = row.expires_at
-    return _parse(stamp or row.completed_at or row.started_at or row.created_at)
-
-
-class Cell:
-    """A table cell that becomes ``rich.text.Text`` only when it is drawn.
-
-    Building 50,000 ``Text`` objects for 10k rows costs more than everything else at start-up;
-    only the ~40 visible rows are ever rendered. Never markup: the text is shown as is.
-    """
-
-    __slots__ = ("plain", "style", "justify")
-
-    def __init__(self, plain: str, style: Style | str = "", justify: str = "left") -> None:
-        self.plain = plain
-        self.style = style
-        self.justify = justify
-
-    def __rich__(self) -> Text:
-        return Text(self.plain, style=self.style, justify=self.justify,  # type: ignore[arg-type]
-                    no_wrap=True, overflow="ellipsis", end="")
-
-    def __str__(self) -> str:
-        return self.plain
-
-
-class WhenCell:
-    """``3d ago`` / ``in 2d``, computed when drawn, so it is always relative to now."""
-
-    __slots__ = ("moment", "clock")
-
-    def __init__(self, moment: datetime | None, clock: Callable[[], datetime]) -> None:
-        self.moment = moment
-        self.clock = clock
-
-    @property
-    def plain(self) -> str:
-        return relative_time(self.moment, self.clock()) if self.moment else "—"
-
-    def __rich__(self) -> Text:
-        return Text(self.plain, no_wrap=True, overflow="ellipsis", end="")
-
-    def __str__(self) -> str:
-        return self.plain
 
 
 def status_look(status: str | None) -> tuple[str, str, str]:
@@ -141,79 +91,133 @@ def status_look(status: str | None) -> tuple[str, str, str]:
     return UNKNOWN_LOOK[0], clean_line(status)[:24] or "unknown", UNKNOWN_LOOK[2]
 
 
-@dataclass(slots=True)
-class Entry:
-    """One tracked interview, with everything the list needs precomputed."""
+def _cell(plain: str, style: Style | str = "", justify: str = "left") -> Text:
+    """A cell as text, never markup; too long: cut with an ellipsis."""
+    return Text(plain, style=style, justify=justify, no_wrap=True,  # type: ignore[arg-type]
+                overflow="ellipsis", end="")
 
-    row: ListRow
-    key: RowKey
-    cells: dict[ColumnKey, Cell | WhenCell]
-    table_row: Row
-    haystack: str
-    when_ts: float
-    name_key: str
-    job_key: str
-    status_full: Cell
-    status_short: Cell
+
+class Entry:
+    """One tracked interview as the list has it (``InterviewList.entries[id]``).
+
+    Read from the index when asked: no object per row is kept. ``row`` is the entry itself: it
+    has the fields the app reads from a store row (``status``, ``candidate_name``, ...).
+    """
+
+    __slots__ = ("_index", "_row")
+
+    def __init__(self, index: ListIndex, row: int) -> None:
+        self._index = index
+        self._row = row
 
     @property
     def id(self) -> str:
-        return self.row.id
+        return self._index.ids[self._row]
 
-    def use_compact(self, compact: bool) -> None:
-        self.cells[_COLUMN_KEYS["status"]] = self.status_short if compact else self.status_full
+    @property
+    def row(self) -> Entry:
+        return self
 
+    @property
+    def status(self) -> str | None:
+        return self._index.status[self._row]
 
-def build_entry(row: ListRow, clock: Callable[[], datetime], styles: dict[str, Style],
-                compact: bool = False) -> Entry:
-    """All the per-row work, done once. Every API string is cleaned, and cells are drawn as
-    ``Text``, so a ``[@click=...]`` name is shown as text, never run as markup."""
-    symbol, label, colour_var = status_look(row.status)
-    name = clean_line(row.candidate_name) or clean_line(row.label) or (
-        clean_line(row.id) if row.status is None else "—")  # not fetched yet: show the id
-    job = clean_line(row.job_title) or "—"
-    moment = when_of(row)
-    if row.status in (INVITED, EXPIRED, None) and not row.answered:
-        answered = "—"
-    else:
-        answered = str(row.answered)
-    key = RowKey(row.id)
-    style = styles.get(colour_var, "")
-    status_full = Cell(f"{symbol} {label}", style)
-    status_short = Cell(symbol, style)
-    cells: dict[ColumnKey, Cell | WhenCell] = {
-        _COLUMN_KEYS["status"]: status_short if compact else status_full,
-        _COLUMN_KEYS["candidate"]: Cell(name),
-        _COLUMN_KEYS["job"]: Cell(job),
-        _COLUMN_KEYS["when"]: WhenCell(moment, clock),
-        _COLUMN_KEYS["answered"]: Cell(answered, justify="right"),
-    }
-    haystack = " ".join((
-        name, clean_line(row.candidate_email), job, clean_line(row.id),
-        clean_line(row.status or "not fetched"), label,
-    )).casefold()
-    when_ts = moment.timestamp() if moment is not None else (
-        row.added_at if row.status is None else 0.0)
-    return Entry(row, key, cells, Row(key, 1), haystack, when_ts, name.casefold(),
-                 job.casefold(), status_full, status_short)
+    @property
+    def candidate_name(self) -> str:
+        return self._index.view(self._row).candidate_name
 
+    @property
+    def job_title(self) -> str:
+        return self._index.view(self._row).job_title
 
-def sort_key(field: str) -> Callable[[Entry], object]:
-    if field == "candidate":
-        return lambda e: (e.name_key, e.row.added_at)
-    if field == "job":
-        return lambda e: (e.job_key, e.name_key)
-    if field == "status":
-        return lambda e: (_STATUS_RANK.get(e.row.status or "", 4), -e.when_ts)
-    if field == "when":
-        return lambda e: (e.when_ts, e.row.added_at)
-    if field == "answered":
-        return lambda e: (e.row.answered, e.name_key)
-    return lambda e: e.row.added_at
+    @property
+    def answered(self) -> int:
+        return self._index.answered[self._row]
+
+    @property
+    def added_at(self) -> float:
+        return self._index.added[self._row]
+
+    @property
+    def name_key(self) -> str:
+        return self._index.names[self._row].casefold()
+
+    @property
+    def job_key(self) -> str:
+        return self._index.jobs[self._row].casefold()
+
+    @property
+    def haystack(self) -> str:
+        return self._index.haystack[self._row]
 
 
-class InterviewTable(DataTable):
-    """A DataTable whose row set is swapped in one step (see module docstring)."""
+class _EntryValues(ValuesView[Entry]):
+    _mapping: Entries
+
+    def __iter__(self) -> Iterator[Entry]:
+        index = self._mapping.index
+        return (Entry(index, row) for row in list(index.pos.values()))
+
+
+class Entries(Mapping[str, Entry]):
+    """Every tracked interview, by id: a read-only view of the index."""
+
+    def __init__(self, index: ListIndex) -> None:
+        self.index = index
+
+    def __getitem__(self, interview_id: str) -> Entry:
+        return Entry(self.index, self.index.pos[interview_id])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self.index.pos))
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __contains__(self, interview_id: object) -> bool:
+        return interview_id in self.index.pos
+
+    def values(self) -> _EntryValues:
+        return _EntryValues(self)
+
+
+
+class ShownIds(Sequence[str]):
+    """The ids of the rows shown, in order (a view: nothing is copied)."""
+
+    def __init__(self, index: ListIndex, rows: list[int]) -> None:
+        self._ids = index.ids
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return [self._ids[r] for r in self._rows[i]]
+        return self._ids[self._rows[i]]
+
+    def __iter__(self) -> Iterator[str]:
+        ids = self._ids
+        return (ids[r] for r in self._rows)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return len(other) == len(self) and all(a == b for a, b in zip(self, other,
+                                                                         strict=True))
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"ShownIds({list(self)!r})"
+
+
+class InterviewTable(VirtualTable):
+    """The rows shown (row numbers into a ``ListIndex``), drawn from the index on demand."""
 
     BINDINGS = [
         Binding("home,g", "scroll_top", "First", show=False),
@@ -222,119 +226,142 @@ class InterviewTable(DataTable):
         Binding("k", "cursor_up", "Up", show=False),
     ]
 
-    # Set by the fast path: the row order DataTable would otherwise recompute per update.
-    # (Class attributes: DataTable.__init__ already reads ``ordered_rows``.)
-    _fast_rows: list[Row] | None = None
-    _fast_offsets: list[tuple[RowKey, int]] | None = None
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
-        self.visible_ids: list[str] = []
-
-    @property
-    def ordered_rows(self) -> list[Row]:
-        if self._fast_rows is not None:
-            return self._fast_rows
-        return super().ordered_rows
-
-    @property
-    def _y_offsets(self) -> list[tuple[RowKey, int]]:
-        if self._fast_offsets is not None:
-            return self._fast_offsets
-        return super()._y_offsets
-
-    def redraw(self) -> None:
-        self._clear_caches()
-        self.refresh()
+    def __init__(self, *, clock: Callable[[], datetime], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._clock = clock
+        self.index = ListIndex()
+        self.rows: list[int] = []
+        self.compact = False  # the status as its symbol only
+        self._styles: dict[str, Style] = {}
 
     def on_mount(self) -> None:
-        for key, label in COLUMNS:
-            self.add_column(label, width=8, key=key)
+        self._styles = self._theme_styles()
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.set_columns([(key, label, 8) for key, label in COLUMNS])
+
+    def _theme_styles(self) -> dict[str, Style]:
+        variables = self.app.theme_variables
+        styles: dict[str, Style] = {}
+        for _symbol, _label, var in (*STATUS_LOOK.values(), UNKNOWN_LOOK, UNFETCHED_LOOK):
+            value = variables.get(var) or variables.get(var.removeprefix("text-"))
+            try:
+                styles[var] = Style(color=Color.parse(value).rich_color) if value else Style()
+            except Exception:
+                styles[var] = Style()
+        return styles
+
+    def _theme_changed(self, _theme: object) -> None:
+        self._styles = self._theme_styles()
+        self.redraw()
 
     def on_resize(self, _event: events.Resize) -> None:
         owner = self.parent
         if isinstance(owner, InterviewList):
             owner.table_resized()
 
-    def show(self, entries: Sequence[Entry], keep: str | None = None) -> None:
-        """Replace the rows with ``entries`` (in order); keep the cursor on ``keep`` if shown.
+    # -- rows ------------------------------------------------------------------------------
 
-        Sets DataTable's row bookkeeping directly: ``clear()`` + ``add_row()`` per row would
-        measure every cell again. Falls back to the public API if those internals change.
-        """
-        self.visible_ids = [e.id for e in entries]
-        target = 0
-        if keep is not None:
-            try:
-                target = self.visible_ids.index(keep)
-            except ValueError:
-                target = 0
-        try:
-            self._fast_replace(entries)
-        except AttributeError:  # pragma: no cover - a Textual release changed DataTable
-            self._fast_rows = self._fast_offsets = None
-            self.clear()
-            for e in entries:
-                self.add_row(*e.cells.values(), key=e.id)
-        if entries:
-            self.move_cursor(row=target, column=0, animate=False)
-        self.refresh()
+    def show(self, index: ListIndex, rows: list[int], cursor: int = 0) -> None:
+        """Show ``rows`` of ``index`` (in order), the cursor on row ``cursor``."""
+        if index is not self.index:
+            self.index = index
+            self.redraw()  # row numbers are cache keys: another index, other rows
+        self.rows = rows
+        self.rows_changed(cursor)
 
-    def _fast_replace(self, entries: Sequence[Entry]) -> None:
-        from textual._two_way_dict import TwoWayDict
+    @property
+    def row_count(self) -> int:
+        return len(self.rows)
 
-        self._clear_caches()
-        self._data = {e.key: e.cells for e in entries}
-        self.rows = {e.key: e.table_row for e in entries}
-        self._row_locations = TwoWayDict({e.key: i for i, e in enumerate(entries)})
-        self._fast_rows = [e.table_row for e in entries]
-        self._fast_offsets = [(e.key, 0) for e in entries]
-        self._new_rows.clear()
-        self._require_update_dimensions = True
-        self._update_count += 1
-        self.cursor_coordinate = Coordinate(0, 0)
-        self.scroll_to(0, 0, animate=False, immediate=True)
-        self.check_idle()
+    def row_key(self, row: int) -> int:
+        return self.rows[row]
 
-    def replace_cells(self, entry: Entry) -> None:
-        """One row changed: point its cells at the new ones and redraw (no remeasure)."""
-        if entry.key not in self._data:
-            return
-        self._data[entry.key] = entry.cells
-        self._clear_caches()
-        self.refresh()
+    def row_cells(self, row: int) -> list[Text]:
+        return self._cells(self.rows[row])
+
+    def _cells(self, r: int) -> list[Text]:
+        index = self.index
+        symbol, label, colour = status_look(index.status[r])
+        style = self._styles.get(colour, "")
+        moment = index.moment_of(r)
+        return [
+            _cell(symbol if self.compact else f"{symbol} {label}", style),
+            _cell(index.names[r]),
+            _cell(index.jobs[r]),
+            Text(relative_time(moment, self._clock()) if moment else NO_VALUE, no_wrap=True,
+                 overflow="ellipsis", end=""),
+            _cell(index.answered_text(r), justify="right"),
+        ]
+
+    def get_cell(self, interview_id: str, column: str) -> Text:
+        """The cell of ``column`` ("status", "candidate", ...) as drawn for ``interview_id``."""
+        r = self.index.pos[interview_id]
+        return self._cells(r)[[key for key, _ in COLUMNS].index(column)]
+
+    @property
+    def visible_ids(self) -> ShownIds:
+        return ShownIds(self.index, self.rows)
 
     @property
     def current_id(self) -> str | None:
-        if not self.visible_ids:
+        if not self.rows:
             return None
         row = self.cursor_row
-        if 0 <= row < len(self.visible_ids):
-            return self.visible_ids[row]
+        if 0 <= row < len(self.rows):
+            return self.index.ids[self.rows[row]]
         return None
 
-    def set_widths(self, widths: dict[str, int]) -> None:
-        for key, width in widths.items():
-            column = self.columns.get(_COLUMN_KEYS[key])
-            if column is not None:
-                column.width = max(0, width)
-                column.auto_width = False
-        self._clear_caches()
-        self._require_update_dimensions = True
-        self.check_idle()
-        self.refresh()
 
-    def set_labels(self, labels: dict[str, str]) -> None:
-        for key, label in labels.items():
-            column = self.columns.get(_COLUMN_KEYS[key])
-            if column is not None:
-                column.label = Text(label, no_wrap=True, end="")  # never markup
-        self._clear_caches()
-        self.refresh()
+@dataclass(slots=True)
+class _Plan:
+    """What to show, worked out off the UI when the index is large (see ``_Plan.run``)."""
+
+    serial: int
+    index: ListIndex
+    field: str
+    reverse: bool
+    status: str | None
+    terms: tuple[str, ...]
+    order: list[int] | None  # the current order, when it can be reused
+    order_version: int
+    within: Selection | None
+    keep: str | None
+
+    def run(self, cancelled: Callable[[], bool] = lambda: False) -> _Result | None:
+        index = self.index
+        version = index.version
+        order, order_version = self.order, self.order_version
+        if order is None:
+            order, order_version = index.order(self.field, self.reverse), self.serial
+        if cancelled():
+            return None
+        selection = index.select(order, self.status, self.terms, self.within, order_version)
+        cursor = 0
+        keep = index.pos.get(self.keep) if self.keep is not None else None
+        if keep is not None:
+            try:
+                cursor = selection.rows.index(keep)
+            except ValueError:
+                cursor = 0
+        return _Result(self, version, order, order_version, selection, cursor)
+
+
+@dataclass(slots=True)
+class _Result:
+    plan: _Plan
+    version: int
+    order: list[int]
+    order_version: int
+    selection: Selection
+    cursor: int
 
 
 class InterviewList(Vertical):
     """Filter input + status filter line + table. Posts ``Highlighted`` and ``Opened``."""
+
+    #: Sorting and filtering run inline when they look at up to this many rows (a few ms),
+    #: else in a thread worker.
+    SYNC_ROWS: ClassVar[int] = 10_000
 
     BINDINGS = [
         Binding("escape", "clear_filter", "Clear filter", show=False),
@@ -365,22 +392,28 @@ class InterviewList(Vertical):
     def __init__(self, *, clock: Callable[[], datetime], **kwargs) -> None:
         super().__init__(**kwargs)
         self._clock = clock
-        self.entries: dict[str, Entry] = {}
-        self._ordered: list[Entry] = []  # all entries in the current sort order
+        self.index = ListIndex()  # the first page until the whole index is loaded
         self.sort_field = "added"
         self.sort_reverse = False
         self.status_filter: str | None = None
         self.filter_text = ""
         self._last_highlighted: str | None = ""  # "" = never posted
-        self._styles: dict[str, Style] = {}
         self.compact = False  # narrow pane: status symbol only, no job column
         self.loaded = False
+        self._serial = 0  # of the latest request for rows
+        self._shown_serial = 0  # of the one on screen
+        self._order: list[int] | None = None  # the rows in the current sort order
+        self._order_for: tuple[str, bool, int] | None = None  # (field, reverse, index version)
+        self._order_version = 0
+        self._selection: Selection | None = None  # the rows shown, to refine while typing
+        self._open_first = False  # Enter in the filter before its rows arrived
+        self._empty_text = "Loading tracked interviews…"
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="/ filter: name, email, job, id, status", id="filter",
                     compact=True, select_on_focus=False)
         yield Static(id="status-tabs", markup=False)
-        yield InterviewTable(id="table")
+        yield InterviewTable(id="table", clock=self._clock)
         yield Static(Content("Loading tracked interviews…"), id="list-empty", markup=False)
 
     @property
@@ -391,49 +424,56 @@ class InterviewList(Vertical):
     def filter_input(self) -> Input:
         return self.query_one("#filter", Input)
 
+    @property
+    def entries(self) -> Entries:
+        """Every tracked interview by id (once ``loaded``; before, the first page)."""
+        return Entries(self.index)
+
     def on_mount(self) -> None:
-        self._styles = self._theme_styles()
-        self.app.theme_changed_signal.subscribe(self, self._on_theme_changed)
+        self._show_first_page()
         self._update_tabs()
         self._update_labels()
+        # Filter on the keystroke itself, not on the Changed message that follows it: the text
+        # typed and the rows it leaves then reach the screen in the same frame.
+        self.watch(self.filter_input, "value", self._filter_value, init=False)
 
-    # -- rows ------------------------------------------------------------------------------
+    # -- loading -----------------------------------------------------------------------------
 
-    def _theme_styles(self) -> dict[str, Style]:
-        variables = self.app.theme_variables
-        styles: dict[str, Style] = {}
-        for _symbol, _label, var in (*STATUS_LOOK.values(), UNKNOWN_LOOK, UNFETCHED_LOOK):
-            value = variables.get(var) or variables.get(var.removeprefix("text-"))
-            try:
-                styles[var] = Style(color=Color.parse(value).rich_color) if value else Style()
-            except Exception:
-                styles[var] = Style()
-        return styles
+    def _show_first_page(self) -> None:
+        """Rows on the first frame: one indexed query, whatever the size of the store. The
+        app loads the whole index after that frame (``load_index``, ``set_entries``)."""
+        store: HasPath | None = getattr(self.app, "store", None)
+        if store is None or self.loaded:
+            return
+        try:
+            rows = first_page(store)
+        except sqlite3.Error:
+            return  # the whole index will come (or say what is wrong)
+        if not rows:
+            return
+        index = ListIndex()
+        for row in rows:
+            index.put(row)
+        self.index = index
+        self.table.show(index, list(range(len(index))))
+        self._update_empty(len(index))
+        self.call_after_refresh(self._post_highlight)  # the rows first, then the transcript
 
-    def _on_theme_changed(self, _theme: object) -> None:
-        self._styles = self._theme_styles()
-        self.rebuild_cells()
+    @staticmethod
+    def load_index(store: HasPath) -> ListIndex:
+        """Every tracked row as a compact index: pure work, for a worker thread."""
+        return load_index(store)
 
-    def build_entries(self, rows: Iterable[ListRow]) -> dict[str, Entry]:
-        """Pure work (safe in a thread): one Entry per row."""
-        clock = self._clock
-        styles = self._styles or self._theme_styles()
-        compact = self.compact
-        return {row.id: build_entry(row, clock, styles, compact) for row in rows}
-
-    def set_entries(self, entries: dict[str, Entry]) -> None:
-        self.entries = entries
+    def set_entries(self, index: ListIndex) -> None:
+        """The whole index (from ``load_index``): show it in the current sort and filters."""
+        self.index = index
         self.loaded = True
-        self._resort()
+        self._order = self._order_for = self._selection = None
         self.apply_filters()
 
     def rebuild_cells(self) -> None:
-        """Recompute every row's cells (the theme changed)."""
-        if not self.entries:
-            return
-        self.entries = self.build_entries(e.row for e in self.entries.values())
-        self._resort()
-        self.apply_filters()
+        """Draw every row again (the theme changed)."""
+        self.table.redraw()
 
     def redraw(self) -> None:
         """Relative times are computed when drawn: redrawing moves them on."""
@@ -450,106 +490,148 @@ class InterviewList(Vertical):
         if row is None:
             self.remove_ids([interview_id])
             return
-        old = self.entries.get(interview_id)
-        entry = build_entry(row, self._clock, self._styles or self._theme_styles(),
-                            self.compact)
-        self.entries[interview_id] = entry
-        if old is None:
-            self._resort()
-            self.apply_filters()
+        if interview_id not in self.index:
+            self.add_rows([row])
             return
-        for i, e in enumerate(self._ordered):
-            if e.id == interview_id:
-                self._ordered[i] = entry
-                break
-        self.table.replace_cells(entry)
+        self.index.put(listing_of(row))
+        self._selection = None  # it may match a filter now: the next one starts over
+        self.table.redraw()
         self._update_tabs()
 
     def add_rows(self, rows: Iterable[ListRow]) -> None:
-        new = self.build_entries(rows)
-        if not new:
+        if not index_rows(self.index, rows):
             return
-        self.entries.update(new)
-        self._resort()
-        self.apply_filters()
+        self.apply_filters()  # a new row: sorted into place
 
     def remove_ids(self, ids: Iterable[str]) -> None:
-        gone = set(ids)
-        if not gone & self.entries.keys():
+        index = self.index
+        dead = {r for r in (index.row_of(i) for i in set(ids)) if r is not None}
+        if not dead:
             return
+        for r in dead:
+            index.remove(index.ids[r])
+        # The others keep their places; the cursor stays where it was (the next row moves up).
         table = self.table
-        # Keep the cursor where it was (the next row moves up into it).
-        row_index = table.cursor_row
-        for iid in gone:
-            self.entries.pop(iid, None)
-        self._ordered = [e for e in self._ordered if e.id not in gone]
-        visible = self._visible()
-        keep = visible[min(row_index, len(visible) - 1)].id if visible else None
-        self._show(visible, keep)
+        position = table.cursor_row
+        rows = [r for r in table.rows if r not in dead]
+        if self._order is not None and self._order_for is not None:
+            self._order = [r for r in self._order if r not in dead]
+            self._order_for = (*self._order_for[:2], index.version)
+        if self._selection is not None:
+            self._selection = Selection(rows, self._selection.status, self._selection.terms,
+                                        self._selection.order_version)
+        table.show(index, rows, min(position, max(0, len(rows) - 1)))
+        self._shown()
 
     # -- filtering and sorting -------------------------------------------------------------
 
-    def _resort(self) -> None:
-        self._ordered = sorted(self.entries.values(), key=sort_key(self.sort_field),
-                               reverse=self.sort_reverse)
-
-    def _visible(self) -> list[Entry]:
-        terms = self.filter_text.casefold().split()
-        status = self.status_filter
-        entries = self._ordered
-        if status is not None:
-            entries = [e for e in entries if e.row.status == status]
-        for term in terms:  # every term must match (AND), narrowing as we go
-            entries = [e for e in entries if term in e.haystack]
-        return list(entries) if entries is self._ordered else entries
-
     def apply_filters(self, keep: str | None = None) -> None:
+        """Show the rows of the current sort and filters, the cursor on ``keep`` (default: the
+        row under the cursor) if it is among them."""
         if keep is None:
             keep = self.table.current_id
-        self._show(self._visible(), keep)
-
-    def _show(self, visible: list[Entry], keep: str | None) -> None:
-        self.table.show(visible, keep)
         self._update_tabs()
-        self._update_empty(len(visible))
-        self._post_highlight()
+        if not self.loaded:
+            return  # applied when the index is there
+        self._serial += 1
+        index = self.index
+        reuse = self._order_for == (self.sort_field, self.sort_reverse, index.version)
+        plan = _Plan(self._serial, index, self.sort_field, self.sort_reverse,
+                     self.status_filter, fold_terms(self.filter_text.split()),
+                     self._order if reuse else None, self._order_version,
+                     self._selection if reuse else None, keep)
+        # Inline when little is to be done (no new sort, few rows to look at: typing on
+        # narrows the rows shown last), so the keystroke and its rows share one frame.
+        if len(index) <= self.SYNC_ROWS or self._light(plan):
+            result = plan.run()
+            if result is not None:
+                self._finish(result)
+            return
+        self.run_worker(lambda: self._work(plan), name="interview-list", group="interview-list",
+                        thread=True, exclusive=True, exit_on_error=False)
+
+    def _light(self, plan: _Plan) -> bool:
+        if plan.order is None:
+            return False  # a sort: always in the worker
+        if plan.within is None:
+            return len(plan.order) <= self.SYNC_ROWS
+        return plan.within.scan_size(plan.order, plan.status, plan.terms,
+                                     plan.order_version) <= self.SYNC_ROWS
+
+    def _work(self, plan: _Plan) -> None:
+        worker = get_current_worker()
+        result = plan.run(lambda: worker.is_cancelled)
+        if result is not None and not worker.is_cancelled:
+            self.app.call_from_thread(self._finish, result)
+
+    def _finish(self, result: _Result) -> None:
+        plan = result.plan
+        if plan.serial != self._serial:
+            return  # a newer request is on its way
+        index = self.index
+        if plan.index is not index or result.version != index.version:
+            self.apply_filters(plan.keep)  # rows came or went meanwhile: once more
+            return
+        self._order = result.order
+        self._order_for = (plan.field, plan.reverse, result.version)
+        self._order_version = result.order_version
+        self._selection = result.selection
+        self._shown_serial = plan.serial
+        self.table.show(index, result.selection.rows, result.cursor)
+        self._shown()
+        if self._open_first:
+            self._open_first = False
+            self._open_first_row()
+
+    def _shown(self) -> None:
+        self._update_tabs()
+        self._update_empty(self.table.row_count)
+        # After the frame that shows the rows: the transcript the app then opens takes a while.
+        self.call_after_refresh(self._post_highlight)
+
+    @property
+    def busy(self) -> bool:
+        """Rows for the latest sort or filter are still being worked out."""
+        return self.loaded and self._shown_serial != self._serial
 
     def _update_empty(self, shown: int) -> None:
         empty = self.query_one("#list-empty", Static)
         if not self.loaded:
-            text = "Loading tracked interviews…"
-        elif not self.entries:
+            text = "" if shown else "Loading tracked interviews…"
+        elif not len(self.index):
             text = "No interviews tracked yet.\nPress a to add some by id or pasted URL."
         elif shown == 0:
             text = "Nothing matches.\nEsc clears the filter; 1 shows every status."
         else:
             text = ""
-        empty.update(Content(text))
-        empty.display = bool(text)
+        if text != self._empty_text:
+            self._empty_text = text
+            empty.update(Content(text))
+            empty.display = bool(text)
 
     def _update_tabs(self) -> None:
-        counts: dict[str | None, int] = {s: 0 for s in STATUS_FILTERS}
-        for e in self.entries.values():
-            if e.row.status in counts:
-                counts[e.row.status] += 1
-        counts[None] = len(self.entries)
+        counts = self.index.counts
+        total = len(self.index)
         parts: list[Content] = []
         for n, status in enumerate(STATUS_FILTERS, start=1):
             symbol = "all" if status is None else STATUS_LOOK[status][0]
-            label = f"{n} {symbol} {counts[status]}"
+            count = total if status is None else counts.get(status, 0)
+            label = f"{n} {symbol} {count:,}" if self.loaded else f"{n} {symbol} …"
             if status == self.status_filter:
                 parts.append(Content.styled(f" {label} ", "bold reverse"))
             else:
                 parts.append(Content.styled(label, "dim"))
-        shown = len(self.table.visible_ids)
+        shown = self.table.row_count
         arrow = "▼" if self.sort_reverse else "▲"
         line1 = Content(" ").join(parts)
         line2 = Content.assemble(
-            (f"{shown:,}", "bold"), f" of {len(self.entries):,} · ",
+            *(((f"{shown:,}", "bold"), f" of {total:,} · ") if self.loaded else ("loading… · ",)),
             (FILTER_NAMES[self.status_filter], "bold"),
             f" · by {SORT_NAMES[self.sort_field]} {arrow}",
         )
-        self.query_one("#status-tabs", Static).update(Content("\n").join([line1, line2]))
+        # Two lines, always (app.tcss): no new layout for every keystroke.
+        self.query_one("#status-tabs", Static).update(Content("\n").join([line1, line2]),
+                                                      layout=False)
 
     def _update_labels(self) -> None:
         arrow = " ▼" if self.sort_reverse else " ▲"
@@ -560,12 +642,10 @@ class InterviewList(Vertical):
         self.table.set_labels(labels)
 
     def set_sort(self, field: str, reverse: bool = False) -> None:
-        keep = self.table.current_id
         self.sort_field = field
         self.sort_reverse = reverse
-        self._resort()
         self._update_labels()
-        self.apply_filters(keep)
+        self.apply_filters()
 
     @property
     def filter_active(self) -> bool:
@@ -584,13 +664,22 @@ class InterviewList(Vertical):
     def show_id(self, interview_id: str) -> bool:
         """Put the cursor on ``interview_id``, clearing the filters if they hide it. Returns
         False when it is not tracked at all."""
-        if interview_id not in self.entries:
+        row = self.index.row_of(interview_id)
+        if row is None:
             return False
-        if interview_id not in self.table.visible_ids:
-            with self.filter_input.prevent(Input.Changed):
-                self.filter_input.value = ""
-            self.filter_text = ""
-            self.status_filter = None
+        table = self.table
+        if not self.busy:
+            try:
+                position = table.rows.index(row)
+            except ValueError:
+                pass
+            else:
+                table.move_cursor(row=position)
+                self._post_highlight()
+                return True
+        self.filter_text = ""
+        self.filter_input.value = ""
+        self.status_filter = None
         self.apply_filters(interview_id)
         return True
 
@@ -627,22 +716,22 @@ class InterviewList(Vertical):
             self._last_highlighted = current
             self.post_message(self.Highlighted(current))
 
-    @on(DataTable.RowHighlighted, "#table")
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(VirtualTable.RowHighlighted, "#table")
+    def _row_highlighted(self, event: VirtualTable.RowHighlighted) -> None:
         event.stop()
         self._post_highlight()
 
-    @on(DataTable.RowSelected, "#table")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(VirtualTable.RowSelected, "#table")
+    def _row_selected(self, event: VirtualTable.RowSelected) -> None:
         event.stop()
         current = self.table.current_id
         if current is not None:
             self.post_message(self.Opened(current))
 
-    @on(DataTable.HeaderSelected, "#table")
-    def _header_selected(self, event: DataTable.HeaderSelected) -> None:
+    @on(VirtualTable.HeaderSelected, "#table")
+    def _header_selected(self, event: VirtualTable.HeaderSelected) -> None:
         event.stop()
-        field = str(event.column_key.value)
+        field = event.column_key
         if field == self.sort_field:
             self.set_sort(field, not self.sort_reverse)
         else:
@@ -650,15 +739,24 @@ class InterviewList(Vertical):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        self.set_filter_text(event.value)
+        event.stop()  # filtered already (``_filter_value``)
+
+    def _filter_value(self, value: str) -> None:
+        if value != self.filter_text:
+            self.set_filter_text(value)
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self.table.focus()
+        if self.busy:
+            self._open_first = True  # when the rows for what was typed are there
+        else:
+            self._open_first_row()
+
+    def _open_first_row(self) -> None:
         table = self.table
-        table.focus()
-        if table.visible_ids:
+        if table.row_count:
             table.move_cursor(row=0)
             self._post_highlight()
             self.post_message(self.Opened(table.visible_ids[0]))
@@ -666,9 +764,8 @@ class InterviewList(Vertical):
     def action_clear_filter(self) -> None:
         """Escape: clear the filter text and go back to the list."""
         keep = self.table.current_id
-        with self.filter_input.prevent(Input.Changed):
-            self.filter_input.value = ""
         self.filter_text = ""
+        self.filter_input.value = ""
         self.apply_filters(keep)
         self.table.focus()
 
@@ -692,8 +789,7 @@ class InterviewList(Vertical):
             job = max(0, rest - candidate)
         if compact != self.compact:
             self.compact = compact
-            for entry in self.entries.values():
-                entry.use_compact(compact)
+            self.table.compact = compact
         self.table.set_widths({"status": status, "candidate": candidate, "job": job,
                                "when": when, "answered": answered})
         self._update_labels()

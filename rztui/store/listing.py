@@ -1,0 +1,400 @@
+"""The interview list's data, for any number of tracked interviews.
+
+- :func:`first_page`: the first rows by date added, from one indexed query
+  (``ORDER BY added_at LIMIT n``): cheap enough to run before the first frame whatever the size of
+  the store.
+- :class:`ListIndex`: a compact in-memory index of every tracked interview: parallel lists of the
+  few fields the list shows, sorts and filters on (no JSON, no object per row), filled by
+  :func:`load_index` from one query over covering indexes (schema v3), in a worker thread.
+- :meth:`ListIndex.order` (sort) and :meth:`ListIndex.select` (status + filter words) work on
+  plain lists of row numbers, so a worker can run them while the UI goes on.
+
+A row number stays valid for the life of an index: rows are appended, updated in place, and a
+removed row is only marked dead, so a worker holding row numbers never reads the wrong row.
+
+Every string is cleaned (textsafe) once, here; the list shows them as data, never as markup.
+Knows nothing of Textual.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..api.models import COMPLETED, EXPIRED, IN_PROGRESS, INVITED
+from ..textsafe import clean_line
+from .db import ListRow
+
+#: How many rows :func:`first_page` reads: more than any terminal shows at once.
+FIRST_PAGE_ROWS = 200
+
+#: The moment the "When" column shows (the status column says which it is): completed -> when
+#: it completed, in progress -> when it started, invited/expired -> when the link expires; else
+#: the first of completed, started, created that is there. ``_when_stamp`` is the same in Python.
+#: As Unix seconds (to the millisecond, as SQLite reads them), so no row's date is parsed in
+#: Python when the whole index loads.
+_WHEN_SQL = """round((julianday(coalesce(
+        CASE i.status WHEN 'completed' THEN nullif(i.completed_at, '')
+                      WHEN 'in_progress' THEN nullif(i.started_at, '')
+                      WHEN 'invited' THEN nullif(i.expires_at, '')
+                      WHEN 'expired' THEN nullif(i.expires_at, '') END,
+        nullif(i.completed_at, ''), nullif(i.started_at, ''), nullif(i.created_at, '')))
+        - 2440587.5) * 86400000.0) / 1000.0"""
+
+# Both indexes come from schema v3: tracked_added_at orders the rows, interviews_listing holds
+# every column read here (a lookup in it never reads the cached JSON body's pages).
+LIST_SQL = f"""
+    SELECT t.id, t.added_at, t.label, i.status, i.candidate_name, i.candidate_email,
+           i.job_title, {_WHEN_SQL}, coalesce(i.answered, 0)
+    FROM tracked t INDEXED BY tracked_added_at
+    LEFT JOIN interviews i INDEXED BY interviews_listing ON i.id = t.id
+    ORDER BY t.added_at, t.rowid
+"""
+
+#: (id, added_at, label, status, candidate_name, candidate_email, job_title, when, answered);
+#: when: Unix seconds, None (or NaN) when there is no date.
+Listing = tuple[str, float, str | None, str | None, str | None, str | None, str | None,
+                float | None, int]
+
+STATUS_RANK = {IN_PROGRESS: 0, INVITED: 1, COMPLETED: 2, EXPIRED: 3}
+SORT_FIELDS = ("added", "candidate", "job", "status", "when", "answered")
+NO_VALUE = "—"
+
+
+class HasPath(Protocol):
+    path: Path
+
+
+def connect_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection of its own: a worker's long read never holds the store's lock,
+    and WAL lets it read while the store writes."""
+    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True,
+                           check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 5000")
+    return conn
+
+
+def first_page(store: HasPath, limit: int = FIRST_PAGE_ROWS) -> list[Listing]:
+    """The first ``limit`` tracked interviews by date added (the list's default order)."""
+    conn = connect_readonly(store.path)
+    try:
+        return conn.execute(LIST_SQL + " LIMIT ?", (limit,)).fetchall()
+    finally:
+        conn.close()
+
+
+def load_index(store: HasPath, *, batch: int = 4096,
+               cancelled: Callable[[], bool] | None = None) -> ListIndex:
+    """Every tracked interview, read in batches (never all rows as tuples at once)."""
+    index = ListIndex()
+    conn = connect_readonly(store.path)
+    try:
+        cursor = conn.execute(LIST_SQL)
+        while rows := cursor.fetchmany(batch):
+            if cancelled is not None and cancelled():
+                break
+            index.extend(rows)
+    finally:
+        conn.close()
+    return index
+
+
+def listing_of(row: ListRow) -> Listing:
+    """A store row (``Store.row``) in the shape the query gives."""
+    return (row.id, row.added_at, row.label, row.status, row.candidate_name,
+            row.candidate_email, row.job_title, parse_moment(_when_stamp(row)), row.answered)
+
+
+def _when_stamp(row: ListRow) -> str | None:
+    status = row.status
+    stamp = None
+    if status == COMPLETED:
+        stamp = row.completed_at
+    elif status == IN_PROGRESS:
+        stamp = row.started_at
+    elif status in (INVITED, EXPIRED):
+        stamp = row.expires_at
+    return stamp or row.completed_at or row.started_at or row.created_at or None
+
+
+def parse_moment(value: str | None) -> float:
+    """An ISO 8601 stamp as Unix seconds; NaN when there is none or it is not a date."""
+    if not value:
+        return math.nan
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        return math.nan
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).timestamp()
+
+
+def status_text(status: str | None) -> str:
+    """The status as words: ``in progress``, ``not fetched``; an unknown one as sent (cleaned,
+    at most 24 characters, ``unknown`` if nothing is left)."""
+    if status is None:
+        return "not fetched"
+    if status in STATUS_RANK:
+        return status.replace("_", " ")
+    return clean_line(status)[:24] or "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class RowView:
+    """What the rest of the app reads about one row (cleaned text)."""
+
+    id: str
+    added_at: float
+    status: str | None  # None: tracked but never fetched
+    candidate_name: str  # "" when the API gave none
+    job_title: str
+    answered: int
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The rows a list shows, and what they were chosen by (to refine them next time)."""
+
+    rows: list[int]
+    status: str | None
+    terms: tuple[str, ...]
+    order_version: int
+
+    def refined_by(self, status: str | None, terms: tuple[str, ...], order_version: int) -> bool:
+        """Whether the rows for ``status`` and ``terms`` (folded) are among these rows: the
+        same order and status, and each of these terms is part of one of the new ones."""
+        return order_version == self.order_version and status == self.status \
+            and all(any(old in new for new in terms) for old in self.terms)
+
+    def scan_size(self, order: list[int], status: str | None, terms: tuple[str, ...],
+                  order_version: int) -> int:
+        """How many rows ``ListIndex.select`` looks at to refine this selection."""
+        return len(self.rows if self.refined_by(status, terms, order_version) else order)
+
+
+def fold_terms(terms: Iterable[str]) -> tuple[str, ...]:
+    return tuple(t for t in (t.casefold() for t in terms) if t)
+
+
+class ListIndex:
+    """Parallel lists, one slot per row (see the module docstring). Strings that repeat a lot
+    (statuses, job titles) are stored once."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.status: list[str | None] = []
+        self.names: list[str] = []  # shown in the Candidate column (a fallback if no name)
+        self.named = bytearray()  # 1: ``names`` is the candidate's name
+        self.jobs: list[str] = []  # shown in the Job column
+        self.haystack: list[str] = []  # casefolded: name, email, job, id, status
+        self.moment = array("d")  # the When column, Unix seconds (NaN: none)
+        self.added = array("d")
+        self.answered = array("l")
+        self.alive = bytearray()
+        self.pos: dict[str, int] = {}
+        self.counts: dict[str | None, int] = {}  # alive rows per status
+        #: Bumped when rows are added or removed (row numbers in an order may be stale).
+        self.version = 0
+        self._shared: dict[str, str] = {}
+        self._job_shown: dict[str | None, str] = {}
+        self._status_words: dict[str | None, tuple[str | None, str]] = {}
+
+    # -- rows -----------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.pos)
+
+    def __contains__(self, interview_id: object) -> bool:
+        return interview_id in self.pos
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.pos)
+
+    def _share(self, text: str) -> str:
+        return self._shared.setdefault(text, text)
+
+    def _fields(self, listing: Listing) -> tuple[str, str | None, str, int, str, str, float,
+                                                  float, int]:
+        """(id, status, name shown, named, job shown, haystack, moment, added, answered)."""
+        iid, added_at, label, status, name, email, job, when, answered = listing
+        name_shown = clean_line(name)
+        named = 1 if name_shown else 0
+        if not name_shown:  # not fetched yet: the label, or the id
+            name_shown = clean_line(label) or (clean_line(iid) if status is None else NO_VALUE)
+        job_shown = self._job_shown.get(job)
+        if job_shown is None:  # job titles repeat: cleaned and stored once
+            job_shown = self._job_shown[job] = self._share(clean_line(job) or NO_VALUE)
+        known = self._status_words.get(status)
+        if known is None:  # the status as sent and as words, for the filter
+            raw, words = clean_line(status or "not fetched"), status_text(status)
+            known = self._status_words[status] = (
+                None if status is None else self._share(status),
+                f" {raw} {words}" if words != raw else f" {raw}")
+        status, tail = known
+        hay = f"{name_shown} {clean_line(email)} {job_shown} {clean_line(iid)}{tail}".casefold()
+        return (iid, status, name_shown, named, job_shown, hay,
+                math.nan if when is None else when, added_at, answered or 0)
+
+    def put(self, listing: Listing) -> int:
+        """Add a row, or update it in place (same row number). Returns its row number."""
+        return self._put_fields(self._fields(listing))
+
+    def _put_fields(self, fields: tuple[str, str | None, str, int, str, str, float, float,
+                                        int]) -> int:
+        iid, status, name, named, job, hay, moment, added_at, answered = fields
+        row = self.pos.get(iid)
+        if row is None:
+            row = len(self.ids)
+            # ``ids`` last: a worker that reads ``len(ids)`` finds every other list as long.
+            self.status.append(status)
+            self.names.append(name)
+            self.named.append(named)
+            self.jobs.append(job)
+            self.haystack.append(hay)
+            self.moment.append(moment)
+            self.added.append(added_at)
+            self.answered.append(answered)
+            self.alive.append(1)
+            self.ids.append(iid)
+            self.pos[iid] = row
+            self.version += 1
+        else:
+            self.counts[self.status[row]] -= 1
+            self.status[row] = status
+            self.names[row] = name
+            self.named[row] = named
+            self.jobs[row] = job
+            self.haystack[row] = hay
+            self.moment[row] = moment
+            self.added[row] = added_at
+            self.answered[row] = answered
+        self.counts[status] = self.counts.get(status, 0) + 1
+        return row
+
+    def extend(self, listings: Iterable[Listing]) -> None:
+        """``put`` each, faster: for loading many rows."""
+        fields = [self._fields(listing) for listing in listings]
+        if any(f[0] in self.pos for f in fields) or len({f[0] for f in fields}) < len(fields):
+            for listing_fields in fields:  # updates among them: one at a time
+                self._put_fields(listing_fields)
+            return
+        start = len(self.ids)
+        ids, status, names, named, jobs, hay, moment, added, answered = zip(*fields, strict=True) \
+            if fields else ((),) * 9
+        self.status.extend(status)
+        self.names.extend(names)
+        self.named.extend(named)
+        self.jobs.extend(jobs)
+        self.haystack.extend(hay)
+        self.moment.extend(moment)
+        self.added.extend(added)
+        self.answered.extend(answered)
+        self.alive.extend(b"\x01" * len(fields))
+        self.ids.extend(ids)
+        self.pos.update(zip(ids, range(start, start + len(fields)), strict=True))
+        counts = self.counts
+        for value, count in Counter(status).items():
+            counts[value] = counts.get(value, 0) + count
+        self.version += 1
+
+    def remove(self, interview_id: str) -> bool:
+        row = self.pos.pop(interview_id, None)
+        if row is None:
+            return False
+        self.alive[row] = 0
+        self.counts[self.status[row]] -= 1
+        self.version += 1
+        return True
+
+    def row_of(self, interview_id: str) -> int | None:
+        return self.pos.get(interview_id)
+
+    def view(self, row: int) -> RowView:
+        return RowView(self.ids[row], self.added[row], self.status[row],
+                       self.names[row] if self.named[row] else "",
+                       "" if self.jobs[row] == NO_VALUE else self.jobs[row],
+                       self.answered[row])
+
+    def answered_text(self, row: int) -> str:
+        answered = self.answered[row]
+        if self.status[row] in (INVITED, EXPIRED, None) and not answered:
+            return NO_VALUE
+        return str(answered)
+
+    def moment_of(self, row: int) -> datetime | None:
+        moment = self.moment[row]
+        return None if math.isnan(moment) else datetime.fromtimestamp(moment, UTC)
+
+    # -- sorting and filtering (safe in a worker thread) ----------------------------------------
+
+    def _when_keys(self, n: int) -> list[float]:
+        moment, added, status = self.moment, self.added, self.status
+        return [added[i] if math.isnan(moment[i]) and status[i] is None
+                else 0.0 if math.isnan(moment[i]) else moment[i] for i in range(n)]
+
+    def order(self, field: str, reverse: bool = False) -> list[int]:
+        """Row numbers of the live rows, sorted by ``field`` (see ``SORT_FIELDS``); rows that
+        tie keep the order they were loaded in, either way."""
+        n = len(self.ids)
+        alive = self.alive
+        rows = [i for i in range(n) if alive[i]]
+        keys: Sequence[Any]
+        if field == "candidate":
+            keys = list(zip(self._name_keys(n), self.added, strict=False))
+        elif field == "job":
+            folded: dict[str, str] = {}  # job titles repeat: fold each once
+            jobs = self.jobs
+            keys = list(zip([folded.get(j) or folded.setdefault(j, j.casefold())
+                             for j in jobs[:n]], self._name_keys(n), strict=False))
+        elif field == "status":
+            rank, status = STATUS_RANK, self.status
+            keys = list(zip([rank.get(status[i] or "", 4) for i in range(n)],
+                            [-w for w in self._when_keys(n)], strict=False))
+        elif field == "when":
+            keys = list(zip(self._when_keys(n), self.added, strict=False))
+        elif field == "answered":
+            keys = list(zip(self.answered, self._name_keys(n), strict=False))
+        else:
+            keys = self.added
+        get: Callable[[int], Any] = keys.__getitem__
+        rows.sort(key=get, reverse=reverse)
+        return rows
+
+    def _name_keys(self, n: int) -> list[str]:
+        names = self.names
+        return [names[i].casefold() for i in range(n)]
+
+    def select(self, order: list[int], status: str | None, terms: Sequence[str],
+               within: Selection | None = None, order_version: int = 0) -> Selection:
+        """The rows of ``order`` with ``status`` (None: any) whose haystack holds every term.
+
+        ``within``: an earlier selection from the same order; when every one of its terms is
+        part of one of the new terms (typing on), the new rows are among its rows, so only those
+        are looked at."""
+        terms = fold_terms(terms)
+        rows = order
+        if within is not None and within.refined_by(status, terms, order_version):
+            rows = within.rows
+            status_done = True
+        else:
+            status_done = status is None
+        if not status_done:
+            st = self.status
+            rows = [i for i in rows if st[i] == status]
+        hay = self.haystack
+        for term in terms:  # every term must match (AND), narrowing as we go
+            rows = [i for i in rows if term in hay[i]]
+        if rows is order:
+            rows = list(order)
+        return Selection(rows, status, terms, order_version)
+
+
+def index_rows(index: ListIndex, rows: Iterable[ListRow]) -> list[int]:
+    """Put store rows in the index; their row numbers."""
+    return [index.put(listing_of(row)) for row in rows]

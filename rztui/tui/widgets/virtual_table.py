@@ -1,0 +1,455 @@
+"""A table that renders only the rows on screen, for row sets of any size.
+
+It looks and behaves like Textual's ``DataTable`` with a row cursor (the same styles, keys and
+mouse handling, each cell drawn the same way), on public API only: a ``ScrollView`` whose
+``render_line`` draws one line, with an LRU line cache. It holds no rows: a subclass says how
+many there are (``row_count``) and gives one row's cells when it is drawn (``row_cells``), so
+swapping a row set of 100,000 costs nothing here.
+
+Line 0 is the header (it does not scroll); row ``r`` is drawn at virtual line ``r + 1``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+from rich.cells import cell_len
+from rich.padding import Padding
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+PADDING = 1  # each side of each cell, as DataTable's cell_padding
+_NULL = Style.null()
+_PAD = Segment(" " * PADDING, _NULL)
+
+
+def padded_cell(cell: Text, width: int) -> list[Segment] | None:
+    """``cell`` drawn as DataTable draws it (``Padding(cell, (0, 1))`` at ``width`` cells), for
+    the common cell: one style, one line, each character one cell wide, cut with an ellipsis.
+    The same segments rich gives, without its layout work; None for any other cell."""
+    plain = cell.plain
+    content = width - 2 * PADDING
+    style = cell.style
+    if cell.spans or content < 1 or cell.overflow != "ellipsis" or not plain \
+            or not plain.isprintable() or cell_len(plain) != len(plain) \
+            or not isinstance(style, Style | str) or (isinstance(style, str) and style):
+        return None
+    shown: Style | None = style if isinstance(style, Style) and style else None
+    size = len(plain)
+    if cell.justify in ("left", "right"):
+        if size > content:
+            body = plain[:content - 1] + "…"
+        elif cell.justify == "left":
+            body = plain.ljust(content)
+        else:
+            body = plain.rjust(content)
+        return [_PAD, Segment(body, shown), _PAD]
+    if cell.justify is None and size <= content:
+        if size == content:
+            return [_PAD, Segment(plain, shown), _PAD]
+        return [_PAD, Segment(plain, shown), Segment(" " * (content - size), _NULL), _PAD]
+    return None
+
+
+@dataclass(slots=True)
+class Column:
+    key: str
+    label: Text
+    width: int  # content width; the column takes width + 2 * PADDING cells
+
+    @property
+    def render_width(self) -> int:
+        return self.width + 2 * PADDING
+
+
+class VirtualTable(ScrollView, can_focus=True):
+    """Rows come from ``row_count`` / ``row_cells`` / ``row_key`` (see the module docstring)."""
+
+    # DataTable's look (its component classes, renamed).
+    DEFAULT_CSS = """
+    VirtualTable {
+        background: $surface;
+        color: $foreground;
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .table--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+            & > .table--header {
+                background-tint: $foreground 5%;
+            }
+        }
+        & > .table--header {
+            text-style: bold;
+            background: $panel;
+            color: $foreground;
+        }
+        &:ansi > .table--header {
+            background: ansi_bright_blue;
+            color: ansi_default;
+        }
+        & > .table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        & > .table--header-hover {
+            background: $accent 30%;
+        }
+        & > .table--hover {
+            background: $block-hover-background;
+        }
+    }
+    """
+    COMPONENT_CLASSES = {"table--header", "table--cursor", "table--hover", "table--header-hover"}
+
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Select", show=False),
+        Binding("up", "cursor_up", "Cursor up", show=False),
+        Binding("down", "cursor_down", "Cursor down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("ctrl+home", "scroll_top", "Top", show=False),
+        Binding("ctrl+end", "scroll_bottom", "Bottom", show=False),
+    ]
+
+    class RowHighlighted(Message):
+        """The cursor moved to ``row``."""
+
+        def __init__(self, table: VirtualTable, row: int) -> None:
+            self.table = table
+            self.row = row
+            super().__init__()
+
+        @property
+        def control(self) -> VirtualTable:
+            return self.table
+
+    class RowSelected(Message):
+        """Enter on the cursor row, or a click on it."""
+
+        def __init__(self, table: VirtualTable, row: int) -> None:
+            self.table = table
+            self.row = row
+            super().__init__()
+
+        @property
+        def control(self) -> VirtualTable:
+            return self.table
+
+    class HeaderSelected(Message):
+        """A click on a column's header."""
+
+        def __init__(self, table: VirtualTable, column_key: str) -> None:
+            self.table = table
+            self.column_key = column_key
+            super().__init__()
+
+        @property
+        def control(self) -> VirtualTable:
+            return self.table
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.columns: list[Column] = []
+        self._cursor = 0
+        self._hover: int | None = None  # the row under the mouse; -1: the header
+        self._show_hover = False
+        self._lines: LRUCache[tuple[Hashable, ...], Strip] = LRUCache(1024)
+        # Each row's cells drawn and padded, before the line's styles: a row that moves (a new
+        # filter or sort) is not drawn again, only restyled.
+        self._padded: LRUCache[tuple[Hashable, ...], list[list[Segment]]] = LRUCache(1024)
+        self._cell_cache: LRUCache[tuple[Hashable, ...], list[Segment]] = LRUCache(4096)
+        self._metas: LRUCache[tuple[int, int, bool], Style] = LRUCache(1024)
+        self._generation = 0
+        self._base: Style | None = None
+        self._scroll_pending = False
+
+    # -- what a subclass provides ------------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        return 0
+
+    def row_cells(self, row: int) -> Sequence[Text]:
+        """The cells of ``row`` (one ``Text`` per column; never markup)."""
+        raise NotImplementedError
+
+    def row_key(self, row: int) -> int:
+        """A number (>= 0) for what ``row`` shows: lines are cached by it, and a cell's meta
+        carries it (as DataTable's carries the row). ``redraw`` when a row's data changes."""
+        return row
+
+    # -- rows and columns ----------------------------------------------------------------------
+
+    def set_columns(self, columns: Sequence[tuple[str, str, int]]) -> None:
+        """(key, label, width) for each column."""
+        self.columns = [Column(key, Text(label, no_wrap=True, end=""), width)
+                        for key, label, width in columns]
+        self._resize()
+        self.redraw()
+
+    def set_widths(self, widths: dict[str, int]) -> None:
+        for column in self.columns:
+            if column.key in widths:
+                column.width = max(0, widths[column.key])
+        self._resize()
+        self.redraw()
+
+    def set_labels(self, labels: dict[str, str]) -> None:
+        for column in self.columns:
+            if column.key in labels:
+                column.label = Text(labels[column.key], no_wrap=True, end="")  # never markup
+        self.redraw()
+
+    def column_x(self, key: str) -> int:
+        """Where the column ``key`` starts (for a click on its header)."""
+        x = 0
+        for column in self.columns:
+            if column.key == key:
+                return x
+            x += column.render_width
+        raise KeyError(key)
+
+    def redraw(self) -> None:
+        """Draw every line again (their content, or the time, changed)."""
+        self._generation += 1
+        self._lines.clear()
+        self._padded.clear()
+        self._cell_cache.clear()
+        self.refresh()
+
+    def rows_changed(self, cursor: int = 0) -> None:
+        """A new row set: back to the top, the cursor on row ``cursor`` (scrolled into view)."""
+        self._resize()
+        self.refresh()  # lines are cached by row content, not by position: nothing to drop
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self._cursor = -1  # a new row, even at the same position
+        self.move_cursor(row=cursor)
+
+    def _resize(self) -> None:
+        width = sum(c.render_width for c in self.columns)
+        self.virtual_size = Size(width, self.row_count + 1)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._lines.clear()
+        self._padded.clear()
+        self._cell_cache.clear()
+
+    # -- the cursor ----------------------------------------------------------------------------
+
+    @property
+    def cursor_row(self) -> int:
+        return max(0, self._cursor)
+
+    def move_cursor(self, *, row: int, scroll: bool = True) -> None:
+        row = max(0, min(row, self.row_count - 1))
+        if row == self._cursor:
+            if scroll:
+                self._scroll_to_cursor()
+            return
+        self._cursor = row
+        self.refresh()
+        if scroll:
+            self._scroll_to_cursor()
+        if row < self.row_count:
+            self.post_message(self.RowHighlighted(self, row))
+
+    def _scroll_to_cursor(self) -> None:
+        """Just enough scrolling to show the cursor row under the header."""
+        if not self.size.height:  # not laid out yet: once it is
+            if not self._scroll_pending:
+                self._scroll_pending = True
+                self.call_after_refresh(self._scroll_when_laid_out)
+            return
+        rows_shown = max(1, self.scrollable_content_region.height - 1)
+        top = int(self.scroll_y)
+        row = self.cursor_row
+        if row < top:
+            self.scroll_to(y=row, animate=False, immediate=True)
+        elif row >= top + rows_shown:
+            self.scroll_to(y=row - rows_shown + 1, animate=False, immediate=True)
+
+    def _scroll_when_laid_out(self) -> None:
+        self._scroll_pending = False
+        if self.size.height:
+            self._scroll_to_cursor()
+
+    def _keyboard(self) -> None:
+        if self._show_hover:
+            self._show_hover = False
+            self.refresh()
+
+    def action_cursor_up(self) -> None:
+        self._keyboard()
+        self.move_cursor(row=self.cursor_row - 1)
+
+    def action_cursor_down(self) -> None:
+        self._keyboard()
+        self.move_cursor(row=self.cursor_row + 1)
+
+    def action_page_down(self) -> None:
+        self._keyboard()
+        page = max(1, self.scrollable_content_region.height - 1)
+        self.scroll_to(y=self.scroll_y + page, animate=False, immediate=True)
+        self.move_cursor(row=self.cursor_row + page)
+
+    def action_page_up(self) -> None:
+        self._keyboard()
+        page = max(1, self.scrollable_content_region.height - 1)
+        self.scroll_to(y=self.scroll_y - page, animate=False, immediate=True)
+        self.move_cursor(row=self.cursor_row - page)
+
+    def action_scroll_top(self) -> None:
+        self._keyboard()
+        self.move_cursor(row=0)
+
+    def action_scroll_bottom(self) -> None:
+        self._keyboard()
+        self.move_cursor(row=self.row_count - 1)
+
+    def action_select_cursor(self) -> None:
+        self._keyboard()
+        if self.row_count:
+            self.post_message(self.RowSelected(self, self.cursor_row))
+
+    # -- mouse ---------------------------------------------------------------------------------
+
+    def _row_at(self, event: events.MouseEvent) -> int | None:
+        """The row under the mouse: -1 for the header, None below the last row."""
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return None
+        row = -1 if offset.y == 0 else int(self.scroll_y) + offset.y - 1
+        return row if row < self.row_count else None
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        hover = self._row_at(event)
+        if hover != self._hover or self._show_hover != (hover is not None):
+            self._hover = hover
+            self._show_hover = hover is not None
+            self.refresh()
+
+    def on_leave(self, _event: events.Leave) -> None:
+        if self._show_hover:
+            self._show_hover = False
+            self.refresh()
+
+    def on_click(self, event: events.Click) -> None:
+        row = self._row_at(event)
+        if row is None:
+            return
+        if row == -1:
+            column = event.style.meta.get("column")
+            if isinstance(column, int) and 0 <= column < len(self.columns) \
+                    and not event.style.meta.get("out_of_bounds"):
+                self.post_message(self.HeaderSelected(self, self.columns[column].key))
+            return
+        event.stop()
+        again = row == self._cursor
+        self.move_cursor(row=row)
+        if again and self.row_count:
+            self.post_message(self.RowSelected(self, row))
+
+    # -- drawing -------------------------------------------------------------------------------
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._base = self.rich_style  # once for all the lines: it walks the ancestors
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self._base or self.rich_style
+        row = -1 if y == 0 else int(self.scroll_y) + y - 1
+        if row >= self.row_count:
+            return Strip.blank(width, base)
+        cursor = row == self._cursor
+        hover = self._show_hover and self._hover == row
+        # By the row's content, not its place: a row that moves (a new filter or sort) is
+        # drawn from the cache.
+        key = (-1 if row < 0 else self.row_key(row), width, cursor, hover, base, self.has_focus,
+               self._generation)
+        strip = self._lines.get(key)
+        if strip is None:
+            strip = self._render_row(row, base, width, cursor, hover)
+            self._lines[key] = strip
+        return strip
+
+    def _cell_styles(self, header: bool, hover: bool, cursor: bool) -> tuple[Style, Style]:
+        """(style under the cell, style over it): DataTable's rules for a row cursor (the
+        cursor's colour wins over the cell's own; its background does not)."""
+        style = Style()
+        if hover:
+            style += self.get_component_rich_style("table--hover")
+            if header:
+                style += self.get_component_rich_style("table--header-hover")
+        if cursor:
+            style += self.get_component_rich_style("table--cursor")
+        return style, Style.from_color(color=style.color)
+
+    def _padded_cells(self, row: int, header: bool) -> list[list[Segment]]:
+        """Each cell of ``row`` drawn at its column's width with its padding (DataTable's
+        ``Padding(cell, (0, 1))``), in the cell's own styles."""
+        key = (None if header else self.row_key(row), header, self._generation,
+               tuple(c.render_width for c in self.columns))
+        padded = self._padded.get(key)
+        if padded is None:
+            cells = [c.label for c in self.columns] if header else self.row_cells(row)
+            padded = [self._padded_cell(cell, column.render_width)
+                      for column, cell in zip(self.columns, cells, strict=False)]
+            self._padded[key] = padded
+        return padded
+
+    def _padded_cell(self, cell: Text, width: int) -> list[Segment]:
+        # Statuses, job titles, times and counts repeat from row to row: each is drawn once.
+        key = (cell.plain, cell.style, cell.justify, cell.overflow, tuple(cell.spans), width)
+        segments = self._cell_cache.get(key)
+        if segments is None:
+            segments = padded_cell(cell, width)
+            if segments is None:
+                options = self.app.console_options.update(no_wrap=True)
+                segments = self.app.console.render_lines(
+                    Padding(cell, (0, PADDING)), options.update_dimensions(width, 1))[0]
+            self._cell_cache[key] = segments
+        return segments
+
+    def _render_row(self, row: int, base: Style, width: int, cursor: bool,
+                    hover: bool) -> Strip:
+        header = row < 0
+        row_style = self.get_component_styles("table--header").rich_style if header else base
+        # A row cursor: hovering anywhere on a line lights up every cell of it.
+        under, over = self._cell_styles(header, hover, cursor)
+        segments: list[Segment] = []
+        key = -1 if header else self.row_key(row)
+        for index, cell in enumerate(self._padded_cells(row, header)):
+            # As DataTable's Styled(cell, pre_style, post_style), with the cell's place as meta.
+            pre = row_style + self._meta(key, index) + under
+            segments.extend(Segment.apply_style(cell, pre, over))
+        # The rest of the line, in the row's style (the cursor's, on the cursor row).
+        used = sum(c.render_width for c in self.columns)
+        extend = row_style + under + self._meta(key, 0, out_of_bounds=True)
+        segments.append(Segment(" " * max(0, width - used), extend))
+        return Strip(segments).adjust_cell_length(width, base).simplify()
+
+    def _meta(self, row: int, column: int, out_of_bounds: bool = False) -> Style:
+        """Where a cell is (for the mouse), as DataTable marks it."""
+        key = (row, column, out_of_bounds)
+        style = self._metas.get(key)
+        if style is None:
+            meta: dict[str, int | bool] = {"row": row, "column": column}
+            if out_of_bounds:
+                meta["out_of_bounds"] = True
+            style = self._metas[key] = Style.from_meta(meta)
+        return style

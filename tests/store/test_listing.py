@@ -1,0 +1,119 @@
+"""The interview list's data: first page, compact index, sorting and filtering (no Textual)."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rztui.demo import dataset as ds
+from rztui.store import Store
+from rztui.store.listing import (
+    LIST_SQL,
+    ListIndex,
+    connect_readonly,
+    first_page,
+    listing_of,
+    load_index,
+    status_text,
+)
+
+
+def test_first_page_reads_by_date_added_through_indexes(demo_store: Store) -> None:
+    rows = first_page(demo_store, 5)
+    assert [r[0] for r in rows] == demo_store.tracked_ids()[:5]
+    conn = connect_readonly(demo_store.path)
+    plan = " ".join(str(step[3]) for step in
+                    conn.execute("EXPLAIN QUERY PLAN " + LIST_SQL + " LIMIT 5"))
+    conn.close()
+    # No scan of the interviews' JSON pages, no sort of every row: O(page), not O(rows).
+    assert "USING INDEX tracked_added_at" in plan
+    assert "COVERING INDEX interviews_listing" in plan
+    assert "TEMP B-TREE" not in plan
+
+
+def test_the_query_and_a_store_row_agree_for_every_demo_interview(demo_store: Store) -> None:
+    """The list reads rows in bulk from SQL and single rows (live updates) from Store.row:
+    both must give the same cells (the When column's choice of date above all)."""
+    index = load_index(demo_store)
+    single = ListIndex()
+    for iid in demo_store.tracked_ids():
+        single.put(listing_of(demo_store.row(iid)))
+    assert index.ids == single.ids and index.haystack == single.haystack
+    assert index.names == single.names and index.jobs == single.jobs
+    # SQLite reads dates to the millisecond: the same moment, give or take one.
+    assert all(abs(a - b) < 1e-3 or (math.isnan(a) and math.isnan(b))
+               for a, b in zip(index.moment, single.moment, strict=True))
+    assert sum(not math.isnan(m) for m in index.moment) > 40
+    assert index.counts == single.counts and len(index) == len(ds.ALL_IDS)
+
+
+def test_rows_are_cleaned_and_unfetched_ones_named(store: Store) -> None:
+    store.track(["never-fetched"], label="Interview from the ATS")
+    store.track(["no-label"])
+    store.save_interview(ds.snapshot(ds.HOSTILE_TERMINAL_ID))
+    store.track([ds.HOSTILE_TERMINAL_ID])
+    index = load_index(store)
+    rows = {iid: index.pos[iid] for iid in index}
+    assert index.names[rows["never-fetched"]] == "Interview from the ATS"
+    assert index.names[rows["no-label"]] == "no-label"  # not fetched: the id
+    assert index.view(rows["no-label"]).candidate_name == ""
+    assert index.status[rows["no-label"]] is None
+    assert "not fetched" in index.haystack[rows["no-label"]]
+    hostile = rows[ds.HOSTILE_TERMINAL_ID]
+    assert "\x1b" not in index.names[hostile] and "\u202e" not in index.names[hostile]
+    assert "eve@example.com" in index.haystack[hostile]
+    assert index.answered_text(rows["no-label"]) == "—"
+    assert index.counts == {None: 2, "completed": 1}
+
+
+def test_put_updates_in_place_and_remove_leaves_a_dead_row(store: Store) -> None:
+    ids = [i for i, s in ds.INITIAL_STATUS.items() if s == "completed"][:3]
+    store.track(ids)
+    index = load_index(store)
+    version = index.version
+    payload = ds.snapshot(ids[1])
+    payload["status"] = "expired"
+    store.save_interview(payload)
+    row = index.put(listing_of(store.row(ids[1])))
+    assert row == 1 and index.version == version  # same row number: nothing moved
+    assert index.status[1] == "expired" and index.counts == {None: 2, "expired": 1}
+    assert index.remove(ids[0]) and not index.remove(ids[0])
+    assert ids[0] not in index and len(index) == 2 and index.version == version + 1
+    assert index.order("added") == [1, 2]
+    assert index.counts[None] == 1
+
+
+def test_sorting_keeps_ties_in_loaded_order_both_ways() -> None:
+    index = ListIndex()
+    for n, name in enumerate(["b", "a", "b", "a"]):
+        index.put((f"id{n}", 100.0, None, "completed", name, "", "Job", None, 0))
+    assert index.order("candidate") == [1, 3, 0, 2]  # ties: by date added, then loaded
+    assert index.order("candidate", reverse=True) == [0, 2, 1, 3]
+    assert index.order("status") == [0, 1, 2, 3]
+
+
+def test_status_words() -> None:
+    assert status_text("in_progress") == "in progress"
+    assert status_text(None) == "not fetched"
+    assert status_text("under\x1b[2J_review") == "under_review"
+
+
+NAMES = ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Zoë Ødegaard", "李明", "Ana Ana"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(typed=st.text(alphabet="adnoer lgz李ø", min_size=1, max_size=8),
+       status=st.sampled_from([None, "completed", "invited"]))
+def test_typing_on_refines_to_what_a_fresh_filter_finds(typed: str, status: str | None) -> None:
+    index = ListIndex()
+    for n in range(60):
+        index.put((f"id-{n}", float(n), None, ["completed", "invited", None][n % 3],
+                   NAMES[n % len(NAMES)], f"p{n}@example.com", ["Dev", "Ops"][n % 2], None, 0))
+    order = index.order("candidate")
+    selection = None
+    for end in range(1, len(typed) + 1):
+        selection = index.select(order, status, typed[:end].split(), selection, 1)
+        fresh = index.select(order, status, typed[:end].split())
+        assert selection.rows == fresh.rows, typed[:end]
