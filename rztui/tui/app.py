@@ -12,6 +12,8 @@ notification, never a traceback. Workers hand their results back as messages
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import partial
@@ -23,18 +25,26 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from ..api.errors import AuthError, NotFound, RZError, SubscriptionInactive
+from ..api.errors import (
+    AuthError,
+    ConfigError,
+    CredentialsError,
+    NotFound,
+    RZError,
+    SubscriptionInactive,
+)
 from ..credentials import mask_key
 from .commands import main_screen_commands
 from .main_screen import MainScreen
-from .messages import KeyFound, KeyMissing, KeySaved
-from .watch import PollerFactory, WatchOptions
+from .messages import ApiWaiting, KeyFound, KeyMissing, KeySaved
+from .watch import WatchOptions
 from .widgets.status_line import host_of
 
 if TYPE_CHECKING:  # httpx is imported after the first frame: start-up time
-    from ..api.client import ApiClient
+    from ..api.client import ApiClient, WaitReason
     from ..config import Settings
     from ..demo.server import DemoServer
+    from ..live.session import PollerFactory
     from ..service import Service
     from ..store import Store
 
@@ -45,6 +55,15 @@ ClientFactory = Callable[[str, str], "ApiClient"]  # (base URL, key) -> client
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def refusal_words(exc: RZError) -> tuple[str, str, str]:
+    """(status line, what to do, top bar) for a lasting reason the API cannot be used."""
+    if isinstance(exc, SubscriptionInactive):
+        return "API subscription inactive (403)", "R retries", "subscription inactive"
+    if isinstance(exc, AuthError):
+        return "key rejected (401)", "ctrl+k enters a new key", "rejected"
+    return "cannot use the API", "see the notification", ""
 
 
 class RZApp(App[None]):
@@ -98,6 +117,10 @@ class RZApp(App[None]):
         self.service: Service | None = None
         self.key_source = "none"
         self._auth_warned = False
+        # Why the API is not used right now (the key rejected, the subscription inactive, a
+        # bad base URL or key): shown until the API answers again. Polling is held meanwhile.
+        self.refusal: RZError | None = None
+        self._ui_thread = threading.get_ident()  # (again on mount: where it runs)
         self._data_dir = data_dir
         self._audio_dir = audio_dir
         self.export_dir = export_dir
@@ -124,8 +147,11 @@ class RZApp(App[None]):
             self._audio_dir = Paths.resolve().audio_dir
         return self._audio_dir
 
+    def on_mount(self) -> None:
+        self._ui_thread = threading.get_ident()
+
     async def on_unmount(self) -> None:
-        await self.main.watcher.close()
+        await self.main.watcher.close()  # the live session: polling, webhooks
         if self.api is not None:
             await self.api.aclose()
 
@@ -161,6 +187,7 @@ class RZApp(App[None]):
         self.action_enter_key(message.reason)
 
     def _make_client(self, key: str) -> ApiClient:
+        """Raises ConfigError (a bad base URL) or CredentialsError (a malformed key)."""
         if self._client_factory is not None:
             return self._client_factory(self.base_url, key)
         from ..api.client import ApiClient
@@ -173,12 +200,60 @@ class RZApp(App[None]):
         self.key_source = source
         from ..service import Service
 
-        self.api = self._make_client(key)
+        try:
+            api = self._make_client(key)
+        except RZError as exc:
+            self._unusable(exc)
+            return
+        api.on_wait = self._on_api_wait
+        self.api = api
         self.service = Service(self.store, self.api)
         self._auth_warned = False
         if old is not None:
             self.run_worker(old.aclose(), group="close", exit_on_error=False)
-        self.main.key_changed()
+        self.main.key_changed()  # a new key: whatever was refused may work now
+        self.key_works()
+
+    def _unusable(self, exc: RZError) -> None:
+        """The client cannot even be made: a malformed key (asked for again) or a bad base
+        URL (nothing to do in here): one clear message, cached data stays readable."""
+        if isinstance(exc, CredentialsError):
+            self.api_key = None
+            self.main.show_top_bar()
+            self.main.show_no_key()
+            self.action_enter_key(f"The API key found ({self.key_source}) cannot be used: "
+                                  f"{exc.message}.")
+            return
+        if self.refusal is not None and self.refusal.message == exc.message:
+            return  # said already
+        self.refusal = exc
+        if isinstance(exc, ConfigError):
+            self.main.show_refusal("bad base URL", "fix --base-url or ROUNDZERO_BASE_URL", "")
+        else:
+            self.main.show_refusal("cannot use the API", "see the notification", "")
+        fix = (" Set it with --base-url, ROUNDZERO_BASE_URL or base_url in config.toml."
+               if isinstance(exc, ConfigError) else "")
+        self.notify(f"{exc.message.rstrip('.')}.{fix} Showing cached interviews only.",
+                    title="Cannot use the API", severity="error", markup=False, timeout=20)
+
+    def why_no_api(self) -> str:
+        """Why nothing can be fetched (there is no client)."""
+        if self.refusal is not None:
+            return f"Cannot use the API: {self.refusal.message}"
+        return "No API key: press ctrl+k to enter one."
+
+    def _on_api_wait(self, seconds: float, reason: WaitReason) -> None:
+        """The client is about to sleep (rate limit, Retry-After, backoff). On the UI's thread
+        it is shown at once (before the request's outcome is); from a worker's loop in
+        another thread, post_message is the thread-safe hop."""
+        at = time.monotonic()
+        if threading.get_ident() == self._ui_thread:
+            self.main.status_line.show_wait(seconds, reason, at)
+        else:
+            self.post_message(ApiWaiting(seconds, reason, at))
+
+    def on_api_waiting(self, message: ApiWaiting) -> None:
+        self.main.status_line.show_wait(message.seconds, message.reason, message.at)
 
     async def verify_key(self, key: str) -> None:
         """One request: 404 = the key works (the id is made up); 401/403 raise."""
@@ -231,18 +306,57 @@ class RZApp(App[None]):
         self.notify(f"Key {key} verified and saved in the system keyring.", markup=False)
 
     def key_refused(self, exc: RZError) -> None:
-        """An API answer said the key is no good (401/403): offer another, once per key."""
-        if not isinstance(exc, (AuthError, SubscriptionInactive)) or self._auth_warned:
+        """An API answer said the key is no good (401) or the subscription is inactive (403):
+        a lasting state in the top bar and the status line, polling held until the API
+        answers again, and one message per key (401: a dialog offering another key)."""
+        if not isinstance(exc, (AuthError, SubscriptionInactive)):
+            return
+        self.refusal = exc
+        words = refusal_words(exc)
+        self.main.show_refusal(*words)
+        self.main.watcher.hold(words[0])
+        if self._auth_warned:
             return
         self._auth_warned = True
+        said = exc.detail.rstrip(".")  # about the key, not about one interview
+        if isinstance(exc, SubscriptionInactive):
+            self.notify(f"{said}.\nCached interviews stay readable; polling is paused. "
+                        "Press R to try again once the subscription is renewed.",
+                        title="API subscription inactive", severity="error", markup=False,
+                        timeout=20)
+            return
         from .screens.error import ErrorScreen
 
-        self.push_screen(ErrorScreen("The API refused the key", exc.message,
-                                     (("key", "Enter another key"),)), self._refused_choice)
+        self.push_screen(ErrorScreen(
+            "The API rejected the key",
+            f"{said}.\n\nCached interviews stay readable; polling is paused until a key "
+            "works. ctrl+k enters a new key at any time.",
+            (("key", "Enter another key"),)), self._refused_choice)
 
     def _refused_choice(self, choice: str | None) -> None:
         if choice == "key":
             self.action_enter_key()
+
+    def key_works(self) -> None:
+        """The API answered with the current key (or there is a new one): what was refused
+        is over, and polling goes on."""
+        refusal, self.refusal = self.refusal, None
+        if refusal is None or isinstance(refusal, ConfigError):
+            self.refusal = refusal  # a bad base URL stays bad
+            return
+        self.main.show_refusal("", "", "")
+        self.main.watcher.release()
+
+    async def check_key(self) -> None:
+        """`R` while the API refuses: one request with the current key (404 for the made-up
+        id means it is accepted again). Raises the refusal if it goes on."""
+        api = self.api
+        if api is None:
+            return
+        try:
+            await api.get_json(KEY_CHECK_PATH)
+        except NotFound:
+            return
 
     # -- worker failures: one place --------------------------------------------------------
 
@@ -254,9 +368,6 @@ class RZApp(App[None]):
         if event.state != WorkerState.ERROR:
             return
         error = worker.error
-        if worker.group == "poller" and isinstance(error, RZError):
-            self.main.watcher.stopped(error)
-            return
         if isinstance(error, RZError):
             message = error.message
         else:

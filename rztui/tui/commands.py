@@ -55,8 +55,14 @@ def main_screen_commands(screen: MainScreen) -> Iterator[SystemCommand]:
                         screen.action_copy_interview)
     yield SystemCommand("Copy interview id", "Copy the selected interview's id",
                         screen.action_copy_id)
-    yield SystemCommand("Enter API key", "Paste and verify a ROUND0 API key",
-                        app.action_enter_key)
+    refusal = app.refusal
+    key_help = "Paste and verify a ROUND0 API key (ctrl+k)"
+    if refusal is not None:
+        key_help = f"The API refused: {refusal.detail} (ctrl+k)"
+    yield SystemCommand("Enter API key", key_help, app.action_enter_key)
+    if refusal is not None and app.service is not None:
+        yield SystemCommand("Ask the API again", "Check whether the key is accepted now; "
+                            "polling resumes if it is (R)", screen.action_refresh_all)
     yield SystemCommand("Keys", "Show every key binding", app.action_help)
     for status in STATUS_FILTERS:
         yield SystemCommand(f"Show {FILTER_NAMES[status]}", "Filter the list by status",

@@ -12,7 +12,7 @@ import asyncio
 from functools import partial
 from typing import TYPE_CHECKING
 
-from ..api.errors import NotFound, RZError
+from ..api.errors import AuthError, NotFound, RZError, SubscriptionInactive
 from ..api.models import Interview
 from .messages import RowsLoaded, TrackedChanged
 from .widgets.transcript import error_doc, message_doc
@@ -31,6 +31,24 @@ class Fetcher:
     def __init__(self, screen: MainScreen) -> None:
         self.screen = screen
         self._unfetched_done = False
+        # Interview id -> why its questions could not be fetched (the outline says so, not
+        # "Loading…" for ever); `r` tries again.
+        self._questions_failed: dict[str, str] = {}
+
+    def questions_note(self, interview_id: str) -> str:
+        """What the outline says while it has no questions for this interview."""
+        if self.rz.service is None:
+            return "Not cached (no API key)."
+        why = self._questions_failed.get(interview_id)
+        if why is not None:
+            return f"Not available: {why}\nPress r to retry."
+        return "Loading…"
+
+    def _questions_unavailable(self, interview_id: str, exc: RZError) -> None:
+        self._questions_failed[interview_id] = exc.detail
+        screen = self.screen
+        if screen.current_id == interview_id and screen.current_questions is None:
+            screen.outline.show_message(self.questions_note(interview_id), interview_id)
 
     @property
     def rz(self) -> RZApp:
@@ -116,12 +134,14 @@ class Fetcher:
                 if screen.current_id != interview_id:
                     return
                 view.loading = False
-                if not have_cached:
+                if not have_cached:  # the error is shown in place of the text
                     view.set_document(error_doc(interview_id, exc.message))
                     screen.outline.show_message("Not available.", interview_id)
                 else:
-                    screen.notify(f"Showing the cached copy: {exc.message}", severity="warning",
-                                  markup=False)
+                    self._questions_unavailable(interview_id, exc)  # not asked: would fail
+                    if not isinstance(exc, (AuthError, SubscriptionInactive)):  # said already
+                        screen.notify(f"Showing the cached copy: {exc.message}",
+                                      severity="warning", markup=False)
                 return
             screen.api_ok()
             screen.refresh_row(interview_id)
@@ -131,11 +151,10 @@ class Fetcher:
             try:
                 questions = await service.questions(interview_id, refresh=refresh)
                 screen.api_ok()
+                self._questions_failed.pop(interview_id, None)
             except RZError as exc:
                 screen.api_failed(exc)
-                if screen.current_id == interview_id:
-                    screen.outline.show_message(f"Questions not available: {exc.message}",
-                                                interview_id)
+                self._questions_unavailable(interview_id, exc)
                 questions = None
         if screen.current_id != interview_id:
             return
@@ -199,10 +218,36 @@ class Fetcher:
                           markup=False, timeout=8)
         if failed:
             screen.api_failed(failed[0])
-            screen.notify(f"{len(failed)} could not be fetched yet: {failed[0].message}",
-                          severity="warning", markup=False)
+            if not isinstance(failed[0], (AuthError, SubscriptionInactive)):  # said already
+                screen.notify(f"{len(failed)} could not be fetched yet: {failed[0].message}",
+                              severity="warning", markup=False)
         if len(failed) < len(ids):
             screen.api_ok()
+
+    def retry_refused(self, ids: list[str]) -> None:
+        """`R` while the API refuses the key or the subscription: one request to ask again;
+        if it is accepted now, polling resumes and ``ids`` are fetched again."""
+        self.rz.run_worker(self._retry_refused(ids), group="refresh-all", exclusive=True,
+                           exit_on_error=False)
+
+    async def _retry_refused(self, ids: list[str]) -> None:
+        screen = self.screen
+        screen.set_activity("asking the API again…")
+        try:
+            await self.rz.check_key()
+        except RZError as exc:
+            screen.api_failed(exc)
+            refused = isinstance(exc, (AuthError, SubscriptionInactive))
+            screen.notify(f"{'Still refused' if refused else 'Could not ask'}: {exc.detail}",
+                          severity="error", markup=False, timeout=8)
+            return
+        finally:
+            screen.set_activity("")
+        screen.api_ok()  # accepted: the refusal is over, polling resumes
+        screen.notify("The API accepts the key again: watching resumed.", markup=False,
+                      timeout=5)
+        if ids:
+            await self._refresh_many(ids)
 
     def refresh_many(self, ids: list[str]) -> None:
         """`R`: fetch these again (a second `R` cancels the first)."""

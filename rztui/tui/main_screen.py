@@ -30,14 +30,15 @@ from textual.worker import WorkerState
 from ..api.errors import ApiError, NetworkError, RZError
 from ..api.models import COMPLETED, TERMINAL_STATUSES, Interview, QuestionSet
 from ..credentials import mask_key
+from ..formats import plural
 from ..textsafe import clean_line
 from .fetching import SYNC_SECONDS, Fetcher
-from .messages import PollerBuilt, PollerNews, RowsLoaded, TrackedChanged
+from .messages import LiveBuilt, PollerNews, RowsLoaded, TrackedChanged
 from .outputs import Outputs
 from .watch import FOCUS_POLL_SECONDS, StatusChange, WatchController, WatchOptions
 from .widgets.interview_list import InterviewList
 from .widgets.outline import QuestionOutline
-from .widgets.status_line import Connection, StatusLine, TopBar
+from .widgets.status_line import Connection, StatusLine, TopBar, host_of
 from .widgets.transcript import (
     Document,
     TranscriptPane,
@@ -45,7 +46,6 @@ from .widgets.transcript import (
     build_doc,
     message_doc,
 )
-from .words import plural
 
 if TYPE_CHECKING:
     from .app import RZApp
@@ -105,6 +105,7 @@ class MainScreen(Screen[None]):
         self.review_mode = False
         self._outline_forced: bool | None = None  # None: automatic by width
         self._outline_forced_when_wide = True
+        self._key_problem = ""  # the top bar's note on the key ("rejected")
 
     def compose(self) -> ComposeResult:
         yield TopBar(id="topbar", markup=False)
@@ -165,7 +166,16 @@ class MainScreen(Screen[None]):
     def show_top_bar(self) -> None:
         app = self.rz
         self.query_one(TopBar).show(base_url=app.base_url, masked_key=mask_key(app.api_key),
-                                    demo=app.demo)
+                                    demo=app.demo, key_problem=self._key_problem)
+        self.set_connection(replace(self.status_line.state.connection,
+                                    host=host_of(app.base_url)))
+
+    def show_refusal(self, problem: str, hint: str, key_problem: str) -> None:
+        """A lasting reason the API is not used ("key rejected (401)"), or none ("")."""
+        self._key_problem = key_problem
+        self.show_top_bar()
+        self.set_connection(replace(self.status_line.state.connection, problem=problem,
+                                    problem_hint=hint))
 
     def show_no_key(self) -> None:
         self.set_connection(replace(self.status_line.state.connection, has_key=False))
@@ -177,7 +187,7 @@ class MainScreen(Screen[None]):
         if self.current_id is not None:
             self.open_interview(self.current_id)
         self.fetcher.fetch_unfetched()
-        if self.watcher.poller is not None:  # a new key: the same poller goes on with it
+        if self.watcher.live is not None:  # a new key: the same session goes on with it
             self.watcher.start()
 
     # -- status line -----------------------------------------------------------------------
@@ -197,6 +207,8 @@ class MainScreen(Screen[None]):
             self.status_line.state.connection, online=True, offline_reason="",
             last_sync=self.rz.now(), rate_limit=rate.limit if rate else None,
             rate_remaining=rate.remaining if rate else None))
+        self.rz.key_works()  # whatever the API refused before is over
+        self.watcher.api_answered()  # an outage the poller is waiting out is over too
         self.watcher.refresh_stats()  # the poll budget follows the server's rate limit
 
     def api_failed(self, exc: RZError) -> None:
@@ -207,10 +219,10 @@ class MainScreen(Screen[None]):
                              rate_remaining=rate.remaining if rate else None)
         if isinstance(exc, NetworkError):
             connection = replace(connection, online=False, offline_reason=exc.detail)
-        elif isinstance(exc, ApiError):  # the API answered: we are online
-            connection = replace(connection, online=True, offline_reason="",
-                                 last_sync=self.rz.now())
+        elif isinstance(exc, ApiError):  # the API answered: online (but nothing synced)
+            connection = replace(connection, online=True, offline_reason="")
         self.set_connection(connection)
+        self.status_line.end_wait("backoff")  # no more retries for this one
         self.rz.key_refused(exc)
 
     # -- rows ------------------------------------------------------------------------------
@@ -266,11 +278,11 @@ class MainScreen(Screen[None]):
 
     # -- live watching: what arrives for the watcher ---------------------------------------
 
-    def on_poller_built(self, message: PollerBuilt) -> None:
-        self.watcher.poller_built(message.poller)
+    def on_live_built(self, message: LiveBuilt) -> None:
+        self.watcher.live_built(message.live)
 
     def on_poller_news(self, message: PollerNews) -> None:
-        self.watcher.news(message.event)
+        self.watcher.news(message.news)
 
     def action_pause_watch(self) -> None:
         self.watcher.toggle()
@@ -348,8 +360,7 @@ class MainScreen(Screen[None]):
         if questions is not None:
             self.outline.show_questions(questions, interview)
         else:
-            self.outline.show_message("Loading…" if self.rz.service else "Not cached.",
-                                      interview.id)
+            self.outline.show_message(self.fetcher.questions_note(interview.id), interview.id)
         self._update_review()
 
     # -- actions: list ---------------------------------------------------------------------
@@ -413,16 +424,19 @@ class MainScreen(Screen[None]):
         if iid is None:
             return
         if self.rz.service is None:
-            self.notify("No API key: press ctrl+k to enter one.", severity="warning",
-                        markup=False)
+            self.notify(self.rz.why_no_api(), severity="warning", markup=False)
             return
-        if not self.watcher.check_now(iid, self.rz.store.cached_status(iid)):
+        questions_missing = iid == self.current_id and self.current_questions is None
+        if questions_missing or not self.watcher.check_now(iid,
+                                                          self.rz.store.cached_status(iid)):
             self.open_interview(iid, refresh=True)
 
     def action_refresh_all(self) -> None:
         if self.rz.service is None:
-            self.notify("No API key: press ctrl+k to enter one.", severity="warning",
-                        markup=False)
+            self.notify(self.rz.why_no_api(), severity="warning", markup=False)
+            return
+        if self.rz.refusal is not None:  # the key or subscription was refused: ask again
+            self.fetcher.retry_refused(self.watchable_ids())
             return
         ids = self.watchable_ids()
         if not ids:

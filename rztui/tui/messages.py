@@ -14,8 +14,7 @@ from textual.message import Message
 
 if TYPE_CHECKING:  # none of these is needed to post or read a message
     from ..compare import Comparison
-    from ..live.events import Event
-    from ..live.poller import Poller
+    from ..live.session import LiveSession, News
     from ..search import SearchResult
     from ..store import ListRow
     from ..store.listing import ListIndex
@@ -38,6 +37,18 @@ class KeyMissing(Message):
 
     def __init__(self, reason: str) -> None:
         self.reason = reason
+        super().__init__()
+
+
+class ApiWaiting(Message):
+    """The API client is about to sleep ``seconds`` (from ``at``, ``time.monotonic()``) for
+    ``reason`` (``rate_limit``, ``retry_after``, ``backoff``). Posted from wherever the client
+    runs: the UI's loop or a worker's."""
+
+    def __init__(self, seconds: float, reason: str, at: float) -> None:
+        self.seconds = seconds
+        self.reason = reason
+        self.at = at
         super().__init__()
 
 
@@ -71,19 +82,21 @@ class TrackedChanged(Message, bubble=False):
         super().__init__()
 
 
-class PollerBuilt(Message, bubble=False):
-    """The poller is built (it reads every watched id's poll state: off the UI thread)."""
+class LiveBuilt(Message, bubble=False):
+    """The live session is built (its poller reads every watched id's poll state: off the UI
+    thread); it is started on the UI's loop."""
 
-    def __init__(self, poller: Poller) -> None:
-        self.poller = poller
+    def __init__(self, live: LiveSession) -> None:
+        self.live = live
         super().__init__()
 
 
 class PollerNews(Message, bubble=False):
-    """An event from the poller (Transition, Updated, Dropped or PollerStats)."""
+    """News from the live session: a poller event (Transition, Updated, Dropped, PollerStats)
+    or the session's own (webhooks listening or failed, an event received, polling stopped)."""
 
-    def __init__(self, event: Event) -> None:
-        self.event = event
+    def __init__(self, news: News) -> None:
+        self.news = news
         super().__init__()
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..api.errors import NetworkError, RZError
+from ..api.errors import RZError
+from ..formats import plural
 from ..textsafe import clean_line
-from .words import plural
 
 if TYPE_CHECKING:
     from ..export import ExportResult
@@ -142,7 +142,7 @@ class Outputs:
                            exit_on_error=False)
 
     async def _archive_audio(self, interview_id: str, auto: bool) -> None:
-        from ..archive import ArchiveResult, archive_interviews
+        from ..archive import archive_interviews
 
         screen = self.screen
         service = self.rz.service
@@ -161,16 +161,8 @@ class Outputs:
             files += 1
             screen.set_activity(f"archiving {name}: {plural(files, 'file')}")
 
-        try:
+        try:  # stale audio URLs (an old copy's): archive_interviews fetches fresh ones
             results = await archive_interviews(service, [interview_id], dest, on_file=on_file)
-            outcome = results.get(interview_id)
-            if isinstance(outcome, ArchiveResult) and outcome.failed and not outcome.refreshed \
-                    and any(isinstance(f.error, NetworkError) for f in outcome.failed):
-                # The audio host of an old copy's URLs may be gone (a new demo server, a moved
-                # bucket): once more with the interview fetched again, for fresh URLs.
-                files = 0
-                results = await archive_interviews(service, [interview_id], dest, refresh=True,
-                                                   on_file=on_file)
         finally:
             screen.set_activity("")
         outcome = results.get(interview_id)

@@ -1,26 +1,30 @@
-"""Live watching in the TUI: the poller, the webhook receiver, and what they show.
+"""Live watching in the TUI: a LiveSession (poller + webhook receiver) and what it shows.
 
 :class:`WatchController` is the main screen's one way in to live watching. Once there is an
-API client, a :class:`~rztui.live.poller.Poller` watching the tracked interviews that can still
-change runs in an app worker on the UI's event loop; its events arrive at the main screen as
-:class:`~rztui.tui.messages.PollerNews` and come here. Status badges and the open transcript
-update in place (the screen does that); a status change the list sees, whoever fetched it,
-raises a toast (and the bell, if configured), once per burst; the status line shows what is
-watched and how much of the poll budget is used. A webhook receiver (``--webhook-listen``;
-always in ``--demo``, where the demo server also sends the events) pokes the same poller.
+API client, a :class:`~rztui.live.session.LiveSession` is built in a thread (it reads the poll
+state of every watched id) and started on the UI's event loop: the same object ``rztui watch``
+drives. It polls the tracked interviews that can still change and, with ``--webhook-listen``
+(always in ``--demo``, where the demo server also sends the events), runs the webhook receiver.
+Its news arrives at the main screen as :class:`~rztui.tui.messages.PollerNews` and comes here.
+Status badges and the open transcript update in place (the screen does that); a status change
+the list sees, whoever fetched it, raises a toast (and the bell, if configured), once per
+burst; the status line shows what is watched and how much of the poll budget is used.
+
+When the API refuses the key (401) or the subscription (403), the app holds polling
+(:meth:`~WatchController.hold`) until the API answers again (:meth:`~WatchController.release`);
+`p` pauses and resumes it by hand, separately.
 
 What the screen calls: :meth:`~WatchController.start`, :meth:`~WatchController.change_ids`,
 :meth:`~WatchController.check_now`, :meth:`~WatchController.reconcile`,
 :meth:`~WatchController.announce`, :meth:`~WatchController.toggle`,
-:meth:`~WatchController.refresh_stats`, and the hand-offs from messages and workers
-(:meth:`~WatchController.poller_built`, :meth:`~WatchController.news`,
-:meth:`~WatchController.load_finished`, :meth:`~WatchController.stopped`,
-:meth:`~WatchController.close`).
+:meth:`~WatchController.refresh_stats`, :meth:`~WatchController.hold`,
+:meth:`~WatchController.release`, and the hand-offs from messages and workers
+(:meth:`~WatchController.live_built`, :meth:`~WatchController.news`,
+:meth:`~WatchController.load_finished`, :meth:`~WatchController.close`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from collections.abc import Callable, Collection, Iterable
@@ -30,26 +34,22 @@ from typing import TYPE_CHECKING
 
 from textual.notifications import SeverityLevel
 from textual.timer import Timer
-from textual.worker import Worker, WorkerState
 
 from ..api.errors import AuthError, RZError, SubscriptionInactive
 from ..api.models import COMPLETED, EXPIRED, IN_PROGRESS, INVITED, TERMINAL_STATUSES
+from ..formats import plural
 from ..textsafe import clean_line
-from .messages import PollerBuilt, PollerNews
+from .messages import LiveBuilt, PollerNews
 from .widgets.status_line import WatchView
-from .words import plural
 
 if TYPE_CHECKING:  # the poller and webhooks are imported when watching starts
     from ..demo.server import DemoServer
-    from ..demo.webhook_sender import DemoWebhookSender
-    from ..live.events import Event, PollerStats
+    from ..live.events import PollerStats
     from ..live.poller import Poller
+    from ..live.session import LiveSession, News, PollerFactory
     from ..service import Service
-    from ..store import Store
     from ..webhooks.receiver import WebhookReceiver
     from .main_screen import MainScreen
-
-PollerFactory = Callable[["Service", "Store", list[str]], "Poller"]  # (service, store, ids)
 
 # While an in-progress interview is on screen, ask the poller for it this often (its answers
 # appear one by one); the poller still keeps every request within its budget.
@@ -135,9 +135,9 @@ def listen_label(address: tuple[str, int]) -> str:
 
 @dataclass(frozen=True)
 class WatchOptions:
-    """``enabled``: run the poller once there is a key (tests turn it off, or give a
-    ``poller_factory`` with a fake clock). ``webhook_listen``: HOST:PORT for a receiver; with
-    ``demo_server`` a loopback receiver always runs and the demo server sends it the events."""
+    """``enabled``: watch once there is a key (tests turn it off, or give a ``poller_factory``
+    with a fake clock). ``webhook_listen``: HOST:PORT for a receiver; with ``demo_server`` a
+    loopback receiver always runs and the demo server sends it the events."""
 
     enabled: bool = True
     poller_factory: PollerFactory | None = None
@@ -146,46 +146,56 @@ class WatchOptions:
 
 
 class WatchController:
-    """The poller and the webhook receiver of one main screen (their workers run on the app,
-    so the app's one ``on_worker_state_changed`` sees their failures)."""
+    """The :class:`~rztui.live.session.LiveSession` of one main screen: built in a thread, then
+    started on the UI's loop; its news arrives as :class:`PollerNews` messages."""
 
     def __init__(self, screen: MainScreen, options: WatchOptions) -> None:
         self.screen = screen
         self.options = options
-        self.poller: Poller | None = None
-        self.webhook_receiver: WebhookReceiver | None = None
-        self._worker: Worker[None] | None = None
+        self.live: LiveSession | None = None
+        self._unsubscribe: Callable[[], None] | None = None
         self._building = False
         self._after_load = False  # start once the interview on screen has been fetched
         self._requests_seen = 0
         self._checking_at: int | None = None  # `r` handed to the poller: its request count
         self._paused_shown = False
-        self._webhook_sender: DemoWebhookSender | None = None
-        self._webhooks_started = False
+        self._user_paused = False  # `p`: kept apart from a hold (the key, the subscription)
+        self.held: str = ""  # why the app holds polling back ("" when it does not)
+        self._webhooks = ""  # "listening on 127.0.0.1:8123"
+        self._events = 0  # verified webhook events so far
         self._pending: list[StatusChange] = []
         self._changes_timer: Timer | None = None
 
     # -- state -----------------------------------------------------------------------------
 
     @property
+    def poller(self) -> Poller | None:
+        return self.live.poller if self.live is not None else None
+
+    @property
+    def webhook_receiver(self) -> WebhookReceiver | None:
+        return self.live.receiver if self.live is not None else None
+
+    @property
     def paused(self) -> bool:
-        return self.poller is not None and self.poller.paused
+        """Paused with `p` (a hold because the API refused the key is not a pause)."""
+        return self.live is not None and self._user_paused
 
     @property
     def running(self) -> bool:
-        worker = self._worker
-        return worker is not None and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+        return self.live is not None and self.live.polling
 
     def _watching_ok(self) -> bool:
         poller = self.poller
-        return poller is not None and self.running and poller.stats().state == "ok"
+        return poller is not None and self.running and not self.held \
+            and poller.stats().state == "ok"
 
-    # -- the poller ------------------------------------------------------------------------
+    # -- the session -----------------------------------------------------------------------
 
     def start(self) -> None:
         """Watch the tracked interviews that can still change (there is a client now).
-        Idempotent: with a poller already there (a new key, or it stopped on a rejected key)
-        it goes on with the new service; the first time it is built in a thread.
+        Idempotent: the first time the session is built in a thread (it reads the poll state
+        of every id); later calls only make sure polling runs with the current key.
 
         The poller gets the ids to watch rather than following the store itself: following
         re-reads (parses) every tracked final interview every few seconds, on the UI's loop.
@@ -193,54 +203,58 @@ class WatchController:
         service = self.screen.rz.service
         if not self.options.enabled or service is None:
             return
-        poller = self.poller
-        if poller is None and self.screen.loading_current():
+        live = self.live
+        if live is None and self.screen.loading_current():
             # The interview on screen is being fetched: the poller would ask for it too.
             self._after_load = True
             return
-        if poller is None:
+        if live is None:
             if not self._building:
                 self._building = True
                 self.screen.rz.run_worker(
                     partial(self._build, service, self.screen.watchable_ids()), thread=True,
-                    exclusive=True, group="poller-setup", exit_on_error=False)
+                    exclusive=True, group="live-setup", exit_on_error=False)
             return
-        poller.service = service
-        if poller.paused:
-            self._show_stats(poller.stats())
-        else:
-            poller.resume()  # also clears the error that stopped it (the old key)
-        if not self.running:
-            self._run(poller)
+        live.set_service(service)
+        self._resume_unless_paused()
 
     def _build(self, service: Service, ids: list[str]) -> None:
-        """In a thread: building a poller reads the poll state of every id."""
+        """In a thread: building the session reads the poll state of every id."""
+        from ..live.session import LiveSession
+
+        rz = self.screen.rz
+        options = self.options
+        demo = options.demo_server is not None
         try:
-            poller = self._make_poller(service, ids)
+            live = LiveSession(
+                service, rz.settings, ids=ids, webhook_listen=options.webhook_listen,
+                seen_path=None if demo else rz.data_dir() / "webhook-events.json",
+                demo_server=options.demo_server, poller_factory=options.poller_factory)
         finally:
             self._building = False
-        self.screen.post_message(PollerBuilt(poller))
+        self.screen.post_message(LiveBuilt(live))
 
-    def _make_poller(self, service: Service, ids: list[str]) -> Poller:
-        store = self.screen.rz.store
-        if self.options.poller_factory is not None:
-            return self.options.poller_factory(service, store, ids)
-        from ..live.poller import Poller
+    def live_built(self, live: LiveSession) -> None:
+        """On the UI thread: subscribe, then start polling (and webhooks)."""
+        self.live = live
+        service = self.screen.rz.service
+        if service is not None:  # the key may have changed meanwhile
+            live.set_service(service)
+        live.poller.add(self.screen.watchable_ids())  # tracked while it was being built
+        screen = self.screen
+        self._unsubscribe = live.subscribe(lambda news: screen.post_message(PollerNews(news)))
+        if self.held or self._user_paused:
+            live.pause()
+        self.screen.rz.run_worker(live.start(), group="live-start", exit_on_error=False)
 
-        budget = self.screen.rz.settings.poll_budget
-        return Poller(service, store, budget_share=budget, ids=ids)
-
-    def poller_built(self, poller: Poller) -> None:
-        self.poller = poller
-        poller.service = self.screen.rz.service or poller.service  # the key may have changed
-        poller.add(self.screen.watchable_ids())  # tracked while it was being built
-        poller.subscribe(lambda event: self.screen.post_message(PollerNews(event)))
-        self._run(poller)
-        self._start_webhooks()
-
-    def _run(self, poller: Poller) -> None:
-        self._worker = self.screen.rz.run_worker(
-            poller.run(), group="poller", exit_on_error=False)  # until the app exits
+    def _resume_unless_paused(self) -> None:
+        live = self.live
+        if live is None or self.held:
+            return
+        if self._user_paused:
+            self.refresh_stats()
+        else:
+            live.resume()  # also clears the error that stopped it, and restarts polling
 
     def load_finished(self) -> None:
         """A "load" worker finished: start watching if that was waiting for it."""
@@ -248,17 +262,43 @@ class WatchController:
             self._after_load = False
             self.screen.call_later(self.start)  # (again deferred if another load started)
 
-    def stopped(self, error: RZError) -> None:
-        """The poller stops on 401/403 (or no key): handled like any other auth failure."""
+    def stopped(self, error: Exception) -> None:
+        """Polling stopped: the key was rejected (401/403), there is none, or a bug."""
+        if isinstance(error, (AuthError, SubscriptionInactive)):
+            self.screen.api_failed(error)  # the app holds polling until the API answers
+            return
+        message = error.message if isinstance(error, RZError) else \
+            f"{type(error).__name__}: {error}"
         line = self.screen.status_line
         view = line.state.watch or WatchView(state="stopped")
         line.set_state(replace(line.state, watch=replace(view, state="stopped",
-                                                        error=short_error(error.message))))
-        if isinstance(error, (AuthError, SubscriptionInactive)):
-            self.screen.api_failed(error)
-        else:
-            self.screen.notify(f"Watching stopped: {error.message}", severity="error",
-                               markup=False)
+                                                        error=short_error(message))))
+        self.screen.notify(f"Watching stopped: {message}", severity="error", markup=False)
+
+    def hold(self, why: str) -> None:
+        """The API refused the key (401/403): no polling until :meth:`release`."""
+        self.held = why
+        if self.live is not None:
+            self.live.pause()
+        self.refresh_stats()
+
+    def release(self) -> None:
+        """The API answers again (a new key, a renewed subscription): polling resumes (unless
+        paused with `p`)."""
+        if not self.held:
+            return
+        self.held = ""
+        self._resume_unless_paused()
+        self.refresh_stats()
+
+    def api_answered(self) -> None:
+        """The app's own request got an answer: if the poller is waiting out an outage, it
+        ends now (the poller tries again at once) rather than at the end of its backoff."""
+        poller = self.poller
+        if poller is None or self.held or self._user_paused or not self.running:
+            return
+        if poller.stats().state in ("offline", "server_errors") and self.live is not None:
+            self.live.resume()
 
     def change_ids(self, *, add: Iterable[str] = (), remove: Collection[str] = ()) -> None:
         """Tracked interviews came or went (only those that can still change are added)."""
@@ -303,90 +343,124 @@ class WatchController:
 
     def toggle(self) -> None:
         """`p`: pause or resume watching (webhooks that arrive meanwhile wait for resume)."""
-        poller = self.poller
+        live = self.live
         screen = self.screen
-        if poller is None:
+        if live is None:
             has_service = screen.rz.service is not None
             why = "no API key (ctrl+k)" if not has_service else "it is turned off"
             if self.options.enabled and has_service:
                 why = "it is starting"
             screen.notify(f"Not watching: {why}.", severity="warning", markup=False, timeout=4)
             return
-        if poller.paused:
-            poller.resume()
-            if not self.running:
-                self._run(poller)
-            screen.notify("Watching resumed.", markup=False, timeout=3)
+        if self._user_paused:
+            self._user_paused = False
+            if self.held:
+                screen.notify(f"Polling stays paused until the API accepts the key "
+                              f"({self.held}).", severity="warning", markup=False, timeout=5)
+            else:
+                live.resume()
+                screen.notify("Watching resumed.", markup=False, timeout=3)
         else:
-            poller.pause()
+            self._user_paused = True
+            live.pause()
             screen.notify("Watching paused: nothing is polled until you press p again "
                           "(r still fetches one interview).", markup=False, timeout=5)
+        self.refresh_stats()
 
-    # -- what the poller says ---------------------------------------------------------------
+    # -- what the session says --------------------------------------------------------------
 
-    def news(self, event: Event) -> None:
+    def news(self, news: News) -> None:
         from ..live.events import Dropped, PollerStats, Transition, Updated
+        from ..live.session import (
+            WatchStopped,
+            WebhookReceived,
+            WebhooksFailed,
+            WebhooksListening,
+        )
 
         screen = self.screen
-        if isinstance(event, PollerStats):
+        if isinstance(news, PollerStats):
+            self._note_answers(news)
             # A fresh snapshot: this one may be older than one shown since (messages queue).
-            if self.poller is not None:
-                self._show_stats(self.poller.stats())
-        elif isinstance(event, (Transition, Updated)):
+            self.refresh_stats()
+        elif isinstance(news, (Transition, Updated)):
             # The row (and the open transcript) update; the screen announces a new status.
-            screen.interview_updated(event.interview_id)
+            screen.interview_updated(news.interview_id)
             line = screen.status_line
             line.set_state(replace(line.state, connection=replace(
                 line.state.connection, online=True, offline_reason="",
                 last_sync=screen.rz.now())))
-        elif isinstance(event, Dropped) and event.interview_id in screen.interview_list.entries:
-            screen.notify(f"No longer watched: {clean_line(event.message)}", severity="warning",
+        elif isinstance(news, Dropped) and news.interview_id in screen.interview_list.entries:
+            screen.notify(f"No longer watched: {clean_line(news.message)}", severity="warning",
                           markup=False, timeout=8)
+        elif isinstance(news, WatchStopped):
+            self.stopped(news.error)
+        elif isinstance(news, WebhooksListening):
+            note = " (demo sender)" if news.demo else ""
+            self._webhooks = f"listening on {listen_label(news.address)}{note}"
+            line = screen.status_line
+            line.set_state(replace(line.state, webhooks_ok=True, webhooks=self._webhooks))
+        elif isinstance(news, WebhooksFailed):
+            line = screen.status_line
+            line.set_state(replace(line.state, webhooks="off (see the notification)",
+                                   webhooks_ok=False))
+            screen.notify(f"{clean_line(news.message).rstrip('.')}.\nWatching goes on by "
+                          f"polling only.", title="Webhooks not started", severity="warning",
+                          markup=False, timeout=15)
+        elif isinstance(news, WebhookReceived):
+            self._events = news.accepted
+            self.refresh_stats()
 
     def refresh_stats(self) -> None:
         """A fresh snapshot (the poller only reports when something happens)."""
-        if self.poller is not None and self.running:
+        if self.poller is not None and (self.running or self.held):
             self._show_stats(self.poller.stats())
+
+    def _note_answers(self, st: PollerStats) -> None:
+        """A snapshot the poller sent after a request: it got an answer, unless the request
+        put it offline (a snapshot taken mid-request, by the timer, would not know yet)."""
+        if st.requests_total <= self._requests_seen:
+            return
+        self._requests_seen = st.requests_total
+        if st.state not in ("ok", "rate_limited"):
+            return
+        api = self.screen.rz.api
+        rate = api.rate if api is not None else None
+        line = self.screen.status_line
+        line.set_state(replace(line.state, connection=replace(
+            line.state.connection, online=True, offline_reason="",
+            last_sync=self.screen.rz.now(), rate_limit=rate.limit if rate else None,
+            rate_remaining=rate.remaining if rate else None)))
 
     def _show_stats(self, st: PollerStats) -> None:
         line = self.screen.status_line
+        poller = self.poller
         next_at, held = st.next_poll_at, False
-        if next_at is not None and self.poller is not None and st.state == "ok":
+        if next_at is not None and poller is not None and st.state == "ok":
             # Due, but the budget (or other users of the key) holds it back: say until when.
-            gate = self.poller.gate_at(st.at)
-            if gate > max(next_at, st.at) + 2 * self.poller.spacing:
+            gate = poller.gate_at(st.at)
+            if gate > max(next_at, st.at) + 2 * poller.spacing:
                 next_at, held = gate, True
         view = WatchView(
-            state=st.state, watched=st.watched, poll_requests=st.requests_in_window,
-            poll_budget=st.budget, poll_window=st.window, poll_held=held,
-            next_poll_in=None if next_at is None else next_at - st.at,
+            state="held" if self.held else st.state, watched=st.watched,
+            poll_requests=st.requests_in_window, poll_budget=st.budget, poll_window=st.window,
+            poll_held=held, next_poll_in=None if next_at is None else next_at - st.at,
             resume_in=None if st.resume_at is None else st.resume_at - st.at,
             mono=time.monotonic(), error=short_error(st.last_error),
         )
         state = replace(line.state, watch=view)
-        connection = state.connection
         if st.state == "offline":
-            connection = replace(connection, online=False,
-                                 offline_reason=short_error(st.last_error))
-        elif st.requests_total > self._requests_seen and st.state in ("ok", "rate_limited"):
-            api = self.screen.rz.api
-            rate = api.rate if api is not None else None
-            connection = replace(connection, online=True, offline_reason="",
-                                 last_sync=self.screen.rz.now(),
-                                 rate_limit=rate.limit if rate else None,
-                                 rate_remaining=rate.remaining if rate else None)
-        state = replace(state, connection=connection)
-        self._requests_seen = st.requests_total
+            state = replace(state, connection=replace(
+                state.connection, online=False, offline_reason=short_error(st.last_error)))
         if self._checking_at is not None and st.requests_total > self._checking_at:
             self._checking_at = None  # `r`: the poller has been
             state = replace(state, activity="")
-        receiver = self.webhook_receiver
-        if receiver is not None and receiver.stats.accepted:
-            state = replace(state, webhooks=f"listening on {listen_label(receiver.address)} · "
-                                            f"{plural(receiver.stats.accepted, 'event')}")
+        if self._webhooks and self._events:
+            state = replace(state, webhooks=f"{self._webhooks} · "
+                                            f"{plural(self._events, 'event')}")
         line.set_state(state)
-        if st.paused != self._paused_shown:
-            self._paused_shown = st.paused
+        if self.paused != self._paused_shown:
+            self._paused_shown = self.paused
             self.screen.refresh_bindings()  # "Pause watch" / "Resume watch" in the footer
 
     # -- announcing status changes ---------------------------------------------------------
@@ -411,76 +485,12 @@ class WatchController:
         if app.settings.bell:
             app.bell()
 
-    # -- webhooks --------------------------------------------------------------------------
-
-    def _start_webhooks(self) -> None:
-        options = self.options
-        if self._webhooks_started or (options.demo_server is None and not options.webhook_listen):
-            return
-        self._webhooks_started = True
-        self.screen.rz.run_worker(self._run_webhooks(), group="webhooks", exit_on_error=False)
-
-    async def _run_webhooks(self) -> None:
-        """A webhook receiver wired to the poller, until the app exits. In demo mode the demo
-        server plays the vendor and posts signed events to it. Any problem (no secret, port in
-        use) is one clear notification: polling goes on without webhooks."""
-        from ..api.errors import ConfigError
-        from ..live.session import start_demo_webhooks, start_listener
-        from ..webhooks import (
-            ENV_SECRET,
-            KEYRING_SERVICE,
-            KEYRING_USERNAME,
-            parse_listen,
-            webhook_secret,
-        )
-
-        poller = self.poller
-        if poller is None:
-            return
-        store = self.screen.rz.store
-        listen = self.options.webhook_listen
-        demo_server = self.options.demo_server
-        line = self.screen.status_line
-        try:
-            if demo_server is not None:
-                host, port = parse_listen(listen) if listen else ("127.0.0.1", 0)
-                receiver, sender = await start_demo_webhooks(demo_server, poller, store,
-                                                             host=host, port=port)
-                self._webhook_sender = sender
-                note = " (demo sender)"
-            else:
-                assert listen is not None
-                parse_listen(listen)
-                secret = await asyncio.to_thread(webhook_secret)  # keyring: off the loop
-                if not secret:
-                    raise ConfigError(
-                        f"no webhook secret: set {ENV_SECRET} (or store it in the keyring as "
-                        f"service '{KEYRING_SERVICE}', user '{KEYRING_USERNAME}')")
-                receiver = await start_listener(
-                    listen, poller, store, secret=secret,
-                    seen_path=self.screen.rz.data_dir() / "webhook-events.json")
-                note = ""
-        except RZError as exc:
-            line.set_state(replace(line.state, webhooks="off (see the notification)",
-                                   webhooks_ok=False))
-            self.screen.notify(f"{exc.message.rstrip('.')}.\nWatching goes on by polling only.",
-                               title="Webhooks not started", severity="warning", markup=False,
-                               timeout=15)
-            return
-        self.webhook_receiver = receiver
-        line.set_state(replace(line.state, webhooks_ok=True,
-                               webhooks=f"listening on {listen_label(receiver.address)}{note}"))
-        try:
-            await asyncio.Event().wait()  # until cancelled (the app exits)
-        finally:
-            await self.close()
+    # -- closing ---------------------------------------------------------------------------
 
     async def close(self) -> None:
-        """Stop the webhook receiver (and the demo sender); the poller's worker ends with the
-        app."""
-        sender, self._webhook_sender = self._webhook_sender, None
-        receiver, self.webhook_receiver = self.webhook_receiver, None
-        if sender is not None:
-            await sender.stop()
-        if receiver is not None:
-            await receiver.close()
+        """Stop polling, the webhook receiver and the demo's sender (the app is exiting)."""
+        unsubscribe, self._unsubscribe = self._unsubscribe, None
+        if unsubscribe is not None:
+            unsubscribe()
+        if self.live is not None:
+            await self.live.stop()

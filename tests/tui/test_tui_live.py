@@ -268,7 +268,8 @@ async def test_poller_rejected_key_is_handled_like_any_auth_failure(store, serve
         app.main.watcher.poller.poke(INVITED[0])
         await wait_until(pilot, lambda: isinstance(app.screen, ErrorScreen), what="error")
         assert "401" in str(app.screen.query_one(".dialog-body").render())
-        assert "watching stopped" in status_text(app)
+        assert status_text(app).startswith("key rejected (401) · ctrl+k enters a new key")
+        assert "polling paused" in status_text(app)
         assert not any(n.title == "Error" for n in app._notifications)  # one message, not two
         await pilot.press("enter")
         await pilot.pause()
@@ -279,6 +280,7 @@ async def test_poller_rejected_key_is_handled_like_any_auth_failure(store, serve
         await poller_idle(pilot, clock)
         assert app.screen is app.main
         assert "watching 1" in status_text(app)  # the same poller, with the new key
+        assert "key rejected" not in status_text(app)
 
 
 def test_change_words_and_hostile_names():

@@ -14,7 +14,7 @@ from textual.widgets import Button, Static, TextArea
 
 from ...api.errors import RZError
 from ...api.ids import parse_id, split_ids
-from ..words import plural
+from ...formats import plural
 
 
 @dataclass

@@ -32,11 +32,10 @@ from ...compare import (
     format_answer,
     format_text,
 )
-from ...formats import NO_VALUE
+from ...formats import NO_VALUE, plural
 from ...store import Store
 from ...textsafe import clean_line
 from ..messages import ComparisonLoaded
-from ..words import plural
 
 
 class CompareChoice(NamedTuple):

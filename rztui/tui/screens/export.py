@@ -35,9 +35,9 @@ from ...export import (
     default_filename,
     export_interviews,
 )
+from ...formats import plural
 from ...service import Service
 from ...textsafe import clean_line
-from ..words import plural
 
 FORMAT_LABELS = {
     "csv": "CSV: one row per response (spreadsheets)",

@@ -26,10 +26,10 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from ...api.errors import RZError
+from ...formats import plural
 from ...search import QueryError, SearchHit, SearchResult, search
 from ...store import Store
 from ..messages import SearchableCount, SearchDone
-from ..words import plural
 
 DEBOUNCE_SECONDS = 0.15
 MATCH_STYLE = "bold reverse"

@@ -1,15 +1,17 @@
 """The top bar (app, API host, masked key) and the status line (sync, rate limit, offline,
-live watching, webhooks)."""
+live watching, webhooks, waits the API client is sitting out)."""
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from textual.content import Content
+from textual.timer import Timer
 from textual.widgets import Static
 
 from ...formats import relative_time
@@ -27,10 +29,14 @@ def host_of(base_url: str) -> str:
 class TopBar(Static):
     """``rztui · <host> · <masked key> · demo``: never the key itself."""
 
-    def show(self, *, base_url: str, masked_key: str, demo: bool, busy: str = "") -> None:
+    def show(self, *, base_url: str, masked_key: str, demo: bool, busy: str = "",
+             key_problem: str = "") -> None:
+        """``key_problem``: a lasting reason the key does not work (``rejected``)."""
         parts: list[tuple[str, str] | str] = [(" rztui ", "bold reverse"), "  ",
                                               (host_of(base_url), "bold")]
         parts += ["  ", ("key ", "dim"), masked_key]
+        if key_problem:
+            parts += [" ", (f"✗ {key_problem}", "bold $text-error")]
         if demo:
             parts += ["  ", (" DEMO ", "bold $warning-muted")]
         if busy:
@@ -45,6 +51,11 @@ class Connection:
     has_key: bool = True
     online: bool | None = None  # None: nothing sent yet
     offline_reason: str = ""
+    host: str = ""  # the API's host, named when it cannot be reached
+    # A lasting reason the API is not used (the key rejected, the subscription inactive, a bad
+    # base URL), and what to do about it: shown first, until the API answers again.
+    problem: str = ""
+    problem_hint: str = ""
     last_sync: datetime | None = None
     rate_limit: int | None = None
     rate_remaining: int | None = None
@@ -54,7 +65,9 @@ class Connection:
 class WatchView:
     """Live watching, from a PollerStats snapshot."""
 
-    state: str  # ok, paused, rate_limited, offline, server_errors, stopped
+    # ok, paused, rate_limited, offline, server_errors, stopped; held: the app holds polling
+    # back (the key was rejected, the subscription is inactive)
+    state: str
     watched: int = 0
     next_poll_in: float | None = None  # seconds from mono
     resume_in: float | None = None  # seconds from mono (429, offline)
@@ -66,12 +79,34 @@ class WatchView:
     error: str = ""
 
 
+MIN_WAIT_SHOWN = 1.0  # seconds: shorter waits would only flicker
+
+WAIT_WORDS = {
+    "retry_after": "rate-limited · retrying in",  # a 429 said how long
+    "rate_limit": "rate-limited · next request in",  # the window is spent: pacing
+    "backoff": "request failed · retrying in",  # a server error, a timeout, a lost connection
+}
+
+
+@dataclass(frozen=True)
+class ApiWait:
+    """The API client is sleeping until ``until`` (``time.monotonic()``) for ``reason``
+    (``retry_after``, ``rate_limit`` or ``backoff``): every request waits meanwhile."""
+
+    reason: str
+    until: float
+
+    def remaining(self, now: float | None = None) -> float:
+        return self.until - (time.monotonic() if now is None else now)
+
+
 @dataclass(frozen=True)
 class StatusState:
     """Everything the status line shows; set as a whole with :meth:`StatusLine.set_state`."""
 
     connection: Connection = field(default_factory=Connection)
     activity: str = ""
+    wait: ApiWait | None = None  # shown instead of the activity while it lasts
     watch: WatchView | None = None  # None while nothing is watched
     webhooks: str = ""  # "listening on 127.0.0.1:8123" or why not
     webhooks_ok: bool = True
@@ -86,6 +121,15 @@ def in_seconds(seconds: float) -> str:
     if seconds < 3600:
         return f"in {int(seconds // 60)}m"
     return f"in {int(seconds // 3600)}h"
+
+
+def countdown(seconds: float) -> str:
+    """``27 s``, ``4 min 10 s``: a countdown that moves every second."""
+    whole = max(0, math.ceil(seconds))
+    if whole < 60:
+        return f"{whole} s"
+    minutes, rest = divmod(whole, 60)
+    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
 
 
 def _per(window: float) -> str:
@@ -104,6 +148,7 @@ class StatusLine(Static):
         super().__init__(markup=False, **kwargs)
         self._clock = clock
         self.state = StatusState()
+        self._ticker: Timer | None = None  # every second while a countdown is shown
 
     def on_mount(self) -> None:
         self.render_state()
@@ -116,15 +161,56 @@ class StatusLine(Static):
         self.state = state
         self.render_state()
 
+    def show_wait(self, seconds: float, reason: str, at: float | None = None) -> None:
+        """The API client sleeps ``seconds`` from ``at`` (``time.monotonic()``): count down.
+        Of overlapping waits (concurrent requests) the one that ends last is shown."""
+        if seconds < MIN_WAIT_SHOWN:
+            return
+        start = time.monotonic() if at is None else at
+        wait = ApiWait(reason, start + seconds)
+        current = self.state.wait
+        if current is not None and current.remaining() > 0 and current.until >= wait.until:
+            return
+        self.set_state(replace(self.state, wait=wait))
+
+    def end_wait(self, reason: str) -> None:
+        """A request failed for good: its backoff, if shown, is not being waited out."""
+        wait = self.state.wait
+        if wait is not None and wait.reason == reason:
+            self.set_state(replace(self.state, wait=None))
+
+    def _countdowns(self) -> bool:
+        """Something on the line counts down (it is redrawn every second meanwhile)."""
+        wait = self.state.wait
+        if wait is not None and wait.remaining() > 0:
+            return True
+        st = self.state.watch
+        return st is not None and st.resume_in is not None and st.state in (
+            "rate_limited", "offline", "server_errors")
+
+    def _sync_ticker(self) -> None:
+        if not self.is_mounted:
+            return
+        ticking = self._countdowns()
+        if ticking and self._ticker is None:
+            self._ticker = self.set_interval(1, self.render_state)
+        elif not ticking and self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
+
     def _left(self) -> list[Part]:
         st = self.state.connection
         parts: list[Part] = []
-        if not st.has_key:
+        if st.problem:
+            hint = f" · {st.problem_hint}" if st.problem_hint else ""
+            parts.append((0, [(f"{st.problem}{hint}", "bold $text-error")]))
+        elif not st.has_key:
             parts.append((0, [("no API key: showing cached data (ctrl+k to enter one)",
                                "$text-warning")]))
         elif st.online is False:
-            reason = f": {st.offline_reason}" if st.offline_reason else ""
-            parts.append((0, [(f"offline{reason}; showing cached data", "$text-error")]))
+            where = f"cannot reach {st.host}" if st.host else st.offline_reason
+            parts.append((0, [(f"offline · {where}" if where else "offline", "$text-error")]))
+            parts.append((5, [("showing cached data", "")]))
         elif st.online:
             parts.append((0, [("online", "$text-success")]))
         else:
@@ -137,7 +223,13 @@ class StatusLine(Static):
                 else ""
             parts.append((6, [(f"{st.rate_remaining}{limit} requests left", style)]))
         parts.extend(self._watch_parts())
-        if self.state.activity:
+        wait = self.state.wait
+        left = wait.remaining() if wait is not None else 0.0
+        if wait is not None and left > 0:  # every request waits: the activity is on hold
+            words = WAIT_WORDS.get(wait.reason, "waiting")
+            style = "$text-warning" if wait.reason != "backoff" else ""
+            parts.append((0, [(f"{words} {countdown(left)}", f"bold {style}".strip())]))
+        elif self.state.activity:
             parts.append((1, [(self.state.activity, "italic")]))
         return parts
 
@@ -147,16 +239,21 @@ class StatusLine(Static):
             return []
         # The poller's times are on its own clock: count from when the snapshot was taken.
         elapsed = max(0.0, time.monotonic() - st.mono) if st.mono else 0.0
-        resume = f" {in_seconds(st.resume_in - elapsed)}" if st.resume_in is not None else ""
+        left = st.resume_in - elapsed if st.resume_in is not None else None
+        resume = "" if left is None else f" in {countdown(left)}" if left >= 0.5 else " now"
         budget: Part = (3, [(f"polls {st.poll_requests}/{st.poll_budget} per "
                              f"{_per(st.poll_window)}", "")])
+        if st.state == "held":  # the connection part says why (the key, the subscription)
+            return [(1, [("polling paused", "$text-warning")])]
         if st.state == "paused":
             return [(1, [("watching paused (p resumes)", "bold $text-warning")])]
         if st.state == "stopped":
             why = f": {st.error}" if st.error else ""
             return [(0, [(f"watching stopped{why}", "$text-error")])]
         if st.state == "rate_limited":
-            return [(1, [(f"rate-limited: polling resumes{resume}", "$text-warning")]), budget]
+            if self.state.wait is not None and self.state.wait.remaining() > 0:
+                return [budget]  # the client's own countdown says it already
+            return [(1, [(f"rate-limited · retrying{resume}", "bold $text-warning")]), budget]
         if st.state in ("offline", "server_errors"):
             what = "server errors: " if st.state == "server_errors" else ""
             return [(1, [(f"{what}polling retries{resume}", "$text-warning")]), budget]
@@ -177,6 +274,7 @@ class StatusLine(Static):
         return [(4, [(f"webhooks: {st.webhooks}", style)])]
 
     def render_state(self) -> None:
+        self._sync_ticker()
         left, right = self._left(), self._right()
         width = self.content_region.width or self.size.width or 0
         sep = " · "
