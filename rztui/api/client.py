@@ -423,6 +423,8 @@ class ApiClient:
         if isinstance(exc, RateLimited) and exc.retry_after is not None:
             return 0.0  # the limiter holds every request until then (and tells on_wait)
         attempt = retry_state.attempt_number
+        if attempt >= self.max_attempts:
+            return 0.0  # tenacity asks before it stops: no retry follows, so nothing to tell
         base = min(self.backoff_max, self.backoff_initial * 2.0 ** (attempt - 1))
         wait = base / 2 + random.uniform(0, base / 2)  # "equal jitter"
         _notify(self._on_wait, wait, "backoff")

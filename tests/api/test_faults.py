@@ -36,6 +36,7 @@ from rztui.api.errors import (
     NotFound,
     RateLimited,
     ResponseTooLarge,
+    RZError,
     exit_code_for,
     redact,
 )
@@ -263,6 +264,15 @@ async def test_on_wait_reports_backoff_and_can_be_set_later(srv):
         assert (await api.get_interview("flaky")).id == "flaky"
         api.on_wait = None
     assert [r for _, r in seen] == ["backoff"] and seen[0][0] > 0
+
+
+async def test_no_backoff_is_reported_after_the_last_attempt(srv):
+    srv.route(path("down"), reply(503, b"down", content_type="text/plain"))
+    seen: list[tuple[float, str]] = []
+    async with client(srv, max_attempts=2, on_wait=lambda s, r: seen.append((s, r))) as api:
+        with pytest.raises(RZError):
+            await api.get_interview("down")
+    assert [r for _, r in seen] == ["backoff"]  # one wait between the two tries, none after
 
 
 async def test_a_failing_on_wait_never_breaks_the_request(srv):

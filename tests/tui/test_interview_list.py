@@ -29,8 +29,9 @@ from rztui.tui.widgets.transcript import TranscriptView
 NOW = datetime.fromtimestamp(ds.DEFAULT_EPOCH, UTC) + timedelta(minutes=5)
 COMPLETED = [i for i, s in ds.INITIAL_STATUS.items()
              if s == "completed" and i not in ds.LIVE_IDS and i != ds.SPEC_INTERVIEW_ID]
+STATUSES = ("completed", "in_progress", "invited", "expired")
 BY_STATUS = {s: [i for i, v in ds.INITIAL_STATUS.items() if v == s and i not in ds.LIVE_IDS
-                 and i != ds.LIVE_EXPIRING_ID] for s in ("completed", "in_progress", "invited", "expired")}
+                 and i != ds.LIVE_EXPIRING_ID] for s in STATUSES}
 
 
 @pytest.fixture
