@@ -195,7 +195,7 @@ async def settle(pilot, rounds: int = 3) -> None:
         await pilot.pause()
 
 
-async def wait_until(pilot, condition: Callable[[], object], timeout: float = 5.0,
+async def wait_until(pilot, condition: Callable[[], object], timeout: float = 15.0,
                      what: str = "") -> None:
     """Pause until ``condition()`` is true (real HTTP to the demo server takes a few ms)."""
     deadline = time.monotonic() + timeout
@@ -209,7 +209,7 @@ async def wait_until(pilot, condition: Callable[[], object], timeout: float = 5.
 BUDGET_GATE = 2.0  # the poller waits ~1.2 s between requests once its burst is spent
 
 
-async def poller_idle(pilot, clock: ManualClock, timeout: float = 5.0) -> None:
+async def poller_idle(pilot, clock: ManualClock, timeout: float = 20.0) -> None:
     """Until the poller has done everything due now and waits (for its next poll, or for
     nothing). A short sleep is the budget's pacing: the clock is moved past it."""
     app = pilot.app

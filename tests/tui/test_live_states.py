@@ -103,7 +103,9 @@ async def test_rate_limited_fetching_counts_down_instead_of_a_stale_progress(sto
             await wait_until(pilot, lambda: "retrying in" not in status_text(app), timeout=5,
                              what="the countdown gone")
             assert "fetching" not in status_text(app)
-            assert server.stats.rate_limited >= 1
+            # Either the server said 429 (and Retry-After was counted down) or the client saw
+            # the window used up in X-RateLimit-Remaining and paced itself (also counted down).
+            assert server.stats.rate_limited >= 1 or words.endswith("next request in")
     finally:
         server.stop()
 
