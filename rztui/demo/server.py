@@ -121,6 +121,7 @@ class DemoStats:
     audio_headers: list[dict[str, str]] = field(default_factory=list)  # lower-cased names
     audio_with_authorization: int = 0  # audio requests that carried an Authorization header
     server_errors: list[str] = field(default_factory=list)  # tracebacks of handler crashes
+    max_in_flight: int = 0  # most API requests inside their latency sleep at the same time
 
 
 class _Server(ThreadingHTTPServer):
@@ -241,6 +242,7 @@ class DemoServer:
         self.dataset = Dataset(extra_completed=extra_completed, seed=seed)
         self._lock = threading.Lock()
         self._latency = max(0.0, latency_ms) / 1000.0
+        self._in_flight = 0
         self._error_rate = error_rate
         self._rate_limit = rate_limit
         self._rate_window = rate_window
@@ -385,8 +387,13 @@ class DemoServer:
             st.total_requests += 1
             st.per_path[path] = st.per_path.get(path, 0) + 1
             latency = self._latency
+            if latency:
+                self._in_flight += 1
+                st.max_in_flight = max(st.max_in_flight, self._in_flight)
         if latency:
             time.sleep(latency)
+            with self._lock:
+                self._in_flight -= 1
 
         auth = h.headers.get("Authorization") or ""
         scheme, _, token = auth.partition(" ")

@@ -185,13 +185,12 @@ async def test_bulk_fetch_bounded_concurrency_with_cache(tmp_path):
         ids = [i for i, s in server.ids_with_status() if i.startswith("bulk-")][:24]
         async with fast_client(server.base_url, concurrency=8) as api:
             svc = Service(store, api)
-            started = time.monotonic()
             stats = FetchStats()
             results = await svc.interviews(ids + ["bad/id"], stats=stats)
-            elapsed = time.monotonic() - started
             assert stats.requests == 24 and set(stats.failures) == {"bad/id"}
             assert sum(not isinstance(v, Exception) for v in results.values()) == 24
-            assert elapsed < 24 * 0.05 / 2  # far from sequential
+            # Concurrent, and bounded: counted at the server, not timed (the machine is noisy).
+            assert 2 <= server.stats.max_in_flight <= 8
             again = FetchStats()
             await svc.interviews(ids, stats=again)
             assert again.requests == 0 and again.cache_hits == 24
