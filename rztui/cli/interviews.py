@@ -167,11 +167,13 @@ class AddProgress:
         until = now + max(0.0, seconds)
         if until <= self._wait_until + 1.0:
             return
-        self.waited += max(0.0, until - max(now, self._wait_until))
+        wait = Waiting.client(until, reason)
+        if wait.rate_limit:  # the summary's "waited N s for the rate limit"
+            self.waited += max(0.0, until - max(now, self._wait_until))
         self._wait_until = until
         if seconds > WAIT_NOTE:
             self.bar.close()  # the bar is redrawn by the next result
-            note(Waiting.client(until, reason).describe(now))
+            note(wait.describe(now))
 
     def wire(self, api: object) -> None:
         """Listen to the client's waits, if it reports them."""

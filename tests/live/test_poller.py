@@ -26,6 +26,9 @@ from rztui.live import (
     PollPolicy,
     Transition,
     Updated,
+    Waiting,
+    plan_pace,
+    wire_client_waits,
 )
 from rztui.service import Service
 from rztui.store import Store
@@ -589,3 +592,152 @@ async def test_invited_relax_only_while_a_listener_is_up_and_events_arrive(world
     listener.listening = True
     clock.now += 7 * 3600  # no webhook for 7 hours: back to normal polling
     assert not poller.stats().webhooks_live
+
+
+# ------------------------------------------------------------------------------------------
+# Pace: floors when the budget allows, the budget when it does not
+# ------------------------------------------------------------------------------------------
+
+
+def test_plan_pace_uses_the_budget_between_floors_and_ceilings():
+    rate = 50 / 60  # the default budget: 50 requests a minute
+    invited = (30.0, 300.0)
+    assert plan_pace([invited] * 10, rate) == 0.0  # 10 x 2/min: every one at its floor
+    pace = plan_pace([invited] * 200, rate)  # 400/min at the floor: too many
+    assert 0 < pace < 1
+    per_minute = 60 * 200 / max(30.0, pace * 300.0)
+    assert per_minute == pytest.approx(0.95 * 50, rel=1e-3)  # the budget, less headroom
+    near_end, far = (10.0, 30.0), (30.0, 180.0)
+    mixed = plan_pace([invited] * 40 + [near_end] * 5 + [far] * 10, rate)
+    demand = 60 * (40 / max(30, mixed * 300) + 5 / max(10, mixed * 30)
+                   + 10 / max(30, mixed * 180))
+    assert demand == pytest.approx(0.95 * 50, rel=1e-3)
+    assert max(10, mixed * 30) < max(30, mixed * 180) < max(30, mixed * 300)
+    # More than even the ceilings allow: never slower than them (the queue decides).
+    assert plan_pace([invited] * 1000, rate) == 1.0
+    assert plan_pace([], rate) == 0.0
+
+
+def test_policy_floors_per_state():
+    p = PollPolicy()
+    fresh = _iv("invited", created_at=iso(T0 - 3600))
+    assert p.interval(fresh, T0, None, pace=0.0)[0] == 30
+    assert p.interval(_iv("invited", created_at=iso(T0 - 3 * 86400)), T0, None, 0.0)[0] == 300
+    assert p.interval(_iv("under_review"), T0, None, pace=0.0)[0] == 60
+    ip = _iv("in_progress", started_at=iso(T0 - 1000))  # expected end at T0 + 200
+    assert p.interval(ip, T0 - 2000, 1200, pace=0.0)[0] == 30
+    assert p.interval(ip, T0 + 150, 1200, pace=0.0)[0] == 10  # around the expected end
+    assert p.interval(ip, T0 + 700, 1200, pace=0.0)[0] == 30  # overrunning
+    b = p.bounds(fresh, T0, None, webhooks=True)  # webhooks arrive: invited relaxes
+    assert b.floor == b.ceiling == 300 and "webhooks" in b.why
+
+
+async def test_few_watched_get_their_floors_many_share_the_budget(world):
+    few = {f"i{n}": Script() for n in range(10)}
+    clock, store, svc, poller, _ = world(few)
+    await poller.run_until_terminal(few, timeout=600)
+    for iid in few:
+        assert all(27 - 1.3 <= g <= 33 + 1.3 for g in gaps(svc.polls(iid)))
+    many = {f"m{n:03d}": Script() for n in range(200)}
+    svc.scripts.update(many)
+    store.track(many)
+    poller2 = Poller(svc, store, ids=many, clock=clock, sleep=clock.sleep,
+                     rng=random.Random(5))
+    start = clock()
+    await poller2.run_until_terminal(many, timeout=30 * 60)
+    times = [t for t, _, i in svc.log if t >= start]
+    assert max_in_window(times) <= 50  # within the budget
+    late = [t for t in times if t > start + 10 * 60]  # after the first rounds
+    assert len(late) / 20 >= 0.85 * 50  # and using it: ~47 a minute
+    expected = 200 / (0.95 * 50 / 60)  # ~253 s each: all 200 share the budget
+    g = [x for i in many for x in gaps([t for t in svc.polls(i) if t > start + 10 * 60])]
+    assert expected * 0.8 <= statistics.median(g) <= expected * 1.2
+
+
+@pytest.mark.parametrize("cached", [False, True])
+async def test_an_interview_over_in_six_seconds_is_seen_before_an_80_second_timeout(world,
+                                                                                  cached):
+    """The reported case: invited -> in_progress -> completed within 6 s of the start of the
+    watch was still 'invited' when --timeout 80 ran out (polled every 300 s). Also when it
+    was fetched (cached as invited) just before, as `rztui add` does."""
+    s = Script(start=T0 + 2, end=T0 + 6, estimate=600)
+    clock, store, svc, poller, events = world({"a": s})
+    if cached:
+        store.save_interview(s.payload("a", T0 - 5), fetched_at=T0 - 5)
+        poller = Poller(svc, store, ids=["a"], clock=clock, sleep=clock.sleep,
+                        rng=random.Random(3))
+    res = await poller.run_until_terminal(["a"], timeout=80)
+    assert res.finished and res.statuses == {"a": "completed"}
+    assert clock() - T0 <= 34  # the second poll, one floor later
+
+
+# ------------------------------------------------------------------------------------------
+# Waiting: what a front end shows as "rate-limited · retrying in 27 s"
+# ------------------------------------------------------------------------------------------
+
+
+def waits(events: list) -> list[Waiting]:
+    return [e.waiting for e in events if isinstance(e, PollerStats) and e.waiting]
+
+
+async def test_a_429_is_a_rate_limited_wait_with_its_end(world):
+    scripts = {f"i{n}": Script() for n in range(3)}
+    clock, store, svc, poller, events = world(scripts)
+    svc.fault = lambda now, iid: (RateLimited("rate limit exceeded (429)", retry_after=27,
+                                              status=429) if len(svc.log) == 2 else None)
+    await poller.run_until_terminal(scripts, timeout=120)
+    [w] = {w for w in waits(events) if w.reason == "rate_limited"}
+    assert w.rate_limit and T0 + 27 <= w.until <= T0 + 28
+    assert w.describe(T0) == "rate-limited · retrying in 28 s"
+    assert w.describe(w.until - 26.2) == "rate-limited · retrying in 27 s"
+    assert svc.polls()[2] >= w.until  # and nothing was sent before it ended
+
+
+async def test_a_key_used_by_others_is_a_wait_until_the_reset(world):
+    clock, store, svc, poller, events = world({"a": Script()})
+    svc.api.rate = RateState(limit=100, remaining=30, reset=T0 + 40)
+    await poller.run_until_terminal(["a"], timeout=10)
+    [w] = set(waits(events))
+    assert w.reason == "key_busy" and w.until == T0 + 40 and w.rate_limit
+    assert "other clients" in w.describe(T0) and svc.log == []
+
+
+async def test_pause_and_outage_are_waits_too(world):
+    clock, store, svc, poller, events = world({"a": Script()})
+    poller.pause()
+    w = poller.stats().waiting
+    assert w is not None and w.reason == "paused" and not w.rate_limit
+    poller.resume()
+    svc.fault = lambda now, iid: NetworkError("cannot reach the API (ConnectError)")
+    await poller.run_until_terminal(["a"], timeout=3)
+    w = waits(events)[-1]
+    assert w.reason == "offline" and w.until > clock() and w.describe(clock()).startswith(
+        "offline · retrying in")
+
+
+async def test_the_client_wait_hook_feeds_the_waiting_state(world):
+    clock, store, svc, poller, events = world({"a": Script()})
+
+    class HookedApi(FakeApi):
+        on_wait = None
+
+    svc.api = HookedApi()
+    seen_by_the_app: list[tuple[float, str]] = []
+    svc.api.on_wait = lambda s, r: seen_by_the_app.append((s, r))  # a hook already there
+    wire_client_waits(svc, poller)
+    inner = svc.interview
+
+    async def interview(iid: str, *, refresh: bool = False):
+        svc.api.on_wait(12.0, "rate limited (429): Retry-After 12")
+        during.append(poller.stats().waiting)
+        return await inner(iid, refresh=refresh)
+
+    during: list = []
+    svc.interview = interview
+    await poller.poll_once("a")
+    [w] = during
+    assert w.reason == "rate_limited" and w.until == T0 + 12 and "Retry-After" in w.detail
+    assert seen_by_the_app == [(12.0, "rate limited (429): Retry-After 12")]  # kept
+    assert poller.stats().waiting is None  # the request went through: no longer waiting
+    poller.on_client_wait(3.0, "retrying after a server error")
+    assert poller.stats().waiting.reason == "retrying"
