@@ -241,7 +241,8 @@ async def _watch(app: Any, wanted: list[str], pending: list[str], *, as_json: bo
         _info(f"watching {len(pending)} interview(s)"
               + (f", {len(wanted) - len(pending)} already final" if len(pending) < len(wanted)
                  else "")
-              + f"; polling within {session.poller.budget} requests/min")
+              + f"; about {session.poller.planned_requests_per_minute():.0f} requests/min "
+                f"of a {session.poller.budget}/min polling budget")
         result = await session.wait()
         assert result is not None  # until_terminal always has a result
         return result

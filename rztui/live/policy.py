@@ -65,8 +65,10 @@ from ..api.models import IN_PROGRESS, INVITED, Interview
 FINAL_CHECK = "expiry check"  # the reason given for the checks around expires_at
 
 # How long one class may wait behind another when more is due than the budget allows: an
-# invited interview due at t competes like an in-progress one due at t + 120.
-SLACK = {"poke": -86400.0, "final": 0.0, "in_progress": 0.0, "new": 0.0, "unknown": 30.0,
+# invited interview due at t competes like an in-progress one due at t + 120. Expiry checks
+# (one or two per interview) go a minute ahead: the budget is meant to be used, so there is
+# usually a queue.
+SLACK = {"poke": -86400.0, "final": -60.0, "in_progress": 0.0, "new": 0.0, "unknown": 30.0,
          "invited": 120.0, "questions": 60.0}
 
 HEADROOM = 0.95  # the share of the budget the schedule plans for: the rest absorbs the

@@ -388,10 +388,14 @@ async def start_listener(listen: str, poller: Poller, store: Store, *,
     """Start a receiver wired to ``poller`` (``listen``: ``HOST:PORT[/PATH]``)."""
     key = require_secret(secret)
     host, port, listen_path = parse_listen_address(listen)
-    seen = await asyncio.to_thread(SeenEvents, seen_path)
+    seen = await asyncio.to_thread(SeenEvents, seen_path)  # opens a file
     receiver = WebhookReceiver(key, poller_handler(poller, store), path=listen_path or path,
                                seen=seen)
-    await receiver.start(host, port)
+    try:
+        await receiver.start(host, port)
+    except RZError:
+        await asyncio.to_thread(seen.close)
+        raise
     poller.attach_webhooks(receiver)
     return receiver
 

@@ -92,6 +92,9 @@ def test_timeout_exits_6(run, demo_env):
     res = run("watch", INVITED_ID, "--timeout", "0.5")
     assert res.exit_code == 6, res.stderr
     assert "timed out" in res.stderr and INVITED_ID in res.stderr
+    # One invited interview: checked every 30 s, and the watch says what that costs.
+    assert "watching 1 interview(s); about 2 requests/min of a 50/min polling budget" \
+        in res.stderr
     assert f"{INVITED_ID}  ? -> invited" in res.stdout
     assert time.monotonic() - started < 5
     assert demo_env.stats.total_requests == 1  # one poll, then it waits its turn

@@ -72,6 +72,7 @@ def test_sign_and_verify_roundtrip():
     (lambda h, b: ("v1=" + h.split("v1=")[1], b), 400, "malformed"),  # no t
     (lambda h, b: (h.split(",")[0], b), 400, "malformed"),  # no v1
     (lambda h, b: ("t=abc," + h.split(",")[1], b), 400, "malformed"),
+    (lambda h, b: ("t=\u00b2," + h.split(",")[1], b), 400, "malformed"),  # '²'.isdigit()
     (lambda h, b: (f"t={NOW},t={NOW}," + h.split(",")[1], b), 400, "malformed"),
     (lambda h, b: ("garbage", b), 400, "malformed"),
 ])
