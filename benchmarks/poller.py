@@ -1,23 +1,34 @@
-"""Poller benchmark: 200 watched interviews on the demo server, time-scaled.
+"""Poller benchmark: detection lag and request rate for 1, 10, 50 and 200 watched interviews.
 
-The demo server runs ``--scale`` times faster than real life (default 60: one real second is
-one demo minute); the poller's intervals, its budget window and the server's rate-limit window
-are scaled by the same factor, so every figure below is in *demo* seconds and minutes, i.e. what
-a user would see in real time.
+Each run puts ``N`` synthetic live interviews on a demo server that runs ``--scale`` times faster
+than real life (default 60: one real second is one demo minute). The poller's intervals, its
+budget window and the server's rate-limit window (100 requests per demo minute) are scaled by
+the same factor, so every figure below is in *demo* seconds and minutes: what a user would see.
 
-The demo dataset has only 3 live interviews, so 200 synthetic ones are added by wrapping the
-server's dataset (``server.dataset`` is swapped for :class:`SynthDataset`, which answers for
-``synth-*`` ids and delegates everything else): invited for a while, then in progress for
-0.6-1.3x their estimated duration, then completed; some expire without starting, a few never
-finish. The truth (when each transition really happened) is known, so detection lag is exact.
-The store starts in steady state: each interview cached as 'invited', fetched at a random time
-within the last invited interval (as if the poller had been running before).
+The synthetic interviews (``SynthDataset`` wraps the server's dataset and answers for
+``synth-*`` ids) are invited for a while, then in progress for 0.6-1.3x their estimated
+duration, then completed; some expire without starting, a few never finish. Most invitations
+are recent; one in five was sent more than two days ago (polled more slowly). The truth (when
+each transition really happened) is known, so detection lag is exact. The store starts in
+steady state: each interview cached as 'invited', fetched within the last 5 minutes.
 
-Two runs: polling only, then polling plus webhooks from :class:`DemoWebhookSender`. Printed:
-requests per demo minute vs the budget (mean and max over any sliding minute), 429s, and the
-median detection lag per transition vs the poll interval that applies to it.
+Small N gives few transitions, so a row runs several independent trials at once (each its own
+server, store, poller and rate limit) until at least ``--min-interviews`` are watched.
 
-    PYTHONPATH=. python benchmarks/poller.py [--minutes 40] [--scale 60] [--n 200]
+Modes, per N:
+
+- ``rztui``: the poller (``rztui.live.Poller``), 50% of the rate limit (``poll_budget``).
+- ``spec``: the API reference's ``waitForCompletion`` loop, one per interview, a fixed
+  ``--fixed`` seconds apart (default 30; the reference's own code waits 60), no pacing, no
+  rate-limit handling: a 429 is just a wasted request.
+
+Printed per N and mode: start lag (invited -> in_progress; recent invitations) and completion
+lag (-> completed), median and p95; expiry lag; requests per demo minute while watching (mean,
+and the most in any sliding minute) against the budget; 429s.
+
+    PYTHONPATH=. python benchmarks/poller.py [--ns 1,10,50,200] [--minutes 40] [--scale 60]
+
+``RZTUI_CODE=/path/to/checkout`` measures another checkout's poller with this same benchmark.
 """
 
 from __future__ import annotations
@@ -25,26 +36,30 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
+import math
+import os
 import random
 import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, os.environ.get("RZTUI_CODE") or str(Path(__file__).resolve().parents[1]))
+
+import httpx  # noqa: E402
 
 from rztui.api.client import ApiClient  # noqa: E402
 from rztui.demo.dataset import DEMO_KEY, iso  # noqa: E402
 from rztui.demo.server import DemoServer  # noqa: E402
-from rztui.demo.webhook_sender import DemoWebhookSender  # noqa: E402
-from rztui.live import Poller, PollPolicy, Transition, poller_handler  # noqa: E402
+from rztui.live import Poller, PollPolicy, Transition  # noqa: E402
 from rztui.service import Service  # noqa: E402
 from rztui.store import Store  # noqa: E402
-from rztui.webhooks import WebhookReceiver  # noqa: E402
 
 DAY = 86400.0
+STALE = 2 * DAY  # invitations older than this are polled more slowly
 
 
 class SynthDataset:
@@ -57,12 +72,14 @@ class SynthDataset:
         self.scripts: dict[str, dict[str, Any]] = {}
         span = minutes * 60
         for i in range(n):
-            iid = f"synth-{i:04d}"
+            iid = f"synth-{seed}-{i:04d}"
             limits = [rng.choice((120, 150, 180, 240)) for _ in range(rng.randint(3, 6))]
             est = sum(limits)
             kind = rng.random()
-            s: dict[str, Any] = {"created": -rng.uniform(3600, 3 * DAY), "est": est,
-                                 "limits": limits, "start": None, "end": None, "expire": None}
+            created = (-rng.uniform(2.2 * DAY, 6 * DAY) if rng.random() < 0.2
+                       else -rng.uniform(600, 1.5 * DAY))
+            s: dict[str, Any] = {"created": created, "est": est, "limits": limits,
+                                 "start": None, "end": None, "expire": None}
             if kind < 0.1:  # never starts; its link runs out during the run
                 s["expire"] = rng.uniform(0.1, 0.8) * span
             else:
@@ -73,15 +90,17 @@ class SynthDataset:
                 s["expire"] = s["created"] + 7 * DAY
             self.scripts[iid] = s
 
-    def truth(self) -> list[tuple[str, str, float]]:
+    def truth(self) -> list[tuple[str, str, float, bool]]:
+        """(id, new status, demo time, invitation older than 2 days)."""
         out = []
         for iid, s in self.scripts.items():
+            stale = -s["created"] > STALE
             if s["start"] is not None:
-                out.append((iid, "in_progress", s["start"]))
+                out.append((iid, "in_progress", s["start"], stale))
                 if s["end"] is not None:
-                    out.append((iid, "completed", s["end"]))
+                    out.append((iid, "completed", s["end"], stale))
             elif s["expire"] > 0:
-                out.append((iid, "expired", s["expire"]))
+                out.append((iid, "expired", s["expire"], stale))
         return out
 
     def status_at(self, iid: str, t: float) -> str | None:
@@ -134,156 +153,194 @@ class SynthDataset:
                                "order": k} for k, lim in enumerate(s["limits"])]}
 
 
-class SynthView:
-    """What DemoWebhookSender reads from a server, for the synthetic ids."""
+@dataclass
+class Trial:
+    """One server + one watcher; times are real (time.time()) until converted."""
 
-    def __init__(self, server: DemoServer, ds: SynthDataset) -> None:
-        self.server, self.dataset = server, ds
-
-    def ids_with_status(self) -> list[tuple[str, str]]:
-        t = self.server.elapsed
-        return [(i, self.dataset.status_at(i, t) or "") for i in self.dataset.scripts]
-
-    def snapshot(self, iid: str) -> dict[str, Any] | None:
-        return self.dataset.snapshot(iid, self.server.elapsed, epoch=self.server.epoch,
-                                     speed=self.server.speed)
+    server: DemoServer
+    ds: SynthDataset
+    sends: list[float] = field(default_factory=list)
+    detected: dict[tuple[str, str], float] = field(default_factory=dict)
+    ended: float = 0.0
+    budget: int | None = None
 
 
-class LoggingService(Service):
-    def __init__(self, *a: Any, **kw: Any) -> None:
-        super().__init__(*a, **kw)
-        self.times: list[float] = []
-
-    async def interview(self, interview_id: str, *, refresh: bool = False):  # type: ignore[override]
-        self.times.append(time.time())
-        return await super().interview(interview_id, refresh=refresh)
-
-    async def questions(self, interview_id: str, *, refresh: bool = False):  # type: ignore[override]
-        if self.store.get_questions(interview_id) is None:
-            self.times.append(time.time())
-        return await super().questions(interview_id, refresh=refresh)
-
-
-NOMINAL = {  # the interval that governs detecting each transition (PollPolicy defaults)
-    "in_progress": ("invited interval", 300.0),
-    "completed": ("near-end interval", 30.0),
-    "expired": ("expiry grace (final check)", 30.0),
-}
-
-
-async def run_once(n: int, minutes: float, scale: float, webhooks: bool, seed: int) -> dict:
-    secret = "whsec_benchmark"
+def make_trial(n: int, minutes: float, scale: float, seed: int) -> Trial:
     server = DemoServer(port=0, speed=scale, rate_limit=100, rate_window=60.0 / scale)
     ds = SynthDataset(server.dataset, n, minutes, seed)
     server.dataset = ds  # type: ignore[assignment]
     server.start()
-    tmp = tempfile.TemporaryDirectory()
-    store = Store(Path(tmp.name) / "bench.db")
+    return Trial(server, ds)
+
+
+async def watch_rztui(trial: Trial, minutes: float, scale: float, tmp: Path) -> None:
+    server, ds = trial.server, trial.ds
+    store = Store(tmp / f"bench-{id(trial)}.db")
     ids = list(ds.scripts)
     store.track(ids, source="benchmark")
-    # Steady state, as after a restart of a poller that had been running: every interview was
-    # fetched (as 'invited') at some point in the last invited interval.
-    rng = random.Random(seed + 1)
+    rng = random.Random(hash(ids[0]) & 0xFFFF)
     now = time.time()
-    for iid in ids:
-        fetched = now - rng.uniform(0, 300) / scale
+    for iid in ids:  # steady state: every one fetched as 'invited' in the last 5 minutes
         store.save_interview(ds.snapshot(iid, 0.0, epoch=server.epoch, speed=scale),
-                             fetched_at=fetched)
-    detected: dict[tuple[str, str], float] = {}
-    receiver = sender = None
+                             fetched_at=now - rng.uniform(0, 300) / scale)
     try:
         async with ApiClient(server.base_url, DEMO_KEY, max_attempts=1) as api:
-            svc = LoggingService(store, api)
-            poller = Poller(svc, store, ids=ids, window=60.0 / scale, limit=100,
-                            policy=PollPolicy().scaled(1.0 / scale), budget_share=0.5)
+            poller = Poller(Service(store, api), store, ids=ids, window=60.0 / scale,
+                            limit=100, policy=PollPolicy().scaled(1.0 / scale),
+                            budget_share=0.5)
 
             def on_event(e: Any) -> None:
                 if isinstance(e, Transition) and e.old_status is not None:
-                    detected.setdefault((e.interview_id, e.new_status), e.at)
+                    trial.detected.setdefault((e.interview_id, e.new_status), e.at)
 
             poller.subscribe(on_event)
-            sends: list[float] = []  # the poller's own accounting of every request it made
             record = poller.pacing.record
 
-            def hook(now: float, n: int = 1) -> None:
-                sends.extend([now] * n)
-                record(now, n)
+            def hook(at: float, k: int = 1) -> None:  # every request the poller makes
+                trial.sends.extend([at] * k)
+                record(at, k)
 
             poller.pacing.record = hook  # type: ignore[method-assign]
-            if webhooks:
-                receiver = await WebhookReceiver(secret, poller_handler(poller, store)).start()
-                sender = DemoWebhookSender(SynthView(server, ds), receiver.url, secret,
-                                           interval=0.02).start()
-            epoch = server.epoch
             await poller.run_until_terminal(ids, timeout=minutes * 60 / scale)
-            if sender is not None:
-                await sender.stop()
-            if receiver is not None:
-                await receiver.close()
+            trial.budget = poller.budget
     finally:
-        server.stop()
+        trial.ended = time.time()
         store.close()
+
+
+async def watch_spec(trial: Trial, minutes: float, scale: float, every: float) -> None:
+    """The reference's waitForCompletion, one loop per interview, ``every`` demo seconds."""
+    server, ds = trial.server, trial.ds
+    deadline = time.time() + minutes * 60 / scale
+    pause = every / scale
+
+    async def loop(http: httpx.AsyncClient, iid: str, rng: random.Random) -> None:
+        await asyncio.sleep(rng.uniform(0, pause))  # loops started at different times
+        last = "invited"
+        while time.time() < deadline:
+            trial.sends.append(time.time())
+            try:
+                r = await http.get(f"/api/v1/interviews/{iid}")
+                status = r.json().get("status") if r.status_code == 200 else None
+            except (httpx.HTTPError, ValueError):
+                status = None
+            if status and status != last:
+                trial.detected.setdefault((iid, status), time.time())
+                last = status
+            if status in ("completed", "expired"):
+                return
+            await asyncio.sleep(pause)
+
+    limits = httpx.Limits(max_connections=200)
+    async with httpx.AsyncClient(base_url=server.base_url, limits=limits, timeout=20,
+                                 headers={"Authorization": f"Bearer {DEMO_KEY}"}) as http:
+        rng = random.Random(7)
+        await asyncio.gather(*(loop(http, iid, random.Random(rng.random()))
+                               for iid in ds.scripts))
+    trial.ended = time.time()
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, max(0, math.ceil(q * len(values)) - 1))]
+
+
+async def run_mode(mode: str, n: int, trials: int, minutes: float, scale: float,
+                   fixed: float, seed: int) -> dict[str, Any]:
+    runs = [make_trial(n, minutes, scale, seed + k) for k in range(trials)]
+    tmp = tempfile.TemporaryDirectory()
+    try:
+        if mode == "rztui":
+            await asyncio.gather(*(watch_rztui(t, minutes, scale, Path(tmp.name))
+                                   for t in runs))
+        else:
+            await asyncio.gather(*(watch_spec(t, minutes, scale, fixed) for t in runs))
+    finally:
+        for t in runs:
+            t.server.stop()
         tmp.cleanup()
-
-    stats = server.stats
-    # Requests per demo minute: sliding windows over the poller's request times.
-    times = sorted((t - epoch) * scale for t in sends)
-    per_min = [bisect.bisect_left(times, t + 60) - i for i, t in enumerate(times)]
-    lags: dict[str, list[float]] = {}
-    missed: dict[str, int] = {}
     horizon = minutes * 60
-    for iid, kind, at in ds.truth():
-        if at > horizon - 120:
-            continue  # too close to the end of the run to judge
-        got = detected.get((iid, kind))
-        if got is None:
-            missed[kind] = missed.get(kind, 0) + 1
-            continue
-        lags.setdefault(kind, []).append((got - epoch) * scale - at)
-    return {"requests": len(times), "service_calls": len(svc.times),
-            "server_requests": stats.total_requests,
-            "r429": stats.rate_limited, "mean_per_min": len(times) / minutes,
-            "max_per_min": max(per_min, default=0), "budget": poller.budget,
-            "lags": lags, "missed": missed}
+    lags: dict[str, list[float]] = {"start": [], "start_stale": [], "completed": [],
+                                    "expired": []}
+    missed: dict[str, int] = {}
+    rates: list[float] = []
+    peak = 0
+    r429 = 0
+    for t in runs:
+        epoch = t.server.epoch
+        r429 += t.server.stats.rate_limited
+        for iid, kind, at, stale in t.ds.truth():
+            if at > horizon - 300:
+                continue  # too close to the end of the run to judge
+            key = "start" if kind == "in_progress" else kind
+            if key == "start" and stale:
+                key = "start_stale"
+            got = t.detected.get((iid, kind))
+            if got is None:
+                missed[key] = missed.get(key, 0) + 1
+                continue
+            lags[key].append((got - epoch) * scale - at)
+        times = sorted((x - epoch) * scale for x in t.sends)
+        active = max(60.0, (t.ended - epoch) * scale)
+        rates.append(len(times) / (active / 60))
+        peak = max(peak, max((bisect.bisect_left(times, x + 60) - i
+                              for i, x in enumerate(times)), default=0))
+    budget = next((t.budget for t in runs if t.budget), None)
+    return {"mode": mode, "n": n, "trials": trials, "lags": lags, "missed": missed,
+            "rate": statistics.mean(rates), "peak": peak, "budget": budget, "r429": r429}
 
 
-def report(title: str, r: dict) -> None:
-    b = r["budget"]
-    print(f"\n{title}")
-    print(f"  requests   {r['requests']} (server saw {r['server_requests']}), "
-          f"{r['mean_per_min']:.1f}/min mean, {r['max_per_min']} max in any minute; "
-          f"budget {b}/min -> mean/budget {r['mean_per_min'] / b:.2f}, "
-          f"max/budget {r['max_per_min'] / b:.2f}; 429s: {r['r429']}")
-    for kind in ("in_progress", "completed", "expired"):
-        values = r["lags"].get(kind, [])
-        if not values:
-            continue
-        name, nominal = NOMINAL[kind]
-        med = statistics.median(values)
-        p90 = sorted(values)[int(0.9 * (len(values) - 1))]
-        miss = r["missed"].get(kind, 0)
-        print(f"  -> {kind:<11} n={len(values):>3}  median lag {med:6.1f}s  p90 {p90:6.1f}s  "
-              f"vs {name} {nominal:g}s -> median/interval {med / nominal:.2f}"
-              + (f"  (missed {miss})" if miss else ""))
+def fmt_lag(values: list[float]) -> str:
+    if not values:
+        return f"{'-':>13}"
+    return f"{statistics.median(values):5.1f} /{pct(values, 0.95):6.1f}"
+
+
+def print_table(rows: list[dict[str, Any]], fixed: float) -> None:
+    print(f"\n{'N':>4} {'mode':<9} {'start lag':>13} {'done lag':>13} {'expiry':>7} "
+          f"{'req/min':>8} {'peak/min':>8} {'budget':>6} {'429s':>5}  samples")
+    print(f"{'':>4} {'':<9} {'median/p95 s':>13} {'median/p95 s':>13} {'med s':>7}")
+    for r in rows:
+        lags = r["lags"]
+        name = "rztui" if r["mode"] == "rztui" else f"spec {fixed:g}s"
+        exp = f"{statistics.median(lags['expired']):7.1f}" if lags["expired"] else f"{'-':>7}"
+        budget = str(r["budget"]) if r["budget"] else "none"
+        samples = (f"{len(lags['start'])} starts, {len(lags['completed'])} ends, "
+                   f"{r['trials']} trial(s)")
+        miss = sum(r["missed"].values())
+        stale = lags["start_stale"]
+        extra = (f"; stale-invite start lag median {statistics.median(stale):.0f} s"
+                 if stale else "")
+        print(f"{r['n']:>4} {name:<9} {fmt_lag(lags['start'])} {fmt_lag(lags['completed'])} "
+              f"{exp} {r['rate']:8.1f} {r['peak']:8d} {budget:>6} {r['r429']:>5}  "
+              f"{samples}{extra}" + (f"; missed {miss}" if miss else ""))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=200)
-    ap.add_argument("--minutes", type=float, default=40.0, help="demo minutes to run")
+    ap.add_argument("--ns", default="1,10,50,200", help="watched interviews per run")
+    ap.add_argument("--minutes", type=float, default=40.0, help="demo minutes per run")
     ap.add_argument("--scale", type=float, default=60.0, help="demo seconds per real second")
+    ap.add_argument("--fixed", type=float, default=30.0, help="the spec loop's interval (s)")
+    ap.add_argument("--modes", default="rztui,spec")
+    ap.add_argument("--min-interviews", type=int, default=40,
+                    help="run independent trials in parallel until this many are watched")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--no-webhooks", action="store_true")
     args = ap.parse_args()
+    ns = [int(x) for x in args.ns.split(",")]
+    modes = args.modes.split(",")
     real = args.minutes * 60 / args.scale
-    print(f"rztui poller benchmark: {args.n} watched interviews, {args.minutes:g} demo minutes "
-          f"at {args.scale:g}x ({real:.0f} s real per run); budget 50% of 100/min")
+    print(f"rztui poller benchmark: {args.minutes:g} demo minutes at {args.scale:g}x "
+          f"({real:.0f} s real per run); rate limit 100/min, poll budget 50%")
     started = time.monotonic()
-    report("polling only", asyncio.run(run_once(args.n, args.minutes, args.scale, False,
-                                                args.seed)))
-    if not args.no_webhooks:
-        report("polling + webhooks (DemoWebhookSender)",
-               asyncio.run(run_once(args.n, args.minutes, args.scale, True, args.seed)))
+    rows = []
+    for n in ns:
+        trials = max(1, math.ceil(args.min_interviews / n))
+        for mode in modes:
+            rows.append(asyncio.run(run_mode(mode, n, trials, args.minutes, args.scale,
+                                             args.fixed, args.seed)))
+            print(f"  done: N={n} {mode}", file=sys.stderr, flush=True)
+    print_table(rows, args.fixed)
     print(f"\n(wall time {time.monotonic() - started:.0f} s)")
 
 

@@ -4,15 +4,20 @@ list. Thin: parse, call :class:`rztui.service.Service` or the store, print.
 
 from __future__ import annotations
 
+import math
 import sys
-from typing import TYPE_CHECKING
+import time
+from collections.abc import Callable
+from typing import IO, TYPE_CHECKING, Protocol, cast
 
 import click
 
-from ..api.errors import EXIT_USAGE, NetworkError
+from ..api.errors import EXIT_USAGE, NetworkError, RZError
+from ..api.ids import parse_id
 from ..textsafe import clean_line
 from .common import (
     AppContext,
+    Progress,
     dump_json,
     fail,
     handle_errors,
@@ -33,6 +38,7 @@ if TYPE_CHECKING:
     from ..service import AddResult
 
 TRANSCRIPT_FORMATS = ("text", "ats", "markdown", "json")
+WAIT_NOTE = 2.0  # seconds: a wait for the rate limit longer than this is said on stderr
 
 
 @click.command()
@@ -142,6 +148,82 @@ def transcript(app: AppContext, interview: str, fmt: str, refresh: bool) -> None
     click.echo(out, nl=False)
 
 
+class AddProgress:
+    """What ``rztui add`` shows while fetching: a progress bar on a terminal's stderr, a line
+    when the API client waits for the rate limit (its ``on_wait`` hook, when it has one), and
+    the figures for the closing summary."""
+
+    def __init__(self, total: int, *, stream: IO[str] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.bar = Progress("fetching", total, stream=stream)
+        self.total = total
+        self.done = 0
+        self.waited = 0.0
+        self._clock = clock
+        self._started = clock()
+        self._wait_until = -math.inf  # the end of the last wait announced
+
+    def on_done(self, _iid: str, _value: object) -> None:
+        self.done += 1
+        self.bar.update(self.done)
+
+    def on_wait(self, seconds: float, reason: str) -> None:
+        """The client waits ``seconds`` before a request (several requests in flight may each
+        say so for the same wait: one line)."""
+        from ..live.events import Waiting
+
+        now = self._clock()
+        until = now + max(0.0, seconds)
+        if until <= self._wait_until + 1.0:
+            return
+        wait = Waiting.client(until, reason)
+        if wait.rate_limit:  # the summary's "waited N s for the rate limit"
+            self.waited += max(0.0, until - max(now, self._wait_until))
+        self._wait_until = until
+        if seconds > WAIT_NOTE:
+            self.bar.close()  # the bar is redrawn by the next result
+            note(wait.describe(now))
+
+    def wire(self, api: object) -> None:
+        """Listen to the client's waits, if it reports them."""
+        if hasattr(api, "on_wait"):
+            cast(_WaitHookHolder, api).on_wait = self.on_wait
+
+    def summary(self, result: AddResult) -> str:
+        took = self._clock() - self._started
+        parts = [f"fetched {len(result.fetched)} of {len(result.ids)} interview(s) "
+                 f"in {took:.1f} s"]
+        problems = []
+        if result.not_found:
+            problems.append(f"{len(result.not_found)} not found")
+        if result.failed:
+            problems.append(f"{len(result.failed)} failed")
+        if result.invalid:
+            problems.append(f"{len(result.invalid)} invalid")
+        if problems:
+            parts.append(", ".join(problems))
+        if self.waited >= 1.0:
+            parts.append(f"waited {math.ceil(self.waited)} s for the rate limit")
+        return "; ".join(parts)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+class _WaitHookHolder(Protocol):
+    on_wait: Callable[[float, str], None] | None
+
+
+def _valid_count(raw: list[str]) -> int:
+    ids: set[str] = set()
+    for value in raw:
+        try:
+            ids.add(parse_id(value))
+        except RZError:
+            continue
+    return len(ids)
+
+
 @click.command()
 @click.argument("ids", nargs=-1, required=True)
 @click.option("--label", help="A label to remember these by.")
@@ -149,23 +231,34 @@ def transcript(app: AppContext, interview: str, fmt: str, refresh: bool) -> None
 @pass_app
 @handle_errors
 def add(app: AppContext, ids: tuple[str, ...], label: str | None, no_fetch: bool) -> None:
-    """Track interviews by id or pasted URL (`-` reads ids from stdin, one per line)."""
+    """Track interviews by id or pasted URL (`-` reads ids from stdin, one per line).
+
+    Each one is fetched (a progress bar on a terminal; a line whenever the API's rate limit
+    makes it wait), ending with a one-line summary on stderr.
+    """
     from ..service import Service
 
     wanted = read_ids(ids)
     warn_unlikely_ids(wanted)
     # Looked up first, used after tracking: without a key the ids are still tracked.
     key = None if no_fetch else app.key(required=False)
+    progress = AddProgress(_valid_count(wanted))
 
     async def go() -> AddResult:
         api = app.client(key) if key else None
+        if api is not None:
+            progress.wire(api)
         try:
-            return await Service(app.store, api).add(wanted, label=label, fetch=not no_fetch)
+            return await Service(app.store, api).add(wanted, label=label, fetch=not no_fetch,
+                                                     on_done=progress.on_done)
         finally:
             if api is not None:
                 await api.aclose()
 
-    result = run_async(go())
+    try:
+        result = run_async(go())
+    finally:
+        progress.close()
     for exc in result.invalid.values():
         warn(exc.message)
     if not result.ids:
@@ -179,6 +272,8 @@ def add(app: AppContext, ids: tuple[str, ...], label: str | None, no_fetch: bool
         warn(exc.message + later)
     click.echo(f"tracking {len(result.new)} new interview(s), "
                f"{len(result.already)} already tracked")
+    if not no_fetch:
+        note(progress.summary(result))
     sys.exit(result.exit_code)
 
 

@@ -3,12 +3,16 @@
 Registered by ``rztui.cli`` with ``main.add_command(watch)``. A
 :class:`~rztui.live.session.LiveSession` does the work: its poller, and with
 ``--webhook-listen`` a webhook receiver that pokes it so a change is seen the moment the vendor
-reports it. This module only prints the session's news.
+reports it. This module only prints the session's news: status changes on stdout; on stderr
+where webhooks are received (and the URL to register), and each wait for the rate limit
+longer than :data:`WAIT_NOTE` seconds.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import math
 import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -20,9 +24,12 @@ from ..textsafe import clean_line, json_safe
 from .common import fail, handle_errors, interview_id_arg, pass_app, read_ids, run_async
 
 if TYPE_CHECKING:  # the live package is imported when watching starts
-    from ..live import Transition, WatchResult
+    from ..live import PollerStats, Transition, WatchResult
 
 EXIT_TIMEOUT = 6
+WAIT_NOTE = 2.0  # seconds: a rate-limit wait longer than this is announced on stderr
+
+
 def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -55,6 +62,37 @@ def _info(message: str) -> None:
     click.echo(f"rztui: {message}", err=True)
 
 
+class _StderrLog(logging.Handler):
+    """The live and webhook packages' warnings (a refused webhook, say) as ``rztui: ...``
+    lines on stderr while watching."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            _info(clean_line(record.getMessage()))
+        except Exception:  # logging must never break the watch
+            self.handleError(record)
+
+
+class WaitNotes:
+    """Says on stderr when watching waits for the rate limit: one line per wait longer than
+    :data:`WAIT_NOTE` seconds ("rate-limited · retrying in 27 s")."""
+
+    def __init__(self) -> None:
+        self._said: tuple[str, int] | None = None
+
+    def line(self, stats: PollerStats) -> str | None:
+        w = stats.waiting
+        if w is None or not w.rate_limit or not math.isfinite(w.until):
+            return None
+        if w.seconds(stats.at) <= WAIT_NOTE:
+            return None
+        key = (w.reason, round(w.until))
+        if self._said is not None and self._said[0] == key[0] and abs(self._said[1] - key[1]) <= 1:
+            return None  # the same wait, reported again
+        self._said = key
+        return w.describe(stats.at)
+
+
 @click.command()
 @click.argument("ids", nargs=-1)
 @click.option("--all", "all_tracked", is_flag=True,
@@ -62,22 +100,23 @@ def _info(message: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line per change.")
 @click.option("--timeout", type=click.FloatRange(min=0), metavar="SECONDS",
               help="Give up after this long (exit 6).")
-@click.option("--webhook-listen", metavar="HOST:PORT",
-              help="Also receive ROUND0 webhooks here (secret: ROUNDZERO_WEBHOOK_SECRET).")
-@click.option("--webhook-path", default="/webhooks/round0", show_default=True,
-              help="The URL path webhooks are POSTed to.")
+@click.option("--webhook-listen", metavar="HOST:PORT[/PATH]",
+              help="Also receive ROUND0 webhooks here; the path defaults to /webhooks/round0 "
+                   "(secret: ROUNDZERO_WEBHOOK_SECRET).")
 @pass_app
 @handle_errors
 def watch(app: Any, ids: tuple[str, ...], all_tracked: bool, as_json: bool,
-          timeout: float | None, webhook_listen: str | None, webhook_path: str) -> None:
+          timeout: float | None, webhook_listen: str | None) -> None:
     """Follow interviews until each is completed or expired (`-` reads ids from stdin).
 
     Prints one line per status change: time (UTC), id, old -> new status, candidate ("?" when
     the old status was not known yet). With --json, one JSON object per line instead.
-    Interviews already cached as completed/expired need no request at all. Polling stays
-    within the configured share of the API rate limit (poll_budget, default 50%); offline
-    periods and rate limiting are waited out. With --webhook-listen, a signed
-    interview_started/interview_ended event makes the change show at once.
+    Interviews already cached as completed/expired need no request at all. A few interviews
+    are checked every 30 s (every 10 s around an interview's expected end); many share the
+    configured part of the API rate limit (poll_budget, default 50%). Offline periods and
+    rate limiting are waited out, and a wait for the rate limit longer than 2 s is said on
+    stderr. With --webhook-listen HOST:PORT[/PATH], a signed interview_started/interview_ended
+    event makes the change show at once; the URL to register in ROUND0 is printed at start.
 
     With `rztui --demo watch --all --webhook-listen 127.0.0.1:0` the embedded demo server
     also sends the webhooks (signed with a throwaway secret): the whole loop on one machine.
@@ -107,10 +146,10 @@ def watch(app: Any, ids: tuple[str, ...], all_tracked: bool, as_json: bool,
              else "give interview ids (or - for stdin), or --all", EXIT_USAGE)
     secret = None
     if webhook_listen:
-        from ..webhooks import parse_listen, require_secret, webhook_secret
+        from ..webhooks import parse_listen_address, require_secret, webhook_secret
 
         try:
-            parse_listen(webhook_listen)
+            parse_listen_address(webhook_listen)
             # The demo plays the vendor: without a secret of ours it makes one up.
             secret = webhook_secret() if app.demo else require_secret()
         except ConfigError as exc:
@@ -121,8 +160,7 @@ def watch(app: Any, ids: tuple[str, ...], all_tracked: bool, as_json: bool,
         _info(f"all {len(wanted)} interview(s) already completed or expired")
         return  # no client, no key, no request
     result = run_async(_watch(app, wanted, pending, as_json=as_json, timeout=timeout,
-                              listen=webhook_listen, secret=secret, path=webhook_path,
-                              follow_new=all_tracked))
+                              listen=webhook_listen, secret=secret, follow_new=all_tracked))
     not_found = [i for i, why in result.dropped.items() if why == "not_found"]
     stale = [i for i, why in result.dropped.items() if why == "past_expiry"]
     if result.timed_out:
@@ -138,9 +176,9 @@ def watch(app: Any, ids: tuple[str, ...], all_tracked: bool, as_json: bool,
 
 
 async def _watch(app: Any, wanted: list[str], pending: list[str], *, as_json: bool,
-                 timeout: float | None, listen: str | None, secret: str | None, path: str,
+                 timeout: float | None, listen: str | None, secret: str | None,
                  follow_new: bool) -> WatchResult:
-    from ..live import Dropped, LiveSession, News, Transition, WebhooksListening
+    from ..live import Dropped, LiveSession, News, PollerStats, Transition, WebhooksListening
     from ..service import Service
 
     store = app.store
@@ -156,11 +194,13 @@ async def _watch(app: Any, wanted: list[str], pending: list[str], *, as_json: bo
         api = ApiClient(demo_server.base_url, DEMO_KEY, concurrency=app.settings.concurrency)
     else:
         api = app.client()
-    # The poller has its own backoff; one quick client-level retry is enough.
-    api.max_attempts = min(api.max_attempts, 2)
+    # The poller retries by itself: its waits respect --timeout, keep serving webhook pokes
+    # and are announced; a retry inside the client would sleep out a 429 unseen.
+    api.max_attempts = 1
     shown = set(wanted)
     bell = bool(getattr(app.settings, "bell", False)) and sys.stdout.isatty()
     session: LiveSession | None = None
+    waits = WaitNotes()
 
     def on_news(news: News) -> None:
         if isinstance(news, Transition):
@@ -177,12 +217,23 @@ async def _watch(app: Any, wanted: list[str], pending: list[str], *, as_json: bo
             _info(f"warning: {news.message}")
         elif isinstance(news, WebhooksListening):
             _info(f"listening for webhooks on {news.url}")
+            if not news.demo:
+                _info(f"register https://<your public URL>{news.path} in ROUND0")
+        elif isinstance(news, PollerStats):
+            line = waits.line(news)
+            if line:
+                _info(line)
 
+    logger = logging.getLogger("rztui")
+    handler = _StderrLog(logging.WARNING)
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False
     try:
-        seen = app.paths.data_dir / ("demo-webhook-events.json" if app.demo
-                                     else "webhook-events.json")
+        # Next to the store: ids of webhook events already acted on (SQLite, 0600).
+        seen = app.paths.data_dir / ("demo-webhook-events.db" if app.demo
+                                     else "webhook-events.db")
         session = LiveSession(Service(store, api), app.settings, ids=pending,
-                              webhook_listen=listen, webhook_secret=secret, webhook_path=path,
+                              webhook_listen=listen, webhook_secret=secret,
                               seen_path=seen if listen else None,
                               demo_server=demo_server if listen else None)
         session.subscribe(on_news)
@@ -190,7 +241,8 @@ async def _watch(app: Any, wanted: list[str], pending: list[str], *, as_json: bo
         _info(f"watching {len(pending)} interview(s)"
               + (f", {len(wanted) - len(pending)} already final" if len(pending) < len(wanted)
                  else "")
-              + f"; polling within {session.poller.budget} requests/min")
+              + f"; about {session.poller.planned_requests_per_minute():.0f} requests/min "
+                f"of a {session.poller.budget}/min polling budget")
         result = await session.wait()
         assert result is not None  # until_terminal always has a result
         return result
@@ -200,3 +252,5 @@ async def _watch(app: Any, wanted: list[str], pending: list[str], *, as_json: bo
         await api.aclose()
         if demo_server is not None:
             demo_server.stop()
+        logger.removeHandler(handler)
+        logger.propagate = propagate

@@ -90,10 +90,21 @@ class RequestBudget:
         self._prune(now)
         return len(self._sent)
 
+    @property
+    def per_second(self) -> float:
+        """The budget as a steady rate: requests per second."""
+        return self.budget / self.window
+
     def gate_at(self, now: float) -> float:
         """The earliest time the budget lets the next request go."""
+        return self.gate(now)[0]
+
+    def gate(self, now: float) -> tuple[float, str]:
+        """The earliest time the budget lets the next request go, and what holds it back:
+        ``"budget"`` (the poller's own share) or ``"key_busy"`` (the server says others using
+        the key have left no more than their part of the limit: wait for its reset)."""
         self._prune(now)
-        at = now
+        at, why = now, "budget"
         tokens = self._tokens_now(now)
         if tokens < 1.0:
             at = now + (1.0 - tokens) * self.spacing
@@ -103,9 +114,9 @@ class RequestBudget:
         if rate is not None and self.limit_override is None and rate.limit \
                 and rate.remaining is not None and rate.reset is not None and rate.reset > now:
             reserve = rate.limit - self.budget  # the share left for everyone else
-            if rate.remaining <= reserve:
-                at = max(at, float(rate.reset))
-        return at
+            if rate.remaining <= reserve and float(rate.reset) > at:
+                at, why = float(rate.reset), "key_busy"
+        return at, why
 
     def _tokens_now(self, now: float) -> float:
         elapsed = max(0.0, now - self._tokens_at)

@@ -10,9 +10,10 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
 from ..api.models import TERMINAL_STATUSES, Interview
 
@@ -50,6 +51,68 @@ class Dropped:
     at: float
 
 
+WaitReason = Literal["rate_limited", "key_busy", "budget", "offline", "server_errors",
+                     "paused", "retrying"]
+RATE_LIMIT_WAITS: frozenset[str] = frozenset({"rate_limited", "key_busy"})
+
+
+def _in(seconds: float) -> str:
+    return f"{max(1, math.ceil(seconds))} s"
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """Nothing is sent before ``until`` (clock time; ``inf`` while paused) because of
+    ``reason``, so a front end can show a countdown:
+
+    - ``rate_limited``: the API answered 429 (until ``Retry-After``, else the window's reset)
+    - ``key_busy``: others using the key have left the poller none of its share of the limit
+      (until ``X-RateLimit-Reset``)
+    - ``budget``: the poller's own share is used up for now (more is due than it allows)
+    - ``offline`` / ``server_errors``: an outage, waited out with growing pauses
+    - ``paused``: the user paused watching
+    - ``retrying``: the API client waits before retrying a request (its ``on_wait`` hook);
+      ``detail`` is the client's reason
+    """
+
+    until: float
+    reason: WaitReason
+    detail: str = ""
+
+    @classmethod
+    def client(cls, until: float, reason: str) -> Waiting:
+        """A wait the API client reported (``on_wait(seconds, reason)``): a rate-limit wait
+        when its reason says so, else ``retrying``."""
+        text = reason.lower()
+        kind: WaitReason = "rate_limited" if "rate" in text or "429" in text else "retrying"
+        return cls(until, kind, reason)
+
+    def seconds(self, now: float) -> float:
+        return max(0.0, self.until - now)
+
+    @property
+    def rate_limit(self) -> bool:
+        """A wait imposed by the API's rate limit (what ``rztui watch`` reports)."""
+        return self.reason in RATE_LIMIT_WAITS
+
+    def describe(self, now: float) -> str:
+        """One line for people: ``rate-limited · retrying in 27 s``."""
+        left = self.seconds(now)
+        if self.reason == "rate_limited":
+            return f"rate-limited · retrying in {_in(left)}"
+        if self.reason == "key_busy":
+            return f"rate limit used by other clients of this key · next request in {_in(left)}"
+        if self.reason == "budget":
+            return f"poll budget used up · next request in {_in(left)}"
+        if self.reason == "offline":
+            return f"offline · retrying in {_in(left)}"
+        if self.reason == "server_errors":
+            return f"server errors · retrying in {_in(left)}"
+        if self.reason == "paused":
+            return "paused"
+        return f"{self.detail or 'waiting'} · retrying in {_in(left)}"
+
+
 @dataclass(frozen=True, slots=True)
 class PollerStats:
     """A snapshot for a status line. ``state``: ok, paused, rate_limited, offline,
@@ -69,7 +132,8 @@ class PollerStats:
     resume_at: float | None  # when a 429 / offline / server-error pause ends
     requests_total: int
     last_error: str | None = None
-    webhooks_live: bool = False  # verified webhooks arriving: polling is relaxed
+    webhooks_live: bool = False  # a listener is up and verified webhooks arrive: relaxed
+    waiting: Waiting | None = None  # why nothing is sent now, and until when
 
     @property
     def paused(self) -> bool:

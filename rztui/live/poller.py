@@ -8,6 +8,11 @@ any status it does not know) and never polls ``completed`` or ``expired`` ones. 
 without them. When to poll is :mod:`rztui.live.policy`; how many requests may go, and when none
 may, is :mod:`rztui.live.budget`; the watched set is :mod:`rztui.live.watchlist`.
 
+How often: each interview's interval is the larger of a floor for its state (30 s invited or
+in progress, 10 s around the expected end) and what the budget allows for everything watched
+(:func:`~rztui.live.policy.plan_pace`), never slower than the policy's ceilings: a few
+interviews are polled at their floors, a few hundred share the budget.
+
 Failures: a 429 pauses every poll until ``Retry-After`` (else ``X-RateLimit-Reset``, else 30 s).
 A network error means offline: everything waits 5, 10, 20 ... at most 300 s (jittered), then the
 overdue interview is tried again; the first success ends the outage by itself. Three server
@@ -19,7 +24,10 @@ so a restart resumes the same schedule and does not burst either.
 
 Events go to subscribers (callbacks, or an ``asyncio.Queue`` from :meth:`Poller.events`):
 :class:`Transition`, :class:`Updated` (same status, new answers), :class:`Dropped` and
-:class:`PollerStats` snapshots for a status line.
+:class:`PollerStats` snapshots for a status line. A snapshot is also sent whenever the poller
+starts waiting for something (``PollerStats.waiting``: a 429, the key's shared limit, an
+outage, a pause, the API client's own retry wait via :meth:`Poller.on_client_wait`), so a
+front end can show "rate-limited · retrying in 27 s" with a countdown.
 """
 
 from __future__ import annotations
@@ -46,8 +54,18 @@ from ..api.errors import (
 from ..api.ids import parse_id
 from ..api.models import COMPLETED, IN_PROGRESS, TERMINAL_STATUSES, Interview, QuestionSet
 from .budget import DEFAULT_LIMIT, Holds, RateInfo, RequestBudget
-from .events import Dropped, Event, Hub, PollerStats, Transition, Updated, WatchResult
-from .policy import PollPolicy, estimate_from
+from .events import (
+    Dropped,
+    Event,
+    Hub,
+    PollerStats,
+    Transition,
+    Updated,
+    Waiting,
+    WaitReason,
+    WatchResult,
+)
+from .policy import PollPolicy, estimate_from, plan_pace
 from .watchlist import Entry, WatchList, fingerprint
 
 if TYPE_CHECKING:
@@ -56,7 +74,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FATAL_ERRORS = (AuthError, SubscriptionInactive, CredentialsError)
-__all__ = ["DEFAULT_LIMIT", "FATAL_ERRORS", "ApiInfo", "PollService", "Poller"]
+__all__ = ["DEFAULT_LIMIT", "FATAL_ERRORS", "ApiInfo", "PollService", "Poller", "WebhookSource"]
+
+PACE_EVERY = 5.0  # seconds (x time_scale) between re-plans of the pace while nothing changes
 
 
 class ApiInfo(Protocol):
@@ -85,6 +105,13 @@ class PollService(Protocol):
     async def interview(self, interview_id: str, *, refresh: bool = False) -> Interview: ...
 
     async def questions(self, interview_id: str, *, refresh: bool = False) -> QuestionSet: ...
+
+
+class WebhookSource(Protocol):
+    """A webhook receiver as the poller sees it (:class:`rztui.webhooks.WebhookReceiver`)."""
+
+    @property
+    def listening(self) -> bool: ...
 
 
 Subscriber = Callable[[Event], object]
@@ -132,6 +159,11 @@ class Poller:
         self._fatal: RZError | None = None
         self._last_error: str | None = None
         self._webhook_at: float | None = None
+        self._webhooks: WebhookSource | None = None
+        self._pace = 1.0  # see plan_pace: 0 every interview at its floor, 1 at its ceiling
+        self._pace_at = -math.inf  # when the pace was last planned (-inf: plan again now)
+        self._client_wait: Waiting | None = None
+        self._wait_key: tuple[str, int] | None = None  # the waiting state last reported
         self._wake = asyncio.Event()
         self._hub: Hub[Event] = Hub(lambda e: isinstance(e, PollerStats))
         self._running = False
@@ -147,16 +179,22 @@ class Poller:
                           if s.get("last_polled_at")), now)
         for iid in ids:
             self.watch.admit(iid, states.get(iid), now)
+        self.pace_now(now)
+        self.watch.catch_up(list(self._entries))
 
     def add(self, ids: Iterable[str]) -> list[str]:
         """Start watching these ids (cached terminal ones are skipped); returns those added."""
         added = self.watch.add(ids, self._clock())
         if added:
+            self._pace_at = -math.inf
+            self.pace_now()
+            self.watch.catch_up(added)
             self._wake.set()
         return added
 
     def remove(self, ids: Iterable[str]) -> None:
         self.watch.remove(ids)
+        self._pace_at = -math.inf
         self._wake.set()
 
     def poke(self, interview_id: str, hint: dict[str, Any] | None = None) -> bool:
@@ -177,6 +215,8 @@ class Poller:
         if entry is None:
             return False
         entry.poked = True
+        if entry.due is None:
+            self._pace_at = -math.inf  # revived: it shares the budget again
         entry.due = now if entry.due is None else min(entry.due, now)
         entry.reason = "poked"
         self.watch.dropped.pop(iid, None)
@@ -223,21 +263,90 @@ class Poller:
     def paused(self) -> bool:
         return self.holds.paused
 
+    def attach_webhooks(self, source: WebhookSource | None) -> None:
+        """The webhook receiver feeding this poller (None: none). Polling relaxes only while
+        it is listening *and* verified events arrive."""
+        self._webhooks = source
+
     def note_webhook(self) -> None:
-        """A verified webhook arrived: the pipeline works, so polling (the safety net) can
-        relax by ``policy.webhook_relax`` for ``policy.webhook_trust`` seconds."""
+        """A verified webhook arrived: while the listener stays up, invited interviews relax
+        to their slow interval for ``policy.webhook_trust`` seconds."""
         self._webhook_at = self._clock()
 
-    def _relax(self, now: float) -> float:
+    def _webhooks_live(self, now: float) -> bool:
         pol = self.policy
-        if self._webhook_at is not None and now - self._webhook_at < pol.webhook_trust \
-                * pol.time_scale:
-            return pol.webhook_relax
-        return 1.0
+        return (self._webhooks is not None and self._webhooks.listening
+                and self._webhook_at is not None
+                and now - self._webhook_at < pol.webhook_trust * pol.time_scale)
 
     @property
     def webhooks_live(self) -> bool:
-        return self._relax(self._clock()) != 1.0
+        return self._webhooks_live(self._clock())
+
+    # -- pace (rztui.live.policy.plan_pace) -------------------------------------------------
+
+    def pace_now(self, now: float | None = None) -> float:
+        """Where intervals sit between floors (0) and ceilings (1) now, re-planned every
+        ``PACE_EVERY`` s and whenever the watched set changes."""
+        now = self._clock() if now is None else now
+        if now - self._pace_at >= PACE_EVERY * self.policy.time_scale:
+            demands = self.watch.demands(now, webhooks=self._webhooks_live(now))
+            self._pace = plan_pace(demands, self.pacing.per_second)
+            self.watch.pace = self._pace
+            self._pace_at = now
+        return self._pace
+
+    def planned_requests_per_minute(self) -> float:
+        """What the current schedule asks of the budget, in requests per minute (no retries,
+        questions or pokes)."""
+        now = self._clock()
+        pace = self.pace_now(now)
+        demands = self.watch.demands(now, webhooks=self._webhooks_live(now))
+        return 60.0 * sum(1.0 / max(f, pace * c) for f, c in demands)
+
+    # -- waiting (what a front end shows as a countdown) ------------------------------------
+
+    def on_client_wait(self, seconds: float, reason: str) -> None:
+        """The API client's ``on_wait(seconds, reason)`` hook: it is about to wait before a
+        request (a 429's ``Retry-After``, its own pacing, a retry backoff)."""
+        self._client_wait = Waiting.client(self._clock() + max(0.0, seconds), reason)
+        self._wait_key = None
+        self._emit(self.stats())
+
+    def waiting(self, now: float | None = None) -> Waiting | None:
+        """Why nothing is sent now and until when; None when a request may go (or nothing is
+        due). Budget waits count only when longer than the usual spacing."""
+        now = self._clock() if now is None else now
+        if self._fatal is not None:
+            return None
+        cw = self._client_wait
+        if cw is not None and cw.until > now:
+            return cw
+        holds = self.holds
+        if holds.paused:
+            return Waiting(math.inf, "paused")
+        if holds.hold_until and holds.hold_until > now:
+            return Waiting(holds.hold_until, "rate_limited")
+        if holds.outage_until and holds.outage_until > now:
+            kind: WaitReason = "server_errors" if holds.outage_kind == "server_errors" \
+                else "offline"
+            return Waiting(holds.outage_until, kind)
+        if self.watch.pick(now) is None:
+            return None
+        gate, why = self.pacing.gate(now)
+        if why == "key_busy" and gate > now:
+            return Waiting(gate, "key_busy")
+        if gate - now > 2 * self.spacing:
+            return Waiting(gate, "budget")
+        return None
+
+    def _report_waiting(self, now: float) -> None:
+        """Emit stats when the waiting state changes (a new reason, or a new end)."""
+        w = self.waiting(now)
+        key = None if w is None else (w.reason, int(w.until) if math.isfinite(w.until) else -1)
+        if key != self._wait_key:
+            self._wait_key = key
+            self._emit(self.stats())
 
     # -- events -----------------------------------------------------------------------------
 
@@ -308,7 +417,7 @@ class Poller:
             rate_remaining=self.pacing.rate_remaining(now),
             resume_at=self.holds.resume_at(now),
             requests_total=self.requests_total, last_error=self._last_error,
-            webhooks_live=self._relax(now) != 1.0,
+            webhooks_live=self._webhooks_live(now), waiting=self.waiting(now),
         )
 
     # -- the loop ---------------------------------------------------------------------------
@@ -354,6 +463,7 @@ class Poller:
                         await self._fetch_questions(iid)
                     return True
                 delay = gate - now
+        self._report_waiting(now)
         if deadline is not None:
             delay = min(delay, deadline - now)
         if self._follow_store:  # ids tracked elsewhere are picked up within sync_every
@@ -456,15 +566,18 @@ class Poller:
         try:
             iv = await self.service.interview(iid, refresh=True)
         except FATAL_ERRORS as exc:
+            self._client_wait = None
             self._fatal = exc
             self._last_error = exc.message
             self._adjust_sent(now, before)
             self._emit(self.stats())
             return None
         except RZError as exc:
+            self._client_wait = None
             self._adjust_sent(now, before)
             self._failed(entry, exc, self._clock())
             return None
+        self._client_wait = None
         self._adjust_sent(now, before)
         self._recovered()
         await self._apply(entry, iv, self._clock())
@@ -509,6 +622,7 @@ class Poller:
 
     def _drop(self, entry: Entry, reason: str, message: str, now: float) -> None:
         entry.due = None
+        self._pace_at = -math.inf
         entry.reason = "dormant"
         entry.last_polled_at = now
         self.watch.dropped[entry.iid] = reason
@@ -533,8 +647,10 @@ class Poller:
         changed = iv.status != old
         updated = not changed and fp != entry.fingerprint
         entry.status, entry.fingerprint = iv.status, fp
+        entry.note(iv)
         if iv.is_terminal:
             self._entries.pop(iid, None)
+            self._pace_at = -math.inf  # one less to share the budget with
             entry.due = None
             self._persist(entry, now)
             if iv.status == COMPLETED:
@@ -546,7 +662,9 @@ class Poller:
                 # end, and the completed view needs the questions anyway.
                 await self._fetch_questions(iid, inline=True)
                 est = self.watch.estimate(iid, iv)
-            at, why = self.policy.next_poll(iv, now, est, self._rng, relax=self._relax(now))
+            live = self._webhooks_live(now)
+            at, why = self.policy.next_poll(iv, now, est, self._rng, pace=self.pace_now(now),
+                                            webhooks=live)
             if at is None:
                 entry.reason = "dormant"
                 self._drop(entry, "past_expiry",
@@ -585,10 +703,12 @@ class Poller:
         try:
             await self.service.questions(iid)
         except FATAL_ERRORS as exc:
+            self._client_wait = None
             self._fatal = exc
             self._last_error = exc.message
             self._need_questions[iid] = now
         except RZError as exc:
+            self._client_wait = None
             self._adjust_sent(now, before)
             self._last_error = exc.message
             if isinstance(exc, (NotFound, InvalidId)):
@@ -598,6 +718,7 @@ class Poller:
                 if isinstance(exc, (RateLimited, NetworkError)):
                     self._failed(Entry(iid, None, None), exc, now)
         else:
+            self._client_wait = None
             self._adjust_sent(now, before)
             self._recovered()
             self._need_questions.pop(iid, None)

@@ -11,7 +11,8 @@
 ``start(until_terminal=ids, timeout=...)`` polls until those ids are final instead of for
 ever; :meth:`LiveSession.wait` returns the :class:`~rztui.live.events.WatchResult`.
 
-Webhooks run when a listen address is given, and always with ``demo_server`` (loopback, port
+Webhooks run when a listen address is given (``HOST:PORT[/PATH]``; the path defaults to
+``webhook_path``, ``/webhooks/round0``), and always with ``demo_server`` (loopback, port
 chosen by the system unless given), where a :class:`~rztui.demo.webhook_sender.DemoWebhookSender`
 plays the vendor with a throwaway secret. Without ``webhook_secret`` the secret is looked up
 (``ROUNDZERO_WEBHOOK_SECRET``, else the keyring) in a thread. If webhooks cannot start (no
@@ -19,7 +20,13 @@ secret, address in use) the session says so with :class:`WebhooksFailed` and pol
 ``start(webhooks_required=True)`` raises the error instead, before anything is polled.
 
 A valid event tracks an interview it did not know (``source='webhook'``), tells the poller
-webhooks work (its safety-net polling relaxes) and pokes it, so the change is fetched at once.
+webhooks work (while the receiver listens, invited interviews are polled at the slow interval)
+and pokes it, so the change is fetched at once. An id tracked that way that the API does not
+know (404) is untracked again.
+
+Waits: when the API client has an ``on_wait(seconds, reason)`` hook, the session points it at
+:meth:`Poller.on_client_wait` (keeping any hook already set), so ``PollerStats.waiting`` covers
+the client's own waits too.
 """
 
 from __future__ import annotations
@@ -31,13 +38,14 @@ import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from ..api.errors import RZError
-from ..webhooks.events import SeenEvents, WebhookEvent
-from ..webhooks.receiver import DEFAULT_PATH, WebhookReceiver, parse_listen
+from ..webhooks.events import WebhookEvent
+from ..webhooks.receiver import DEFAULT_PATH, WebhookReceiver, parse_listen_address
+from ..webhooks.seen import SeenEvents
 from ..webhooks.signature import require_secret
-from .events import Event, Hub, PollerStats, WatchResult
+from .events import Dropped, Event, Hub, PollerStats, Transition, WatchResult
 from .poller import Poller, PollService
 
 if TYPE_CHECKING:  # the demo (and its dataset) is imported only in demo mode
@@ -49,12 +57,14 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class WebhooksListening:
-    """The receiver is up at ``url``; ``demo``: the demo server sends it the events."""
+    """The receiver is up at ``url``; ``demo``: the demo server sends it the events.
+    ``path`` is the URL path to register in ROUND0 after your public address."""
 
     url: str
     address: tuple[str, int]
     demo: bool
     at: float
+    path: str = DEFAULT_PATH
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,15 +117,60 @@ PollerFactory = Callable[[PollService, "Store", "list[str] | None"], Poller]
 
 
 def poller_handler(poller: Poller, store: Store) -> Callable[[WebhookEvent], None]:
-    """What a valid event does: track a new id (source 'webhook') and poke the poller."""
+    """What a valid event does: track a new id (source 'webhook') and poke the poller. An id
+    tracked this way that the API answers 404 for is untracked again (a signed event about an
+    interview this key cannot see must not stay in the list)."""
+    introduced: set[str] = set()  # tracked by an event, not fetched yet
+
+    def on_poller_event(event: Event) -> None:
+        if isinstance(event, Dropped) and event.interview_id in introduced:
+            introduced.discard(event.interview_id)
+            if event.reason == "not_found":
+                poller.remove([event.interview_id])
+                store.untrack([event.interview_id])
+                log.warning("webhook for interview %r: not found by the API; not tracked",
+                            event.interview_id[:100])
+        elif isinstance(event, Transition):
+            introduced.discard(event.interview_id)  # it exists: it stays
+
+    poller.subscribe(on_poller_event)
 
     def handle(event: WebhookEvent) -> None:
         if not store.is_tracked(event.interview_id):
             store.track([event.interview_id], source="webhook")
+            introduced.add(event.interview_id)
         poller.note_webhook()
         poller.poke(event.interview_id, hint=event.interview)
 
     return handle
+
+
+WaitHook = Callable[[float, str], None]
+
+
+class _WaitHookHolder(Protocol):
+    """An API client with the ``on_wait`` hook (:class:`rztui.api.client.ApiClient`)."""
+
+    on_wait: WaitHook | None
+
+
+def wire_client_waits(service: PollService, poller: Poller) -> None:
+    """Point the API client's ``on_wait(seconds, reason)`` hook (if it has one) at
+    :meth:`Poller.on_client_wait`, keeping a hook that is already there."""
+    if service.api is None or not hasattr(service.api, "on_wait"):
+        return
+    api = cast(_WaitHookHolder, service.api)
+    mine: WaitHook = poller.on_client_wait
+    previous = api.on_wait
+    if previous is None or previous == mine:
+        api.on_wait = mine
+        return
+
+    def both(seconds: float, reason: str) -> None:
+        previous(seconds, reason)
+        mine(seconds, reason)
+
+    api.on_wait = both
 
 
 class LiveSession:
@@ -152,6 +207,11 @@ class LiveSession:
         self.webhook_listen = webhook_listen
         self._secret = webhook_secret
         self._path = webhook_path
+        if webhook_listen:
+            try:  # a bad address is reported when webhooks start (WebhooksFailed)
+                self._path = parse_listen_address(webhook_listen).path or webhook_path
+            except RZError:
+                pass
         self._seen_path = seen_path
         self.demo_server = demo_server
         self._clock = clock
@@ -161,6 +221,7 @@ class LiveSession:
         self._hub: Hub[News] = Hub(lambda n: isinstance(n, PollerStats))
         self.poller.subscribe(self._hub.emit)
         self._handle = poller_handler(self.poller, self.store)
+        wire_client_waits(service, self.poller)
         self._task: asyncio.Task[WatchResult | None] | None = None
         self._until: tuple[list[str], float | None] | None = None
         self._started = False
@@ -208,6 +269,7 @@ class LiveSession:
             await sender.stop()
         receiver, self.receiver = self.receiver, None
         if receiver is not None:
+            self.poller.attach_webhooks(None)
             await receiver.close()
 
     async def __aenter__(self) -> LiveSession:
@@ -258,6 +320,7 @@ class LiveSession:
     def set_service(self, service: PollService) -> None:
         """A new key: the same poller goes on with this service."""
         self.poller.service = service
+        wire_client_waits(service, self.poller)
 
     def pause(self) -> None:
         self.poller.pause()
@@ -278,8 +341,8 @@ class LiveSession:
             return
         demo = self.demo_server is not None
         try:
-            host, port = (parse_listen(self.webhook_listen) if self.webhook_listen
-                          else ("127.0.0.1", 0))
+            host, port, _ = (parse_listen_address(self.webhook_listen) if self.webhook_listen
+                             else ("127.0.0.1", 0, None))
             secret: str
             if self._secret:
                 secret = self._secret
@@ -287,9 +350,13 @@ class LiveSession:
                 secret = secrets.token_hex(32)
             else:  # the keyring can be slow (or hang): off the loop
                 secret = await asyncio.to_thread(require_secret)
-            receiver = WebhookReceiver(secret, self._on_webhook, path=self._path,
-                                       seen=SeenEvents(self._seen_path))
-            await receiver.start(host, port)
+            seen = await asyncio.to_thread(SeenEvents, self._seen_path)  # opens a file
+            receiver = WebhookReceiver(secret, self._on_webhook, path=self._path, seen=seen)
+            try:
+                await receiver.start(host, port)
+            except RZError:
+                await asyncio.to_thread(seen.close)
+                raise
         except RZError as exc:
             self.webhook_error = exc
             self._hub.emit(WebhooksFailed(exc, self._clock()))
@@ -297,11 +364,13 @@ class LiveSession:
                 raise
             return
         self.receiver = receiver
+        self.poller.attach_webhooks(receiver)
         if self.demo_server is not None:
             from ..demo.webhook_sender import DemoWebhookSender
 
             self.demo_sender = DemoWebhookSender(self.demo_server, receiver.url, secret).start()
-        self._hub.emit(WebhooksListening(receiver.url, receiver.address, demo, self._clock()))
+        self._hub.emit(WebhooksListening(receiver.url, receiver.address, demo, self._clock(),
+                                         receiver.path))
 
     def _on_webhook(self, event: WebhookEvent) -> None:
         self._handle(event)
@@ -316,12 +385,19 @@ class LiveSession:
 async def start_listener(listen: str, poller: Poller, store: Store, *,
                          secret: str | None = None, path: str = DEFAULT_PATH,
                          seen_path: str | os.PathLike[str] | None = None) -> WebhookReceiver:
-    """Start a receiver wired to ``poller``."""
+    """Start a receiver wired to ``poller`` (``listen``: ``HOST:PORT[/PATH]``)."""
     key = require_secret(secret)
-    host, port = parse_listen(listen)
-    receiver = WebhookReceiver(key, poller_handler(poller, store), path=path,
-                               seen=SeenEvents(seen_path))
-    return await receiver.start(host, port)
+    host, port, listen_path = parse_listen_address(listen)
+    seen = await asyncio.to_thread(SeenEvents, seen_path)  # opens a file
+    receiver = WebhookReceiver(key, poller_handler(poller, store), path=listen_path or path,
+                               seen=seen)
+    try:
+        await receiver.start(host, port)
+    except RZError:
+        await asyncio.to_thread(seen.close)
+        raise
+    poller.attach_webhooks(receiver)
+    return receiver
 
 
 async def start_demo_webhooks(server: DemoSource, poller: Poller, store: Store, *,
@@ -333,5 +409,6 @@ async def start_demo_webhooks(server: DemoSource, poller: Poller, store: Store, 
 
     secret = secrets.token_hex(32)
     receiver = await WebhookReceiver(secret, poller_handler(poller, store)).start(host, port)
+    poller.attach_webhooks(receiver)
     sender = DemoWebhookSender(server, receiver.url, secret, interval=interval).start()
     return receiver, sender

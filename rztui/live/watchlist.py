@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..api.errors import InvalidId
 from ..api.ids import parse_id
 from ..api.models import IN_PROGRESS, INVITED, Interview
-from .policy import FINAL_CHECK, SLACK, PollPolicy, estimate_from
+from .policy import FINAL_CHECK, SLACK, Bounds, PollPolicy, estimate_from
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -41,6 +41,14 @@ class Entry:
     last_polled_at: float | None = None
     poked: bool = False
     reason: str = "new"  # why `due` is what it is (stats, benchmarks)
+    created_at: float | None = None  # what its schedule depends on (Unix times), kept so the
+    started_at: float | None = None  # pace can be re-planned without whole interviews
+    provisional: bool = False  # `due` planned before the current pace was known
+
+    def note(self, iv: Interview) -> None:
+        """Keep what the schedule depends on from a fetched (or cached) interview."""
+        self.created_at = iv.created_at.timestamp() if iv.created_at else None
+        self.started_at = iv.started_at.timestamp() if iv.started_at else None
 
     @property
     def klass(self) -> str:
@@ -58,12 +66,15 @@ class Entry:
 
 class WatchList:
     """Entries by id, interviews whose questions are still to fetch, known duration estimates
-    and the ids dropped. Plain bookkeeping: it sends nothing."""
+    and the ids dropped. Plain bookkeeping: it sends nothing. ``pace`` is the poller's current
+    pace (:func:`~rztui.live.policy.plan_pace`; used to schedule cached interviews as they
+    are added)."""
 
     def __init__(self, store: Store, policy: PollPolicy, rng: random.Random) -> None:
         self.store = store
         self.policy = policy
         self._rng = rng
+        self.pace = 1.0
         self.entries: dict[str, Entry] = {}
         self.need_questions: dict[str, float] = {}  # completed, questions not cached yet
         self.estimates: dict[str, float] = {}
@@ -81,23 +92,47 @@ class WatchList:
         cached = self.store.get_interview(iid)
         entry = Entry(iid, due=now, status=cached.status if cached else None,
                       fingerprint=fingerprint(cached) if cached else None)
+        # Only an in-progress schedule depends on the estimate (it may cost a questions read).
+        estimate = (self.estimate(iid, cached) if cached is not None
+                    and cached.status == IN_PROGRESS else None)
+        if cached is not None:
+            entry.note(cached)
         if state:
             entry.failures = int(state.get("failures") or 0)
             entry.last_polled_at = state.get("last_polled_at")
             if state.get("next_poll_at") is not None:
                 entry.due = float(state["next_poll_at"])
                 entry.reason = "persisted schedule"
+                entry.provisional = not entry.failures  # backoffs stay as they are
             elif entry.last_polled_at is not None:
                 entry.due = None  # dropped by an earlier run
                 entry.reason = "dormant"
         elif cached is not None:
             got = self.store.interview_json(iid)
             fetched = got[1] if got else now
-            at, why = self.policy.next_poll(cached, fetched, self.estimate(iid, cached),
-                                            self._rng)
+            at, why = self.policy.next_poll(cached, fetched, estimate, self._rng,
+                                            pace=self.pace)
             entry.due, entry.reason = (max(at, now) if at is not None else now), why
+            entry.last_polled_at = fetched  # fetched then, by whoever did
+            entry.provisional = True
         self.entries[iid] = entry
         return entry
+
+    def catch_up(self, ids: Iterable[str]) -> None:
+        """Bring schedules planned before the current pace was known (persisted by an earlier
+        run, or derived from the cache) forward to it: due no later than the last fetch + the
+        (jittered) interval the interview has now."""
+        jitter = self.policy.jitter
+        for iid in ids:
+            e = self.entries.get(iid)
+            if e is None or not e.provisional:
+                continue
+            e.provisional = False
+            if e.due is None or e.last_polled_at is None:
+                continue
+            b = self.bounds(e, e.last_polled_at)
+            step = b.interval(self.pace) * self._rng.uniform(1.0 - jitter, 1.0 + jitter)
+            e.due = min(e.due, e.last_polled_at + step)  # overdue: the budget spreads them
 
     def add(self, ids: Iterable[str], now: float) -> list[str]:
         """Admit these ids (cached terminal ones are skipped); returns those added."""
@@ -130,6 +165,22 @@ class WatchList:
         if est:
             self.estimates[iid] = est
         return est
+
+    def bounds(self, e: Entry, now: float, *, webhooks: bool = False) -> Bounds:
+        """The entry's floor and ceiling at ``now`` (from what its last poll saw)."""
+        est = self.estimates.get(e.iid) if e.status == IN_PROGRESS else None
+        return self.policy.bounds_of(e.status, e.created_at, e.started_at, now, est,
+                                     webhooks=webhooks)
+
+    def demands(self, now: float, *, webhooks: bool = False) -> list[tuple[float, float]]:
+        """(floor, ceiling) at ``now`` of every interview with a schedule (for the pace;
+        expiry checks and backoffs are counted as ordinary polls)."""
+        out: list[tuple[float, float]] = []
+        for e in self.entries.values():
+            if e.due is not None:
+                b = self.bounds(e, now, webhooks=webhooks)
+                out.append((b.floor, b.ceiling))
+        return out
 
     @property
     def watched(self) -> list[str]:

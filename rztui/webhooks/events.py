@@ -2,29 +2,27 @@
 
 ``{"id": "evt_<32 hex>", "type": "interview_started" | "interview_ended", "created": <unix>,
 "data": {"interview": {"id", ...}, "job": {...}, "candidate": {...}}}`` (api-facts.md).
-Deliveries are retried, so the same event id can arrive more than once: :class:`SeenEvents`
-remembers ids (bounded in number and age, optionally persisted as JSON).
+Deliveries are retried, so the same event id can arrive more than once:
+:class:`~rztui.webhooks.seen.SeenEvents` remembers ids (re-exported here).
 :func:`make_event` builds an envelope (the demo sender, tests).
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import os
 import re
 import secrets
 import time
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ..api.errors import InvalidId
 from ..api.ids import parse_id
+from .seen import SeenEvents
 
-log = logging.getLogger(__name__)
+__all__ = ["EVENT_TYPES", "InvalidEvent", "SeenEvents", "WebhookEvent", "make_event",
+           "new_event_id", "parse_event"]
+
 
 EVENT_TYPES = frozenset({"interview_started", "interview_ended"})
 
@@ -56,6 +54,8 @@ def parse_event(body: bytes) -> WebhookEvent:
         obj = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise InvalidEvent("body is not JSON") from None
+    except RecursionError:  # e.g. 60 KB of "[[[[": the parser gives up, so do we
+        raise InvalidEvent("body is nested too deeply") from None
     if not isinstance(obj, dict):
         raise InvalidEvent("body is not a JSON object")
     eid, etype = obj.get("id"), obj.get("type")
@@ -80,68 +80,6 @@ def parse_event(body: bytes) -> WebhookEvent:
     job = job if isinstance(job, dict) else {}
     cand = cand if isinstance(cand, dict) else {}
     return WebhookEvent(eid, etype, created, iid, interview, job, cand, obj)
-
-
-class SeenEvents:
-    """Recently seen event ids: bounded in number and age, optionally persisted as JSON."""
-
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, max_items: int = 10_000,
-                 max_age: float = 7 * 86400.0, clock: Callable[[], float] = time.time) -> None:
-        self.path = Path(path) if path is not None else None
-        self.max_items = max_items
-        self.max_age = max_age
-        self._clock = clock
-        self._ids: OrderedDict[str, float] = OrderedDict()
-        if self.path is not None:
-            self._load()
-
-    def _load(self) -> None:
-        assert self.path is not None
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            items = sorted((float(v), str(k)) for k, v in data.items())
-        except FileNotFoundError:
-            return
-        except (OSError, ValueError, AttributeError, TypeError):
-            log.warning("ignoring unreadable webhook id file %s", self.path)
-            return
-        for ts, eid in items:
-            self._ids[eid] = ts
-        self._trim()
-
-    def _trim(self) -> None:
-        cutoff = self._clock() - self.max_age
-        while self._ids and (len(self._ids) > self.max_items
-                             or next(iter(self._ids.values())) < cutoff):
-            self._ids.popitem(last=False)
-
-    def __contains__(self, event_id: object) -> bool:
-        return event_id in self._ids
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    def add(self, event_id: str) -> bool:
-        """Remember an id; False if it was already there."""
-        if event_id in self._ids:
-            return False
-        self._ids[event_id] = self._clock()
-        self._trim()
-        self._save()
-        return True
-
-    def _save(self) -> None:
-        if self.path is None:
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(dict(self._ids), f)
-            os.replace(tmp, self.path)
-        except OSError:
-            log.warning("cannot save webhook ids to %s", self.path)
 
 
 def new_event_id() -> str:

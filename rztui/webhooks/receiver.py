@@ -1,17 +1,22 @@
 """A small receiver for ROUND0 webhooks (``asyncio.start_server``; no new dependency).
 
-- Only ``POST`` to the configured path (default ``/webhooks/round0``; any other path is 404, any
-  other method 405), one request per connection (``Connection: close``).
-- ``Content-Length`` is required (411 otherwise, chunked bodies included); bodies over
-  ``max_body`` (64 KiB) get 413 without being read; headers over 16 KiB get 431; a client that
-  stalls for 10 s is dropped.
+- Only ``POST`` to the configured path (default ``/webhooks/round0``; any other path is 404,
+  logged once with the path that is served, so a mistyped URL in the vendor's dashboard shows;
+  any other method 405), one request per connection (``Connection: close``).
+- ``Content-Length`` is required (411 otherwise, chunked bodies included) and must be ASCII
+  digits (``²`` is a digit to Python, not to HTTP: 400); bodies over ``max_body`` (64 KiB) get
+  413 without being read; headers over 16 KiB get 431; a client that stalls for 10 s is dropped.
 - ``X-Webhook-Signature: t=<unix>,v1=<hex>`` must verify
   (:func:`~rztui.webhooks.signature.verify_signature`): a missing, wrong or stale (more than 5
   minutes off) signature is 401, a malformed header 400. Nothing is parsed or changed before
   the signature checks out.
 - A verified body must be the documented envelope (:func:`~rztui.webhooks.events.parse_event`),
-  else 400. Event ids already seen are answered 200 (so the sender stops retrying) and ignored.
-  Unknown event types are answered 200 and ignored.
+  else 400 (deeply nested JSON included). Event ids already seen are answered 200 (so the
+  sender stops retrying) and ignored; the seen set (:mod:`~rztui.webhooks.seen`) is updated in
+  a thread, at a cost that does not grow with its size. Unknown event types are answered 200
+  and ignored.
+- Every refusal is one log line (``status: reason``), at most one a minute per kind of refusal
+  (a count of the ones left out comes with the next); never a traceback.
 - A valid ``interview_started`` / ``interview_ended`` is answered 200 at once; then the handler
   runs (for live watching, :class:`~rztui.live.session.LiveSession` gives one that pokes the
   poller).
@@ -28,10 +33,11 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..api.errors import ConfigError
-from .events import EVENT_TYPES, InvalidEvent, SeenEvents, WebhookEvent, parse_event
+from .events import EVENT_TYPES, InvalidEvent, WebhookEvent, parse_event
+from .seen import SeenEvents
 from .signature import SIGNATURE_HEADER, TOLERANCE, SignatureError, verify_signature
 
 log = logging.getLogger(__name__)
@@ -40,6 +46,7 @@ DEFAULT_PATH = "/webhooks/round0"
 MAX_BODY = 64 * 1024
 MAX_HEADER = 16 * 1024
 READ_TIMEOUT = 10.0
+LOG_EVERY = 60.0  # seconds between log lines for the same kind of refusal
 
 _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
             405: "Method Not Allowed", 408: "Request Timeout", 411: "Length Required",
@@ -47,16 +54,36 @@ _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found"
             500: "Internal Server Error"}
 
 
-def parse_listen(text: str) -> tuple[str, int]:
-    """``HOST:PORT``, ``[::1]:PORT`` or ``:PORT`` (loopback) -> (host, port)."""
+class ListenAddress(NamedTuple):
+    """Where to listen: ``path`` is None when the address gave none (use the default)."""
+
+    host: str
+    port: int
+    path: str | None
+
+
+_LISTEN = re.compile(r"(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[^:/\s\[\]]*)):(?P<port>[0-9]{1,5})"
+                     r"(?P<path>/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?")
+
+
+def parse_listen_address(text: str) -> ListenAddress:
+    """``HOST:PORT[/PATH]``, ``[::1]:PORT[/PATH]`` or ``:PORT[/PATH]`` (loopback)."""
     text = (text or "").strip()
-    m = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\]:(\d{1,5})|([^:\s]*):(\d{1,5})", text)
+    m = _LISTEN.fullmatch(text)
     if not m:
-        raise ConfigError(f"--webhook-listen wants HOST:PORT, not {text[:60]!r}")
-    host = m.group(1) or m.group(3) or "127.0.0.1"
-    port = int(m.group(2) or m.group(4))
+        raise ConfigError(f"--webhook-listen wants HOST:PORT[/PATH], not {text[:60]!r}")
+    host = m.group("v6") or m.group("host") or "127.0.0.1"
+    port = int(m.group("port"))
     if port > 65535:
         raise ConfigError(f"port {port} is out of range")
+    path = m.group("path")
+    path = "/" + path.strip("/") if path and path.strip("/") else None
+    return ListenAddress(host, port, path)
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """``HOST:PORT[/PATH]`` -> (host, port); see :func:`parse_listen_address` for the path."""
+    host, port, _ = parse_listen_address(text)
     return host, port
 
 
@@ -75,12 +102,13 @@ EventHandler = Callable[[WebhookEvent], object]
 
 class _Reject(Exception):
     def __init__(self, status: int, message: str, headers: tuple[tuple[str, str], ...] = (),
-                 unread: int = 0):
+                 unread: int = 0, log: str = ""):
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = headers
         self.unread = unread  # body bytes still coming: read and drop them after answering
+        self.log = log  # more for the log line than for the client
 
 
 class WebhookReceiver:
@@ -103,6 +131,7 @@ class WebhookReceiver:
         self.stats = ReceiverStats()
         self._server: asyncio.Server | None = None
         self._handlers: set[asyncio.Task[Any]] = set()
+        self._logged: dict[str, tuple[float, int]] = {}  # kind -> (last logged, left out)
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> WebhookReceiver:
         try:
@@ -124,6 +153,11 @@ class WebhookReceiver:
         return self.address[1]
 
     @property
+    def listening(self) -> bool:
+        """Started and not closed (the poller relaxes only while this holds)."""
+        return self._server is not None and self._server.is_serving()
+
+    @property
     def url(self) -> str:
         host, port = self.address
         host = f"[{host}]" if ":" in host else host
@@ -137,6 +171,7 @@ class WebhookReceiver:
             self._server = None
         if self._handlers:
             await asyncio.gather(*self._handlers, return_exceptions=True)
+        await asyncio.to_thread(self.seen.close)
 
     async def __aenter__(self) -> WebhookReceiver:
         return self
@@ -158,6 +193,7 @@ class WebhookReceiver:
                 status, payload, headers = rej.status, {"error": rej.message}, rej.headers
                 self.stats.rejected[status] = self.stats.rejected.get(status, 0) + 1
                 unread = rej.unread
+                self._log_refusal(rej)
             except (ConnectionError, asyncio.IncompleteReadError):
                 return  # the client went away: nobody to answer
             except Exception:  # never let a bug take the listener down
@@ -204,7 +240,8 @@ class WebhookReceiver:
             headers[name] = value.strip()
         path = target.split("?", 1)[0]
         if path.rstrip("/") != self.path.rstrip("/") and not (path == "/" == self.path):
-            raise _Reject(404, "not found")
+            raise _Reject(404, "not found", log=f"{method[:10]!r} to {path[:100]!r}: "
+                                               f"this listener serves {self.path}")
         if method != "POST":
             raise _Reject(405, "only POST", (("Allow", "POST"),))
         if "transfer-encoding" in headers:
@@ -212,7 +249,7 @@ class WebhookReceiver:
         length_text = headers.get("content-length")
         if length_text is None:
             raise _Reject(411, "Content-Length required")
-        if not length_text.isdigit():
+        if not re.fullmatch(r"[0-9]{1,12}", length_text):  # not str.isdigit: '²' passes that
             raise _Reject(400, "bad Content-Length")
         length = int(length_text)
         if length > self.max_body:
@@ -235,16 +272,31 @@ class WebhookReceiver:
             event = parse_event(body)
         except InvalidEvent as exc:
             raise _Reject(400, f"invalid event: {exc}") from None
-        if event.id in self.seen:
+        if not await self.seen.remember(event.id):
             self.stats.duplicates += 1
             return 200, {"received": True, "duplicate": True}, None
-        self.seen.add(event.id)
         if event.type not in EVENT_TYPES:
             self.stats.ignored += 1
             return 200, {"received": True, "ignored": "unknown event type"}, None
         self.stats.accepted += 1
         self.stats.last_event_at = self._clock()
         return 200, {"received": True}, event
+
+    def _log_refusal(self, rej: _Reject) -> None:
+        """One line per refusal, at most one a minute per kind (status + reason)."""
+        kind = f"{rej.status} {rej.message}"
+        now = time.monotonic()
+        last, left_out = self._logged.get(kind, (-LOG_EVERY, 0))
+        if now - last < LOG_EVERY:
+            self._logged[kind] = (last, left_out + 1)
+            return
+        if len(self._logged) > 100:  # kinds are few; a flood of distinct ones is not kept
+            self._logged.clear()
+        self._logged[kind] = (now, 0)
+        more = f" (and {left_out} more like it in the last minute)" if left_out else ""
+        detail = f": {rej.log}" if rej.log else ""
+        log.warning("webhook request refused (%d %s)%s%s", rej.status, rej.message, detail,
+                    more)
 
     async def _respond(self, writer: asyncio.StreamWriter, status: int, payload: dict[str, Any],
                        headers: tuple[tuple[str, str], ...]) -> None:

@@ -64,7 +64,8 @@ def verify_signature(secret: str | bytes, header: str | None, body: bytes, now: 
             continue
         name, value = name.strip(), value.strip()
         if name == "t":
-            if t is not None or not value.isdigit() or len(value) > 12:
+            # ASCII digits only: '²' passes str.isdigit() and then fails int()
+            if t is not None or not (value.isascii() and value.isdigit()) or len(value) > 12:
                 raise SignatureError("malformed signature timestamp", 400)
             t = int(value)
         elif name == "v1":

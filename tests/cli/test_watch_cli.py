@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 import queue
+import re
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
 from rztui.cli import main
+from rztui.cli.watch import WaitNotes
 from rztui.demo import dataset
 from rztui.demo.webhook_sender import WebhookSender
+from rztui.live import PollerStats, Waiting
 from rztui.webhooks import make_event
 
 SPEC_ID = dataset.SPEC_INTERVIEW_ID
@@ -87,6 +92,9 @@ def test_timeout_exits_6(run, demo_env):
     res = run("watch", INVITED_ID, "--timeout", "0.5")
     assert res.exit_code == 6, res.stderr
     assert "timed out" in res.stderr and INVITED_ID in res.stderr
+    # One invited interview: checked every 30 s, and the watch says what that costs.
+    assert "watching 1 interview(s); about 2 requests/min of a 50/min polling budget" \
+        in res.stderr
     assert f"{INVITED_ID}  ? -> invited" in res.stdout
     assert time.monotonic() - started < 5
     assert demo_env.stats.total_requests == 1  # one poll, then it waits its turn
@@ -110,6 +118,43 @@ def test_usage_errors_exit_2(run, demo_env, args, words):
     assert res.exit_code == 2, (res.stdout, res.stderr)
     assert words in res.stderr
     assert demo_env.stats.total_requests == 0
+
+
+def test_a_rate_limit_wait_is_said_once_on_stderr(run, demo_env):
+    """Other clients of the key used up its limit: the first poll gets a 429, and the watch
+    says what it waits for instead of going quiet."""
+    demo_env.set_faults(rate_limit=2, rate_window=60)
+    for _ in range(2):
+        httpx.get(f"{demo_env.base_url}/api/v1/interviews/{SPEC_ID}",
+                  headers={"Authorization": f"Bearer {dataset.DEMO_KEY}"})
+    res = run("watch", INVITED_ID, "--timeout", "1")
+    assert res.exit_code == 6, res.stderr
+    waits = [line for line in res.stderr.splitlines() if "rate-limited" in line]
+    assert len(waits) == 1, res.stderr
+    assert re.fullmatch(r"rztui: rate-limited · retrying in (5[0-9]|6[01]) s", waits[0])
+    assert demo_env.stats.rate_limited == 1  # and it did not try again meanwhile
+
+
+def _stats(at: float, waiting: Waiting | None) -> PollerStats:
+    return PollerStats(at=at, state="ok", watched=1, dormant=0, due=1, next_poll_at=None,
+                       requests_in_window=0, budget=50, window=60.0, limit=100,
+                       rate_remaining=None, resume_at=None, requests_total=0,
+                       waiting=waiting)
+
+
+def test_wait_notes_say_each_rate_limit_wait_once():
+    notes = WaitNotes()
+    held = Waiting(1000.0, "rate_limited")
+    assert notes.line(_stats(973.0, held)) == "rate-limited · retrying in 27 s"
+    assert notes.line(_stats(980.0, held)) is None  # the same wait, another snapshot
+    assert notes.line(_stats(999.0, Waiting(1000.4, "rate_limited"))) is None
+    assert notes.line(_stats(1000.0, Waiting(1001.5, "rate_limited"))) is None  # 1.5 s: quiet
+    assert notes.line(_stats(1000.0, Waiting(1040.0, "key_busy"))).startswith(
+        "rate limit used by other clients of this key · next request in 40 s")
+    assert notes.line(_stats(1000.0, Waiting(1030.0, "offline"))) is None  # not a rate limit
+    assert notes.line(_stats(1000.0, Waiting(1030.0, "budget"))) is None
+    assert notes.line(_stats(1000.0, Waiting(math.inf, "paused"))) is None
+    assert notes.line(_stats(1100.0, Waiting(1130.0, "rate_limited"))) is not None  # anew
 
 
 def test_all_watches_tracked(run, demo_env):
@@ -148,7 +193,7 @@ def test_webhook_ends_a_running_watch(demo_env, rz_home):
            "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     code = "from rztui.cli import main\nmain(prog_name='rztui')"
     proc = subprocess.Popen(
-        [sys.executable, "-c", code, "watch", live, "--webhook-listen", "127.0.0.1:0",
+        [sys.executable, "-c", code, "watch", live, "--webhook-listen", "127.0.0.1:0/hooks/rz",
          "--timeout", "60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env=env)
     out_q: queue.Queue = queue.Queue()
@@ -157,7 +202,16 @@ def test_webhook_ends_a_running_watch(demo_env, rz_home):
         threading.Thread(target=_reader, args=(stream, q), daemon=True).start()
     try:
         url = _expect(err_q, "listening for webhooks on").rsplit(" ", 1)[1].strip()
+        assert url.endswith("/hooks/rz")
+        assert _expect(err_q, "register") == \
+            "rztui: register https://<your public URL>/hooks/rz in ROUND0\n"
         assert _expect(out_q, "? -> invited")
+        # The default path is not served here: 404, and one line saying which path is.
+        wrong = httpx.post(url.replace("/hooks/rz", "/webhooks/round0"), content=b"{}")
+        assert wrong.status_code == 404
+        line = _expect(err_q, "refused")
+        assert line.startswith("rztui: webhook request refused (404 not found)")
+        assert "this listener serves /hooks/rz" in line
         demo.advance(dataset.LIVE_END_SECONDS + 5)  # the candidate finishes
         sent_at = time.monotonic()
 

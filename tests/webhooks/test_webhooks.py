@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import socket
+import threading
 import time
 
 import httpx
 import pytest
 
 from rztui.api.client import ApiClient
+from rztui.api.errors import ConfigError
 from rztui.demo import dataset
 from rztui.demo.dataset import DEMO_KEY
 from rztui.demo.server import DemoServer
 from rztui.demo.webhook_sender import DemoWebhookSender, WebhookSender
-from rztui.live import Poller, Transition, poller_handler
+from rztui.live import Dropped, Poller, Transition, poller_handler
 from rztui.service import Service
 from rztui.store import Store
 from rztui.webhooks import (
@@ -27,6 +30,7 @@ from rztui.webhooks import (
     make_event,
     parse_event,
     parse_listen,
+    parse_listen_address,
     sign,
     verify_signature,
     webhook_secret,
@@ -68,6 +72,7 @@ def test_sign_and_verify_roundtrip():
     (lambda h, b: ("v1=" + h.split("v1=")[1], b), 400, "malformed"),  # no t
     (lambda h, b: (h.split(",")[0], b), 400, "malformed"),  # no v1
     (lambda h, b: ("t=abc," + h.split(",")[1], b), 400, "malformed"),
+    (lambda h, b: ("t=\u00b2," + h.split(",")[1], b), 400, "malformed"),  # '²'.isdigit()
     (lambda h, b: (f"t={NOW},t={NOW}," + h.split(",")[1], b), 400, "malformed"),
     (lambda h, b: ("garbage", b), 400, "malformed"),
 ])
@@ -132,21 +137,87 @@ def test_parse_event_and_listen():
     assert parse_listen("[::1]:9000") == ("::1", 9000)
 
 
+def test_listen_address_takes_an_optional_path():
+    assert parse_listen_address("0.0.0.0:8080") == ("0.0.0.0", 8080, None)
+    assert parse_listen_address("0.0.0.0:8080/hooks/rz/") == ("0.0.0.0", 8080, "/hooks/rz")
+    assert parse_listen_address("[::1]:9000/x") == ("::1", 9000, "/x")
+    assert parse_listen_address(":9000/") == ("127.0.0.1", 9000, None)
+    assert parse_listen("127.0.0.1:9000/hooks") == ("127.0.0.1", 9000)
+    for bad in ("host", "host:port", "h:1/a b", "h:1/\x1b[2J", "h:99999", "h:1?x=1"):
+        with pytest.raises(ConfigError):
+            parse_listen_address(bad)
+
+
+def test_nested_json_is_an_invalid_event_not_a_crash():
+    for body in (b"[" * 60_000 + b"]" * 60_000, b'{"a":' * 20_000 + b"1" + b"}" * 20_000):
+        with pytest.raises(InvalidEvent, match="nested"):
+            parse_event(body)
+
+
 def test_seen_events_bounded_and_persisted(tmp_path):
     t = [1000.0]
-    path = tmp_path / "seen.json"
+    path = tmp_path / "seen.db"
     seen = SeenEvents(path, max_items=3, max_age=100, clock=lambda: t[0])
+    assert seen.persistent
     assert seen.add("evt_1") and not seen.add("evt_1")
     for i in range(2, 6):
+        t[0] += 1
         seen.add(f"evt_{i}")
     assert len(seen) == 3 and "evt_1" not in seen and "evt_5" in seen
+    seen.close()
     again = SeenEvents(path, max_items=3, max_age=100, clock=lambda: t[0])
-    assert "evt_5" in again and "evt_3" in again
-    t[0] += 200  # older than max_age: forgotten
-    assert len(SeenEvents(path, max_age=100, clock=lambda: t[0])) == 0
-    assert path.stat().st_mode & 0o777 == 0o600
-    path.write_text("{not json")
-    assert len(SeenEvents(path)) == 0  # a damaged file is not fatal
+    assert "evt_5" in again and "evt_3" in again and not again.add("evt_4")
+    again.close()
+    t[0] += 200  # older than max_age: forgotten, and welcome again
+    later = SeenEvents(path, max_age=100, clock=lambda: t[0])
+    assert len(later) == 0 and "evt_5" not in later and later.add("evt_5")
+    later.close()
+    for f in tmp_path.iterdir():  # the database and its WAL files: private
+        assert f.stat().st_mode & 0o777 == 0o600, f
+
+
+def test_seen_events_survive_a_damaged_or_unusable_file(tmp_path, caplog):
+    path = tmp_path / "seen.db"
+    path.write_text("{not a database")
+    seen = SeenEvents(path)
+    assert seen.persistent and len(seen) == 0 and seen.add("evt_1")  # a fresh file
+    assert (tmp_path / "seen.db.damaged").read_text() == "{not a database"
+    seen.close()
+    assert "evt_1" in SeenEvents(path)
+    blocked = tmp_path / "dir-not-file"
+    blocked.mkdir()
+    mem = SeenEvents(blocked)  # cannot be a database: in memory, with one warning
+    assert not mem.persistent and mem.add("evt_2") and not mem.add("evt_2")
+    assert any("in memory" in r.getMessage() for r in caplog.records)
+
+
+def test_seen_events_import_the_old_json_file_once(tmp_path):
+    legacy = tmp_path / "webhook-events.json"
+    legacy.write_text(json.dumps({"evt_old": time.time() - 60, "evt_ancient": 1.0}))
+    seen = SeenEvents(legacy)
+    assert seen.path == tmp_path / "webhook-events.db" and not legacy.exists()
+    assert "evt_old" in seen and "evt_ancient" not in seen  # older than a week
+    assert not seen.add("evt_old")
+    seen.close()
+
+
+def test_seen_events_cost_per_event_does_not_grow_with_history(tmp_path):
+    """Each new id is the same few SQL statements whether 10 or 5,000 are remembered (the
+    old JSON file was rewritten whole for every event)."""
+    seen = SeenEvents(tmp_path / "seen.db", max_items=100_000)
+    statements: list[str] = []
+    assert seen._db is not None
+    seen._db.set_trace_callback(statements.append)
+
+    def cost(n_before: int) -> int:
+        seen.add_many((f"evt_fill_{n_before}_{i}", time.time()) for i in range(n_before))
+        statements.clear()
+        for i in range(10):
+            assert seen.add(f"evt_new_{n_before}_{i}")
+        return len(statements)
+
+    assert cost(10) == cost(5_000) <= 10  # one INSERT each
+    seen.close()
 
 
 # ------------------------------------------------------------------------------------------
@@ -250,9 +321,73 @@ async def test_http_edges(receiver):
     assert r.status_code == 200
 
 
-async def test_receiver_refuses_to_start_without_secret_or_on_a_used_port():
-    from rztui.api.errors import ConfigError
+def refusals(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name.startswith("rztui.webhooks")]
 
+
+async def test_unicode_digit_content_length_is_a_400_and_one_log_line(receiver, caplog):
+    caplog.set_level(logging.DEBUG)
+    for length in (b"\xb2", b"\xb9\xb2", b"\xbd", b"-1", b"1e3", b" 12 3"):
+        caplog.clear()  # '\xb2' is '²' in latin-1: str.isdigit() says yes, int() says no
+        out = await raw_request(receiver.port, b"POST /webhooks/round0 HTTP/1.1\r\nHost: x\r\n"
+                                b"Content-Length: " + length + b"\r\n\r\n{}")
+        assert out.startswith(b"HTTP/1.1 400"), (length, out)
+        assert b"bad Content-Length" in out
+        records = refusals(caplog)
+        assert len(records) <= 1 and all(r.exc_info is None for r in records)
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert receiver.stats.rejected == {400: 6} and receiver.got == []
+
+
+async def test_deeply_nested_signed_json_is_a_400_and_one_log_line(receiver, caplog):
+    caplog.set_level(logging.DEBUG)
+    body = b"[" * 30_000 + b"]" * 30_000  # 60 KB, under the size limit, validly signed
+    r = await post(receiver.url, body, sign(SECRET, body, time.time()))
+    assert r.status_code == 400 and "nested" in r.json()["error"]
+    [record] = refusals(caplog)
+    assert record.exc_info is None and "400" in record.getMessage()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    ok = event_body(eid="evt_" + "9" * 32)
+    assert (await post(receiver.url, ok, sign(SECRET, ok, time.time()))).status_code == 200
+
+
+async def test_post_to_another_path_is_404_and_says_which_path_is_served(receiver, caplog):
+    caplog.set_level(logging.DEBUG)
+    body = event_body()
+    sig = sign(SECRET, body, time.time())
+    base = receiver.url.replace("/webhooks/round0", "")
+    for path in ("/webhooks", "/webhook/round0"):
+        r = await post(base + path, body, sig)
+        assert r.status_code == 404
+    out = await raw_request(receiver.port, b"POST /\x1b[2J HTTP/1.1\r\nContent-Length: 0\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 404")
+    [line] = refusals(caplog)  # the same kind of refusal: one line a minute, not three
+    text = line.getMessage()
+    assert "404" in text and "this listener serves /webhooks/round0" in text
+    assert "/webhooks" in text and "\x1b" not in text and receiver.got == []
+
+
+async def test_seen_ids_are_written_off_the_event_loop(tmp_path):
+    threads: list[int] = []
+
+    class Recording(SeenEvents):
+        def add(self, event_id: str) -> bool:
+            threads.append(threading.get_ident())
+            return super().add(event_id)
+
+    seen = Recording(tmp_path / "seen.db")
+    got: list = []
+    async with await WebhookReceiver(SECRET, got.append, seen=seen).start() as rx:
+        body = event_body()
+        for _ in range(2):
+            r = await post(rx.url, body, sign(SECRET, body, time.time()))
+            assert r.status_code == 200
+    assert len(threads) == 2 and threading.get_ident() not in threads
+    assert len(got) == 1 and rx.stats.duplicates == 1
+    assert not seen.persistent  # the receiver closed it
+
+
+async def test_receiver_refuses_to_start_without_secret_or_on_a_used_port():
     with pytest.raises(ConfigError):
         WebhookReceiver("", lambda e: None)
     with socket.socket() as s:
@@ -325,6 +460,30 @@ async def test_webhook_for_an_unknown_interview_tracks_it(demo_fast, tmp_path):
             res = await poller.run_until_terminal([target], timeout=10)
     assert res.finished and store.is_tracked(target)
     assert store._query("SELECT source FROM tracked WHERE id = ?", (target,))[0][0] == "webhook"
+
+
+async def test_webhook_for_an_id_the_api_does_not_know_is_untracked_again(demo_fast, tmp_path):
+    store = Store(tmp_path / "rz.db")
+    ghost = "ghost-interview-0001"
+    kept = dataset.SPEC_INTERVIEW_ID
+    store.track([kept])  # tracked by the user: a 404 later must not untrack it
+    async with ApiClient(demo_fast.base_url, DEMO_KEY) as api:
+        poller = Poller(Service(store, api), store, ids=[], window=6.0)
+        events: list = []
+        poller.subscribe(events.append)
+        async with await WebhookReceiver(SECRET, poller_handler(poller, store)).start() as rx:
+            task = asyncio.ensure_future(poller.run())
+            sender = WebhookSender(rx.url, SECRET)
+            assert await sender.send(make_event("interview_started", {"id": ghost}))
+            await sender.aclose()
+            await wait_for(lambda: any(isinstance(e, Dropped) and e.interview_id == ghost
+                                       for e in events))
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    assert not store.is_tracked(ghost) and ghost not in poller.watched
+    assert store.poll_state(ghost) is None
+    assert store.is_tracked(kept)
+    assert demo_fast.stats.per_path[f"/api/v1/interviews/{ghost}"] == 1  # asked once
 
 
 async def test_demo_sender_drives_the_whole_loop(demo_fast, tmp_path):
