@@ -377,38 +377,3 @@ class LiveSession:
         accepted = self.receiver.stats.accepted if self.receiver is not None else 0
         self._hub.emit(WebhookReceived(event.id, event.type, event.interview_id, accepted,
                                        self._clock()))
-
-
-# -- for RZApp.run_webhooks until the app drives a LiveSession ----------------------------------
-
-
-async def start_listener(listen: str, poller: Poller, store: Store, *,
-                         secret: str | None = None, path: str = DEFAULT_PATH,
-                         seen_path: str | os.PathLike[str] | None = None) -> WebhookReceiver:
-    """Start a receiver wired to ``poller`` (``listen``: ``HOST:PORT[/PATH]``)."""
-    key = require_secret(secret)
-    host, port, listen_path = parse_listen_address(listen)
-    seen = await asyncio.to_thread(SeenEvents, seen_path)  # opens a file
-    receiver = WebhookReceiver(key, poller_handler(poller, store), path=listen_path or path,
-                               seen=seen)
-    try:
-        await receiver.start(host, port)
-    except RZError:
-        await asyncio.to_thread(seen.close)
-        raise
-    poller.attach_webhooks(receiver)
-    return receiver
-
-
-async def start_demo_webhooks(server: DemoSource, poller: Poller, store: Store, *,
-                              host: str = "127.0.0.1", port: int = 0, interval: float = 0.25
-                              ) -> tuple[WebhookReceiver, DemoWebhookSender]:
-    """A loopback receiver wired to ``poller`` and a demo sender posting to it, sharing a
-    fresh random secret. Stop with ``await sender.stop(); await receiver.close()``."""
-    from ..demo.webhook_sender import DemoWebhookSender
-
-    secret = secrets.token_hex(32)
-    receiver = await WebhookReceiver(secret, poller_handler(poller, store)).start(host, port)
-    poller.attach_webhooks(receiver)
-    sender = DemoWebhookSender(server, receiver.url, secret, interval=interval).start()
-    return receiver, sender
