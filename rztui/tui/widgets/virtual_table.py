@@ -2,11 +2,14 @@
 
 It looks and behaves like Textual's ``DataTable`` with a row cursor (the same styles, keys and
 mouse handling, each cell drawn the same way), on public API only: a ``ScrollView`` whose
-``render_line`` draws one line, with an LRU line cache. It holds no rows: a subclass says how
-many there are (``row_count``) and gives one row's cells when it is drawn (``row_cells``), so
-swapping a row set of 100,000 costs nothing here.
+``render_line`` draws one line, with LRU caches. It holds no rows: a subclass says how many
+there are (``row_count``), what each shows (``row_key``) and gives a row's cells when it is drawn
+(``row_cells``), so swapping a row set of 100,000 costs nothing here.
 
-Line 0 is the header (it does not scroll); row ``r`` is drawn at virtual line ``r + 1``.
+Line 0 is the header (it does not scroll); the row at position ``p`` is drawn at virtual line
+``p + 1``. Lines are cached by ``row_key``, not by position: a row that moves (a new filter or
+sort) is not drawn again. Statuses, job titles and the like repeat: each distinct cell is drawn
+once (``padded_cell`` draws the plain ones without rich's layout work, to the same segments).
 """
 
 from __future__ import annotations
@@ -167,8 +170,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._hover: int | None = None  # the row under the mouse; -1: the header
         self._show_hover = False
         self._lines: LRUCache[tuple[Hashable, ...], Strip] = LRUCache(1024)
-        # Each row's cells drawn and padded, before the line's styles: a row that moves (a new
-        # filter or sort) is not drawn again, only restyled.
+        # Each row's cells drawn and padded, before the line's styles (cursor, hover, focus).
         self._padded: LRUCache[tuple[Hashable, ...], list[list[Segment]]] = LRUCache(1024)
         self._cell_cache: LRUCache[tuple[Hashable, ...], list[Segment]] = LRUCache(4096)
         self._metas: LRUCache[tuple[int, int, bool], Style] = LRUCache(1024)
