@@ -20,7 +20,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, ValuesView
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, overload
 
 from rich.style import Style
 from rich.text import Text
@@ -70,8 +70,6 @@ FILTER_NAMES = {None: "all", COMPLETED: "completed", IN_PROGRESS: "in progress",
 # Sort fields, in the order `s` cycles them. "added" is the order they were tracked in.
 SORT_NAMES = {"added": "date added", "candidate": "candidate", "job": "job", "status": "status",
               "when": "date", "answered": "answers"}
-__all__ = ["FILTER_NAMES", "SORT_FIELDS", "SORT_NAMES", "STATUS_FILTERS", "Entry",
-           "InterviewList", "InterviewTable", "status_look"]
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("status", "Status"),
@@ -181,7 +179,6 @@ class Entries(Mapping[str, Entry]):
         return _EntryValues(self)
 
 
-
 class ShownIds(Sequence[str]):
     """The ids of the rows shown, in order (a view: nothing is copied)."""
 
@@ -192,7 +189,13 @@ class ShownIds(Sequence[str]):
     def __len__(self) -> int:
         return len(self._rows)
 
-    def __getitem__(self, i):  # type: ignore[no-untyped-def]
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+
+    def __getitem__(self, i: int | slice) -> str | list[str]:
         if isinstance(i, slice):
             return [self._ids[r] for r in self._rows[i]]
         return self._ids[self._rows[i]]
