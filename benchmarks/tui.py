@@ -5,13 +5,14 @@ figures are taken from what it writes to that terminal, so they include start-up
 drawing. Prints, all measured in this one run:
 
 - time to the first list rows on screen, rztui vs a bare Textual app's first frame (median of
-  ``--repeats`` cold starts; targets: <= 1.5x at 100k, <= 1.2x at 2k);
+  ``--repeats`` cold starts; target <= 1.5x, and at 100k within 1.2x of the figure at 2k);
 - filter latency, typing into the filter box: keystroke -> the new "N of M" count on screen,
   vs a bare Textual Input echoing the same keys (medians; target <= 1.5x);
 - RSS of the rztui process once every row is loaded, and after filtering (target <= 150 MB).
 
-Run: ``python benchmarks/tui.py --rows 100000`` (default 2000). Building a store of 100k
-interviews takes a minute or two: ``--store-dir DIR`` keeps it and uses it again next time.
+Run: ``python benchmarks/tui.py --rows 100000`` (default 2000; ``--verbose``: every keystroke).
+Building a store of 100k interviews takes a minute or two: ``--store-dir DIR`` keeps it and uses
+it again next time (``benchmarks/tui_tmux.py DIR`` then measures the same in tmux).
 No network: every interview is cached in the store and the client points at a closed port.
 Not a timed test; figures vary by machine.
 """

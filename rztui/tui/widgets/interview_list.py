@@ -70,8 +70,6 @@ FILTER_NAMES = {None: "all", COMPLETED: "completed", IN_PROGRESS: "in progress",
 # Sort fields, in the order `s` cycles them. "added" is the order they were tracked in.
 SORT_NAMES = {"added": "date added", "candidate": "candidate", "job": "job", "status": "status",
               "when": "date", "answered": "answers"}
-__all__ = ["FILTER_NAMES", "SORT_FIELDS", "SORT_NAMES", "STATUS_FILTERS", "Entry",
-           "InterviewList", "InterviewTable", "status_look"]
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("status", "Status"),
@@ -89,6 +87,15 @@ def status_look(status: str | None) -> tuple[str, str, str]:
     if look is not None:
         return look
     return UNKNOWN_LOOK[0], clean_line(status)[:24] or "unknown", UNKNOWN_LOOK[2]
+
+
+def _short(count: int) -> str:
+    """A count in at most 5 characters: 999, 9,999, 12k, 123k, 1.2M."""
+    if count < 10_000:
+        return f"{count:,}"
+    if count < 1_000_000:
+        return f"{count // 1000}k"
+    return f"{count / 1_000_000:.1f}M"
 
 
 def _cell(plain: str, style: Style | str = "", justify: str = "left") -> Text:
@@ -181,7 +188,6 @@ class Entries(Mapping[str, Entry]):
         return _EntryValues(self)
 
 
-
 class ShownIds(Sequence[str]):
     """The ids of the rows shown, in order (a view: nothing is copied)."""
 
@@ -194,6 +200,7 @@ class ShownIds(Sequence[str]):
 
     @overload
     def __getitem__(self, i: int) -> str: ...
+
     @overload
     def __getitem__(self, i: slice) -> list[str]: ...
 
@@ -358,6 +365,13 @@ class _Result:
 
 class InterviewList(Vertical):
     """Filter input + status filter line + table. Posts ``Highlighted`` and ``Opened``."""
+
+    DEFAULT_CSS = """
+    InterviewList > #status-tabs {
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
 
     #: Sorting and filtering run inline when they look at up to this many rows (a few ms),
     #: else in a thread worker.
@@ -610,28 +624,35 @@ class InterviewList(Vertical):
             empty.display = bool(text)
 
     def _update_tabs(self) -> None:
-        counts = self.index.counts
-        total = len(self.index)
-        parts: list[Content] = []
-        for n, status in enumerate(STATUS_FILTERS, start=1):
-            symbol = "all" if status is None else STATUS_LOOK[status][0]
-            count = total if status is None else counts.get(status, 0)
-            label = f"{n} {symbol} {count:,}" if self.loaded else f"{n} {symbol} …"
-            if status == self.status_filter:
-                parts.append(Content.styled(f" {label} ", "bold reverse"))
-            else:
-                parts.append(Content.styled(label, "dim"))
+        tabs = self.query_one("#status-tabs", Static)
+        width = tabs.content_region.width
+        line1 = self._tab_line(short=False)
+        if width and line1.cell_length > width:
+            line1 = self._tab_line(short=True)  # 100,000 -> 100k: one line, as many tabs
         shown = self.table.row_count
+        total = len(self.index)
         arrow = "▼" if self.sort_reverse else "▲"
-        line1 = Content(" ").join(parts)
         line2 = Content.assemble(
             *(((f"{shown:,}", "bold"), f" of {total:,} · ") if self.loaded else ("loading… · ",)),
             (FILTER_NAMES[self.status_filter], "bold"),
             f" · by {SORT_NAMES[self.sort_field]} {arrow}",
         )
-        # Two lines, always (app.tcss): no new layout for every keystroke.
-        self.query_one("#status-tabs", Static).update(Content("\n").join([line1, line2]),
-                                                      layout=False)
+        # Two lines, always (no wrapping: see DEFAULT_CSS): no new layout for every keystroke.
+        tabs.update(Content("\n").join([line1, line2]), layout=False)
+
+    def _tab_line(self, short: bool) -> Content:
+        counts = self.index.counts
+        parts: list[Content] = []
+        for n, status in enumerate(STATUS_FILTERS, start=1):
+            symbol = "all" if status is None else STATUS_LOOK[status][0]
+            count = len(self.index) if status is None else counts.get(status, 0)
+            shown = "…" if not self.loaded else _short(count) if short else f"{count:,}"
+            label = f"{n} {symbol} {shown}"
+            if status == self.status_filter:
+                parts.append(Content.styled(f" {label} ", "bold reverse"))
+            else:
+                parts.append(Content.styled(label, "dim"))
+        return Content(" ").join(parts)
 
     def _update_labels(self) -> None:
         arrow = " ▼" if self.sort_reverse else " ▲"
@@ -772,6 +793,7 @@ class InterviewList(Vertical):
     def table_resized(self) -> None:
         # Always leave room for the scrollbar (1 cell in app.tcss): rows arrive later.
         self._fit_columns(self.table.size.width - 1)
+        self._update_tabs()  # big counts may need their short form
 
     def _fit_columns(self, width: int) -> None:
         """Fixed widths from the pane width (nothing is measured per cell). A narrow pane shows

@@ -2,11 +2,14 @@
 
 It looks and behaves like Textual's ``DataTable`` with a row cursor (the same styles, keys and
 mouse handling, each cell drawn the same way), on public API only: a ``ScrollView`` whose
-``render_line`` draws one line, with an LRU line cache. It holds no rows: a subclass says how
-many there are (``row_count``) and gives one row's cells when it is drawn (``row_cells``), so
-swapping a row set of 100,000 costs nothing here.
+``render_line`` draws one line, with LRU caches. It holds no rows: a subclass says how many
+there are (``row_count``), what each shows (``row_key``) and gives a row's cells when it is drawn
+(``row_cells``), so swapping a row set of 100,000 costs nothing here.
 
-Line 0 is the header (it does not scroll); row ``r`` is drawn at virtual line ``r + 1``.
+Line 0 is the header (it does not scroll); the row at position ``p`` is drawn at virtual line
+``p + 1``. Lines are cached by ``row_key``, not by position: a row that moves (a new filter or
+sort) is not drawn again. Statuses, job titles and the like repeat: each distinct cell is drawn
+once (``padded_cell`` draws the plain ones without rich's layout work, to the same segments).
 """
 
 from __future__ import annotations
@@ -167,11 +170,12 @@ class VirtualTable(ScrollView, can_focus=True):
         self._hover: int | None = None  # the row under the mouse; -1: the header
         self._show_hover = False
         self._lines: LRUCache[tuple[Hashable, ...], Strip] = LRUCache(1024)
-        # Each row's cells drawn and padded, before the line's styles: a row that moves (a new
-        # filter or sort) is not drawn again, only restyled.
-        self._padded: LRUCache[tuple[Hashable, ...], list[list[Segment]]] = LRUCache(1024)
+        # Each row's cells drawn and padded, before the line's styles (cursor, hover, focus).
+        self._padded: LRUCache[tuple[Hashable, ...], list[tuple[Hashable, list[Segment]]]] = \
+            LRUCache(1024)
         self._cell_cache: LRUCache[tuple[Hashable, ...], list[Segment]] = LRUCache(4096)
-        self._metas: LRUCache[tuple[int, int, bool], Style] = LRUCache(1024)
+        self._styled: LRUCache[tuple[Hashable, ...], list[Segment]] = LRUCache(4096)
+        self._pres: LRUCache[tuple[Style, int, Style], Style] = LRUCache(256)
         self._generation = 0
         self._base: Style | None = None
         self._scroll_pending = False
@@ -225,10 +229,12 @@ class VirtualTable(ScrollView, can_focus=True):
     def redraw(self) -> None:
         """Draw every line again (their content, or the time, changed)."""
         self._generation += 1
-        self._lines.clear()
-        self._padded.clear()
-        self._cell_cache.clear()
+        self._clear_caches()
         self.refresh()
+
+    def _clear_caches(self) -> None:
+        for cache in (self._lines, self._padded, self._cell_cache, self._styled, self._pres):
+            cache.clear()
 
     def rows_changed(self, cursor: int = 0) -> None:
         """A new row set: back to the top, the cursor on row ``cursor`` (scrolled into view)."""
@@ -244,9 +250,7 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._lines.clear()
-        self._padded.clear()
-        self._cell_cache.clear()
+        self._clear_caches()
 
     # -- the cursor ----------------------------------------------------------------------------
 
@@ -399,9 +403,9 @@ class VirtualTable(ScrollView, can_focus=True):
             style += self.get_component_rich_style("table--cursor")
         return style, Style.from_color(color=style.color)
 
-    def _padded_cells(self, row: int, header: bool) -> list[list[Segment]]:
+    def _padded_cells(self, row: int, header: bool) -> list[tuple[Hashable, list[Segment]]]:
         """Each cell of ``row`` drawn at its column's width with its padding (DataTable's
-        ``Padding(cell, (0, 1))``), in the cell's own styles."""
+        ``Padding(cell, (0, 1))``), in the cell's own styles; with what identifies it."""
         key = (None if header else self.row_key(row), header, self._generation,
                tuple(c.render_width for c in self.columns))
         padded = self._padded.get(key)
@@ -412,7 +416,7 @@ class VirtualTable(ScrollView, can_focus=True):
             self._padded[key] = padded
         return padded
 
-    def _padded_cell(self, cell: Text, width: int) -> list[Segment]:
+    def _padded_cell(self, cell: Text, width: int) -> tuple[Hashable, list[Segment]]:
         # Statuses, job titles, times and counts repeat from row to row: each is drawn once.
         key = (cell.plain, cell.style, cell.justify, cell.overflow, tuple(cell.spans), width)
         segments = self._cell_cache.get(key)
@@ -423,7 +427,7 @@ class VirtualTable(ScrollView, can_focus=True):
                 segments = self.app.console.render_lines(
                     Padding(cell, (0, PADDING)), options.update_dimensions(width, 1))[0]
             self._cell_cache[key] = segments
-        return segments
+        return key, segments
 
     def _render_row(self, row: int, base: Style, width: int, cursor: bool,
                     hover: bool) -> Strip:
@@ -432,24 +436,28 @@ class VirtualTable(ScrollView, can_focus=True):
         # A row cursor: hovering anywhere on a line lights up every cell of it.
         under, over = self._cell_styles(header, hover, cursor)
         segments: list[Segment] = []
-        key = -1 if header else self.row_key(row)
-        for index, cell in enumerate(self._padded_cells(row, header)):
-            # As DataTable's Styled(cell, pre_style, post_style), with the cell's place as meta.
-            pre = row_style + self._meta(key, index) + under
-            segments.extend(Segment.apply_style(cell, pre, over))
+        for index, (key, cell) in enumerate(self._padded_cells(row, header)):
+            # As DataTable's Styled(cell, pre_style, post_style), with the column as meta.
+            pre = self._pre_style(row_style, index, under)
+            styled_key = (key, pre, over)
+            styled = self._styled.get(styled_key)
+            if styled is None:
+                styled = self._styled[styled_key] = list(Segment.apply_style(cell, pre, over))
+            segments.extend(styled)
         # The rest of the line, in the row's style (the cursor's, on the cursor row).
         used = sum(c.render_width for c in self.columns)
-        extend = row_style + under + self._meta(key, 0, out_of_bounds=True)
+        extend = self._pre_style(row_style, -1, under)
         segments.append(Segment(" " * max(0, width - used), extend))
         return Strip(segments).adjust_cell_length(width, base).simplify()
 
-    def _meta(self, row: int, column: int, out_of_bounds: bool = False) -> Style:
-        """Where a cell is (for the mouse), as DataTable marks it."""
-        key = (row, column, out_of_bounds)
-        style = self._metas.get(key)
+    def _pre_style(self, row_style: Style, column: int, under: Style) -> Style:
+        """The style under a cell: the row's, where it is (as DataTable marks it, for the
+        mouse; -1: the rest of the line), and the cursor's or the hover's."""
+        key = (row_style, column, under)
+        style = self._pres.get(key)
         if style is None:
-            meta: dict[str, int | bool] = {"row": row, "column": column}
-            if out_of_bounds:
+            meta: dict[str, int | bool] = {"column": max(0, column)}
+            if column < 0:
                 meta["out_of_bounds"] = True
-            style = self._metas[key] = Style.from_meta(meta)
+            style = self._pres[key] = row_style + Style.from_meta(meta) + under
         return style
