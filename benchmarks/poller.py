@@ -1,7 +1,8 @@
 """Poller benchmark: detection lag and request rate for 1, 10, 50 and 200 watched interviews.
 
 Each run puts ``N`` synthetic live interviews on a demo server that runs ``--scale`` times faster
-than real life (default 60: one real second is one demo minute). The poller's intervals, its
+than real life (default 30: one real second is half a demo minute; at 60x a one-second stall of
+a busy machine's event loop already shows as a minute of lag). The poller's intervals, its
 budget window and the server's rate-limit window (100 requests per demo minute) are scaled by
 the same factor, so every figure below is in *demo* seconds and minutes: what a user would see.
 
@@ -26,7 +27,7 @@ Printed per N and mode: start lag (invited -> in_progress; recent invitations) a
 lag (-> completed), median and p95; expiry lag; requests per demo minute while watching (mean,
 and the most in any sliding minute) against the budget; 429s.
 
-    PYTHONPATH=. python benchmarks/poller.py [--ns 1,10,50,200] [--minutes 40] [--scale 60]
+    PYTHONPATH=. python benchmarks/poller.py [--ns 1,10,50,200] [--minutes 40] [--scale 30]
 
 ``RZTUI_CODE=/path/to/checkout`` measures another checkout's poller with this same benchmark.
 """
@@ -320,7 +321,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--ns", default="1,10,50,200", help="watched interviews per run")
     ap.add_argument("--minutes", type=float, default=40.0, help="demo minutes per run")
-    ap.add_argument("--scale", type=float, default=60.0, help="demo seconds per real second")
+    ap.add_argument("--scale", type=float, default=30.0, help="demo seconds per real second")
     ap.add_argument("--fixed", type=float, default=30.0, help="the spec loop's interval (s)")
     ap.add_argument("--modes", default="rztui,spec")
     ap.add_argument("--min-interviews", type=int, default=40,

@@ -313,7 +313,7 @@ class Poller:
         self._wait_key = None
         self._emit(self.stats())
 
-    def waiting(self, now: float | None = None) -> Waiting | None:
+    def current_wait(self, now: float | None = None) -> Waiting | None:
         """Why nothing is sent now and until when; None when a request may go (or nothing is
         due). Budget waits count only when longer than the usual spacing."""
         now = self._clock() if now is None else now
@@ -342,7 +342,7 @@ class Poller:
 
     def _report_waiting(self, now: float) -> None:
         """Emit stats when the waiting state changes (a new reason, or a new end)."""
-        w = self.waiting(now)
+        w = self.current_wait(now)
         key = None if w is None else (w.reason, int(w.until) if math.isfinite(w.until) else -1)
         if key != self._wait_key:
             self._wait_key = key
@@ -417,7 +417,7 @@ class Poller:
             rate_remaining=self.pacing.rate_remaining(now),
             resume_at=self.holds.resume_at(now),
             requests_total=self.requests_total, last_error=self._last_error,
-            webhooks_live=self._webhooks_live(now), waiting=self.waiting(now),
+            webhooks_live=self._webhooks_live(now), waiting=self.current_wait(now),
         )
 
     # -- the loop ---------------------------------------------------------------------------
