@@ -5,7 +5,7 @@ shows a fixed URL (the client is pointed at the real server's random port), ever
 cached in the store first (as fetched at the frozen "now"), and the one on screen is tracked
 first so it is selected at start without moving the cursor (which would make the request count,
 shown in the status line, racy). The poller watches on a manual clock at the frozen "now" with
-seeded jitter, so "watching 5 · next poll in 4m" is the same on every run.
+seeded jitter, so "watching 5 · next poll in 27s" is the same on every run.
 """
 
 from __future__ import annotations
