@@ -299,7 +299,9 @@ def test_add_warns_about_tokens_that_do_not_look_like_ids_but_tries_them(demo_en
     assert "interview Jane: not found" in res.stderr  # it was tried
     assert "'/'" in res.stderr  # refused, not warned about
     quiet = rz("add", SPEC_ID, f"https://rz-app-omega.vercel.app/interviews/{OTHER_ID}/results")
-    assert quiet.exit_code == 0 and quiet.stderr == ""
+    # Nothing but add's closing summary on stderr: no warning about the dashboard URL.
+    assert quiet.exit_code == 0 and quiet.stderr.startswith("rztui: fetched 2 of 2 interview")
+    assert "warning" not in quiet.stderr
     assert quiet.stdout == "tracking 1 new interview(s), 1 already tracked\n"
 
 

@@ -165,7 +165,8 @@ async def test_rejected_key_is_a_lasting_state_that_holds_polling(store, server)
     app = make_app(store, server, [*INVITED[:2]], api_key="rz_live_wrongwrongwrong",
                    poll_clock=clock)
     async with app.run_test(size=(120, 30)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, ErrorScreen), what="the dialog")
+        await wait_until(pilot, lambda: isinstance(app.screen, ErrorScreen)
+                         and bool(app.screen.query(".dialog-body")), what="the dialog")
         assert "401" in str(app.screen.query_one(".dialog-body").render())
         await pilot.press("escape")
         await settle(pilot)
