@@ -64,6 +64,8 @@ class MainScreen(Screen[None]):
     BINDINGS = [
         Binding("question_mark", "app.help", "Help", key_display="?"),
         Binding("slash", "focus_filter", "Filter", key_display="/"),
+        # The list's own escape clears its filter; from the other panes it goes back to it.
+        Binding("escape", "focus_list", "Back to the list", show=False),
         Binding("a", "add", "Add"),
         Binding("d", "untrack", "Remove", show=False),
         Binding("r", "refresh", "Refresh", tooltip="fetch the selected interview now"),
@@ -466,6 +468,10 @@ class MainScreen(Screen[None]):
 
     def action_focus_filter(self) -> None:
         self.interview_list.action_focus_filter()
+
+    def action_focus_list(self) -> None:
+        """Escape in the transcript, the review or the outline: back to the list."""
+        self.interview_list.table.focus()
 
     def action_search(self) -> None:
         if self.app.screen is not self:

@@ -81,14 +81,29 @@ async def test_filter_typing_enter_and_escape(store, server):
         await settle(pilot)
         assert isinstance(app.focused, TranscriptView)
         assert app.main.current_id == SPEC
-        await pilot.press("slash", *"zzzz")  # "/" works from the transcript too
-        assert app.main.interview_list.filter_input.value == "janezzzz"
+        # "/" works from the transcript too, and selects the old text: typing replaces it.
+        await pilot.press("slash", *"zzzz")
+        assert app.main.interview_list.filter_input.value == "zzzz"
         assert table_of(app).row_count == 0
         assert app.main.query_one("#list-empty").display
-        await pilot.press("escape")
+        await pilot.press("escape")  # one Escape: cleared, back in the list
+        await settle(pilot)
         assert app.main.interview_list.filter_input.value == ""
         assert table_of(app).row_count == 5
         assert isinstance(app.focused, InterviewTable)
+        # The cursor is back on the interview that was open, which stays open.
+        assert table_of(app).current_id == SPEC
+        assert app.main.current_id == SPEC
+        # Escape in the transcript goes back to the list.
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.focused, TranscriptView)
+        await pilot.press("escape")
+        assert isinstance(app.focused, InterviewTable)
+        # "/ eng Enter" then "/ chen": the filter is "chen", not "engchen".
+        await pilot.press("slash", *"eng", "enter", "slash", *"chen")
+        assert app.main.interview_list.filter_input.value == "chen"
+        await pilot.press("escape")
         # Several words: all must match (email + job here).
         app.main.interview_list.set_filter_text("jane@example.com frontend")
         assert table_of(app).visible_ids == [SPEC]

@@ -398,6 +398,7 @@ class InterviewList(Vertical):
         self.status_filter: str | None = None
         self.filter_text = ""
         self._last_highlighted: str | None = ""  # "" = never posted
+        self._last_row_id: str | None = None  # the last row the cursor was on
         self.compact = False  # narrow pane: status symbol only, no job column
         self.loaded = False
         self._serial = 0  # of the latest request for rows
@@ -706,12 +707,17 @@ class InterviewList(Vertical):
         self.set_status_filter(STATUS_FILTERS[index])
 
     def action_focus_filter(self) -> None:
-        self.filter_input.focus()
+        """`/`: to the filter with its text selected, so typing replaces it."""
+        box = self.filter_input
+        box.focus()
+        box.select_all()
 
     # -- events ----------------------------------------------------------------------------
 
     def _post_highlight(self) -> None:
         current = self.table.current_id
+        if current is not None:
+            self._last_row_id = current
         if current != self._last_highlighted:
             self._last_highlighted = current
             self.post_message(self.Highlighted(current))
@@ -762,8 +768,9 @@ class InterviewList(Vertical):
             self.post_message(self.Opened(table.visible_ids[0]))
 
     def action_clear_filter(self) -> None:
-        """Escape: clear the filter text and go back to the list."""
-        keep = self.table.current_id
+        """Escape: clear the filter text and go back to the list, the cursor on the row it
+        was on (or, if the filter left none, the last one there was)."""
+        keep = self.table.current_id or self._last_row_id
         self.filter_text = ""
         self.filter_input.value = ""
         self.apply_filters(keep)
