@@ -15,6 +15,7 @@ from tui_conftest import (
     settle,
     start_server,
     table_of,
+    wait_until,
 )
 
 from rztui.demo import dataset as ds
@@ -671,3 +672,56 @@ async def test_many_rows_filter(store, server):
 
 def test_factory_helper_is_used(server):
     assert factory(server)("http://x", "k").base_url == server.base_url
+
+
+# -- start-up: keys typed before the key prompt --------------------------------------------------
+
+
+def _slow_finder(key: str | None):
+    """A key look-up that answers when the test says so (a slow keyring)."""
+    import threading
+
+    go = threading.Event()
+
+    def find() -> tuple[str | None, str]:
+        go.wait(10)
+        return key, "keyring" if key else ""
+
+    return go, find
+
+
+async def test_keys_typed_before_the_key_prompt_do_nothing(store, server, tmp_path,
+                                                          monkeypatch):
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    go, find = _slow_finder(None)
+    app = make_app(store, server, [SPEC], api_key=None, cache=True, find_key=find)
+    app.hold_keys_seconds = 60  # a loaded machine must not let them through
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("v", "e", "enter")
+        await pilot.pause()
+        assert app.keys_held and not app.main.review_mode
+        assert app.screen is app.main  # no export dialog either
+        go.set()
+        await wait_until(pilot, lambda: isinstance(app.screen, KeyEntryScreen),
+                         what="the key prompt")
+        assert not app.main.review_mode
+        assert app.screen.query_one("#key-input", Input).value == ""
+        assert list(cwd.iterdir()) == []
+        assert not (store.path.parent / "exports").exists()
+
+
+async def test_keys_typed_during_start_up_act_once_a_key_is_found(store, server):
+    go, find = _slow_finder(ds.DEMO_KEY)
+    app = make_app(store, server, [SPEC], api_key=None, cache=True, find_key=find)
+    app.hold_keys_seconds = 60  # a loaded machine must not let them through
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("v")
+        await pilot.pause()
+        assert not app.main.review_mode
+        go.set()
+        await wait_until(pilot, lambda: app.main.review_mode, what="v after start-up")
+        assert app.screen is app.main and not app.keys_held
