@@ -103,7 +103,8 @@ class RZApp(App[None]):
         ``poller_factory`` with a fake clock). ``webhook_listen``: HOST:PORT for a webhook
         receiver; with ``demo_server`` (``--demo``) a loopback receiver always runs and the
         demo server sends it the events. ``data_dir``/``audio_dir`` default to rztui's paths
-        (webhook ids seen, archived audio); ``export_dir``, to the working directory."""
+        (webhook ids seen, archived audio); ``export_dir``, to ``<data dir>/exports`` (made,
+        0700, when the first export is written there)."""
         super().__init__()
         if settings is None:
             from ..config import Settings
@@ -147,6 +148,10 @@ class RZApp(App[None]):
 
             self._data_dir = Paths.resolve().data_dir
         return self._data_dir
+
+    def exports_dir(self) -> Path:
+        """Where the export dialog proposes to write: ``<data dir>/exports`` by default."""
+        return self.export_dir if self.export_dir is not None else self.data_dir() / "exports"
 
     def audio_dir(self) -> Path:
         if self._audio_dir is None:

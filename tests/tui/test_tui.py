@@ -725,3 +725,24 @@ async def test_keys_typed_during_start_up_act_once_a_key_is_found(store, server)
         go.set()
         await wait_until(pilot, lambda: app.main.review_mode, what="v after start-up")
         assert app.screen is app.main and not app.keys_held
+
+
+async def test_export_defaults_to_the_data_folder(store, server, tmp_path, monkeypatch):
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    app = make_app(store, server, [SPEC], cache=True, export_dir=None)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        # Typed ahead (both keys in before the dialog is drawn): nothing is written.
+        from textual import events
+
+        app.post_message(events.Key("e", "e"))
+        app.post_message(events.Key("enter", "\r"))
+        await settle(pilot)
+        from rztui.tui.screens.export import ExportScreen
+
+        assert isinstance(app.screen, ExportScreen), notes(app)
+        assert list(cwd.iterdir()) == []
+        shown = str(app.screen.query_one("#export-target").render())
+        assert str(app.data_dir() / "exports") in shown
