@@ -433,12 +433,19 @@ class RZApp(App[None]):
             [
                 ("Everywhere", [*MainScreen.BINDINGS, *self.BINDINGS,
                                 Binding("ctrl+p", "", "Command palette"),
-                                Binding("tab", "", "Next pane"),
+                                Binding("tab", "", "Next pane: list, transcript, outline"),
+                                Binding("shift+tab", "", "Previous pane"),
+                                Binding("escape", "", "Back to the list"),
                                 Binding("ctrl+q", "", "Quit")]),
                 ("Interview list", [*InterviewList.BINDINGS, *InterviewTable.BINDINGS,
                                     Binding("enter", "", "Open the interview"),
                                     Binding("click header", "", "Sort by that column")]),
                 ("Transcript", TranscriptView.BINDINGS),
+                ("Question outline (o)", [
+                    Binding("up,down", "", "Pick a question"),
+                    Binding("enter", "", "Jump to its answer in the transcript"),
+                    Binding("m", "", "Compare everyone's answer to it"),
+                    Binding("escape", "", "Back to the list")]),
                 ("Find (ctrl+f)", [Binding("enter", "", "Next match and back to the text"),
                                    *SearchBar.BINDINGS]),
                 ("Search all interviews (ctrl+s)", [

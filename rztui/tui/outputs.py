@@ -3,7 +3,6 @@ archived audio recordings."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..api.errors import RZError

@@ -746,3 +746,31 @@ async def test_export_defaults_to_the_data_folder(store, server, tmp_path, monke
         assert list(cwd.iterdir()) == []
         shown = str(app.screen.query_one("#export-target").render())
         assert str(app.data_dir() / "exports") in shown
+
+
+async def test_tab_cycles_panes_and_status_keys_work_anywhere(store, server):
+    ids = [SPEC, *COMPLETED[:2], *INVITED[:2]]
+    app = make_app(store, server, ids, cache=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.focused, InterviewTable)
+        await pilot.press("tab")
+        assert isinstance(app.focused, TranscriptView)
+        await pilot.press("tab")
+        assert isinstance(app.focused, OptionList)  # the outline
+        await pilot.press("tab")
+        assert isinstance(app.focused, InterviewTable)  # not the filter box
+        await pilot.press("shift+tab")
+        assert isinstance(app.focused, OptionList)
+        await pilot.press("tab", "tab", "j")  # j scrolls the transcript, types nothing
+        assert isinstance(app.focused, TranscriptView)
+        assert app.main.interview_list.filter_input.value == ""
+        await pilot.press("4")  # a status filter from the transcript
+        assert app.main.interview_list.status_filter == "invited"
+        assert table_of(app).row_count == 2
+        await pilot.press("f", "1")
+        assert table_of(app).row_count == 5
+        # Typing digits in the filter box still types them.
+        await pilot.press("slash", "3")
+        assert app.main.interview_list.filter_input.value == "3"
+        assert app.main.interview_list.status_filter is None

@@ -367,12 +367,7 @@ class InterviewList(Vertical):
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("s", "cycle_sort", "Sort"),
         Binding("S", "reverse_sort", "Reverse sort", show=False),
-        Binding("f", "cycle_status", "Status filter", show=False),
-        Binding("1", "status_filter(0)", "All", show=False),
-        Binding("2", "status_filter(1)", "Completed", show=False),
-        Binding("3", "status_filter(2)", "In progress", show=False),
-        Binding("4", "status_filter(3)", "Invited", show=False),
-        Binding("5", "status_filter(4)", "Expired", show=False),
+        # f and 1-5 (status filters) are the screen's: they work from any pane.
     ]
 
     class Highlighted(Message):
