@@ -32,6 +32,7 @@ from ..api.errors import ApiError, NetworkError, RZError
 from ..api.models import COMPLETED, TERMINAL_STATUSES, Interview, QuestionSet
 from ..credentials import mask_key
 from ..formats import plural
+from ..store.listing import status_text
 from ..textsafe import clean_line
 from .fetching import SYNC_SECONDS, Fetcher
 from .messages import LiveBuilt, PollerNews, RowsLoaded, TrackedChanged
@@ -677,7 +678,7 @@ class MainScreen(Screen[None]):
             return
         if not interview.responses:
             name = clean_line(interview.candidate.name) or "The candidate"
-            status = clean_line(interview.status) or "unknown"
+            status = status_text(interview.status)
             panel.show(None, message=f"Nothing to review yet: {name} has no answers "
                                      f"(status {status}).")
             return

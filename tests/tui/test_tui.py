@@ -774,3 +774,54 @@ async def test_tab_cycles_panes_and_status_keys_work_anywhere(store, server):
         await pilot.press("slash", "3")
         assert app.main.interview_list.filter_input.value == "3"
         assert app.main.interview_list.status_filter is None
+
+
+# -- sorting, statuses -------------------------------------------------------------------------
+
+
+async def test_reverse_date_added_with_equal_times_and_ans_arrow(store, server):
+    ids = [*COMPLETED[:3], *INVITED[:2]]
+    store.track(ids)  # one batch: the same date added for all
+    app = make_app(store, server, [], cache=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        before = list(table_of(app).visible_ids)
+        assert len(before) == 5
+        await pilot.press("S")
+        assert list(table_of(app).visible_ids) == before[::-1]
+        lst = app.main.interview_list
+        lst.set_sort("answered")
+        label = str(table_of(app).columns[4].label)
+        assert "▲" in label and len(label) <= table_of(app).columns[4].width
+
+
+async def test_live_update_moves_row_to_its_sorted_place(store, server):
+    ids = [*COMPLETED[:3], SPEC]
+    app = make_app(store, server, ids, cache=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        app.main.interview_list.set_sort("candidate")
+        await settle(pilot)
+        table = table_of(app)
+        table.move_cursor(row=list(table.visible_ids).index(SPEC))
+        payload = ds.snapshot(SPEC, 0.0)
+        payload["candidate"]["name"] = "Aaron First"
+        store.save_interview(payload)
+        app.main.interview_updated(SPEC)
+        await settle(pilot)
+        assert table.visible_ids[0] == SPEC
+        assert table.current_id == SPEC  # the cursor went with it
+
+
+async def test_invited_past_expiry_label(store, server):
+    from datetime import timedelta
+
+    from tui_conftest import FROZEN_NOW
+
+    [iid] = INVITED[:1]
+    app = make_app(store, server, [iid], cache=True,
+                   clock=lambda: FROZEN_NOW + timedelta(days=400))
+    async with app.run_test(size=(200, 40)) as pilot:
+        await settle(pilot)
+        assert "invited · past expiry" in str(table_of(app).get_cell(iid, "status"))
+        assert "invited · past expiry" in doc_text(app)
