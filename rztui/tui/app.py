@@ -433,9 +433,6 @@ class RZApp(App[None]):
             [
                 ("Everywhere", [*MainScreen.BINDINGS, *self.BINDINGS,
                                 Binding("ctrl+p", "", "Command palette"),
-                                Binding("tab", "", "Next pane: list, transcript, outline"),
-                                Binding("shift+tab", "", "Previous pane"),
-                                Binding("escape", "", "Back to the list"),
                                 Binding("ctrl+q", "", "Quit")]),
                 ("Interview list", [*InterviewList.BINDINGS, *InterviewTable.BINDINGS,
                                     Binding("enter", "", "Open the interview"),

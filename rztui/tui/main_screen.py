@@ -67,15 +67,15 @@ class MainScreen(Screen[None]):
         Binding("question_mark", "app.help", "Help", key_display="?"),
         Binding("slash", "focus_filter", "Filter", key_display="/"),
         # Tab moves between the panes only (never into the filter box: `/` goes there).
-        Binding("tab", "next_pane", "Next pane", show=False),
+        Binding("tab", "next_pane", "Next pane: list, transcript, outline", show=False),
         Binding("shift+tab", "previous_pane", "Previous pane", show=False),
         # The list's status filters work from any pane (the filter box types them).
-        Binding("f", "list_status('cycle')", "Status filter", show=False),
-        Binding("1", "list_status('0')", "All", show=False),
-        Binding("2", "list_status('1')", "Completed", show=False),
-        Binding("3", "list_status('2')", "In progress", show=False),
-        Binding("4", "list_status('3')", "Invited", show=False),
-        Binding("5", "list_status('4')", "Expired", show=False),
+        Binding("f", "list_status('cycle')", "Next status filter", show=False),
+        Binding("1", "list_status('0')", "Show every status", show=False),
+        Binding("2", "list_status('1')", "Only completed", show=False),
+        Binding("3", "list_status('2')", "Only in progress", show=False),
+        Binding("4", "list_status('3')", "Only invited", show=False),
+        Binding("5", "list_status('4')", "Only expired", show=False),
         # The list's own escape clears its filter; from the other panes it goes back to it.
         Binding("escape", "focus_list", "Back to the list", show=False),
         Binding("a", "add", "Add"),

@@ -151,7 +151,12 @@ class ExportScreen(ModalScreen[ExportResult | None]):
         if not target.is_absolute():
             target = Path.cwd() / target
         note = " (a pipe or device: written into)" if is_stream_target(target) else ""
-        return Content.assemble(("Writes ", "dim"), clean_line(str(target)), (note, "dim"))
+        shown = str(target)
+        try:  # under the home folder: "~/…" (unambiguous, and the same on every machine)
+            shown = str(Path("~") / target.relative_to(Path.home()))
+        except (ValueError, RuntimeError):
+            pass
+        return Content.assemble(("Writes ", "dim"), clean_line(shown), (note, "dim"))
 
     @property
     def fmt(self) -> str:
