@@ -19,7 +19,6 @@ from datetime import datetime
 from pathlib import Path
 
 from textual import events, on, work
-from textual._time import get_time
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -137,7 +136,7 @@ class ExportScreen(ModalScreen[ExportResult | None]):
             self._status([("Nothing to export: no interviews selected.", "$text-warning")])
 
     def _painted(self) -> None:
-        self._shown_at = get_time()
+        self._shown_at = events.Event().time  # the clock key events are stamped with
 
     # -- helpers -----------------------------------------------------------------------------
 
