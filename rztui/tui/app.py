@@ -20,6 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -49,6 +50,10 @@ if TYPE_CHECKING:  # httpx is imported after the first frame: start-up time
     from ..store import Store
 
 KEY_CHECK_PATH = "/api/v1/interviews/rztui-key-check"
+# Keys typed while start-up looks for the API key are held until it knows whether it asks for
+# one; a keyring that hangs holds them this long at most.
+HOLD_KEYS_SECONDS = 5.0
+PASS_KEYS = frozenset({"ctrl+q", "ctrl+c"})  # never held
 
 ClientFactory = Callable[[str, str], "ApiClient"]  # (base URL, key) -> client
 
@@ -67,6 +72,7 @@ def refusal_words(exc: RZError) -> tuple[str, str, str]:
 
 
 class RZApp(App[None]):
+    hold_keys_seconds = HOLD_KEYS_SECONDS
     CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses live elsewhere
     TITLE = "rztui"
     BINDINGS = [
@@ -97,7 +103,8 @@ class RZApp(App[None]):
         ``poller_factory`` with a fake clock). ``webhook_listen``: HOST:PORT for a webhook
         receiver; with ``demo_server`` (``--demo``) a loopback receiver always runs and the
         demo server sends it the events. ``data_dir``/``audio_dir`` default to rztui's paths
-        (webhook ids seen, archived audio); ``export_dir``, to the working directory."""
+        (webhook ids seen, archived audio); ``export_dir``, to ``<data dir>/exports`` (made,
+        0700, when the first export is written there)."""
         super().__init__()
         if settings is None:
             from ..config import Settings
@@ -121,6 +128,8 @@ class RZApp(App[None]):
         # bad base URL or key): shown until the API answers again. Polling is held meanwhile.
         self.refusal: RZError | None = None
         self._ui_thread = threading.get_ident()  # (again on mount: where it runs)
+        # Keys typed before start-up has decided about the key prompt (None: decided).
+        self._held_keys: list[events.Key] | None = []
         self._data_dir = data_dir
         self._audio_dir = audio_dir
         self.export_dir = export_dir
@@ -140,6 +149,10 @@ class RZApp(App[None]):
             self._data_dir = Paths.resolve().data_dir
         return self._data_dir
 
+    def exports_dir(self) -> Path:
+        """Where the export dialog proposes to write: ``<data dir>/exports`` by default."""
+        return self.export_dir if self.export_dir is not None else self.data_dir() / "exports"
+
     def audio_dir(self) -> Path:
         if self._audio_dir is None:
             from ..config import Paths
@@ -149,6 +162,33 @@ class RZApp(App[None]):
 
     def on_mount(self) -> None:
         self._ui_thread = threading.get_ident()
+
+    async def on_event(self, event: events.Event) -> None:
+        """Hold keys until start-up knows whether it asks for a key: `v` or `e Enter` typed
+        early must not act on the list behind a key prompt that is about to appear."""
+        held = self._held_keys
+        if held is not None and isinstance(event, events.Key) and not event.is_forwarded \
+                and event.key not in PASS_KEYS:
+            held.append(event)
+            return
+        await super().on_event(event)
+
+    @property
+    def keys_held(self) -> bool:
+        return self._held_keys is not None
+
+    def release_keys(self) -> None:
+        """Start-up has decided about the key prompt: the keys typed meanwhile act now, unless
+        a dialog (the key prompt) came up, where they would be typed into it: then dropped."""
+        held, self._held_keys = self._held_keys, None
+        if not held:
+            return
+        if self.screen is not self.main:
+            self.notify(f"{len(held)} key(s) typed during start-up were ignored.",
+                        severity="warning", markup=False, timeout=4)
+            return
+        for key in held:
+            self.post_message(events.Key(key.key, key.character))
 
     async def on_unmount(self) -> None:
         await self.main.watcher.close()  # the live session: polling, webhooks
@@ -161,8 +201,10 @@ class RZApp(App[None]):
         """After the first frame: use the key given, or look one up."""
         if self.api_key:
             self._use_key(self.api_key, "given")
+            self.release_keys()
         else:
             self.main.show_no_key()
+            self.set_timer(self.hold_keys_seconds, self.release_keys)
             self.run_worker(self._look_up_key, thread=True, exclusive=True, group="keyring",
                             exit_on_error=False)
 
@@ -181,10 +223,12 @@ class RZApp(App[None]):
 
     def on_key_found(self, message: KeyFound) -> None:
         self._use_key(message.key, message.source)
+        self.release_keys()
 
     def on_key_missing(self, message: KeyMissing) -> None:
         self.main.show_no_key()
         self.action_enter_key(message.reason)
+        self.release_keys()
 
     def _make_client(self, key: str) -> ApiClient:
         """Raises ConfigError (a bad base URL) or CredentialsError (a malformed key)."""
@@ -389,12 +433,16 @@ class RZApp(App[None]):
             [
                 ("Everywhere", [*MainScreen.BINDINGS, *self.BINDINGS,
                                 Binding("ctrl+p", "", "Command palette"),
-                                Binding("tab", "", "Next pane"),
                                 Binding("ctrl+q", "", "Quit")]),
                 ("Interview list", [*InterviewList.BINDINGS, *InterviewTable.BINDINGS,
                                     Binding("enter", "", "Open the interview"),
                                     Binding("click header", "", "Sort by that column")]),
                 ("Transcript", TranscriptView.BINDINGS),
+                ("Question outline (o)", [
+                    Binding("up,down", "", "Pick a question"),
+                    Binding("enter", "", "Jump to its answer in the transcript"),
+                    Binding("m", "", "Compare everyone's answer to it"),
+                    Binding("escape", "", "Back to the list")]),
                 ("Find (ctrl+f)", [Binding("enter", "", "Next match and back to the text"),
                                    *SearchBar.BINDINGS]),
                 ("Search all interviews (ctrl+s)", [

@@ -24,6 +24,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.lazy import Lazy
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer
 from textual.worker import WorkerState
 
@@ -31,6 +32,7 @@ from ..api.errors import ApiError, NetworkError, RZError
 from ..api.models import COMPLETED, TERMINAL_STATUSES, Interview, QuestionSet
 from ..credentials import mask_key
 from ..formats import plural
+from ..store.listing import status_text
 from ..textsafe import clean_line
 from .fetching import SYNC_SECONDS, Fetcher
 from .messages import LiveBuilt, PollerNews, RowsLoaded, TrackedChanged
@@ -64,6 +66,18 @@ class MainScreen(Screen[None]):
     BINDINGS = [
         Binding("question_mark", "app.help", "Help", key_display="?"),
         Binding("slash", "focus_filter", "Filter", key_display="/"),
+        # Tab moves between the panes only (never into the filter box: `/` goes there).
+        Binding("tab", "next_pane", "Next pane: list, transcript, outline", show=False),
+        Binding("shift+tab", "previous_pane", "Previous pane", show=False),
+        # The list's status filters work from any pane (the filter box types them).
+        Binding("f", "list_status('cycle')", "Next status filter", show=False),
+        Binding("1", "list_status('0')", "Show every status", show=False),
+        Binding("2", "list_status('1')", "Only completed", show=False),
+        Binding("3", "list_status('2')", "Only in progress", show=False),
+        Binding("4", "list_status('3')", "Only invited", show=False),
+        Binding("5", "list_status('4')", "Only expired", show=False),
+        # The list's own escape clears its filter; from the other panes it goes back to it.
+        Binding("escape", "focus_list", "Back to the list", show=False),
         Binding("a", "add", "Add"),
         Binding("d", "untrack", "Remove", show=False),
         Binding("r", "refresh", "Refresh", tooltip="fetch the selected interview now"),
@@ -467,6 +481,50 @@ class MainScreen(Screen[None]):
     def action_focus_filter(self) -> None:
         self.interview_list.action_focus_filter()
 
+    def _panes(self) -> list[Widget]:
+        """The focus targets Tab cycles through, in order: the ones on screen."""
+        from .widgets.review_panel import ReviewPanel
+
+        panes: list[Widget] = [self.interview_list.table]
+        if self.review_mode:
+            panes.extend(self.query(ReviewPanel))
+        else:
+            panes.append(self.transcript)
+        if self.outline.display:
+            panes.append(self.outline.options)
+        return [p for p in panes if p.display and p.can_focus]
+
+    def _cycle_pane(self, step: int) -> None:
+        panes = self._panes()
+        focused = self.app.focused
+        at = 0
+        if focused is not None:
+            for i, pane in enumerate(panes):
+                if pane in focused.ancestors_with_self:
+                    at = i
+                    break
+            else:  # the filter box belongs to the list
+                if self.interview_list in focused.ancestors_with_self:
+                    at = 0
+        panes[(at + step) % len(panes)].focus()
+
+    def action_next_pane(self) -> None:
+        self._cycle_pane(1)
+
+    def action_previous_pane(self) -> None:
+        self._cycle_pane(-1)
+
+    def action_list_status(self, which: str) -> None:
+        lst = self.interview_list
+        if which == "cycle":
+            lst.action_cycle_status()
+        else:
+            lst.action_status_filter(int(which))
+
+    def action_focus_list(self) -> None:
+        """Escape in the transcript, the review or the outline: back to the list."""
+        self.interview_list.table.focus()
+
     def action_search(self) -> None:
         if self.app.screen is not self:
             return
@@ -620,7 +678,7 @@ class MainScreen(Screen[None]):
             return
         if not interview.responses:
             name = clean_line(interview.candidate.name) or "The candidate"
-            status = clean_line(interview.status) or "unknown"
+            status = status_text(interview.status)
             panel.show(None, message=f"Nothing to review yet: {name} has no answers "
                                      f"(status {status}).")
             return

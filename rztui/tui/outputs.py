@@ -3,7 +3,6 @@ archived audio recordings."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..api.errors import RZError
@@ -100,7 +99,7 @@ class Outputs:
                                markup=False, timeout=4)
             return
         self.rz.push_screen(
-            ExportScreen(ids, self._export_service, directory=self.rz.export_dir or Path.cwd(),
+            ExportScreen(ids, self._export_service, directory=self.rz.exports_dir(),
                          title=title),
             self._export_done,
         )

@@ -179,7 +179,7 @@ async def test_compare_screen_shows_every_candidate_and_sorts(demo_store, no_sys
         await pilot.press("s")  # length, longest first
         assert [a.chars for a in screen.answers] == sorted((a.chars for a in screen.answers),
                                                            reverse=True)
-        await pilot.press("r")
+        await pilot.press("S")  # reverse, as in the interview list
         assert [a.chars for a in screen.answers] == sorted(a.chars for a in screen.answers)
 
         # The current answer stays current across a re-sort.

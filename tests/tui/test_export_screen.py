@@ -121,3 +121,38 @@ async def test_review_panel_renders_hostile_text_literally(svc):
         await pilot.pause()
         assert "Not completed yet." in str(body.render())
     assert app.return_code in (None, 0)  # the markup in the name did not quit the app
+
+
+async def test_export_screen_writes_into_a_stream_without_asking(svc, tmp_path):
+    """/dev/null (or a FIFO) is written into, never "replaced": no "exists" question."""
+    screen = ExportScreen([SPEC_ID], lambda: svc, directory=tmp_path)
+    app = _Harness(screen)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen.query_one("#export-path", Input).value = "/dev/null"
+        await pilot.pause()
+        assert "pipe or device" in str(screen.query_one("#export-target", Static).render())
+        await pilot.press("ctrl+s")
+        await _settle(app, pilot)
+    [result] = app.dismissed
+    assert result.ok and result.path == Path("/dev/null")
+
+
+async def test_export_enter_typed_ahead_waits_for_the_path(svc, tmp_path):
+    """Enter right after the dialog opens does not export; the default folder is made 0700
+    on the first export and the full path is shown."""
+    folder = tmp_path / "data" / "exports"
+    screen = ExportScreen([SPEC_ID], lambda: svc, directory=folder)
+    app = _Harness(screen)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.dismissed == [] and not folder.exists()
+        assert "Check the path" in str(screen.query_one("#export-status", Static).render())
+        path = Path(screen.query_one("#export-path", Input).value)
+        assert str(path) in str(screen.query_one("#export-target", Static).render())
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await _settle(app, pilot)
+    [result] = app.dismissed
+    assert result.ok and result.path == path and path.parent == folder
+    assert folder.stat().st_mode & 0o777 == 0o700

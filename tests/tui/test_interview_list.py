@@ -191,7 +191,7 @@ async def test_status_tabs_count_and_filter(store, server):
 # -- live updates ---------------------------------------------------------------------------
 
 
-async def test_a_live_update_changes_the_row_in_place(store, server):
+async def test_a_live_update_moves_the_row_to_its_place(store, server):
     ids = COMPLETED[:6]
     app = make(store, server, ids)
     async with app.run_test(size=(140, 40)) as pilot:
@@ -206,9 +206,13 @@ async def test_a_live_update_changes_the_row_in_place(store, server):
         store.save_interview(payload)
         table.move_cursor(row=3)
         app.main.interview_updated(moved)  # what the poller calls
-        await pilot.pause()
-        assert list(table.visible_ids) == before  # no row jumps under the cursor
-        assert table.cursor_row == 3
+        under_cursor = before[3]
+        await settle(pilot)
+        # The row moves to its sorted place; the cursor stays on the interview it was on.
+        names = [lst.entries[i].name_key for i in table.visible_ids]
+        assert names == sorted(names) and "zzz renamed" in names
+        assert list(table.visible_ids) != before
+        assert table.current_id == under_cursor
         assert table.get_cell(moved, "candidate").plain == "Zzz Renamed"
         assert "expired" in table.get_cell(moved, "status").plain
         assert any("Zzz Renamed" in line and "expired" in line for line in shown_text(table))

@@ -15,6 +15,7 @@ from tui_conftest import (
     settle,
     start_server,
     table_of,
+    wait_until,
 )
 
 from rztui.demo import dataset as ds
@@ -81,14 +82,29 @@ async def test_filter_typing_enter_and_escape(store, server):
         await settle(pilot)
         assert isinstance(app.focused, TranscriptView)
         assert app.main.current_id == SPEC
-        await pilot.press("slash", *"zzzz")  # "/" works from the transcript too
-        assert app.main.interview_list.filter_input.value == "janezzzz"
+        # "/" works from the transcript too, and selects the old text: typing replaces it.
+        await pilot.press("slash", *"zzzz")
+        assert app.main.interview_list.filter_input.value == "zzzz"
         assert table_of(app).row_count == 0
         assert app.main.query_one("#list-empty").display
-        await pilot.press("escape")
+        await pilot.press("escape")  # one Escape: cleared, back in the list
+        await settle(pilot)
         assert app.main.interview_list.filter_input.value == ""
         assert table_of(app).row_count == 5
         assert isinstance(app.focused, InterviewTable)
+        # The cursor is back on the interview that was open, which stays open.
+        assert table_of(app).current_id == SPEC
+        assert app.main.current_id == SPEC
+        # Escape in the transcript goes back to the list.
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.focused, TranscriptView)
+        await pilot.press("escape")
+        assert isinstance(app.focused, InterviewTable)
+        # "/ eng Enter" then "/ chen": the filter is "chen", not "engchen".
+        await pilot.press("slash", *"eng", "enter", "slash", *"chen")
+        assert app.main.interview_list.filter_input.value == "chen"
+        await pilot.press("escape")
         # Several words: all must match (email + job here).
         app.main.interview_list.set_filter_text("jane@example.com frontend")
         assert table_of(app).visible_ids == [SPEC]
@@ -656,3 +672,156 @@ async def test_many_rows_filter(store, server):
 
 def test_factory_helper_is_used(server):
     assert factory(server)("http://x", "k").base_url == server.base_url
+
+
+# -- start-up: keys typed before the key prompt --------------------------------------------------
+
+
+def _slow_finder(key: str | None):
+    """A key look-up that answers when the test says so (a slow keyring)."""
+    import threading
+
+    go = threading.Event()
+
+    def find() -> tuple[str | None, str]:
+        go.wait(10)
+        return key, "keyring" if key else ""
+
+    return go, find
+
+
+async def test_keys_typed_before_the_key_prompt_do_nothing(store, server, tmp_path,
+                                                          monkeypatch):
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    go, find = _slow_finder(None)
+    app = make_app(store, server, [SPEC], api_key=None, cache=True, find_key=find)
+    app.hold_keys_seconds = 60  # a loaded machine must not let them through
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("v", "e", "enter")
+        await pilot.pause()
+        assert app.keys_held and not app.main.review_mode
+        assert app.screen is app.main  # no export dialog either
+        go.set()
+        await wait_until(pilot, lambda: isinstance(app.screen, KeyEntryScreen),
+                         what="the key prompt")
+        assert not app.main.review_mode
+        assert app.screen.query_one("#key-input", Input).value == ""
+        assert list(cwd.iterdir()) == []
+        assert not (store.path.parent / "exports").exists()
+
+
+async def test_keys_typed_during_start_up_act_once_a_key_is_found(store, server):
+    go, find = _slow_finder(ds.DEMO_KEY)
+    app = make_app(store, server, [SPEC], api_key=None, cache=True, find_key=find)
+    app.hold_keys_seconds = 60  # a loaded machine must not let them through
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("v")
+        await pilot.pause()
+        assert not app.main.review_mode
+        go.set()
+        await wait_until(pilot, lambda: app.main.review_mode, what="v after start-up")
+        assert app.screen is app.main and not app.keys_held
+
+
+async def test_export_defaults_to_the_data_folder(store, server, tmp_path, monkeypatch):
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    app = make_app(store, server, [SPEC], cache=True, export_dir=None)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        # Typed ahead (both keys in before the dialog is drawn): nothing is written.
+        from textual import events
+
+        app.post_message(events.Key("e", "e"))
+        app.post_message(events.Key("enter", "\r"))
+        await settle(pilot)
+        from rztui.tui.screens.export import ExportScreen
+
+        assert isinstance(app.screen, ExportScreen), notes(app)
+        assert list(cwd.iterdir()) == []
+        shown = str(app.screen.query_one("#export-target").render())
+        assert str(app.data_dir() / "exports") in shown
+
+
+async def test_tab_cycles_panes_and_status_keys_work_anywhere(store, server):
+    ids = [SPEC, *COMPLETED[:2], *INVITED[:2]]
+    app = make_app(store, server, ids, cache=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.focused, InterviewTable)
+        await pilot.press("tab")
+        assert isinstance(app.focused, TranscriptView)
+        await pilot.press("tab")
+        assert isinstance(app.focused, OptionList)  # the outline
+        await pilot.press("tab")
+        assert isinstance(app.focused, InterviewTable)  # not the filter box
+        await pilot.press("shift+tab")
+        assert isinstance(app.focused, OptionList)
+        await pilot.press("tab", "tab", "j")  # j scrolls the transcript, types nothing
+        assert isinstance(app.focused, TranscriptView)
+        assert app.main.interview_list.filter_input.value == ""
+        await pilot.press("4")  # a status filter from the transcript
+        assert app.main.interview_list.status_filter == "invited"
+        assert table_of(app).row_count == 2
+        await pilot.press("f", "1")
+        assert table_of(app).row_count == 5
+        # Typing digits in the filter box still types them.
+        await pilot.press("slash", "3")
+        assert app.main.interview_list.filter_input.value == "3"
+        assert app.main.interview_list.status_filter is None
+
+
+# -- sorting, statuses -------------------------------------------------------------------------
+
+
+async def test_reverse_date_added_with_equal_times_and_ans_arrow(store, server):
+    ids = [*COMPLETED[:3], *INVITED[:2]]
+    store.track(ids)  # one batch: the same date added for all
+    app = make_app(store, server, [], cache=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        before = list(table_of(app).visible_ids)
+        assert len(before) == 5
+        await pilot.press("S")
+        assert list(table_of(app).visible_ids) == before[::-1]
+        lst = app.main.interview_list
+        lst.set_sort("answered")
+        label = str(table_of(app).columns[4].label)
+        assert "▲" in label and len(label) <= table_of(app).columns[4].width
+
+
+async def test_live_update_moves_row_to_its_sorted_place(store, server):
+    ids = [*COMPLETED[:3], SPEC]
+    app = make_app(store, server, ids, cache=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        app.main.interview_list.set_sort("candidate")
+        await settle(pilot)
+        table = table_of(app)
+        table.move_cursor(row=list(table.visible_ids).index(SPEC))
+        payload = ds.snapshot(SPEC, 0.0)
+        payload["candidate"]["name"] = "Aaron First"
+        store.save_interview(payload)
+        app.main.interview_updated(SPEC)
+        await settle(pilot)
+        assert table.visible_ids[0] == SPEC
+        assert table.current_id == SPEC  # the cursor went with it
+
+
+async def test_invited_past_expiry_label(store, server):
+    from datetime import timedelta
+
+    from tui_conftest import FROZEN_NOW
+
+    [iid] = INVITED[:1]
+    app = make_app(store, server, [iid], cache=True,
+                   clock=lambda: FROZEN_NOW + timedelta(days=400))
+    async with app.run_test(size=(200, 40)) as pilot:
+        await settle(pilot)
+        assert "invited · past expiry" in str(table_of(app).get_cell(iid, "status"))
+        assert "invited · past expiry" in doc_text(app)

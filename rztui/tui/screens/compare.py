@@ -34,6 +34,7 @@ from ...compare import (
 )
 from ...formats import NO_VALUE, plural
 from ...store import Store
+from ...store.listing import status_text
 from ...textsafe import clean_line
 from ..messages import ComparisonLoaded
 
@@ -118,7 +119,7 @@ class CompareScreen(Screen[CompareChoice | None]):
     BINDINGS = [
         Binding("escape,q", "close", "Close"),
         Binding("s", "cycle_sort", "Sort"),
-        Binding("r", "reverse", "Reverse"),
+        Binding("S", "reverse", "Reverse"),  # as in the interview list
         Binding("c", "copy_answer", "Copy answer"),
         Binding("C", "copy_all", "Copy all"),
         Binding("j", "cursor('down')", "Next", show=False),
@@ -209,7 +210,7 @@ class CompareScreen(Screen[CompareChoice | None]):
         for a in self.answers:
             options += [Option(answer_prompt(a, show_job=show_job)), None]  # None: a divider
         if c.not_answered:
-            names = ", ".join(f"{w.candidate} ({clean_line(w.status) or 'not fetched'})"
+            names = ", ".join(f"{w.candidate} ({status_text(w.status)})"
                               for w in c.not_answered)
             options.append(Option(Content.assemble(("Asked, no answer (yet): ", "bold"), names),
                                   disabled=True))

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -34,6 +34,7 @@ from ...export import (
     check_destination,
     default_filename,
     export_interviews,
+    is_stream_target,
 )
 from ...formats import plural
 from ...service import Service
@@ -45,6 +46,19 @@ FORMAT_LABELS = {
     "jsonl": "JSON Lines: one interview per line",
 }
 MAX_FAILURES_SHOWN = 6
+# Enter in the path box exports only when it was typed this long after the dialog was first on
+# screen: an Enter typed right after `e` (before the path could be read) writes nothing.
+ENTER_AFTER_SECONDS = 0.25
+
+
+class PathInput(Input):
+    """The path box; remembers when the last key it got was typed (the key's own time)."""
+
+    key_time: float = 0.0
+
+    async def _on_key(self, event: events.Key) -> None:
+        self.key_time = event.time
+        await super()._on_key(event)
 
 
 class ExportScreen(ModalScreen[ExportResult | None]):
@@ -56,7 +70,8 @@ class ExportScreen(ModalScreen[ExportResult | None]):
     ]
     DEFAULT_CSS = """
     ExportScreen #export-format { width: 1fr; margin-bottom: 1; }
-    ExportScreen #export-path { margin-bottom: 1; }
+    ExportScreen #export-path { margin-bottom: 0; }
+    ExportScreen #export-target { margin-bottom: 1; height: auto; color: $text-muted; }
     ExportScreen #export-progress { margin-top: 1; }
     ExportScreen #export-status { margin-top: 1; height: auto; }
     ExportScreen .hidden { display: none; }
@@ -79,6 +94,7 @@ class ExportScreen(ModalScreen[ExportResult | None]):
         self._title = title
         self._confirmed_overwrite: Path | None = None
         self._busy = False
+        self._shown_at: float | None = None  # when the dialog was first on screen
         self.outcome: ExportResult | None = None
 
     # -- layout ------------------------------------------------------------------------------
@@ -101,7 +117,8 @@ class ExportScreen(ModalScreen[ExportResult | None]):
                 [(Content(FORMAT_LABELS[f]), f) for f in EXPORT_FORMATS],
                 value=self._fmt, allow_blank=False, id="export-format",
             )
-            yield Input(value=str(path), placeholder="File to write", id="export-path")
+            yield PathInput(value=str(path), placeholder="File to write", id="export-path")
+            yield Static(self._target_text(str(path)), id="export-target", markup=False)
             yield Checkbox(Content("Excel-friendly CSV (UTF-8 with BOM)"), id="export-excel",
                            disabled=self._fmt != "csv")
             yield ProgressBar(total=max(n, 1), show_eta=False, id="export-progress",
@@ -114,10 +131,31 @@ class ExportScreen(ModalScreen[ExportResult | None]):
 
     def on_mount(self) -> None:
         self.query_one("#export-path", Input).focus()
+        self.call_after_refresh(self._painted)
         if not self.ids:
             self._status([("Nothing to export: no interviews selected.", "$text-warning")])
 
+    def _painted(self) -> None:
+        self._shown_at = events.Event().time  # the clock key events are stamped with
+
     # -- helpers -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _target_text(raw: str) -> Content:
+        """The full path that will be written, whatever the box scrolled to."""
+        raw = raw.strip()
+        if not raw:
+            return Content("")
+        target = Path(raw).expanduser()
+        if not target.is_absolute():
+            target = Path.cwd() / target
+        note = " (a pipe or device: written into)" if is_stream_target(target) else ""
+        shown = str(target)
+        try:  # under the home folder: "~/…" (unambiguous, and the same on every machine)
+            shown = str(Path("~") / target.relative_to(Path.home()))
+        except (ValueError, RuntimeError):
+            pass
+        return Content.assemble(("Writes ", "dim"), clean_line(shown), (note, "dim"))
 
     @property
     def fmt(self) -> str:
@@ -138,14 +176,20 @@ class ExportScreen(ModalScreen[ExportResult | None]):
         self._confirmed_overwrite = None
 
     @on(Input.Changed, "#export-path")
-    def _path_changed(self, _event: Input.Changed) -> None:
+    def _path_changed(self, event: Input.Changed) -> None:
         self._confirmed_overwrite = None
+        self.query_one("#export-target", Static).update(self._target_text(event.value))
         if not self._busy:
             self._status([])
 
     @on(Input.Submitted, "#export-path")
     def _path_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        shown = self._shown_at
+        typed = self.query_one("#export-path", PathInput).key_time
+        if shown is None or typed < shown + ENTER_AFTER_SECONDS:  # typed ahead
+            self._status([("Check the path above, then press Enter to export.", "bold")])
+            return
         self.action_export()
 
     # -- actions -----------------------------------------------------------------------------
@@ -163,12 +207,22 @@ class ExportScreen(ModalScreen[ExportResult | None]):
         if not raw:
             self._status([("Give a file name.", "$text-error")])
             return
+        folder = self._directory
+        if Path(raw).expanduser().parent == folder and not folder.exists():
+            try:  # the default folder: made on first use, for this user only
+                folder.mkdir(mode=0o700, parents=True)
+                folder.chmod(0o700)
+            except OSError as exc:
+                self._status([("✕ ", "$text-error"),
+                              f"cannot create {clean_line(str(folder))}: "
+                              f"{clean_line(exc.strerror or str(exc))}"])
+                return
         try:
             path = check_destination(raw)
         except RZError as exc:
             self._status([("✕ ", "$text-error"), exc.message])
             return
-        if path.exists() and self._confirmed_overwrite != path:
+        if path.exists() and not is_stream_target(path) and self._confirmed_overwrite != path:
             self._confirmed_overwrite = path
             self._status([("⚠ ", "$text-warning"), f"{clean_line(str(path))} exists. ",
                           ("Export again to replace it.", "bold")])

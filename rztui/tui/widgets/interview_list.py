@@ -80,9 +80,16 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
-def status_look(status: str | None) -> tuple[str, str, str]:
+PAST_EXPIRY_LOOK = ("◌", "invited · past expiry", "text-warning")
+
+
+def status_look(status: str | None, past_expiry: bool = False) -> tuple[str, str, str]:
+    """(symbol, label, colour) for a status; ``past_expiry``: still "invited" after its
+    ``expires_at`` (the API has not said "expired" yet)."""
     if status is None:
         return UNFETCHED_LOOK
+    if past_expiry and status == INVITED:
+        return PAST_EXPIRY_LOOK
     look = STATUS_LOOK.get(status)
     if look is not None:
         return look
@@ -249,7 +256,8 @@ class InterviewTable(VirtualTable):
     def _theme_styles(self) -> dict[str, Style]:
         variables = self.app.theme_variables
         styles: dict[str, Style] = {}
-        for _symbol, _label, var in (*STATUS_LOOK.values(), UNKNOWN_LOOK, UNFETCHED_LOOK):
+        for _symbol, _label, var in (*STATUS_LOOK.values(), UNKNOWN_LOOK, UNFETCHED_LOOK,
+                                     PAST_EXPIRY_LOOK):
             value = variables.get(var) or variables.get(var.removeprefix("text-"))
             try:
                 styles[var] = Style(color=Color.parse(value).rich_color) if value else Style()
@@ -288,14 +296,18 @@ class InterviewTable(VirtualTable):
 
     def _cells(self, r: int) -> list[Text]:
         index = self.index
-        symbol, label, colour = status_look(index.status[r])
-        style = self._styles.get(colour, "")
         moment = index.moment_of(r)
+        now = self._clock()
+        status = index.status[r]
+        # An invited row's moment is its expiry (see rztui.store.listing).
+        past = status == INVITED and moment is not None and moment <= now
+        symbol, label, colour = status_look(status, past_expiry=past)
+        style = self._styles.get(colour, "")
         return [
             _cell(symbol if self.compact else f"{symbol} {label}", style),
             _cell(index.names[r]),
             _cell(index.jobs[r]),
-            Text(relative_time(moment, self._clock()) if moment else NO_VALUE, no_wrap=True,
+            Text(relative_time(moment, now) if moment else NO_VALUE, no_wrap=True,
                  overflow="ellipsis", end=""),
             _cell(index.answered_text(r), justify="right"),
         ]
@@ -319,6 +331,15 @@ class InterviewTable(VirtualTable):
         return None
 
 
+def sort_rows(index: ListIndex, field: str, reverse: bool) -> list[int]:
+    """``index.order``, except that reversing the date-added order reverses it exactly: rows
+    added at the same moment (a batch of ids) tie, and a stable sort would keep them in place,
+    so `S` would change nothing."""
+    if field == "added" and reverse:
+        return index.order(field)[::-1]
+    return index.order(field, reverse)
+
+
 @dataclass(slots=True)
 class _Plan:
     """What to show, worked out off the UI when the index is large (see ``_Plan.run``)."""
@@ -339,7 +360,7 @@ class _Plan:
         version = index.version
         order, order_version = self.order, self.order_version
         if order is None:
-            order, order_version = index.order(self.field, self.reverse), self.serial
+            order, order_version = sort_rows(index, self.field, self.reverse), self.serial
         if cancelled():
             return None
         selection = index.select(order, self.status, self.terms, self.within, order_version)
@@ -381,12 +402,7 @@ class InterviewList(Vertical):
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("s", "cycle_sort", "Sort"),
         Binding("S", "reverse_sort", "Reverse sort", show=False),
-        Binding("f", "cycle_status", "Status filter", show=False),
-        Binding("1", "status_filter(0)", "All", show=False),
-        Binding("2", "status_filter(1)", "Completed", show=False),
-        Binding("3", "status_filter(2)", "In progress", show=False),
-        Binding("4", "status_filter(3)", "Invited", show=False),
-        Binding("5", "status_filter(4)", "Expired", show=False),
+        # f and 1-5 (status filters) are the screen's: they work from any pane.
     ]
 
     class Highlighted(Message):
@@ -412,6 +428,8 @@ class InterviewList(Vertical):
         self.status_filter: str | None = None
         self.filter_text = ""
         self._last_highlighted: str | None = ""  # "" = never posted
+        self._last_row_id: str | None = None  # the last row the cursor was on
+        self._widths: dict[str, int] = {}  # column widths (for the sort arrow)
         self.compact = False  # narrow pane: status symbol only, no job column
         self.loaded = False
         self._serial = 0  # of the latest request for rows
@@ -494,10 +512,8 @@ class InterviewList(Vertical):
         self.table.redraw()
 
     def refresh_row(self, interview_id: str) -> None:
-        """Reload one row from the store and update it in place (the poller's entry point).
-
-        The row keeps its position even if it no longer matches the filter or sort: rows do not
-        jump away under the cursor. A row that is no longer tracked is removed.
+        """Reload one row from the store and update it (the poller's entry point): it moves to
+        its place in the current sort (and filter). A row that is no longer tracked is removed.
         """
         store = self.app.store  # type: ignore[attr-defined]
         row = store.row(interview_id)
@@ -508,9 +524,11 @@ class InterviewList(Vertical):
             self.add_rows([row])
             return
         self.index.put(listing_of(row))
-        self._selection = None  # it may match a filter now: the next one starts over
+        # Its sort key may have changed: sorted again, into its place; the cursor stays on
+        # the row it was on (wherever that row goes).
+        self._order = self._order_for = self._selection = None
         self.table.redraw()
-        self._update_tabs()
+        self.apply_filters()
 
     def add_rows(self, rows: Iterable[ListRow]) -> None:
         if not index_rows(self.index, rows):
@@ -655,8 +673,13 @@ class InterviewList(Vertical):
         return Content(" ").join(parts)
 
     def _update_labels(self) -> None:
-        arrow = " ▼" if self.sort_reverse else " ▲"
-        labels = {key: label + (arrow if key == self.sort_field else "") for key, label in COLUMNS}
+        arrow = "▼" if self.sort_reverse else "▲"
+        labels = {key: label for key, label in COLUMNS}
+        if self.sort_field in labels:  # the arrow always shows: the label gives way to it
+            label = labels[self.sort_field]
+            width = self._widths.get(self.sort_field, len(label) + 2)
+            labels[self.sort_field] = (f"{label} {arrow}" if len(label) + 2 <= width
+                                       else f"{label[:max(0, width - 1)]}{arrow}")
         if self.compact:
             labels["status"] = ""
             labels["job"] = ""
@@ -727,12 +750,17 @@ class InterviewList(Vertical):
         self.set_status_filter(STATUS_FILTERS[index])
 
     def action_focus_filter(self) -> None:
-        self.filter_input.focus()
+        """`/`: to the filter with its text selected, so typing replaces it."""
+        box = self.filter_input
+        box.focus()
+        box.select_all()
 
     # -- events ----------------------------------------------------------------------------
 
     def _post_highlight(self) -> None:
         current = self.table.current_id
+        if current is not None:
+            self._last_row_id = current
         if current != self._last_highlighted:
             self._last_highlighted = current
             self.post_message(self.Highlighted(current))
@@ -783,8 +811,9 @@ class InterviewList(Vertical):
             self.post_message(self.Opened(table.visible_ids[0]))
 
     def action_clear_filter(self) -> None:
-        """Escape: clear the filter text and go back to the list."""
-        keep = self.table.current_id
+        """Escape: clear the filter text and go back to the list, the cursor on the row it
+        was on (or, if the filter left none, the last one there was)."""
+        keep = self.table.current_id or self._last_row_id
         self.filter_text = ""
         self.filter_input.value = ""
         self.apply_filters(keep)
@@ -812,6 +841,7 @@ class InterviewList(Vertical):
         if compact != self.compact:
             self.compact = compact
             self.table.compact = compact
-        self.table.set_widths({"status": status, "candidate": candidate, "job": job,
-                               "when": when, "answered": answered})
+        self._widths = {"status": status, "candidate": candidate, "job": job,
+                        "when": when, "answered": answered}
+        self.table.set_widths(self._widths)
         self._update_labels()

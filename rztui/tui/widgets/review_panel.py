@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 from ...formats import NO_VALUE, format_timestamp, human_duration
 from ...review import Review
+from ...store.listing import status_text
 from ...textsafe import clean_line
 
 BAR_WIDTH = 12
@@ -44,7 +45,7 @@ def review_content(review: Review, width: int | None = None) -> Content:
         parts += [("  ·  ", "dim"), title]
     parts += [
         "\n",
-        (f"status {clean_line(review.status)} · completed "
+        (f"status {status_text(review.status)} · completed "
          f"{format_timestamp(review.completed_at)}", "dim"),
         "\n\n",
     ]

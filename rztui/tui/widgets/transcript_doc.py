@@ -81,10 +81,12 @@ def _header(interview: Interview, now: datetime) -> list[Block]:
     return blocks
 
 
-def _status_line(interview: Interview) -> Block:
+def _status_line(interview: Interview, now: datetime) -> Block:
     from .interview_list import status_look
 
-    symbol, label, _var = status_look(interview.status)
+    expires = interview.expires_at
+    symbol, label, _var = status_look(
+        interview.status, past_expiry=expires is not None and expires <= now)
     cls = {COMPLETED: "transcript--completed", IN_PROGRESS: "transcript--in-progress",
            INVITED: "transcript--invited", EXPIRED: "transcript--expired"}.get(
         interview.status, "transcript--unknown")
@@ -100,7 +102,7 @@ def build_interview_doc(interview: Interview, questions: QuestionSet | None,
                         now: datetime) -> Document:
     """A completed or in-progress interview (or an unknown status that has responses)."""
     blocks = _header(interview, now)
-    blocks.append(_status_line(interview))
+    blocks.append(_status_line(interview, now))
     if interview.started_at:
         blocks.append(_fact("started", _when(interview.started_at, now)))
     if interview.completed_at:
@@ -151,7 +153,7 @@ def build_state_doc(interview: Interview, questions: QuestionSet | None,
     """Invited, expired (and unknown statuses without responses): what the status means."""
     blocks = _header(interview, now)
     blocks.append(_blank())
-    blocks.append(_status_line(interview))
+    blocks.append(_status_line(interview, now))
     if interview.created_at:
         blocks.append(_fact("created", _when(interview.created_at, now)))
     if interview.expires_at:
