@@ -4,13 +4,16 @@ list. Thin: parse, call :class:`rztui.service.Service` or the store, print.
 
 from __future__ import annotations
 
+import itertools
+import json
 import sys
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import click
 
 from ..api.errors import EXIT_USAGE, NetworkError
-from ..textsafe import clean_line
+from ..textsafe import clean_line, json_safe
 from .common import (
     AppContext,
     dump_json,
@@ -31,6 +34,7 @@ from .common import (
 if TYPE_CHECKING:
     from ..api.models import Interview, QuestionSet
     from ..service import AddResult
+    from ..store import ListRow
 
 TRANSCRIPT_FORMATS = ("text", "ats", "markdown", "json")
 
@@ -218,6 +222,43 @@ def _iso_time(value: str | float | None) -> str | None:
     return iso_utc(parsed)
 
 
+def _list_json(row: ListRow) -> dict[str, object]:
+    return {
+        "id": row.id,
+        "status": row.status,
+        "candidate": row.candidate_name or None,
+        "email": row.candidate_email or None,
+        "job": row.job_title or None,
+        "answered": row.answered,
+        "created_at": _iso_time(row.created_at),
+        "started_at": _iso_time(row.started_at),
+        "completed_at": _iso_time(row.completed_at),
+        "expires_at": _iso_time(row.expires_at),
+        "added_at": _iso_time(row.added_at),
+        "fetched_at": _iso_time(row.fetched_at),
+    }
+
+
+def _list_line(row: ListRow) -> str:
+    status = clean_line(row.status or "not fetched")
+    return (
+        f"{clean_line(row.id):<40} {status:<12} {clean_line(row.candidate_name)[:28]:<28} "
+        f"{clean_line(row.job_title)[:30]}".rstrip()
+    )
+
+
+def _echo_chunks(pieces: Iterator[str], every: int = 256) -> None:
+    """Write ``pieces`` to stdout a few hundred at a time (one write per line is slow)."""
+    chunk: list[str] = []
+    for piece in pieces:
+        chunk.append(piece)
+        if len(chunk) >= every:
+            click.echo("".join(chunk), nl=False)
+            chunk.clear()
+    if chunk:
+        click.echo("".join(chunk), nl=False)
+
+
 @click.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per tracked interview.")
 @pass_app
@@ -227,38 +268,25 @@ def list_cmd(app: AppContext, as_json: bool) -> None:
 
     On a terminal with a header row; piped, data lines only. --json times are ISO 8601 UTC.
     """
-    rows = app.store.list_rows()
+    # Streamed from the store a page at a time: any number of interviews in flat memory.
+    rows = app.store.iter_list_rows()
     if as_json:
-        click.echo(
-            dump_json(
-                [
-                    {
-                        "id": r.id,
-                        "status": r.status,
-                        "candidate": r.candidate_name or None,
-                        "email": r.candidate_email or None,
-                        "job": r.job_title or None,
-                        "answered": r.answered,
-                        "created_at": _iso_time(r.created_at),
-                        "started_at": _iso_time(r.started_at),
-                        "completed_at": _iso_time(r.completed_at),
-                        "expires_at": _iso_time(r.expires_at),
-                        "added_at": _iso_time(r.added_at),
-                        "fetched_at": _iso_time(r.fetched_at),
-                    }
-                    for r in rows
-                ]
-            )
-        )
+        # The same text as dump_json(list) would give, one element at a time.
+        def elements() -> Iterator[str]:
+            first = True
+            for row in rows:
+                text = json.dumps(_list_json(row), ensure_ascii=False, indent=2)
+                yield json_safe(("[" if first else ",") + "\n  " + text.replace("\n", "\n  "))
+                first = False
+            yield "[]\n" if first else "\n]\n"
+
+        _echo_chunks(elements())
         return
+    first = next(rows, None)
     if isatty(sys.stdout):
-        if not rows:
+        if first is None:
             note("no tracked interviews: track some with `rztui add ID...`")
             return
         click.echo(" ".join(f"{name:<{width}}" for name, width in LIST_COLUMNS).rstrip())
-    for r in rows:
-        status = clean_line(r.status or "not fetched")
-        click.echo(
-            f"{clean_line(r.id):<40} {status:<12} {clean_line(r.candidate_name)[:28]:<28} "
-            f"{clean_line(r.job_title)[:30]}".rstrip()
-        )
+    if first is not None:
+        _echo_chunks(_list_line(r) + "\n" for r in itertools.chain([first], rows))

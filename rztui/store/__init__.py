@@ -4,10 +4,10 @@
 index, ``errors`` the typed store errors (busy, read-only, full, corrupt).
 """
 
-from .db import ListRow, Store
+from .db import CachedPayload, ImportCounts, ListRow, Store
 from .errors import StoreBusy, StoreCorrupt, StoreError, StoreFull, StoreReadOnly, StoreTooNew
 
 __all__ = [
-    "ListRow", "Store", "StoreBusy", "StoreCorrupt", "StoreError", "StoreFull", "StoreReadOnly",
-    "StoreTooNew",
+    "CachedPayload", "ImportCounts", "ListRow", "Store", "StoreBusy", "StoreCorrupt",
+    "StoreError", "StoreFull", "StoreReadOnly", "StoreTooNew",
 ]

@@ -8,10 +8,9 @@ Knows nothing of Textual or httpx. WAL mode, one transaction per write, the file
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,9 +18,16 @@ from typing import Any
 from ..api.models import TERMINAL_STATUSES, Interview, QuestionSet
 from . import fts
 from .connection import DEFAULT_BUSY_TIMEOUT, StoreConnection
+from .payload import decode_body, encode_body, is_compact, load_body
 from .schema import MIGRATIONS, SCHEMA_VERSION
 
-__all__ = ["DEFAULT_BUSY_TIMEOUT", "MIGRATIONS", "SCHEMA_VERSION", "ListRow", "Store"]
+__all__ = [
+    "DEFAULT_BUSY_TIMEOUT", "MIGRATIONS", "PAGE_SIZE", "SCHEMA_VERSION", "CachedPayload",
+    "ImportCounts", "ListRow", "Store",
+]
+
+#: Rows read per query by the methods that stream (list, export): memory stays flat.
+PAGE_SIZE = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +47,47 @@ class ListRow:
     expires_at: str | None
     answered: int
     fetched_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class CachedPayload:
+    """An interview's cached payload (and its cached questions), as stored."""
+
+    id: str
+    status: str
+    body: bytes | str
+    questions: bytes | str | None
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+    def text(self) -> str:
+        """The payload's JSON text (``ValueError`` when it is damaged)."""
+        return decode_body(self.body)
+
+    @property
+    def compact(self) -> bool:
+        """Whether :meth:`text` is compact JSON (what a JSON Lines export writes)."""
+        return is_compact(self.body)
+
+    def interview(self) -> Interview:
+        """Parsed and validated (``ValueError`` or ``InvalidResponse`` when it cannot be)."""
+        return Interview.from_api(load_body(self.body))
+
+    def question_set(self) -> QuestionSet | None:
+        return fts.parse_body(self.questions, QuestionSet.from_api)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportCounts:
+    new: int = 0  # not cached before
+    updated: int = 0  # cached before (changed or not)
+
+
+def _chunks(items: Sequence[str], size: int = PAGE_SIZE) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -87,10 +134,11 @@ class Store(StoreConnection):
         return self._write(go)
 
     def _drop_cached(self, conn: sqlite3.Connection, iid: str) -> None:
+        # Search rows first: the index is given back the answers' text from the payload.
+        conn.execute("DELETE FROM search_docs WHERE interview_id = ?", (iid,))
         conn.execute("DELETE FROM interviews WHERE id = ?", (iid,))
         conn.execute("DELETE FROM questions WHERE interview_id = ?", (iid,))
         conn.execute("DELETE FROM poll_state WHERE interview_id = ?", (iid,))
-        conn.execute("DELETE FROM search_docs WHERE interview_id = ?", (iid,))
 
     def tracked_ids(self) -> list[str]:
         return [r[0] for r in self._query("SELECT id FROM tracked ORDER BY added_at, rowid")]
@@ -106,8 +154,29 @@ class Store(StoreConnection):
     """
 
     def list_rows(self) -> list[ListRow]:
-        rows = self._query(self._ROW_SQL + " ORDER BY t.added_at, t.rowid")
-        return [ListRow(*r) for r in rows]
+        return list(self.iter_list_rows())
+
+    def iter_list_rows(self, *, page: int = PAGE_SIZE) -> Iterator[ListRow]:
+        """The tracked interviews in tracking order, read ``page`` rows per query (keyset
+        paging on the ``tracked_added_at`` index: every page costs the same)."""
+        sql = self._ROW_SQL.replace("SELECT t.id,", "SELECT t.rowid, t.id,", 1)
+        after: tuple[float, int] | None = None
+        while True:
+            if after is None:
+                rows = self._query(sql + " ORDER BY t.added_at, t.rowid LIMIT ?", (page,))
+            else:
+                rows = self._query(
+                    sql + " WHERE (t.added_at, t.rowid) > (?, ?) "
+                    "ORDER BY t.added_at, t.rowid LIMIT ?", (*after, page),
+                )
+            for r in rows:
+                yield ListRow(*tuple(r)[1:])
+            if len(rows) < page:
+                return
+            after = (rows[-1][2], rows[-1][0])
+
+    def tracked_count(self) -> int:
+        return int(self._query("SELECT count(*) FROM tracked")[0][0])
 
     def row(self, iid: str) -> ListRow | None:
         rows = self._query(self._ROW_SQL + " WHERE t.id = ?", (iid,))
@@ -124,8 +193,11 @@ class Store(StoreConnection):
         self._write(lambda conn: self._save_interview(conn, interview, when))
         return interview
 
-    def _save_interview(self, conn: sqlite3.Connection, iv: Interview, fetched_at: float) -> None:
-        body = json.dumps(iv.raw, ensure_ascii=False)
+    def _save_interview(
+        self, conn: sqlite3.Connection, iv: Interview, fetched_at: float
+    ) -> bool:
+        """Upsert; True when it was cached before."""
+        body = encode_body(iv.raw)
         old = conn.execute("SELECT body FROM interviews WHERE id = ?", (iv.id,)).fetchone()
         conn.execute(
             """
@@ -155,7 +227,9 @@ class Store(StoreConnection):
             ),
         )
         if old is None or old[0] != body:  # polling an unchanged interview rewrites nothing
-            fts.reindex(conn, iv.id, iv)
+            # The old answers left the index (trigger) before the payload changed.
+            fts.reindex(conn, iv.id, iv, body)
+        return old is not None
 
     def save_interviews(self, payloads: Iterable[dict[str, Any]]) -> int:
         """Bulk insert in one transaction (imports, benchmarks); all valid, or nothing lands."""
@@ -169,11 +243,58 @@ class Store(StoreConnection):
 
         return self._write(go)
 
+    def import_interviews(
+        self, interviews: Sequence[Interview], *, source: str = "import"
+    ) -> ImportCounts:
+        """Track and cache validated interviews in one transaction (``rztui import``): an id
+        cached before is updated. Tracking an id already tracked keeps its place and label."""
+        now = time.time()
+
+        def go(conn: sqlite3.Connection) -> ImportCounts:
+            new = updated = 0
+            for iv in interviews:
+                conn.execute(
+                    "INSERT OR IGNORE INTO tracked (id, added_at, label, source) "
+                    "VALUES (?,?,NULL,?)", (iv.id, now, source),
+                )
+                if self._save_interview(conn, iv, now):
+                    updated += 1
+                else:
+                    new += 1
+            return ImportCounts(new=new, updated=updated)
+
+        return self._write(go)
+
     def interview_json(self, iid: str) -> tuple[dict[str, Any], float] | None:
         rows = self._query("SELECT body, fetched_at FROM interviews WHERE id = ?", (iid,))
         if not rows:
             return None
-        return json.loads(rows[0][0]), rows[0][1]
+        return load_body(rows[0][0]), rows[0][1]
+
+    def cached_payloads(self, ids: Sequence[str]) -> dict[str, CachedPayload]:
+        """The cached payloads (and questions) of ``ids``, one query per :data:`PAGE_SIZE`
+        ids; ids with nothing cached are left out."""
+        out: dict[str, CachedPayload] = {}
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            rows = self._query(
+                "SELECT i.id, i.status, i.body, q.body FROM interviews i "
+                f"LEFT JOIN questions q ON q.interview_id = i.id WHERE i.id IN ({marks})",
+                chunk,
+            )
+            for r in rows:
+                out[r[0]] = CachedPayload(r[0], r[1], r[2], r[3])
+        return out
+
+    def cached_statuses(self, ids: Sequence[str]) -> dict[str, str]:
+        """The cached status of each of ``ids`` that has one (a query per page of ids)."""
+        out: dict[str, str] = {}
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            for r in self._query(f"SELECT id, status FROM interviews WHERE id IN ({marks})",
+                                 chunk):
+                out[r[0]] = r[1]
+        return out
 
     def get_interview(self, iid: str) -> Interview | None:
         cached = self.interview_json(iid)
@@ -189,7 +310,7 @@ class Store(StoreConnection):
 
     def save_questions(self, iid: str, data: dict[str, Any]) -> QuestionSet:
         qs = QuestionSet.from_api(data)
-        body = json.dumps(data, ensure_ascii=False)
+        body = encode_body(data)
 
         def go(conn: sqlite3.Connection) -> None:
             conn.execute(
@@ -203,22 +324,32 @@ class Store(StoreConnection):
 
     def get_questions(self, iid: str) -> QuestionSet | None:
         rows = self._query("SELECT body FROM questions WHERE interview_id = ?", (iid,))
-        return QuestionSet.from_api(json.loads(rows[0][0])) if rows else None
+        return QuestionSet.from_api(load_body(rows[0][0])) if rows else None
 
     def all_interviews(self, ids: Iterable[str] | None = None) -> Iterator[Interview]:
-        """Cached interviews (of the tracked set, or the given ids)."""
+        """Cached interviews (of the tracked set in tracking order, or the given ids), read a
+        page at a time."""
         if ids is None:
-            rows = self._query(
-                "SELECT i.body FROM interviews i JOIN tracked t ON t.id = i.id "
-                "ORDER BY t.added_at, t.rowid"
-            )
-            for r in rows:
-                yield Interview.from_api(json.loads(r[0]))
+            batch: list[str] = []
+            for row in self.iter_list_rows():
+                if row.status is not None:
+                    batch.append(row.id)
+                if len(batch) == PAGE_SIZE:
+                    yield from self._interviews_of(batch)
+                    batch = []
+            yield from self._interviews_of(batch)
         else:
             for iid in ids:
                 iv = self.get_interview(iid)
                 if iv is not None:
                     yield iv
+
+    def _interviews_of(self, ids: Sequence[str]) -> Iterator[Interview]:
+        payloads = self.cached_payloads(ids)
+        for iid in ids:
+            cached = payloads.get(iid)
+            if cached is not None:
+                yield cached.interview()
 
     # -- poll state --------------------------------------------------------------------------
 
@@ -299,6 +430,7 @@ class Store(StoreConnection):
             def go(conn: sqlite3.Connection) -> None:
                 for iid in ids:
                     self._drop_cached(conn, iid)
+                fts.drop_unused_questions(conn)
                 if self.fts_available:
                     # Merge the index so the purged text is not left behind in old segments.
                     conn.execute("INSERT INTO search_index (search_index) VALUES ('optimize')")
