@@ -128,17 +128,18 @@ class Store(StoreConnection):
             removed = 0
             for iid in wanted:
                 removed += conn.execute("DELETE FROM tracked WHERE id = ?", (iid,)).rowcount
-                self._drop_cached(conn, iid)
+            self._drop_cached(conn, wanted)
             return removed
 
         return self._write(go)
 
-    def _drop_cached(self, conn: sqlite3.Connection, iid: str) -> None:
-        # Search rows first: the index is given back the answers' text from the payload.
-        conn.execute("DELETE FROM search_docs WHERE interview_id = ?", (iid,))
-        conn.execute("DELETE FROM interviews WHERE id = ?", (iid,))
-        conn.execute("DELETE FROM questions WHERE interview_id = ?", (iid,))
-        conn.execute("DELETE FROM poll_state WHERE interview_id = ?", (iid,))
+    def _drop_cached(self, conn: sqlite3.Connection, ids: Sequence[str]) -> None:
+        # Search rows first: the index is given back the answers' text from the payloads.
+        fts.delete_docs(conn, ids)
+        params = [(iid,) for iid in ids]
+        conn.executemany("DELETE FROM interviews WHERE id = ?", params)
+        conn.executemany("DELETE FROM questions WHERE interview_id = ?", params)
+        conn.executemany("DELETE FROM poll_state WHERE interview_id = ?", params)
 
     def tracked_ids(self) -> list[str]:
         return [r[0] for r in self._query("SELECT id FROM tracked ORDER BY added_at, rowid")]
@@ -190,58 +191,65 @@ class Store(StoreConnection):
         """Validate and cache an interview payload exactly as the API returned it."""
         interview = data if isinstance(data, Interview) else Interview.from_api(data)
         when = fetched_at or time.time()
-        self._write(lambda conn: self._save_interview(conn, interview, when))
+        self._write(lambda conn: self._save_many(conn, [interview], when))
         return interview
 
-    def _save_interview(
-        self, conn: sqlite3.Connection, iv: Interview, fetched_at: float
-    ) -> bool:
-        """Upsert; True when it was cached before."""
-        body = encode_body(iv.raw)
-        old = conn.execute("SELECT body FROM interviews WHERE id = ?", (iv.id,)).fetchone()
-        conn.execute(
-            """
-            INSERT INTO interviews (id, status, body, fetched_at, candidate_name, candidate_email,
-                job_title, created_at, started_at, completed_at, expires_at, answered)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
-            ON CONFLICT(id) DO UPDATE SET status=excluded.status, body=excluded.body,
-                fetched_at=excluded.fetched_at, candidate_name=excluded.candidate_name,
-                candidate_email=excluded.candidate_email, job_title=excluded.job_title,
-                created_at=excluded.created_at, started_at=excluded.started_at,
-                completed_at=excluded.completed_at, expires_at=excluded.expires_at,
-                answered=excluded.answered
-            """,
-            (
-                iv.id,
-                iv.status,
-                body,
-                fetched_at,
-                iv.candidate.name,
-                iv.candidate.email or "",
-                iv.job.title,
-                _iso(iv.created_at),
-                _iso(iv.started_at),
-                _iso(iv.completed_at),
-                _iso(iv.expires_at),
-                len(iv.responses),
-            ),
-        )
-        if old is None or old[0] != body:  # polling an unchanged interview rewrites nothing
-            # The old answers left the index (trigger) before the payload changed.
-            fts.reindex(conn, iv.id, iv, body)
-        return old is not None
+    _UPSERT_SQL = """
+        INSERT INTO interviews (id, status, body, fetched_at, candidate_name, candidate_email,
+            job_title, created_at, started_at, completed_at, expires_at, answered)
+        VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+        ON CONFLICT(id) DO UPDATE SET status=excluded.status, body=excluded.body,
+            fetched_at=excluded.fetched_at, candidate_name=excluded.candidate_name,
+            candidate_email=excluded.candidate_email, job_title=excluded.job_title,
+            created_at=excluded.created_at, started_at=excluded.started_at,
+            completed_at=excluded.completed_at, expires_at=excluded.expires_at,
+            answered=excluded.answered
+    """
+
+    def _save_many(
+        self, conn: sqlite3.Connection, interviews: Sequence[Interview], fetched_at: float
+    ) -> list[bool]:
+        """Upsert ``interviews`` (the last copy of an id given twice wins) and re-index those
+        whose payload changed; returns, for each, whether its id was cached before it."""
+        bodies = {iv.id: encode_body(iv.raw) for iv in interviews}
+        latest = {iv.id: iv for iv in interviews}
+        old: dict[str, bytes | str] = {}
+        for chunk in _chunks(list(latest)):
+            marks = ",".join("?" * len(chunk))
+            old.update(conn.execute(
+                f"SELECT id, body FROM interviews WHERE id IN ({marks})", chunk).fetchall())
+        # Polling an unchanged interview rewrites nothing in the index.
+        changed = [iid for iid in latest if old.get(iid) != bodies[iid]]
+        fts.delete_docs(conn, changed)  # while the old payloads are still there
+        conn.executemany(self._UPSERT_SQL, [
+            (iid, iv.status, bodies[iid], fetched_at, iv.candidate.name,
+             iv.candidate.email or "", iv.job.title, _iso(iv.created_at), _iso(iv.started_at),
+             _iso(iv.completed_at), _iso(iv.expires_at), len(iv.responses))
+            for iid, iv in latest.items()
+        ])
+        questions: dict[str, bytes | str] = {}
+        for chunk in _chunks(changed):
+            marks = ",".join("?" * len(chunk))
+            questions.update(conn.execute(
+                f"SELECT interview_id, body FROM questions WHERE interview_id IN ({marks})",
+                chunk).fetchall())
+        fts.insert_docs(conn, [
+            doc for iid in changed for doc in fts.doc_rows(
+                iid, latest[iid], fts.parse_body(questions.get(iid), QuestionSet.from_api))
+        ])
+        seen = set(old)
+        before: list[bool] = []
+        for iv in interviews:
+            before.append(iv.id in seen)
+            seen.add(iv.id)
+        return before
 
     def save_interviews(self, payloads: Iterable[dict[str, Any]]) -> int:
         """Bulk insert in one transaction (imports, benchmarks); all valid, or nothing lands."""
         now = time.time()
         interviews = [Interview.from_api(data) for data in payloads]
-
-        def go(conn: sqlite3.Connection) -> int:
-            for iv in interviews:
-                self._save_interview(conn, iv, now)
-            return len(interviews)
-
-        return self._write(go)
+        self._write(lambda conn: self._save_many(conn, interviews, now))
+        return len(interviews)
 
     def import_interviews(
         self, interviews: Sequence[Interview], *, source: str = "import"
@@ -251,17 +259,13 @@ class Store(StoreConnection):
         now = time.time()
 
         def go(conn: sqlite3.Connection) -> ImportCounts:
-            new = updated = 0
-            for iv in interviews:
-                conn.execute(
-                    "INSERT OR IGNORE INTO tracked (id, added_at, label, source) "
-                    "VALUES (?,?,NULL,?)", (iv.id, now, source),
-                )
-                if self._save_interview(conn, iv, now):
-                    updated += 1
-                else:
-                    new += 1
-            return ImportCounts(new=new, updated=updated)
+            conn.executemany(
+                "INSERT OR IGNORE INTO tracked (id, added_at, label, source) "
+                "VALUES (?,?,NULL,?)", [(iv.id, now, source) for iv in interviews],
+            )
+            before = self._save_many(conn, interviews, now)
+            updated = sum(before)
+            return ImportCounts(new=len(before) - updated, updated=updated)
 
         return self._write(go)
 
@@ -428,8 +432,7 @@ class Store(StoreConnection):
                 return 0
 
             def go(conn: sqlite3.Connection) -> None:
-                for iid in ids:
-                    self._drop_cached(conn, iid)
+                self._drop_cached(conn, ids)
                 fts.drop_unused_questions(conn)
                 if self.fts_available:
                     # Merge the index so the purged text is not left behind in old segments.
@@ -444,11 +447,7 @@ class Store(StoreConnection):
         """Forget what is cached about these interviews but keep tracking them."""
         wanted = list(dict.fromkeys(ids))
 
-        def go(conn: sqlite3.Connection) -> None:
-            for iid in wanted:
-                self._drop_cached(conn, iid)
-
-        self._write(go)
+        self._write(lambda conn: self._drop_cached(conn, wanted))
 
     def forget_archive(self, iid: str) -> None:
         self._write(

@@ -81,19 +81,21 @@ def _migrate_lean_store(conn: sqlite3.Connection) -> None:
     for rows in _pages(conn, "SELECT i.rowid, i.id, i.body, q.body FROM interviews i "
                              "LEFT JOIN questions q ON q.interview_id = i.id "
                              "WHERE i.rowid > ? ORDER BY i.rowid LIMIT ?"):
-        for _rowid, iid, body, qbody in rows:
-            interview = fts.parse_body(body, Interview.from_api)
-            if interview is not None:
-                fts.remember_transcripts(body, fts.indexed_transcripts(interview))
-            questions = fts.parse_body(qbody, QuestionSet.from_api)
-            fts.write_docs(conn, fts.doc_rows(iid, interview, questions))
+        fts.insert_docs(conn, [
+            doc
+            for _rowid, iid, body, qbody in rows
+            for doc in fts.doc_rows(iid, fts.parse_body(body, Interview.from_api),
+                                    fts.parse_body(qbody, QuestionSet.from_api))
+        ])
     for rows in _pages(conn, "SELECT q.rowid, q.interview_id, q.body FROM questions q "
                              "WHERE q.rowid > ? AND NOT EXISTS (SELECT 1 FROM "
                              "interviews i WHERE i.id = q.interview_id) "
                              "ORDER BY q.rowid LIMIT ?"):
-        for _rowid, iid, qbody in rows:
-            questions = fts.parse_body(qbody, QuestionSet.from_api)
-            fts.write_docs(conn, fts.doc_rows(iid, None, questions))
+        fts.insert_docs(conn, [
+            doc
+            for _rowid, iid, qbody in rows
+            for doc in fts.doc_rows(iid, None, fts.parse_body(qbody, QuestionSet.from_api))
+        ])
 
 
 # Each entry migrates from version i to i+1; append, never edit a shipped one.
