@@ -1,9 +1,9 @@
 """The full-text search index: how text is indexed, queried and read back (SQLite FTS5).
 
 ``search_docs`` holds one row per answer (and one per cached question nobody answered yet): who,
-which question, where. The cleaned question text and job title are stored once in
-``search_questions`` (most interviews share their questions), and the transcript is not copied
-at all: the view ``search_content`` reads it from the cached payload with the SQL function
+which question, where. The question (its id, cleaned text and job title) is stored once in
+``search_questions`` (the interviews of a job share their questions), and the transcript is not
+copied at all: the view ``search_content`` reads it from the cached payload with the SQL function
 ``rz_transcript(body, position)`` (:func:`register_functions`, on every connection). The FTS5
 table ``search_index`` uses that view as its external content, so snippets come from the same
 text that was indexed, and the store keeps one copy of every transcript.
@@ -61,16 +61,18 @@ _QUERY_ERRORS = (
 )
 
 SEARCH_TABLES_SQL = (
-    # One row per distinct (question text, job title) as indexed; never updated, so the index
-    # can always be given back the text it holds. Unreferenced rows are dropped by purge.
+    # One row per distinct (question id, question text, job title) as indexed: interviews of a
+    # job share their questions. Never updated, so the index can always be given back the text
+    # it holds; rows nothing refers to any more are dropped by purge.
     """
     CREATE TABLE search_questions (
         id INTEGER PRIMARY KEY,
+        question_id TEXT NOT NULL,
         question TEXT NOT NULL,
         job TEXT NOT NULL,
         question_key TEXT NOT NULL,
         job_key TEXT NOT NULL,
-        UNIQUE (question, job)
+        UNIQUE (question_id, question, job)
     )
     """,
     "CREATE INDEX search_questions_key ON search_questions (question_key, job_key)",
@@ -78,7 +80,6 @@ SEARCH_TABLES_SQL = (
     CREATE TABLE search_docs (
         id INTEGER PRIMARY KEY,
         interview_id TEXT NOT NULL,
-        question_id TEXT NOT NULL,
         answered INTEGER NOT NULL,
         position INTEGER NOT NULL,
         candidate TEXT NOT NULL,
@@ -86,12 +87,11 @@ SEARCH_TABLES_SQL = (
     )
     """,
     "CREATE INDEX search_docs_interview ON search_docs (interview_id)",
-    "CREATE INDEX search_docs_question ON search_docs (question_id)",
     "CREATE INDEX search_docs_question_ref ON search_docs (question_ref)",
     # What FTS5 indexes and reads back (external content): the transcript from the payload.
     """
     CREATE VIEW search_content AS
-    SELECT d.id AS id, d.interview_id AS interview_id, d.question_id AS question_id,
+    SELECT d.id AS id, d.interview_id AS interview_id, q.question_id AS question_id,
            d.candidate AS candidate, q.job AS job, q.question AS question,
            CASE WHEN d.answered THEN rz_transcript(i.body, d.position) ELSE '' END
                AS transcript,
@@ -285,15 +285,15 @@ def has_search_index(conn: sqlite3.Connection) -> bool:
 
 
 def _question_ref(conn: sqlite3.Connection, row: DocRow) -> int:
-    question, job, question_key, job_key = row[6], row[5], row[8], row[9]
+    key = (row[1], row[6], row[5])  # question id, question, job
     found = conn.execute(
-        "SELECT id FROM search_questions WHERE question = ? AND job = ?", (question, job)
+        "SELECT id FROM search_questions WHERE question_id = ? AND question = ? AND job = ?", key
     ).fetchone()
     if found is not None:
         return int(found[0])
     cur = conn.execute(
-        "INSERT INTO search_questions (question, job, question_key, job_key) VALUES (?,?,?,?)",
-        (question, job, question_key, job_key),
+        "INSERT INTO search_questions (question_id, question, job, question_key, job_key) "
+        "VALUES (?,?,?,?,?)", (*key, row[8], row[9]),
     )
     return int(cur.lastrowid or 0)
 
@@ -315,9 +315,9 @@ def insert_docs(conn: sqlite3.Connection, rows: list[DocRow]) -> None:
     refs = [_question_ref(conn, r) for r in rows]
     first = int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM search_docs").fetchone()[0])
     conn.executemany(
-        "INSERT INTO search_docs (id, interview_id, question_id, answered, position, candidate, "
-        "question_ref) VALUES (?,?,?,?,?,?,?)",
-        [(first + k, r[0], r[1], r[2], r[3], r[4], ref)
+        "INSERT INTO search_docs (id, interview_id, answered, position, candidate, "
+        "question_ref) VALUES (?,?,?,?,?,?)",
+        [(first + k, r[0], r[2], r[3], r[4], ref)
          for k, (r, ref) in enumerate(zip(rows, refs, strict=True))],
     )
     if has_search_index(conn):
@@ -443,7 +443,7 @@ def plain(text: str | None) -> str:
 
 _SEARCH_SQL = """
     SELECT h.snippet, h.candidate_hl, h.job_hl, h.question_hl, h.rank, d.interview_id,
-           d.question_id, d.answered, d.position, i.status
+           q.question_id, d.answered, d.position, i.status
     FROM (
         SELECT rowid, rank,
                snippet(search_index, 5, char(1), char(2), '…', ?) AS snippet,
@@ -457,6 +457,7 @@ _SEARCH_SQL = """
         ORDER BY rank LIMIT ? OFFSET ?
     ) AS h
     JOIN search_docs d ON d.id = h.rowid
+    JOIN search_questions q ON q.id = d.question_ref
     LEFT JOIN interviews i ON i.id = d.interview_id
     ORDER BY h.rank, h.rowid
 """
@@ -487,7 +488,7 @@ def question_rows(
     clauses: list[str] = []
     params: list[str] = []
     if question_id:
-        clauses.append("d.question_id = ?")
+        clauses.append("q.question_id = ?")
         params.append(question_id)
     if question_key:
         if job_key is not None:
@@ -499,7 +500,7 @@ def question_rows(
     if not clauses:
         return []
     return conn.execute(
-        "SELECT d.interview_id, d.question_id, d.answered, d.position, q.question_key, "
+        "SELECT d.interview_id, q.question_id, d.answered, d.position, q.question_key, "
         "q.job_key FROM search_docs d JOIN search_questions q ON q.id = d.question_ref "
         "JOIN tracked t ON t.id = d.interview_id "
         f"WHERE {' OR '.join(clauses)} ORDER BY t.added_at, t.rowid, d.answered DESC, "
@@ -512,7 +513,7 @@ def question_texts(conn: sqlite3.Connection, needle_key: str = "") -> list[sqlit
     """See :meth:`rztui.store.Store.question_texts`."""
     return conn.execute(
         "SELECT q.question_key, min(q.question) AS question, min(q.job) AS job, q.job_key, "
-        "group_concat(DISTINCT d.question_id) AS question_ids, "
+        "group_concat(DISTINCT q.question_id) AS question_ids, "
         "count(DISTINCT d.interview_id) AS interviews, sum(d.answered) AS answers "
         "FROM search_docs d JOIN search_questions q ON q.id = d.question_ref "
         "JOIN tracked t ON t.id = d.interview_id "
