@@ -76,6 +76,8 @@ def select_ids(
         return read_ids(ids)
     if not selecting:
         fail("no interviews given: pass ids, `-` for stdin, or --all/--status/--job", EXIT_USAGE)
+    if status is None and job is None:
+        return app.store.tracked_ids()
     want_status = status.strip().casefold() if status is not None else None
     want_job = job.strip().casefold() if job is not None else None
     picked = []

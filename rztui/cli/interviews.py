@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
+import re
 import sys
+import time
 from collections.abc import Iterator
+from json.encoder import encode_basestring
 from typing import TYPE_CHECKING
 
 import click
@@ -202,6 +206,10 @@ def remove(app: AppContext, ids: tuple[str, ...]) -> None:
 LIST_COLUMNS = (("ID", 40), ("STATUS", 12), ("CANDIDATE", 28), ("JOB", 30))
 
 
+_ISO_UTC = re.compile(r"[1-9]\d{3}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+_YEAR_10000 = 253402300800  # time.gmtime's %Y is exact for 1970 ... 9999
+
+
 def _iso_time(value: str | float | None) -> str | None:
     """A stored time (ISO text from the API, or Unix seconds) as ``2024-01-16T14:33:25Z``,
     like every other JSON output; text that does not parse is passed on as it is."""
@@ -212,7 +220,14 @@ def _iso_time(value: str | float | None) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, int | float):
+        whole = math.floor(value)
+        # Fast path (list --json of 100,000 rows): exactly what datetime gives, as long as its
+        # rounding to microseconds cannot carry into the next second.
+        if 0 <= whole < _YEAR_10000 and value - whole < 0.999999:
+            return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(whole))
         return iso_utc(datetime.fromtimestamp(value, UTC))
+    if _ISO_UTC.fullmatch(value):
+        return value  # already the form iso_utc gives (or not a date: passed on either way)
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -237,6 +252,26 @@ def _list_json(row: ListRow) -> dict[str, object]:
         "added_at": _iso_time(row.added_at),
         "fetched_at": _iso_time(row.fetched_at),
     }
+
+
+def _json_value(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int.__repr__(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _list_json_element(row: ListRow) -> str:
+    """One ``list --json`` object as an array element: the text json.dumps(list, indent=2)
+    gives for it (keys are plain ASCII), without its pure-Python encoder."""
+    text = "{" + ",".join(
+        f'\n    "{key}": {_json_value(value)}' for key, value in _list_json(row).items()
+    ) + "\n  }"
+    # json_safe escapes nothing below U+007F: ASCII text without DEL is already safe.
+    return text if text.isascii() and "\x7f" not in text else json_safe(text)
 
 
 def _list_line(row: ListRow) -> str:
@@ -275,8 +310,7 @@ def list_cmd(app: AppContext, as_json: bool) -> None:
         def elements() -> Iterator[str]:
             first = True
             for row in rows:
-                text = json.dumps(_list_json(row), ensure_ascii=False, indent=2)
-                yield json_safe(("[" if first else ",") + "\n  " + text.replace("\n", "\n  "))
+                yield ("[" if first else ",") + "\n  " + _list_json_element(row)
                 first = False
             yield "[]\n" if first else "\n]\n"
 

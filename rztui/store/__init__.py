@@ -1,7 +1,8 @@
 """Local SQLite store (no Textual, no httpx).
 
 ``db`` holds the :class:`Store`, ``schema`` its tables and migrations, ``fts`` the full-text
-index, ``errors`` the typed store errors (busy, read-only, full, corrupt).
+index, ``payload`` how cached payloads are kept (compact JSON, compressed), ``errors`` the typed
+store errors (busy, read-only, full, corrupt).
 """
 
 from .db import CachedPayload, ImportCounts, ListRow, Store

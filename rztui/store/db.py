@@ -1,9 +1,11 @@
 """The local SQLite store: tracked interviews, cached API payloads, poll state, archive index.
 
 Knows nothing of Textual or httpx. WAL mode, one transaction per write, the file is 0600 in a
-0700 directory. Opening, recovery and error handling (busy, read-only, full, corrupt) are in
-:mod:`.connection`, the schema and its migrations in :mod:`.schema`, the full-text index in
-:mod:`.fts`.
+0700 directory. Payloads are stored compact and compressed (:mod:`.payload`); whatever reads
+every tracked interview (list, export) reads them a page at a time (:data:`PAGE_SIZE`), so no
+command's memory grows with the number of interviews. Opening, recovery and error handling
+(busy, read-only, full, corrupt) are in :mod:`.connection`, the schema and its migrations in
+:mod:`.schema`, the full-text index in :mod:`.fts`.
 """
 
 from __future__ import annotations

@@ -284,18 +284,29 @@ def has_search_index(conn: sqlite3.Connection) -> bool:
     ).fetchone() is not None
 
 
-def _question_ref(conn: sqlite3.Connection, row: DocRow) -> int:
-    key = (row[1], row[6], row[5])  # question id, question, job
-    found = conn.execute(
-        "SELECT id FROM search_questions WHERE question_id = ? AND question = ? AND job = ?", key
-    ).fetchone()
-    if found is not None:
-        return int(found[0])
-    cur = conn.execute(
-        "INSERT INTO search_questions (question_id, question, job, question_key, job_key) "
-        "VALUES (?,?,?,?,?)", (*key, row[8], row[9]),
-    )
-    return int(cur.lastrowid or 0)
+def _question_refs(conn: sqlite3.Connection, rows: list[DocRow]) -> list[int]:
+    """The ``search_questions`` id of each row's question, added when new (a batch of
+    interviews shares a handful of questions: each is looked up once)."""
+    known: dict[tuple[str, str, str], int] = {}
+    refs: list[int] = []
+    for row in rows:
+        key = (row[1], row[6], row[5])  # question id, question, job
+        ref = known.get(key)
+        if ref is None:
+            found = conn.execute(
+                "SELECT id FROM search_questions WHERE question_id = ? AND question = ? "
+                "AND job = ?", key,
+            ).fetchone()
+            if found is not None:
+                ref = int(found[0])
+            else:
+                ref = int(conn.execute(
+                    "INSERT INTO search_questions (question_id, question, job, question_key, "
+                    "job_key) VALUES (?,?,?,?,?)", (*key, row[8], row[9]),
+                ).lastrowid or 0)
+            known[key] = ref
+        refs.append(ref)
+    return refs
 
 
 def delete_docs(conn: sqlite3.Connection, iids: Iterable[str]) -> None:
@@ -312,7 +323,7 @@ def insert_docs(conn: sqlite3.Connection, rows: list[DocRow]) -> None:
     each: FTS5 keeps the new terms in memory until the transaction ends."""
     if not rows:
         return
-    refs = [_question_ref(conn, r) for r in rows]
+    refs = _question_refs(conn, rows)
     first = int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM search_docs").fetchone()[0])
     conn.executemany(
         "INSERT INTO search_docs (id, interview_id, answered, position, candidate, "

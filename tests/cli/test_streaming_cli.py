@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import time
+from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
@@ -13,6 +15,7 @@ from click.testing import CliRunner
 from rztui.cli import main
 from rztui.cli.common import dump_json
 from rztui.cli.interviews import LIST_COLUMNS, _iso_time
+from rztui.formats import iso_utc
 from rztui.demo import dataset as ds
 from rztui.export import write_interviews
 from rztui.service import Service
@@ -21,6 +24,21 @@ from rztui.store.db import PAGE_SIZE
 from rztui.textsafe import clean_line
 
 N_BULK = PAGE_SIZE + 137
+
+
+def reference_iso_time(value):
+    """How `list --json` wrote times before it streamed (the oracle for its fast paths)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float):
+        return iso_utc(datetime.fromtimestamp(value, UTC))
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return iso_utc(parsed)
 
 
 def rz(*args: str):
@@ -65,14 +83,29 @@ def test_list_json_is_what_one_dump_gave(env):
         {
             "id": r.id, "status": r.status, "candidate": r.candidate_name or None,
             "email": r.candidate_email or None, "job": r.job_title or None,
-            "answered": r.answered, "created_at": _iso_time(r.created_at),
-            "started_at": _iso_time(r.started_at), "completed_at": _iso_time(r.completed_at),
-            "expires_at": _iso_time(r.expires_at), "added_at": _iso_time(r.added_at),
-            "fetched_at": _iso_time(r.fetched_at),
+            "answered": r.answered, "created_at": reference_iso_time(r.created_at),
+            "started_at": reference_iso_time(r.started_at),
+            "completed_at": reference_iso_time(r.completed_at),
+            "expires_at": reference_iso_time(r.expires_at),
+            "added_at": reference_iso_time(r.added_at),
+            "fetched_at": reference_iso_time(r.fetched_at),
         }
         for r in rows
     ]) + "\n"
     assert rz("list", "--json").stdout == expected
+
+
+def test_list_time_fast_paths_agree_with_datetime():
+    rng = random.Random(7)
+    values: list = [0, 0.0, 1.9999994, 1.9999996, 1_700_000_000.9999995, 253402300799.5, -1.5, 12,
+                    None, "", "garbage", "2024-01-16T14:33:25Z",
+                    "2024-01-16T14:33:25.5Z", "2024-01-16T16:33:25+02:00", "2024-02-30T00:00:00Z",
+                    "0999-01-01T00:00:00Z", "2024-01-16T14:33:25", "2024-01-16"]
+    values += [rng.uniform(0, 4e9) for _ in range(2000)]
+    values += [rng.randrange(0, 4_000_000_000) + rng.choice([0.0, 0.999999, 0.9999999])
+               for _ in range(500)]
+    for value in values:
+        assert _iso_time(value) == reference_iso_time(value), value
 
 
 def test_list_lines_are_what_one_pass_gave(env):

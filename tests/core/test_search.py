@@ -173,6 +173,18 @@ def test_questions_are_kept_for_compare_but_only_answers_are_searchable(store):
     assert index_matches_content(store)
 
 
+def test_a_payload_cannot_change_under_its_index_rows(store):
+    """FTS5 removes a row only given the text it indexed, read from the payload: a change that
+    would strand index rows is refused by the store itself."""
+    store.track(["a"])
+    store.save_interview(payload("a", ["original words"]))
+    for sql in ("UPDATE interviews SET body = x'00' WHERE id = 'a'",
+                "DELETE FROM interviews WHERE id = 'a'"):
+        with pytest.raises(sqlite3.IntegrityError, match="not removed first"):
+            store._write(lambda conn, sql=sql: conn.execute(sql))
+    assert ids(search(store, "original")) == ["a"] and index_matches_content(store)
+
+
 def test_search_covers_tracked_interviews_only(store):
     store.track(["t1", "t2"])
     store.save_interview(payload("t1", ["walrus one"]))
