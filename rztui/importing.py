@@ -18,6 +18,7 @@ import io
 import json
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import IO
 
@@ -25,7 +26,7 @@ from .api.body import DEFAULT_MAX_RESPONSE_BYTES, loads
 from .api.errors import InvalidResponse, RZError
 from .api.ids import parse_id
 from .api.models import Interview
-from .store import Store
+from .store import ImportCounts, Store
 
 #: Interviews written per transaction.
 BATCH = 1000
@@ -252,38 +253,58 @@ def import_stream(
 
     ``on_bad`` is told about each bad item, ``on_progress(bytes_read)`` after each batch is
     written. Store errors propagate (what was written before stays).
+
+    A batch is written in a worker thread while the next one is read and checked: SQLite, FTS5
+    and zlib release the GIL, so on more than one core the two overlap. At most two batches
+    are held at once.
     """
     result = ImportResult()
     items, consumed = read_items(stream)
     pending: list[Interview] = []
+    writing: Future[ImportCounts] | None = None
+    writing_size = 0
 
-    def flush() -> None:
-        if pending:
-            counts = store.import_interviews(pending)
-            result.imported += len(pending)
+    def landed() -> None:
+        """Wait for the batch being written; count it (its store error is raised here)."""
+        nonlocal writing
+        if writing is not None:
+            counts = writing.result()
+            writing = None
+            result.imported += writing_size
             result.new += counts.new
             result.updated += counts.updated
-            pending.clear()
         if on_progress is not None:
             on_progress(consumed())
 
-    for line, item in items:
-        result.read += 1
-        if isinstance(item, BadItem):
-            bad: BadItem | None = item
-        else:
-            try:
-                pending.append(check_item(item))
-                bad = None
-            except InvalidResponse as exc:
-                bad = BadItem(line, exc.detail)
-        if bad is not None:
-            result.bad += 1
-            if on_bad is not None:
-                on_bad(bad)
-        if len(pending) >= batch:
-            flush()
-    flush()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rztui-import") as pool:
+        try:
+            for line, item in items:
+                result.read += 1
+                if isinstance(item, BadItem):
+                    bad: BadItem | None = item
+                else:
+                    try:
+                        pending.append(check_item(item))
+                        bad = None
+                    except InvalidResponse as exc:
+                        bad = BadItem(line, exc.detail)
+                if bad is not None:
+                    result.bad += 1
+                    if on_bad is not None:
+                        on_bad(bad)
+                if len(pending) >= batch:
+                    landed()
+                    writing, writing_size = pool.submit(store.import_interviews, pending), len(
+                        pending)
+                    pending = []
+            landed()
+            if pending:
+                writing, writing_size = pool.submit(store.import_interviews, pending), len(
+                    pending)
+                landed()
+        finally:
+            if writing is not None:
+                writing.cancel()  # interrupted: the batch in flight ends as it would anyway
     return result
 
 
