@@ -325,7 +325,7 @@ def _json_safe(text: str) -> str:
 
 def _element(text: str) -> str:
     """An interview as an element of the JSON export: indented like json.dumps(list, indent=2)."""
-    return json_safe(
+    return _json_safe(
         json.dumps(json.loads(text), ensure_ascii=False, indent=2).replace("\n", "\n  ")
     )
 

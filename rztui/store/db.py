@@ -60,10 +60,6 @@ class CachedPayload:
     body: bytes | str
     questions: bytes | str | None
 
-    @property
-    def is_final(self) -> bool:
-        return self.status in TERMINAL_STATUSES
-
     def text(self) -> str:
         """The payload's JSON text (``ValueError`` when it is damaged)."""
         return decode_body(self.body)
@@ -178,9 +174,6 @@ class Store(StoreConnection):
                 return
             after = (rows[-1][2], rows[-1][0])
 
-    def tracked_count(self) -> int:
-        return int(self._query("SELECT count(*) FROM tracked")[0][0])
-
     def row(self, iid: str) -> ListRow | None:
         rows = self._query(self._ROW_SQL + " WHERE t.id = ?", (iid,))
         return ListRow(*rows[0]) if rows else None
@@ -247,7 +240,7 @@ class Store(StoreConnection):
         return before
 
     def save_interviews(self, payloads: Iterable[dict[str, Any]]) -> int:
-        """Bulk insert in one transaction (imports, benchmarks); all valid, or nothing lands."""
+        """Bulk insert in one transaction (benchmarks, tests); all valid, or nothing lands."""
         now = time.time()
         interviews = [Interview.from_api(data) for data in payloads]
         self._write(lambda conn: self._save_many(conn, interviews, now))

@@ -15,9 +15,9 @@ from click.testing import CliRunner
 from rztui.cli import main
 from rztui.cli.common import dump_json
 from rztui.cli.interviews import LIST_COLUMNS, _iso_time
-from rztui.formats import iso_utc
 from rztui.demo import dataset as ds
 from rztui.export import write_interviews
+from rztui.formats import iso_utc
 from rztui.service import Service
 from rztui.store import Store
 from rztui.store.db import PAGE_SIZE
@@ -100,7 +100,11 @@ def test_list_time_fast_paths_agree_with_datetime():
     values: list = [0, 0.0, 1.9999994, 1.9999996, 1_700_000_000.9999995, 253402300799.5, -1.5, 12,
                     None, "", "garbage", "2024-01-16T14:33:25Z",
                     "2024-01-16T14:33:25.5Z", "2024-01-16T16:33:25+02:00", "2024-02-30T00:00:00Z",
+                    "2024-02-30T00:00:00+00:00", "2024-01-16T14:33:25.123456+00:00",
+                    "2024-01-16T23:59:60+00:00", "2024-01-16T14:33:25.1234567Z",
                     "0999-01-01T00:00:00Z", "2024-01-16T14:33:25", "2024-01-16"]
+    values += [datetime.fromtimestamp(rng.uniform(0, 4e9), UTC).isoformat()
+               for _ in range(500)]
     values += [rng.uniform(0, 4e9) for _ in range(2000)]
     values += [rng.randrange(0, 4_000_000_000) + rng.choice([0.0, 0.999999, 0.9999999])
                for _ in range(500)]
