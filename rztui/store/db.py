@@ -140,7 +140,10 @@ class Store(StoreConnection):
         conn.executemany("DELETE FROM poll_state WHERE interview_id = ?", params)
 
     def tracked_ids(self) -> list[str]:
-        return [r[0] for r in self._query("SELECT id FROM tracked ORDER BY added_at, rowid")]
+        """Every tracked id, in tracking order (read off the cursor: no row objects held)."""
+        return self._run(lambda conn: [
+            r[0] for r in conn.execute("SELECT id FROM tracked ORDER BY added_at, rowid")
+        ], write=False)
 
     def is_tracked(self, iid: str) -> bool:
         return bool(self._query("SELECT 1 FROM tracked WHERE id = ?", (iid,)))
