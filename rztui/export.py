@@ -1,8 +1,11 @@
 """Batch export: many interviews to one CSV, JSON or JSON Lines file (or a stream).
 
-The one implementation behind ``rztui export`` and the TUI's export dialog. Interviews come
-through :meth:`Service.interviews` (cache first; the rest with the client's bounded concurrency
-and rate limiting), so a cached completed interview costs no request.
+The one implementation behind ``rztui export`` and the TUI's export dialog. A cached completed
+interview costs no request; the others are fetched first through :meth:`Service.interviews`
+(the client's bounded concurrency and rate limiting), a page of ids at a time, and land in the
+store like any fetch. Then the file is written from the store, a page of payloads at a time, in
+the order asked: memory stays flat whatever the number of interviews, and a JSON Lines export of
+cached interviews writes the stored compact JSON without parsing it.
 
 * CSV: one row per response (:func:`rztui.formats.csv_rows`), question order from the cached
   question set when there is one; UTF-8, optionally with a BOM for Excel; formulas neutralised.
@@ -27,16 +30,25 @@ import os
 import stat
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from .api.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CredentialsError, RZError
+from .api.errors import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    CredentialsError,
+    InvalidResponse,
+    RZError,
+)
 from .api.ids import parse_id
-from .api.models import Interview
+from .api.models import TERMINAL_STATUSES, Interview
 from .formats import csv_rows, format_jsonl_line, write_csv
 from .service import FetchStats, Service
+from .store import CachedPayload, Store
 from .textsafe import json_safe
 
 EXPORT_FORMATS: tuple[str, ...] = ("csv", "json", "jsonl")
@@ -270,6 +282,202 @@ async def fetch_for_export(
     return interviews, {iid: failures[iid] for iid in wanted if iid in failures}
 
 
+#: Ids classified, fetched or written per step: what an export holds in memory at once.
+EXPORT_PAGE = 500
+
+
+class _Ticks:
+    """``on_progress`` calls, on the event loop, also for work done in the writer thread
+    (batched there: a call per interview would wake the loop 100,000 times)."""
+
+    def __init__(self, on_progress: ProgressFn | None, total: int) -> None:
+        self.on_progress = on_progress
+        self.total = total
+        self.done = 0
+        self.loop = asyncio.get_running_loop()
+        self._pending = 0
+        self._last = 0.0
+
+    def tick(self, _iid: object = None, _value: object = None) -> None:
+        self.done += 1
+        if self.on_progress is not None:
+            self.on_progress(self.done, self.total)
+
+    def _report(self, n: int) -> None:
+        self.done += n
+        if self.on_progress is not None:
+            self.on_progress(self.done, self.total)
+
+    def from_thread(self, n: int = 1, *, flush: bool = False) -> None:
+        self._pending += n
+        now = time.monotonic()
+        if self._pending and (flush or now - self._last >= 0.05):
+            self._last = now
+            pending, self._pending = self._pending, 0
+            self.loop.call_soon_threadsafe(self._report, pending)
+
+
+def _json_safe(text: str) -> str:
+    """:func:`json_safe`, skipping the scan where it cannot find anything: it escapes nothing
+    below U+007F, and most interviews are ASCII."""
+    return text if text.isascii() and "\x7f" not in text else json_safe(text)
+
+
+def _element(text: str) -> str:
+    """An interview as an element of the JSON export: indented like json.dumps(list, indent=2)."""
+    return _json_safe(
+        json.dumps(json.loads(text), ensure_ascii=False, indent=2).replace("\n", "\n  ")
+    )
+
+
+def _unreadable(iid: str, exc: Exception) -> RZError:
+    reason = exc.detail if isinstance(exc, RZError) else str(exc)
+    return InvalidResponse(f"the cached copy cannot be read ({reason}): fetch it again with "
+                           "--refresh", interview_id=iid)
+
+
+def write_from_store(
+    stream: IO[str],
+    store: Store,
+    ids: Sequence[str],
+    fmt: str,
+    *,
+    excel: bool = False,
+    should_stop: Callable[[], bool] | None = None,
+    on_written: Callable[[str], None] | None = None,
+    failures: dict[str, RZError] | None = None,
+) -> tuple[int, list[str]]:
+    """Write the cached interviews ``ids`` to ``stream`` in that order, reading the store a page
+    at a time; returns (rows for CSV or interviews, the ids written).
+
+    An id with nothing cached, or a cached copy that cannot be read, goes into ``failures``.
+    ``should_stop`` is checked before each interview (``_Stopped``); ``on_written(id)`` is
+    called for each, written or failed.
+    """
+    exported: list[str] = []
+    failed = failures if failures is not None else {}
+
+    def each() -> Iterator[CachedPayload]:
+        for start in range(0, len(ids), EXPORT_PAGE):
+            page = ids[start:start + EXPORT_PAGE]
+            cached = store.cached_payloads(page)
+            for iid in page:
+                if should_stop is not None and should_stop():
+                    raise _Stopped()
+                found = cached.get(iid)
+                if found is None:
+                    failed[iid] = RZError("no longer in the local store", interview_id=iid)
+                    if on_written is not None:
+                        on_written(iid)
+                    continue
+                yield found
+
+    def done(iid: str) -> None:
+        exported.append(iid)
+        if on_written is not None:
+            on_written(iid)
+
+    def fail(iid: str, exc: Exception) -> None:
+        failed[iid] = _unreadable(iid, exc)
+        if on_written is not None:
+            on_written(iid)
+
+    if fmt == "csv":
+
+        def rows() -> Iterator[list[str]]:
+            for cached in each():
+                try:
+                    iv = cached.interview()
+                except (ValueError, RZError) as exc:
+                    fail(cached.id, exc)
+                    continue
+                yield from csv_rows(iv, cached.question_set())
+                done(cached.id)
+
+        return write_csv(stream, rows(), excel_bom=excel), exported
+    if fmt == "jsonl":
+        lines: list[str] = []
+        for cached in each():
+            try:
+                # Stored compact: exactly the line format_jsonl_line would build, no parse.
+                text = (_json_safe(cached.text()) if cached.compact
+                        else format_jsonl_line(cached.interview()))
+            except (ValueError, RZError) as exc:
+                fail(cached.id, exc)
+                continue
+            lines.append(text + "\n")
+            if len(lines) >= 256:
+                stream.write("".join(lines))
+                lines.clear()
+            done(cached.id)
+        stream.write("".join(lines))
+        return len(exported), exported
+    if fmt == "json":
+        for cached in each():
+            try:
+                if not cached.compact:
+                    cached.interview()  # written by an older rztui: validate it
+                text = _element(cached.text())
+            except (ValueError, RZError) as exc:
+                fail(cached.id, exc)
+                continue
+            stream.write(("," if exported else "[") + "\n  " + text)
+            done(cached.id)
+        stream.write("\n]\n" if exported else "[]\n")
+        return len(exported), exported
+    raise ValueError(f"unknown export format {fmt!r}")
+
+
+async def _fetch_missing(
+    service: Service,
+    wanted: Sequence[str],
+    *,
+    refresh: bool,
+    ticks: _Ticks,
+    stats: FetchStats,
+    failures: dict[str, RZError],
+    fetched: set[str],
+) -> list[str]:
+    """Bring every id of ``wanted`` into the store that is not cached as final (all of them
+    with ``refresh``), a page at a time; returns the ids to write, in order. Those fetched go
+    into ``fetched``, failures into ``failures`` (both tick now); cached ones tick when they
+    are written."""
+    ready: list[str] = []
+    for start in range(0, len(wanted), EXPORT_PAGE):
+        page = wanted[start:start + EXPORT_PAGE]
+        parsed: dict[str, str] = {}
+        for raw in page:
+            try:
+                parsed[raw] = parse_id(raw)
+            except RZError as exc:
+                failures[raw] = stats.failures[raw] = exc
+                ticks.tick()
+        statuses = {} if refresh else service.store.cached_statuses(list(parsed.values()))
+        fetch: list[str] = []
+        for iid in parsed.values():
+            if not refresh and statuses.get(iid) in TERMINAL_STATUSES:
+                stats.cache_hits += 1
+            elif service.api is None:
+                failures[iid] = stats.failures[iid] = CredentialsError(
+                    "no API key to fetch it: run `rztui login` or set ROUNDZERO_API_KEY",
+                    interview_id=iid,
+                )
+                ticks.tick()
+            else:
+                fetch.append(iid)
+        if fetch:
+            # Saved into the store as they arrive; written from there with the rest.
+            results = await service.interviews(fetch, refresh=True, on_done=ticks.tick,
+                                               stats=stats)
+            for iid, value in results.items():
+                if isinstance(value, RZError):
+                    failures[iid] = value
+                else:
+                    fetched.add(iid)
+        ready += [iid for iid in parsed.values() if iid not in failures]
+    return ready
+
+
 async def export_interviews(
     service: Service,
     ids: Sequence[str],
@@ -284,7 +492,8 @@ async def export_interviews(
 
     A path is written atomically (temp file, 0600, rename). When every requested interview
     failed, nothing is written (an existing file is left alone). Raises :class:`ExportError`
-    for an unwritable destination, before any request is made.
+    for an unwritable destination, before any request is made. Without an API client (no key)
+    the cached final interviews are still written and only the others fail.
     """
     if fmt not in EXPORT_FORMATS:
         raise ExportError(f"unknown export format {fmt!r}", exit_code=EXIT_USAGE)
@@ -292,20 +501,35 @@ async def export_interviews(
     if isinstance(out, (str, os.PathLike)):
         path = check_destination(out)
     result = ExportResult(format=fmt, path=path)
-    interviews, failures = await fetch_for_export(
-        service, ids, refresh=refresh, on_progress=on_progress, stats=result.fetch
-    )
-    result.requested = len(interviews) + len(failures)
-    result.failures = failures
-    result.exported = [iv.id for iv in interviews]
-    if not interviews and failures:
+    wanted = ordered_ids(ids)
+    ticks = _Ticks(on_progress, len(wanted))
+    failures: dict[str, RZError] = {}
+    fetched: set[str] = set()
+    ready = await _fetch_missing(service, wanted, refresh=refresh, ticks=ticks,
+                                 stats=result.fetch, failures=failures, fetched=fetched)
+
+    def written(iid: str) -> None:
+        if iid not in fetched:  # a fetched one was counted when it arrived
+            ticks.from_thread()
+
+    def finish() -> ExportResult:
+        result.failures = {iid: failures[iid] for iid in wanted if iid in failures}
+        result.requested = len(result.exported) + len(result.failures)
         return result
+
+    if not ready and failures:
+        return finish()
     stop = threading.Event()
 
     def write_to(stream: IO[str]) -> int:
-        return write_interviews(
-            stream, interviews, fmt, service=service, excel=excel, should_stop=stop.is_set
+        rows, result.exported = write_from_store(
+            stream, service.store, ready, fmt, excel=excel, should_stop=stop.is_set,
+            on_written=written, failures=failures,
         )
+        ticks.from_thread(0, flush=True)
+        if not result.exported and failures and path is not None:
+            raise _Stopped()  # every cached copy was unreadable: leave the file alone
+        return rows
 
     def write() -> int:
         if path is None:
@@ -335,8 +559,10 @@ async def export_interviews(
     # the writer stops at the next interview and the temporary file is removed.
     try:
         result.rows = await asyncio.to_thread(write)
+    except _Stopped:
+        return finish()  # nothing could be written: not written
     except asyncio.CancelledError:
         stop.set()
         raise
     result.written = True
-    return result
+    return finish()

@@ -1,7 +1,9 @@
-"""Full-text search over every cached transcript and question (SQLite FTS5, see store.fts).
+"""Full-text search over the tracked interviews' cached transcripts and questions (SQLite FTS5,
+see store.fts).
 
 Pure over the :class:`~rztui.store.Store`; the CLI (``rztui search``) and the TUI search screen
-are two front ends over :func:`search`.
+are two front ends over :func:`search`. An interview cached without being tracked (``rztui get``)
+is not searched: the store's query leaves it out, so limits and paging count tracked hits only.
 
 Queries. Any text is accepted. It is first tried as FTS5 query syntax, so these work::
 

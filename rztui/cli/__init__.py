@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "remove": "rztui.cli.interviews:remove",
     "list": "rztui.cli.interviews:list_cmd",
     "export": "rztui.cli.export:export",
+    "import": "rztui.cli.importer:import_cmd",
     "archive": "rztui.cli.export:archive",
     "review": "rztui.cli.export:review",
     "purge": "rztui.cli.purge:purge",

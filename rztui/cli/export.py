@@ -76,10 +76,12 @@ def select_ids(
         return read_ids(ids)
     if not selecting:
         fail("no interviews given: pass ids, `-` for stdin, or --all/--status/--job", EXIT_USAGE)
+    if status is None and job is None:
+        return app.store.tracked_ids()
     want_status = status.strip().casefold() if status is not None else None
     want_job = job.strip().casefold() if job is not None else None
     picked = []
-    for row in app.store.list_rows():
+    for row in app.store.iter_list_rows():  # a page at a time: only the ids are kept
         if want_status is not None and (row.status or "").casefold() != want_status:
             continue
         if want_job is not None and want_job not in (row.job_title or "").casefold():
@@ -141,7 +143,7 @@ def export(
 
     async def go(progress: Progress) -> ExportResult:
         async with open_service(app, need_key=False) as svc:
-            if svc.api is None and needs_api(app, wanted, refresh):
+            if svc.api is None and _needs_fetching(app, wanted, refresh):
                 warn("no API key: only cached interviews can be exported")
             if output is None or output == "-":
                 with _utf8_stdout() as stream:
@@ -166,6 +168,26 @@ def export(
         note("nothing exported: every interview failed" +
              ("" if to_stdout else f"; {output} was not written"))
     sys.exit(result.exit_code)
+
+
+def _needs_fetching(app: AppContext, ids: list[str], refresh: bool) -> bool:
+    """Whether some of ``ids`` are not cached as final (one query per page of ids)."""
+    from ..api.ids import parse_id
+    from ..api.models import TERMINAL_STATUSES
+
+    if refresh:
+        return True
+    for start in range(0, len(ids), 500):
+        parsed: list[str] = []
+        for raw in ids[start:start + 500]:
+            try:
+                parsed.append(parse_id(raw))
+            except RZError:
+                continue  # reported as a bad id later
+        statuses = app.store.cached_statuses(parsed)
+        if any(statuses.get(iid) not in TERMINAL_STATUSES for iid in parsed):
+            return True
+    return False
 
 
 @contextlib.contextmanager

@@ -4,17 +4,22 @@ list. Thin: parse, call :class:`rztui.service.Service` or the store, print.
 
 from __future__ import annotations
 
+import itertools
+import json
 import math
+import re
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from json.encoder import encode_basestring
 from typing import IO, TYPE_CHECKING, Protocol, cast
 
 import click
 
 from ..api.errors import EXIT_USAGE, NetworkError, RZError
 from ..api.ids import parse_id
-from ..textsafe import clean_line
+from ..textsafe import clean_line, json_safe
 from .common import (
     AppContext,
     Progress,
@@ -36,6 +41,7 @@ from .common import (
 if TYPE_CHECKING:
     from ..api.models import Interview, QuestionSet
     from ..service import AddResult
+    from ..store import ListRow
 
 TRANSCRIPT_FORMATS = ("text", "ats", "markdown", "json")
 WAIT_NOTE = 2.0  # seconds: a wait for the rate limit longer than this is said on stderr
@@ -293,15 +299,38 @@ def remove(app: AppContext, ids: tuple[str, ...]) -> None:
 LIST_COLUMNS = (("ID", 40), ("STATUS", 12), ("CANDIDATE", 28), ("JOB", 30))
 
 
+_ISO_UTC = re.compile(r"([1-9]\d{3}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d{1,6})?(Z|\+00:00)")
+_YEAR_10000 = 253402300800  # time.gmtime's %Y is exact for 1970 ... 9999
+
+
 def _iso_time(value: str | float | None) -> str | None:
     """A stored time (ISO text from the API, or Unix seconds) as ``2024-01-16T14:33:25Z``,
     like every other JSON output; text that does not parse is passed on as it is."""
-    from datetime import UTC, datetime
+    if value is None or value == "":
+        return None
+    # Fast paths first (list --json of 100,000 rows): each gives exactly what the general
+    # path below gives, for the forms the store holds.
+    if isinstance(value, int | float):
+        whole = math.floor(value)
+        # Unless datetime's rounding to microseconds would carry into the next second.
+        if 0 <= whole < _YEAR_10000 and value - whole < 0.999999:
+            return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(whole))
+    else:
+        utc = _ISO_UTC.fullmatch(value)
+        if utc is not None:
+            try:
+                datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                return value
+            return utc.group(1) + "Z"
+    return _iso_time_parsed(value)
+
+
+def _iso_time_parsed(value: str | float) -> str:
+    from datetime import UTC
 
     from ..formats import iso_utc
 
-    if value is None or value == "":
-        return None
     if isinstance(value, int | float):
         return iso_utc(datetime.fromtimestamp(value, UTC))
     try:
@@ -313,6 +342,63 @@ def _iso_time(value: str | float | None) -> str | None:
     return iso_utc(parsed)
 
 
+def _list_json(row: ListRow) -> dict[str, object]:
+    return {
+        "id": row.id,
+        "status": row.status,
+        "candidate": row.candidate_name or None,
+        "email": row.candidate_email or None,
+        "job": row.job_title or None,
+        "answered": row.answered,
+        "created_at": _iso_time(row.created_at),
+        "started_at": _iso_time(row.started_at),
+        "completed_at": _iso_time(row.completed_at),
+        "expires_at": _iso_time(row.expires_at),
+        "added_at": _iso_time(row.added_at),
+        "fetched_at": _iso_time(row.fetched_at),
+    }
+
+
+def _json_value(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int.__repr__(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _list_json_element(row: ListRow) -> str:
+    """One ``list --json`` object as an array element: the text json.dumps(list, indent=2)
+    gives for it (keys are plain ASCII), without its pure-Python encoder."""
+    text = "{" + ",".join(
+        f'\n    "{key}": {_json_value(value)}' for key, value in _list_json(row).items()
+    ) + "\n  }"
+    # json_safe escapes nothing below U+007F: ASCII text without DEL is already safe.
+    return text if text.isascii() and "\x7f" not in text else json_safe(text)
+
+
+def _list_line(row: ListRow) -> str:
+    status = clean_line(row.status or "not fetched")
+    return (
+        f"{clean_line(row.id):<40} {status:<12} {clean_line(row.candidate_name)[:28]:<28} "
+        f"{clean_line(row.job_title)[:30]}".rstrip()
+    )
+
+
+def _echo_chunks(pieces: Iterator[str], every: int = 256) -> None:
+    """Write ``pieces`` to stdout a few hundred at a time (one write per line is slow)."""
+    chunk: list[str] = []
+    for piece in pieces:
+        chunk.append(piece)
+        if len(chunk) >= every:
+            click.echo("".join(chunk), nl=False)
+            chunk.clear()
+    if chunk:
+        click.echo("".join(chunk), nl=False)
+
+
 @click.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per tracked interview.")
 @pass_app
@@ -322,38 +408,24 @@ def list_cmd(app: AppContext, as_json: bool) -> None:
 
     On a terminal with a header row; piped, data lines only. --json times are ISO 8601 UTC.
     """
-    rows = app.store.list_rows()
+    # Streamed from the store a page at a time: any number of interviews in flat memory.
+    rows = app.store.iter_list_rows()
     if as_json:
-        click.echo(
-            dump_json(
-                [
-                    {
-                        "id": r.id,
-                        "status": r.status,
-                        "candidate": r.candidate_name or None,
-                        "email": r.candidate_email or None,
-                        "job": r.job_title or None,
-                        "answered": r.answered,
-                        "created_at": _iso_time(r.created_at),
-                        "started_at": _iso_time(r.started_at),
-                        "completed_at": _iso_time(r.completed_at),
-                        "expires_at": _iso_time(r.expires_at),
-                        "added_at": _iso_time(r.added_at),
-                        "fetched_at": _iso_time(r.fetched_at),
-                    }
-                    for r in rows
-                ]
-            )
-        )
+        # The same text as dump_json(list) would give, one element at a time.
+        def elements() -> Iterator[str]:
+            first = True
+            for row in rows:
+                yield ("[" if first else ",") + "\n  " + _list_json_element(row)
+                first = False
+            yield "[]\n" if first else "\n]\n"
+
+        _echo_chunks(elements())
         return
+    first = next(rows, None)
     if isatty(sys.stdout):
-        if not rows:
+        if first is None:
             note("no tracked interviews: track some with `rztui add ID...`")
             return
         click.echo(" ".join(f"{name:<{width}}" for name, width in LIST_COLUMNS).rstrip())
-    for r in rows:
-        status = clean_line(r.status or "not fetched")
-        click.echo(
-            f"{clean_line(r.id):<40} {status:<12} {clean_line(r.candidate_name)[:28]:<28} "
-            f"{clean_line(r.job_title)[:30]}".rstrip()
-        )
+    if first is not None:
+        _echo_chunks(_list_line(r) + "\n" for r in itertools.chain([first], rows))

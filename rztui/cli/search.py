@@ -13,7 +13,7 @@ nothing downstream can mistake them for markup); ``--json`` gives exact offsets 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -21,9 +21,6 @@ from ..api.errors import EXIT_USAGE
 from ..formats import plural
 from ..textsafe import clean_line
 from .common import AppContext, dump_json, fail, handle_errors, isatty, note, pass_app, warn
-
-if TYPE_CHECKING:
-    from ..search import SearchResult
 
 PIPE_OPEN, PIPE_CLOSE = "«", "»"
 
@@ -119,8 +116,9 @@ def search_cmd(app: AppContext, query: tuple[str, ...], as_json: bool, limit: in
     are in bold reverse video; piped, each line is 5 tab-separated fields
     (id, candidate, job, question, snippet) with matches as «word».
     """
-    text = " ".join(query)
-    result = _search_tracked(app, text, limit)
+    from ..search import search
+
+    result = search(app.store, " ".join(query), limit=limit)
     if result.literal:
         note(f"note: searched for the words literally (not search syntax: {result.reason})")
     if as_json:
@@ -137,26 +135,6 @@ def search_cmd(app: AppContext, query: tuple[str, ...], as_json: bool, limit: in
     elif result.more:
         n = len(result.hits)
         note(f"showing the best {plural(n, 'hit')}; --limit N shows more")
-
-
-def _search_tracked(app: AppContext, text: str, limit: int) -> SearchResult:
-    """:func:`rztui.search.search`, keeping only hits of tracked interviews.
-
-    The index also holds interviews that are cached but not tracked; until the store's search
-    query filters them itself, they are dropped here, asking for more hits while some were.
-    """
-    from dataclasses import replace
-
-    from ..search import search
-
-    tracked = set(app.store.tracked_ids())
-    want = limit
-    while True:
-        result = search(app.store, text, limit=want)
-        hits = [h for h in result.hits if h.interview_id in tracked]
-        if len(hits) >= limit or not result.more:
-            return replace(result, hits=hits[:limit], more=result.more or len(hits) > limit)
-        want *= 4
 
 
 # --------------------------------------------------------------------------- compare

@@ -1,13 +1,14 @@
 """Local SQLite store (no Textual, no httpx).
 
 ``db`` holds the :class:`Store`, ``schema`` its tables and migrations, ``fts`` the full-text
-index, ``errors`` the typed store errors (busy, read-only, full, corrupt).
+index, ``payload`` how cached payloads are kept (compact JSON, compressed), ``errors`` the typed
+store errors (busy, read-only, full, corrupt).
 """
 
-from .db import ListRow, Store
+from .db import CachedPayload, ImportCounts, ListRow, Store
 from .errors import StoreBusy, StoreCorrupt, StoreError, StoreFull, StoreReadOnly, StoreTooNew
 
 __all__ = [
-    "ListRow", "Store", "StoreBusy", "StoreCorrupt", "StoreError", "StoreFull", "StoreReadOnly",
-    "StoreTooNew",
+    "CachedPayload", "ImportCounts", "ListRow", "Store", "StoreBusy", "StoreCorrupt",
+    "StoreError", "StoreFull", "StoreReadOnly", "StoreTooNew",
 ]

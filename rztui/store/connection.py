@@ -35,6 +35,7 @@ from .errors import (
 from .schema import (
     SCHEMA_VERSION,
     check_not_newer,
+    compact_if_sparse,
     ensure_search_index,
     migrate,
     rollback_quietly,
@@ -153,12 +154,14 @@ class StoreConnection:
             raise classify_os(exc, self.path, "open") from exc
         except sqlite3.Error as exc:
             raise self._classified(exc) from exc
+        fts.register_functions(conn)
         try:
             check_not_newer(user_version(conn), self.path)  # before anything changes the file
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
-            migrate(conn, self.path)
+            if migrate(conn, self.path):
+                compact_if_sparse(conn)
             conn.execute("SELECT 1 FROM tracked LIMIT 1").fetchall()
             self.fts_available = ensure_search_index(conn)
         except sqlite3.Error as exc:
@@ -183,6 +186,7 @@ class StoreConnection:
         if not self.path.is_file() or self.path.stat().st_size == 0:
             # Nothing stored yet, and nowhere to store anything: an empty store, in memory.
             conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+            fts.register_functions(conn)
             migrate(conn, self.path)
             self.fts_available = ensure_search_index(conn)
             return conn
@@ -193,6 +197,7 @@ class StoreConnection:
         for options in ("", "&immutable=1"):
             conn = sqlite3.connect(uri + options, uri=True, timeout=self.busy_timeout,
                                    check_same_thread=False, isolation_level=None)
+            fts.register_functions(conn)
             try:
                 version = user_version(conn)
                 check_not_newer(version, self.path)

@@ -1,17 +1,18 @@
 """The local SQLite store: tracked interviews, cached API payloads, poll state, archive index.
 
 Knows nothing of Textual or httpx. WAL mode, one transaction per write, the file is 0600 in a
-0700 directory. Opening, recovery and error handling (busy, read-only, full, corrupt) are in
-:mod:`.connection`, the schema and its migrations in :mod:`.schema`, the full-text index in
-:mod:`.fts`.
+0700 directory. Payloads are stored compact and compressed (:mod:`.payload`); whatever reads
+every tracked interview (list, export) reads them a page at a time (:data:`PAGE_SIZE`), so no
+command's memory grows with the number of interviews. Opening, recovery and error handling
+(busy, read-only, full, corrupt) are in :mod:`.connection`, the schema and its migrations in
+:mod:`.schema`, the full-text index in :mod:`.fts`.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,9 +20,16 @@ from typing import Any
 from ..api.models import TERMINAL_STATUSES, Interview, QuestionSet
 from . import fts
 from .connection import DEFAULT_BUSY_TIMEOUT, StoreConnection
+from .payload import decode_body, encode_body, is_compact, load_body
 from .schema import MIGRATIONS, SCHEMA_VERSION
 
-__all__ = ["DEFAULT_BUSY_TIMEOUT", "MIGRATIONS", "SCHEMA_VERSION", "ListRow", "Store"]
+__all__ = [
+    "DEFAULT_BUSY_TIMEOUT", "MIGRATIONS", "PAGE_SIZE", "SCHEMA_VERSION", "CachedPayload",
+    "ImportCounts", "ListRow", "Store",
+]
+
+#: Rows read per query by the methods that stream (list, export): memory stays flat.
+PAGE_SIZE = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +49,43 @@ class ListRow:
     expires_at: str | None
     answered: int
     fetched_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class CachedPayload:
+    """An interview's cached payload (and its cached questions), as stored."""
+
+    id: str
+    status: str
+    body: bytes | str
+    questions: bytes | str | None
+
+    def text(self) -> str:
+        """The payload's JSON text (``ValueError`` when it is damaged)."""
+        return decode_body(self.body)
+
+    @property
+    def compact(self) -> bool:
+        """Whether :meth:`text` is compact JSON (what a JSON Lines export writes)."""
+        return is_compact(self.body)
+
+    def interview(self) -> Interview:
+        """Parsed and validated (``ValueError`` or ``InvalidResponse`` when it cannot be)."""
+        return Interview.from_api(load_body(self.body))
+
+    def question_set(self) -> QuestionSet | None:
+        return fts.parse_body(self.questions, QuestionSet.from_api)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportCounts:
+    new: int = 0  # not cached before
+    updated: int = 0  # cached before (changed or not)
+
+
+def _chunks(items: Sequence[str], size: int = PAGE_SIZE) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -81,19 +126,24 @@ class Store(StoreConnection):
             removed = 0
             for iid in wanted:
                 removed += conn.execute("DELETE FROM tracked WHERE id = ?", (iid,)).rowcount
-                self._drop_cached(conn, iid)
+            self._drop_cached(conn, wanted)
             return removed
 
         return self._write(go)
 
-    def _drop_cached(self, conn: sqlite3.Connection, iid: str) -> None:
-        conn.execute("DELETE FROM interviews WHERE id = ?", (iid,))
-        conn.execute("DELETE FROM questions WHERE interview_id = ?", (iid,))
-        conn.execute("DELETE FROM poll_state WHERE interview_id = ?", (iid,))
-        conn.execute("DELETE FROM search_docs WHERE interview_id = ?", (iid,))
+    def _drop_cached(self, conn: sqlite3.Connection, ids: Sequence[str]) -> None:
+        # Search rows first: the index is given back the answers' text from the payloads.
+        fts.delete_docs(conn, ids)
+        params = [(iid,) for iid in ids]
+        conn.executemany("DELETE FROM interviews WHERE id = ?", params)
+        conn.executemany("DELETE FROM questions WHERE interview_id = ?", params)
+        conn.executemany("DELETE FROM poll_state WHERE interview_id = ?", params)
 
     def tracked_ids(self) -> list[str]:
-        return [r[0] for r in self._query("SELECT id FROM tracked ORDER BY added_at, rowid")]
+        """Every tracked id, in tracking order (read off the cursor: no row objects held)."""
+        return self._run(lambda conn: [
+            r[0] for r in conn.execute("SELECT id FROM tracked ORDER BY added_at, rowid")
+        ], write=False)
 
     def is_tracked(self, iid: str) -> bool:
         return bool(self._query("SELECT 1 FROM tracked WHERE id = ?", (iid,)))
@@ -106,8 +156,26 @@ class Store(StoreConnection):
     """
 
     def list_rows(self) -> list[ListRow]:
-        rows = self._query(self._ROW_SQL + " ORDER BY t.added_at, t.rowid")
-        return [ListRow(*r) for r in rows]
+        return list(self.iter_list_rows())
+
+    def iter_list_rows(self, *, page: int = PAGE_SIZE) -> Iterator[ListRow]:
+        """The tracked interviews in tracking order, read ``page`` rows per query (keyset
+        paging on the ``tracked_added_at`` index: every page costs the same)."""
+        sql = self._ROW_SQL.replace("SELECT t.id,", "SELECT t.rowid, t.id,", 1)
+        after: tuple[float, int] | None = None
+        while True:
+            if after is None:
+                rows = self._query(sql + " ORDER BY t.added_at, t.rowid LIMIT ?", (page,))
+            else:
+                rows = self._query(
+                    sql + " WHERE (t.added_at, t.rowid) > (?, ?) "
+                    "ORDER BY t.added_at, t.rowid LIMIT ?", (*after, page),
+                )
+            for r in rows:
+                yield ListRow(*tuple(r)[1:])
+            if len(rows) < page:
+                return
+            after = (rows[-1][2], rows[-1][0])
 
     def row(self, iid: str) -> ListRow | None:
         rows = self._query(self._ROW_SQL + " WHERE t.id = ?", (iid,))
@@ -121,51 +189,81 @@ class Store(StoreConnection):
         """Validate and cache an interview payload exactly as the API returned it."""
         interview = data if isinstance(data, Interview) else Interview.from_api(data)
         when = fetched_at or time.time()
-        self._write(lambda conn: self._save_interview(conn, interview, when))
+        self._write(lambda conn: self._save_many(conn, [interview], when))
         return interview
 
-    def _save_interview(self, conn: sqlite3.Connection, iv: Interview, fetched_at: float) -> None:
-        body = json.dumps(iv.raw, ensure_ascii=False)
-        old = conn.execute("SELECT body FROM interviews WHERE id = ?", (iv.id,)).fetchone()
-        conn.execute(
-            """
-            INSERT INTO interviews (id, status, body, fetched_at, candidate_name, candidate_email,
-                job_title, created_at, started_at, completed_at, expires_at, answered)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
-            ON CONFLICT(id) DO UPDATE SET status=excluded.status, body=excluded.body,
-                fetched_at=excluded.fetched_at, candidate_name=excluded.candidate_name,
-                candidate_email=excluded.candidate_email, job_title=excluded.job_title,
-                created_at=excluded.created_at, started_at=excluded.started_at,
-                completed_at=excluded.completed_at, expires_at=excluded.expires_at,
-                answered=excluded.answered
-            """,
-            (
-                iv.id,
-                iv.status,
-                body,
-                fetched_at,
-                iv.candidate.name,
-                iv.candidate.email or "",
-                iv.job.title,
-                _iso(iv.created_at),
-                _iso(iv.started_at),
-                _iso(iv.completed_at),
-                _iso(iv.expires_at),
-                len(iv.responses),
-            ),
-        )
-        if old is None or old[0] != body:  # polling an unchanged interview rewrites nothing
-            fts.reindex(conn, iv.id, iv)
+    _UPSERT_SQL = """
+        INSERT INTO interviews (id, status, body, fetched_at, candidate_name, candidate_email,
+            job_title, created_at, started_at, completed_at, expires_at, answered)
+        VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+        ON CONFLICT(id) DO UPDATE SET status=excluded.status, body=excluded.body,
+            fetched_at=excluded.fetched_at, candidate_name=excluded.candidate_name,
+            candidate_email=excluded.candidate_email, job_title=excluded.job_title,
+            created_at=excluded.created_at, started_at=excluded.started_at,
+            completed_at=excluded.completed_at, expires_at=excluded.expires_at,
+            answered=excluded.answered
+    """
+
+    def _save_many(
+        self, conn: sqlite3.Connection, interviews: Sequence[Interview], fetched_at: float
+    ) -> list[bool]:
+        """Upsert ``interviews`` (the last copy of an id given twice wins) and re-index those
+        whose payload changed; returns, for each, whether its id was cached before it."""
+        bodies = {iv.id: encode_body(iv.raw) for iv in interviews}
+        latest = {iv.id: iv for iv in interviews}
+        old: dict[str, bytes | str] = {}
+        for chunk in _chunks(list(latest)):
+            marks = ",".join("?" * len(chunk))
+            old.update(conn.execute(
+                f"SELECT id, body FROM interviews WHERE id IN ({marks})", chunk).fetchall())
+        # Polling an unchanged interview rewrites nothing in the index.
+        changed = [iid for iid in latest if old.get(iid) != bodies[iid]]
+        fts.delete_docs(conn, changed)  # while the old payloads are still there
+        conn.executemany(self._UPSERT_SQL, [
+            (iid, iv.status, bodies[iid], fetched_at, iv.candidate.name,
+             iv.candidate.email or "", iv.job.title, _iso(iv.created_at), _iso(iv.started_at),
+             _iso(iv.completed_at), _iso(iv.expires_at), len(iv.responses))
+            for iid, iv in latest.items()
+        ])
+        questions: dict[str, bytes | str] = {}
+        for chunk in _chunks(changed):
+            marks = ",".join("?" * len(chunk))
+            questions.update(conn.execute(
+                f"SELECT interview_id, body FROM questions WHERE interview_id IN ({marks})",
+                chunk).fetchall())
+        fts.insert_docs(conn, [
+            doc for iid in changed for doc in fts.doc_rows(
+                iid, latest[iid], fts.parse_body(questions.get(iid), QuestionSet.from_api))
+        ])
+        seen = set(old)
+        before: list[bool] = []
+        for iv in interviews:
+            before.append(iv.id in seen)
+            seen.add(iv.id)
+        return before
 
     def save_interviews(self, payloads: Iterable[dict[str, Any]]) -> int:
-        """Bulk insert in one transaction (imports, benchmarks); all valid, or nothing lands."""
+        """Bulk insert in one transaction (benchmarks, tests); all valid, or nothing lands."""
         now = time.time()
         interviews = [Interview.from_api(data) for data in payloads]
+        self._write(lambda conn: self._save_many(conn, interviews, now))
+        return len(interviews)
 
-        def go(conn: sqlite3.Connection) -> int:
-            for iv in interviews:
-                self._save_interview(conn, iv, now)
-            return len(interviews)
+    def import_interviews(
+        self, interviews: Sequence[Interview], *, source: str = "import"
+    ) -> ImportCounts:
+        """Track and cache validated interviews in one transaction (``rztui import``): an id
+        cached before is updated. Tracking an id already tracked keeps its place and label."""
+        now = time.time()
+
+        def go(conn: sqlite3.Connection) -> ImportCounts:
+            conn.executemany(
+                "INSERT OR IGNORE INTO tracked (id, added_at, label, source) "
+                "VALUES (?,?,NULL,?)", [(iv.id, now, source) for iv in interviews],
+            )
+            before = self._save_many(conn, interviews, now)
+            updated = sum(before)
+            return ImportCounts(new=len(before) - updated, updated=updated)
 
         return self._write(go)
 
@@ -173,7 +271,32 @@ class Store(StoreConnection):
         rows = self._query("SELECT body, fetched_at FROM interviews WHERE id = ?", (iid,))
         if not rows:
             return None
-        return json.loads(rows[0][0]), rows[0][1]
+        return load_body(rows[0][0]), rows[0][1]
+
+    def cached_payloads(self, ids: Sequence[str]) -> dict[str, CachedPayload]:
+        """The cached payloads (and questions) of ``ids``, one query per :data:`PAGE_SIZE`
+        ids; ids with nothing cached are left out."""
+        out: dict[str, CachedPayload] = {}
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            rows = self._query(
+                "SELECT i.id, i.status, i.body, q.body FROM interviews i "
+                f"LEFT JOIN questions q ON q.interview_id = i.id WHERE i.id IN ({marks})",
+                chunk,
+            )
+            for r in rows:
+                out[r[0]] = CachedPayload(r[0], r[1], r[2], r[3])
+        return out
+
+    def cached_statuses(self, ids: Sequence[str]) -> dict[str, str]:
+        """The cached status of each of ``ids`` that has one (a query per page of ids)."""
+        out: dict[str, str] = {}
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            for r in self._query(f"SELECT id, status FROM interviews WHERE id IN ({marks})",
+                                 chunk):
+                out[r[0]] = r[1]
+        return out
 
     def get_interview(self, iid: str) -> Interview | None:
         cached = self.interview_json(iid)
@@ -189,7 +312,7 @@ class Store(StoreConnection):
 
     def save_questions(self, iid: str, data: dict[str, Any]) -> QuestionSet:
         qs = QuestionSet.from_api(data)
-        body = json.dumps(data, ensure_ascii=False)
+        body = encode_body(data)
 
         def go(conn: sqlite3.Connection) -> None:
             conn.execute(
@@ -203,22 +326,32 @@ class Store(StoreConnection):
 
     def get_questions(self, iid: str) -> QuestionSet | None:
         rows = self._query("SELECT body FROM questions WHERE interview_id = ?", (iid,))
-        return QuestionSet.from_api(json.loads(rows[0][0])) if rows else None
+        return QuestionSet.from_api(load_body(rows[0][0])) if rows else None
 
     def all_interviews(self, ids: Iterable[str] | None = None) -> Iterator[Interview]:
-        """Cached interviews (of the tracked set, or the given ids)."""
+        """Cached interviews (of the tracked set in tracking order, or the given ids), read a
+        page at a time."""
         if ids is None:
-            rows = self._query(
-                "SELECT i.body FROM interviews i JOIN tracked t ON t.id = i.id "
-                "ORDER BY t.added_at, t.rowid"
-            )
-            for r in rows:
-                yield Interview.from_api(json.loads(r[0]))
+            batch: list[str] = []
+            for row in self.iter_list_rows():
+                if row.status is not None:
+                    batch.append(row.id)
+                if len(batch) == PAGE_SIZE:
+                    yield from self._interviews_of(batch)
+                    batch = []
+            yield from self._interviews_of(batch)
         else:
             for iid in ids:
                 iv = self.get_interview(iid)
                 if iv is not None:
                     yield iv
+
+    def _interviews_of(self, ids: Sequence[str]) -> Iterator[Interview]:
+        payloads = self.cached_payloads(ids)
+        for iid in ids:
+            cached = payloads.get(iid)
+            if cached is not None:
+                yield cached.interview()
 
     # -- poll state --------------------------------------------------------------------------
 
@@ -297,8 +430,8 @@ class Store(StoreConnection):
                 return 0
 
             def go(conn: sqlite3.Connection) -> None:
-                for iid in ids:
-                    self._drop_cached(conn, iid)
+                self._drop_cached(conn, ids)
+                fts.drop_unused_questions(conn)
                 if self.fts_available:
                     # Merge the index so the purged text is not left behind in old segments.
                     conn.execute("INSERT INTO search_index (search_index) VALUES ('optimize')")
@@ -312,11 +445,7 @@ class Store(StoreConnection):
         """Forget what is cached about these interviews but keep tracking them."""
         wanted = list(dict.fromkeys(ids))
 
-        def go(conn: sqlite3.Connection) -> None:
-            for iid in wanted:
-                self._drop_cached(conn, iid)
-
-        self._write(go)
+        self._write(lambda conn: self._drop_cached(conn, wanted))
 
     def forget_archive(self, iid: str) -> None:
         self._write(

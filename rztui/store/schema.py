@@ -9,11 +9,11 @@ that lost the race sees the work done and skips it instead of creating tables tw
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..api.models import Interview, QuestionSet
-from . import fts
+from . import fts, payload
 from .errors import StoreTooNew
 
 # A migration is SQL (statements separated by ";") or a callable that gets the connection; both
@@ -22,21 +22,80 @@ Migration = str | Callable[[sqlite3.Connection], None]
 
 
 def _migrate_v2_search(conn: sqlite3.Connection) -> None:
-    """v2: the search index, backfilled from what is already cached."""
-    for statement in fts.SEARCH_DOCS_SQL:
+    """v2 built the first search index. :func:`_migrate_lean_store` replaces it and rebuilds it
+    from the payloads, so a store on its way up has nothing to do here."""
+
+
+def _pages(
+    conn: sqlite3.Connection, sql: str, size: int = 500
+) -> Iterator[list[sqlite3.Row]]:
+    """``sql`` (selecting ``rowid`` first, with a ``rowid > ?`` bound) a page at a time."""
+    last = -(2**63)
+    while True:
+        rows = conn.execute(sql, (last, size)).fetchall()
+        if not rows:
+            return
+        yield rows
+        last = rows[-1][0]
+
+
+def _compact_bodies(conn: sqlite3.Connection, table: str) -> None:
+    """Every payload of ``table`` rewritten compact and compressed (unreadable ones as they
+    are: they are fetched again when needed)."""
+    for rows in _pages(conn, f"SELECT rowid, body FROM {table} WHERE rowid > ? "
+                             "ORDER BY rowid LIMIT ?"):
+        updates = []
+        for rowid, body in rows:
+            if payload.is_compact(body):
+                continue
+            try:
+                updates.append((payload.encode_body(payload.load_body(body)), rowid))
+            except ValueError:
+                continue
+        conn.executemany(f"UPDATE {table} SET body = ? WHERE rowid = ?", updates)
+
+
+def _migrate_lean_store(conn: sqlite3.Connection) -> None:
+    """The lean store: payloads compact and compressed; the search index keeps no copy of the
+    transcripts and one copy of each question text; the retention purge and paging through
+    the tracked list use an index.
+
+    Rebuilds ``search_docs`` and the FTS5 index from the cached payloads. The store shrinks on
+    disk when :func:`migrate` compacts it afterwards.
+    """
+    for statement in (
+        "DROP TRIGGER IF EXISTS search_docs_ai",
+        "DROP TRIGGER IF EXISTS search_docs_ad",
+        "DROP TABLE IF EXISTS search_index",
+        "DROP TABLE IF EXISTS search_docs",
+        "DROP TABLE IF EXISTS search_questions",
+        "DROP VIEW IF EXISTS search_content",
+    ):
         conn.execute(statement)
+    _compact_bodies(conn, "interviews")
+    _compact_bodies(conn, "questions")
+    fts.create_search_tables(conn)
     fts.create_search_index(conn)
-    rows = conn.execute(
-        "SELECT i.id, i.body, q.body FROM interviews i "
-        "LEFT JOIN questions q ON q.interview_id = i.id "
-        "UNION ALL "
-        "SELECT q.interview_id, NULL, q.body FROM questions q "
-        "WHERE q.interview_id NOT IN (SELECT id FROM interviews)"
-    ).fetchall()
-    for iid, body, qbody in rows:
-        interview = fts.parse_body(body, Interview.from_api)
-        questions = fts.parse_body(qbody, QuestionSet.from_api)
-        fts.write_docs(conn, fts.doc_rows(iid, interview, questions))
+    conn.execute("CREATE INDEX IF NOT EXISTS interviews_fetched_at ON interviews (fetched_at)")
+    conn.execute("CREATE INDEX IF NOT EXISTS tracked_added_at ON tracked (added_at)")
+    for rows in _pages(conn, "SELECT i.rowid, i.id, i.body, q.body FROM interviews i "
+                             "LEFT JOIN questions q ON q.interview_id = i.id "
+                             "WHERE i.rowid > ? ORDER BY i.rowid LIMIT ?"):
+        fts.insert_docs(conn, [
+            doc
+            for _rowid, iid, body, qbody in rows
+            for doc in fts.doc_rows(iid, fts.parse_body(body, Interview.from_api),
+                                    fts.parse_body(qbody, QuestionSet.from_api))
+        ])
+    for rows in _pages(conn, "SELECT q.rowid, q.interview_id, q.body FROM questions q "
+                             "WHERE q.rowid > ? AND NOT EXISTS (SELECT 1 FROM "
+                             "interviews i WHERE i.id = q.interview_id) "
+                             "ORDER BY q.rowid LIMIT ?"):
+        fts.insert_docs(conn, [
+            doc
+            for _rowid, iid, qbody in rows
+            for doc in fts.doc_rows(iid, None, fts.parse_body(qbody, QuestionSet.from_api))
+        ])
 
 
 # Each entry migrates from version i to i+1; append, never edit a shipped one.
@@ -95,6 +154,10 @@ MIGRATIONS: list[Migration] = [
     CREATE INDEX interviews_listing ON interviews (id, status, candidate_name, candidate_email,
         job_title, created_at, started_at, completed_at, expires_at, answered);
     """,
+    # v4: the lean store: compressed payloads, no second copy of the transcripts, indexes for the
+    # retention purge and the tracked list's order. Keep it last when merging migrations:
+    # it rebuilds the search tables whatever shape they had.
+    _migrate_lean_store,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -131,12 +194,14 @@ def _run_step(conn: sqlite3.Connection, step: Migration) -> None:
             conn.execute(statement)
 
 
-def migrate(conn: sqlite3.Connection, path: Path) -> None:
-    """Bring the schema to :data:`SCHEMA_VERSION`, one transaction per step.
+def migrate(conn: sqlite3.Connection, path: Path) -> int:
+    """Bring the schema to :data:`SCHEMA_VERSION`, one transaction per step; returns how many
+    steps this process ran.
 
     Raises :class:`StoreTooNew` for a file from a newer rztui; sqlite3 errors propagate (the
     caller classifies them).
     """
+    ran = 0
     version = user_version(conn)
     check_not_newer(version, path)
     while version < SCHEMA_VERSION:
@@ -148,11 +213,27 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
             if version < SCHEMA_VERSION:
                 _run_step(conn, MIGRATIONS[version])
                 version += 1
+                ran += 1
                 conn.execute(f"PRAGMA user_version = {version}")
             conn.execute("COMMIT")
         except BaseException:
             rollback_quietly(conn)
             raise
+    return ran
+
+
+def compact_if_sparse(conn: sqlite3.Connection) -> None:
+    """VACUUM when most of the file is free pages (after a migration rewrote the payloads):
+    best effort, the store works as well without it."""
+    free = int(conn.execute("PRAGMA freelist_count").fetchone()[0])
+    total = int(conn.execute("PRAGMA page_count").fetchone()[0])
+    if free < 256 or free * 4 < total:
+        return
+    try:
+        conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    except sqlite3.OperationalError:
+        pass  # busy (another process is writing) or no room for the copy: next time, maybe
 
 
 def ensure_search_index(conn: sqlite3.Connection) -> bool:

@@ -56,6 +56,31 @@ def fts_rows(store: Store) -> int:
     return store._query("SELECT count(*) FROM search_index_docsize")[0][0]
 
 
+def index_matches_content(store: Store) -> bool:
+    """Every (term, row, column, offset) FTS5 holds is what indexing the content view afresh
+    gives: nothing stale left behind by a change, nothing missing."""
+    def instances(conn, schema: str, table: str) -> list[tuple]:
+        conn.execute(f"DROP TABLE IF EXISTS temp.v_{table}")
+        conn.execute(f"CREATE VIRTUAL TABLE temp.v_{table} USING fts5vocab({schema}, {table}, "
+                     "instance)")
+        return sorted(tuple(r) for r in conn.execute(
+            f"SELECT term, doc, col, offset FROM temp.v_{table}"))
+
+    def go(conn) -> bool:
+        conn.execute("DROP TABLE IF EXISTS temp.fresh")
+        conn.execute(
+            "CREATE VIRTUAL TABLE temp.fresh USING fts5(interview_id UNINDEXED, "
+            "question_id UNINDEXED, candidate, job, question, transcript, content='', "
+            f"tokenize='{fts.SEARCH_TOKENIZER}')")
+        conn.execute(
+            "INSERT INTO temp.fresh (rowid, interview_id, question_id, candidate, job, question, "
+            "transcript) SELECT id, interview_id, question_id, candidate, job, question, "
+            "transcript FROM main.search_content WHERE answered")
+        return instances(conn, "main", "search_index") == instances(conn, "temp", "fresh")
+
+    return store._run(go, write=False)
+
+
 def doc_rows(store: Store, iid: str, answered: bool = True) -> int:
     return store._query(
         "SELECT count(*) FROM search_docs WHERE interview_id = ? AND answered = ?",
@@ -66,12 +91,29 @@ def doc_rows(store: Store, iid: str, answered: bool = True) -> int:
 # --------------------------------------------------------------------------- the index
 
 
-def test_a_fresh_store_is_v2_with_an_fts5_index(store):
-    assert SCHEMA_VERSION == len(MIGRATIONS) >= 2
+def test_a_fresh_store_has_an_fts5_index_over_the_payloads(store):
+    assert SCHEMA_VERSION == len(MIGRATIONS)
     assert store.fts_available
     assert store._query("PRAGMA user_version")[0][0] == SCHEMA_VERSION
     sql = store._query("SELECT sql FROM sqlite_master WHERE name = 'search_index'")[0][0]
     assert "fts5" in sql and "remove_diacritics 2" in sql
+    assert "content='search_content'" in sql
+    # No second copy of the transcripts: the index reads them from the payloads.
+    columns = {r[1] for r in store._query("PRAGMA table_info(search_docs)")}
+    assert "transcript" not in columns and "question" not in columns
+
+
+def test_transcripts_are_stored_once_and_compressed(store):
+    store.track(["a"])
+    store.save_interview(payload("a", ["zanzibar " * 200]))
+    body = store._query("SELECT body FROM interviews WHERE id = 'a'")[0][0]
+    assert isinstance(body, bytes) and b"zanzibar" not in body  # compressed
+    assert len(body) < 1000
+    for table in ("search_docs", "search_questions"):
+        for row in store._query(f"SELECT * FROM {table}"):
+            assert not any(isinstance(v, str) and "zanzibar" in v for v in tuple(row))
+    hit = search(store, "zanzibar").hits[0]
+    assert hit.snippet.startswith("zanzibar zanzibar") and hit.spans[0] == (0, 8)
 
 
 def test_insert_refresh_untrack_purge_keep_the_index_in_step(store):
@@ -86,6 +128,7 @@ def test_insert_refresh_untrack_purge_keep_the_index_in_step(store):
     assert search(store, "alpha").hits == []
     assert ids(search(store, "bravo")) == ["a"] and ids(search(store, "charlie")) == ["a"]
     assert doc_rows(store, "a") == 3 and fts_rows(store) == 4
+    assert index_matches_content(store)
 
     # The same payload again (a poll with no news) neither duplicates nor drops anything.
     store.save_interview(payload("a", ["I love goroutines", "bravo answer", "charlie"]))
@@ -93,10 +136,12 @@ def test_insert_refresh_untrack_purge_keep_the_index_in_step(store):
 
     store.untrack(["a"])
     assert search(store, "goroutines").hits == [] and doc_rows(store, "a") == 0
-    assert fts_rows(store) == 1
+    assert fts_rows(store) == 1 and index_matches_content(store)
 
     assert store.purge(everything=True) == 1
     assert search(store, "channels").hits == [] and fts_rows(store) == 0
+    assert store._query("SELECT count(*) FROM search_questions")[0][0] == 0
+    assert index_matches_content(store)
     assert store.tracked_ids() == ["b"]  # purge keeps tracking; fetching again re-indexes
     store.save_interview(payload("b", ["channels again"]))
     assert ids(search(store, "channels")) == ["b"]
@@ -125,6 +170,32 @@ def test_questions_are_kept_for_compare_but_only_answers_are_searchable(store):
     store.save_interview(payload("a", ["an answer", "zebra stripes"], qids=["q0", "q1"]))
     assert doc_rows(store, "a", answered=False) == 0
     assert [h.question_id for h in search(store, "zebra").hits] == ["q1"]
+    assert index_matches_content(store)
+
+
+def test_a_payload_cannot_change_under_its_index_rows(store):
+    """FTS5 removes a row only given the text it indexed, read from the payload: a change that
+    would strand index rows is refused by the store itself."""
+    store.track(["a"])
+    store.save_interview(payload("a", ["original words"]))
+    for sql in ("UPDATE interviews SET body = x'00' WHERE id = 'a'",
+                "DELETE FROM interviews WHERE id = 'a'"):
+        with pytest.raises(sqlite3.IntegrityError, match="not removed first"):
+            store._write(lambda conn, sql=sql: conn.execute(sql))
+    assert ids(search(store, "original")) == ["a"] and index_matches_content(store)
+
+
+def test_search_covers_tracked_interviews_only(store):
+    store.track(["t1", "t2"])
+    store.save_interview(payload("t1", ["walrus one"]))
+    for n in range(30):  # cached by `get`, never tracked: many, and better matches
+        store.save_interview(payload(f"u{n}", ["walrus walrus walrus"]))
+    store.save_interview(payload("t2", ["walrus two"]))
+    result = search(store, "walrus", limit=2)
+    assert sorted(ids(result)) == ["t1", "t2"] and not result.more
+    assert store.search_doc_count() == 2
+    store.untrack(["t2"])
+    assert ids(search(store, "walrus")) == ["t1"] and store.search_doc_count() == 1
 
 
 def test_the_index_survives_reopening(tmp_path):
@@ -178,6 +249,74 @@ def test_migration_from_v1_backfills_the_cached_interviews(tmp_path):
     assert doc_rows(s, ds.SPEC_INTERVIEW_ID, answered=False) == 1  # the custom question
     assert search(s, "pwned").hits == []  # escape-sequence payloads are not indexed
     assert doc_rows(s, "broken") == 0  # an unreadable row is skipped, not fatal
+    s.close()
+
+
+# The v2 search schema as shipped (the transcripts copied into search_docs), to migrate from.
+V2_SEARCH_SQL = (
+    """CREATE TABLE search_docs (id INTEGER PRIMARY KEY, interview_id TEXT NOT NULL,
+       question_id TEXT NOT NULL, answered INTEGER NOT NULL, position INTEGER NOT NULL,
+       candidate TEXT NOT NULL, job TEXT NOT NULL, question TEXT NOT NULL,
+       transcript TEXT NOT NULL, question_key TEXT NOT NULL, job_key TEXT NOT NULL)""",
+    "CREATE INDEX search_docs_interview ON search_docs (interview_id)",
+    "CREATE INDEX search_docs_question ON search_docs (question_id)",
+    "CREATE INDEX search_docs_question_key ON search_docs (question_key, job_key)",
+    """CREATE VIRTUAL TABLE search_index USING fts5(interview_id UNINDEXED,
+       question_id UNINDEXED, candidate, job, question, transcript, content='search_docs',
+       content_rowid='id', tokenize='unicode61 remove_diacritics 2')""",
+    """CREATE TRIGGER search_docs_ai AFTER INSERT ON search_docs WHEN new.answered BEGIN
+       INSERT INTO search_index (rowid, interview_id, question_id, candidate, job, question,
+       transcript) VALUES (new.id, new.interview_id, new.question_id, new.candidate, new.job,
+       new.question, new.transcript); END""",
+    """CREATE TRIGGER search_docs_ad AFTER DELETE ON search_docs WHEN old.answered BEGIN
+       INSERT INTO search_index (search_index, rowid, interview_id, question_id, candidate, job,
+       question, transcript) VALUES ('delete', old.id, old.interview_id, old.question_id,
+       old.candidate, old.job, old.question, old.transcript); END""",
+)
+
+
+def _v2_store(path, bodies: dict[str, dict], questions: dict[str, dict]) -> None:
+    """A store as the v2 rztui left it: text payloads, transcripts copied into the index."""
+    from rztui.api.models import Interview, QuestionSet
+
+    _v1_store(path, bodies, questions)
+    conn = sqlite3.connect(path, isolation_level=None)
+    for statement in V2_SEARCH_SQL:
+        conn.execute(statement)
+    for iid in {*bodies, *questions}:
+        try:
+            interview = Interview.from_api(bodies[iid]) if iid in bodies else None
+        except InvalidResponse:
+            interview = None
+        qs = QuestionSet.from_api(questions[iid]) if iid in questions else None
+        conn.executemany("INSERT INTO search_docs (interview_id, question_id, answered, position, "
+                         "candidate, job, question, transcript, question_key, job_key) "
+                         "VALUES (?,?,?,?,?,?,?,?,?,?)", fts.doc_rows(iid, interview, qs))
+    conn.execute("PRAGMA user_version = 2")
+    conn.close()
+
+
+def test_migration_from_v2_compresses_payloads_and_rebuilds_a_lean_index(tmp_path):
+    path = tmp_path / "rz.db"
+    data = ds.Dataset(extra_completed=400)
+    bodies = {iid: data.snapshot(iid, ds.LIVE_END_SECONDS + 1) for iid in data.ids}
+    bodies["broken"] = {"id": "broken", "status": "completed", "responses": "nope"}
+    _v2_store(path, bodies, {ds.SPEC_INTERVIEW_ID: ds.SPEC_QUESTIONS})
+    before = path.stat().st_size
+    s = Store(path)
+    assert not s.warnings, s.warnings
+    assert s._query("PRAGMA user_version")[0][0] == SCHEMA_VERSION
+    assert s._query("PRAGMA freelist_count")[0][0] < 256  # compacted after rewriting
+    assert path.stat().st_size < before / 1.5
+    kinds = {r[0] for r in s._query("SELECT typeof(body) FROM interviews WHERE id != 'broken'")}
+    assert kinds == {"blob"}
+    assert s.get_interview(ds.SPEC_INTERVIEW_ID).raw == bodies[ds.SPEC_INTERVIEW_ID]
+    assert s.get_questions(ds.SPEC_INTERVIEW_ID).raw == ds.SPEC_QUESTIONS
+    assert s.interview_json("broken")[0] == bodies["broken"]  # kept as it was, not indexed
+    assert ids(search(s, '"race condition"')) == [ds.SPEC_INTERVIEW_ID]
+    assert doc_rows(s, ds.SPEC_INTERVIEW_ID, answered=False) == 1  # the custom question
+    assert fts_rows(s) == s._query("SELECT count(*) FROM search_docs WHERE answered")[0][0]
+    assert index_matches_content(s)
     s.close()
 
 

@@ -1,0 +1,119 @@
+"""`rztui import`: an export read back into a fresh home, offline; bad lines, duplicates, stdin."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from rztui.cli import main
+from rztui.demo import dataset as ds
+from rztui.store import Store
+
+
+def rz(*args: str, input: bytes | str | None = None):
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def fill(home: Path, n_bulk: int = 0) -> list[str]:
+    """A home holding the demo's final interviews (and ``n_bulk`` more), with questions."""
+    data = ds.Dataset(extra_completed=n_bulk)
+    store = Store(home / "data" / "rztui.db")
+    final = [i for i in data.ids if data.status_at(i, ds.LIVE_END_SECONDS + 1) in (
+        "completed", "expired")]
+    store.track(final)
+    store.save_interviews(data.snapshot(i, ds.LIVE_END_SECONDS + 1) for i in final)
+    for iid in ds.ALL_IDS[:3]:
+        store.save_questions(iid, ds.questions_payload(iid))
+    store.close()
+    return final
+
+
+@pytest.fixture
+def two_homes(tmp_path, monkeypatch):
+    monkeypatch.delenv("ROUNDZERO_API_KEY", raising=False)
+    monkeypatch.delenv("ROUNDZERO_BASE_URL", raising=False)
+
+    def use(name: str) -> Path:
+        monkeypatch.setenv("RZTUI_HOME", str(tmp_path / name))
+        return tmp_path / name
+
+    return use
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_an_export_imports_into_a_fresh_home_offline(two_homes, tmp_path, fmt):
+    ids = fill(two_homes("a"), n_bulk=620)  # more than a page of the store
+    out = tmp_path / f"all.{fmt}"
+    assert rz("export", "-f", fmt, "--all", "-o", str(out)).exit_code == 0
+    listed = json.loads(rz("list", "--json").stdout)
+
+    two_homes("b")  # no key, no server: nothing may be fetched
+    res = rz("import", str(out))
+    assert res.exit_code == 0, res.stderr
+    assert res.stderr == f"rztui: imported {len(ids)} interview(s) from {out} ({len(ids)} new, " \
+                         "0 updated)\n"
+    again = tmp_path / f"again.{fmt}"
+    assert rz("export", "-f", fmt, "--all", "-o", str(again)).exit_code == 0
+    assert again.read_bytes() == out.read_bytes()
+    mine = json.loads(rz("list", "--json").stdout)
+    drop = ("added_at", "fetched_at")
+    assert [{k: v for k, v in r.items() if k not in drop} for r in mine] == [
+        {k: v for k, v in r.items() if k not in drop} for r in listed]
+    assert rz("search", "--json", "race condition").stdout.count(ds.SPEC_INTERVIEW_ID)
+
+
+def test_stdin_bad_lines_and_duplicates(two_homes):
+    two_homes("a")
+    good = ds.snapshot(ds.SPEC_INTERVIEW_ID)
+    changed = json.loads(json.dumps(good))
+    changed["responses"][0]["transcript"] = "a completely new answer about zeppelins"
+    lines = [
+        json.dumps(good),
+        "",
+        "{\"id\": \"x\", truncated",
+        json.dumps({"id": "no-status"}),
+        json.dumps(changed),  # the same id again: this copy wins
+        "[1, 2]",
+    ]
+    res = rz("import", "-", input="\n".join(lines) + "\n")
+    assert res.exit_code == 5
+    assert res.stderr.splitlines() == [
+        "rztui: error: stdin line 3: not JSON (Expecting property name enclosed in double "
+        "quotes); skipped",
+        "rztui: error: stdin line 4: not an interview (interview has no 'status'); skipped",
+        "rztui: error: stdin line 6: not an interview (interview is not an object); skipped",
+        "rztui: imported 2 interview(s) from stdin (1 new, 1 updated); 3 bad line(s) skipped",
+    ]
+    assert [r["id"] for r in json.loads(rz("list", "--json").stdout)] == [ds.SPEC_INTERVIEW_ID]
+    assert "zeppelins" in rz("transcript", ds.SPEC_INTERVIEW_ID).stdout
+    assert rz("search", "zeppelins").stdout.startswith(ds.SPEC_INTERVIEW_ID)
+
+    res = rz("import", "-", input=json.dumps(good))  # and once more: updated back
+    assert res.exit_code == 0 and "(0 new, 1 updated)" in res.stderr
+    assert rz("search", "zeppelins").stdout == ""
+
+
+def test_a_broken_array_keeps_what_came_before(two_homes):
+    two_homes("a")
+    first, second = (ds.snapshot(i) for i in (ds.SPEC_INTERVIEW_ID, ds.HOSTILE_CSV_ID))
+    text = "[\n" + json.dumps(first) + ",\n" + json.dumps(second)[:-30] + "\n"
+    res = rz("import", "-", input=text)
+    assert res.exit_code == 5
+    assert res.stderr.splitlines()[0].startswith("rztui: error: stdin line 3: not JSON")
+    assert res.stderr.splitlines()[0].endswith("; the rest cannot be read")
+    assert [r["id"] for r in json.loads(rz("list", "--json").stdout)] == [ds.SPEC_INTERVIEW_ID]
+
+
+def test_a_missing_file_is_a_usage_error(two_homes, tmp_path):
+    two_homes("a")
+    res = rz("import", str(tmp_path / "nope.jsonl"))
+    assert res.exit_code == 2 and "cannot read" in res.stderr and "No such file" in res.stderr
+    res = rz("import", str(tmp_path))
+    assert res.exit_code == 2 and "cannot read" in res.stderr
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    res = rz("import", str(empty))
+    assert res.exit_code == 0 and "imported 0 interview(s)" in res.stderr
