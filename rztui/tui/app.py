@@ -187,8 +187,19 @@ class RZApp(App[None]):
             self.notify(f"{len(held)} key(s) typed during start-up were ignored.",
                         severity="warning", markup=False, timeout=4)
             return
-        for key in held:
-            self.post_message(events.Key(key.key, key.character))
+        self._replay(held)
+
+    def _replay(self, keys: list[events.Key]) -> None:
+        """One key at a time, each after the screen has caught up with the one before (`/`
+        moves the focus to the filter: the next keys must be typed there)."""
+        if not keys or self.screen is not self.main:
+            return  # a dialog came up (`e`): the keys after it are not meant for it
+        first, rest = keys[0], keys[1:]
+        key = events.Key(first.key, first.character)
+        key.time = first.time  # when it was typed (the export dialog looks)
+        self.post_message(key)
+        if rest:
+            self.call_after_refresh(self.call_after_refresh, self._replay, rest)
 
     async def on_unmount(self) -> None:
         await self.main.watcher.close()  # the live session: polling, webhooks

@@ -70,7 +70,7 @@ class MainScreen(Screen[None]):
         Binding("tab", "next_pane", "Next pane: list, transcript, outline", show=False),
         Binding("shift+tab", "previous_pane", "Previous pane", show=False),
         # The list's status filters work from any pane (the filter box types them).
-        Binding("f", "list_status('cycle')", "Next status filter", show=False),
+        Binding("f", "list_status('cycle')", "Status filter: the next one", show=False),
         Binding("1", "list_status('0')", "Show every status", show=False),
         Binding("2", "list_status('1')", "Only completed", show=False),
         Binding("3", "list_status('2')", "Only in progress", show=False),

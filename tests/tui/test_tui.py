@@ -825,3 +825,18 @@ async def test_invited_past_expiry_label(store, server):
         await settle(pilot)
         assert "invited · past expiry" in str(table_of(app).get_cell(iid, "status"))
         assert "invited · past expiry" in doc_text(app)
+
+
+async def test_filter_typed_during_start_up_lands_in_the_filter(store, server):
+    go, find = _slow_finder(ds.DEMO_KEY)
+    app = make_app(store, server, [SPEC, *COMPLETED[:3]], api_key=None, cache=True,
+                   find_key=find)
+    app.hold_keys_seconds = 60
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"jane", "enter")
+        go.set()
+        await wait_until(pilot, lambda: isinstance(app.focused, TranscriptView),
+                         what="the filter's Enter")
+        assert app.main.interview_list.filter_input.value == "jane"
+        assert app.main.current_id == SPEC and app.screen is app.main
