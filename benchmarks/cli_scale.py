@@ -150,10 +150,10 @@ def table(results: list[Measured]) -> str:
     width = 28
     lines = []
     head = f"{'':<{width}}" + "".join(
-        f"{f'N = {m.rows:,}: wall   cpu   peak':>30}" for m in results)
+        f"{f'N = {m.rows:,}: wall    cpu    peak':>32}" for m in results)
     ratio = len(results) > 1
     if ratio:
-        head += f"{'ratio':>10}"
+        head += f"{'peak ratio':>12}"
     lines.append(head)
     lines.append("-" * len(head))
     names = list(results[0].runs)
@@ -162,10 +162,10 @@ def table(results: list[Measured]) -> str:
         for m in results:
             r = m.runs[name]
             flag = "" if r.exit_code == 0 else f" [exit {r.exit_code}]"
-            row += f"{f'{r.seconds:6.1f} s {r.cpu_seconds:6.1f} s {r.peak_mb:6.1f} MB{flag}':>30}"
+            row += f"{f'{r.seconds:6.1f} s {r.cpu_seconds:6.1f} s {r.peak_mb:6.1f} MB{flag}':>32}"
         if ratio:
             a, b = results[0].runs[name], results[-1].runs[name]
-            row += f"{f'{b.peak_mb / a.peak_mb:.2f}x mem':>10}"
+            row += f"{f'{b.peak_mb / a.peak_mb:.2f}x':>12}"
         lines.append(row)
     for label, get in (
         ("store on disk", lambda m: f"{m.store_mb:9.1f} MB"),
@@ -175,7 +175,7 @@ def table(results: list[Measured]) -> str:
          lambda m: f"{m.imported_store_mb / m.jsonl_mb:9.2f}x" if m.jsonl_mb else "-"),
         ("build (Store API)", lambda m: f"{m.build_s:9.1f} s"),
     ):
-        lines.append(f"{label:<{width}}" + "".join(f"{get(m):>30}" for m in results))
+        lines.append(f"{label:<{width}}" + "".join(f"{get(m):>32}" for m in results))
     return "\n".join(lines)
 
 

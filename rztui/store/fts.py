@@ -29,6 +29,7 @@ import sqlite3
 import threading
 import unicodedata
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import TypeVar
 
 from ..api.errors import InvalidResponse
@@ -171,14 +172,19 @@ def indexed_transcripts(interview: Interview) -> tuple[str, ...]:
     return tuple(index_text(clean(r.transcript)) for r in interview.responses)
 
 
+@lru_cache(maxsize=2048)
+def _line_forms(text: str | None) -> tuple[str, str]:
+    """A question text or job title as indexed, and its :func:`match_key` (the same few
+    questions and jobs come back in every interview: each is worked out once)."""
+    return index_text(clean_line(text)), match_key(text)
+
+
 def doc_rows(
     iid: str, interview: Interview | None, questions: QuestionSet | None
 ) -> list[DocRow]:
     """The ``search_docs`` rows for one interview (:data:`DocRow` order)."""
     candidate = index_text(clean_line(interview.candidate.name)) if interview else ""
-    job_title = interview.job.title if interview else ""
-    job = index_text(clean_line(job_title))
-    job_key = match_key(job_title)
+    job, job_key = _line_forms(interview.job.title if interview else "")
     rows: list[DocRow] = []
     answered: set[str] = set()
     if interview is not None:
@@ -186,18 +192,18 @@ def doc_rows(
             zip(interview.responses, indexed_transcripts(interview), strict=True)
         ):
             answered.add(r.question_id)
+            question, question_key = _line_forms(r.question_text)
             rows.append((
-                iid, r.question_id, 1, pos, candidate, job,
-                index_text(clean_line(r.question_text)), transcript,
-                match_key(r.question_text), job_key,
+                iid, r.question_id, 1, pos, candidate, job, question, transcript, question_key,
+                job_key,
             ))
     if questions is not None:
         for pos, q in enumerate(questions.questions):
             if q.id in answered:
                 continue
+            question, question_key = _line_forms(q.question_text)
             rows.append((
-                iid, q.id, 0, pos, candidate, job, index_text(clean_line(q.question_text)), "",
-                match_key(q.question_text), job_key,
+                iid, q.id, 0, pos, candidate, job, question, "", question_key, job_key,
             ))
     return rows
 
