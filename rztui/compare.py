@@ -20,7 +20,7 @@ from typing import Any
 
 from .api.errors import EXIT_NOT_FOUND, EXIT_USAGE, RZError
 from .api.models import Interview
-from .formats import NO_VALUE, human_duration, iso_utc
+from .formats import NO_VALUE, human_duration, iso_utc, plural
 from .store import Store
 from .store.fts import match_key, plain
 from .textsafe import clean, clean_line
@@ -62,8 +62,7 @@ class QuestionChoice:
 
     def describe(self) -> str:
         job = self.job or "no job title"
-        plural = "s" if self.answers != 1 else ""
-        return f"{self.question}  ({job}; {self.answers} answer{plural})"
+        return f"{self.question}  ({job}; {plural(self.answers, 'answer')})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +100,7 @@ class Answer:
         """``completed · 2m 25s · 571 chars, 85 words`` (no word count for CJK text)."""
         size = f"{self.chars:,} chars"
         if not _CJK_SCRIPTS.search(self.text):
-            size += f", {self.words:,} word{'s' if self.words != 1 else ''}"
+            size += f", {plural(self.words, 'word')}"
         return f"{clean_line(self.status)} · {human_duration(self.duration_seconds)} · {size}"
 
 
@@ -298,7 +297,7 @@ def header_lines(comparison: Comparison, shown: int | None = None) -> list[str]:
     """``Q: ...`` / ``Job: ... · 5 answers · 2 asked, no answer`` (cleaned)."""
     n = len(comparison.answers) if shown is None else shown
     facts = [f"Job: {clean_line(comparison.job_title) or NO_VALUE}",
-             f"{n} answer{'s' if n != 1 else ''}"]
+             plural(n, "answer")]
     if comparison.not_answered:
         facts.append(f"{len(comparison.not_answered)} asked, no answer")
     return [f"Q: {clean_line(comparison.question_text) or NO_VALUE}", " · ".join(facts)]

@@ -38,7 +38,7 @@ import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from ..api.errors import (
     AuthError,
@@ -52,7 +52,7 @@ from ..api.errors import (
     SubscriptionInactive,
 )
 from ..api.ids import parse_id
-from ..api.models import COMPLETED, IN_PROGRESS, TERMINAL_STATUSES, Interview, QuestionSet
+from ..api.models import COMPLETED, IN_PROGRESS, TERMINAL_STATUSES, Interview
 from .budget import DEFAULT_LIMIT, Holds, RateInfo, RequestBudget
 from .events import (
     Dropped,
@@ -66,6 +66,7 @@ from .events import (
     WatchResult,
 )
 from .policy import PollPolicy, estimate_from, plan_pace
+from .protocols import ApiInfo, PollService, WebhookSource
 from .watchlist import Entry, WatchList, fingerprint
 
 if TYPE_CHECKING:
@@ -77,41 +78,6 @@ FATAL_ERRORS = (AuthError, SubscriptionInactive, CredentialsError)
 __all__ = ["DEFAULT_LIMIT", "FATAL_ERRORS", "ApiInfo", "PollService", "Poller", "WebhookSource"]
 
 PACE_EVERY = 5.0  # seconds (x time_scale) between re-plans of the pace while nothing changes
-
-
-class ApiInfo(Protocol):
-    """What the poller reads from the API client (:class:`rztui.api.client.ApiClient`): the
-    rate-limit headers, and how many requests it sent (client-level retries included)."""
-
-    @property
-    def rate(self) -> RateInfo | None: ...
-
-    @property
-    def requests_sent(self) -> int: ...
-
-    @property
-    def max_attempts(self) -> int: ...
-
-
-class PollService(Protocol):
-    """What the poller calls (:class:`rztui.service.Service`, or a test double)."""
-
-    @property
-    def store(self) -> Store: ...
-
-    @property
-    def api(self) -> ApiInfo | None: ...
-
-    async def interview(self, interview_id: str, *, refresh: bool = False) -> Interview: ...
-
-    async def questions(self, interview_id: str, *, refresh: bool = False) -> QuestionSet: ...
-
-
-class WebhookSource(Protocol):
-    """A webhook receiver as the poller sees it (:class:`rztui.webhooks.WebhookReceiver`)."""
-
-    @property
-    def listening(self) -> bool: ...
 
 
 Subscriber = Callable[[Event], object]

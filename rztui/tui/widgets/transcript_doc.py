@@ -82,7 +82,7 @@ def _header(interview: Interview, now: datetime) -> list[Block]:
 
 
 def _status_line(interview: Interview, now: datetime) -> Block:
-    from .interview_list import status_look
+    from .interview_table import status_look
 
     expires = interview.expires_at
     symbol, label, _var = status_look(
