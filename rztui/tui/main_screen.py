@@ -25,7 +25,7 @@ from textual.content import Content
 from textual.lazy import Lazy
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
+from textual.widgets import Footer, Input
 from textual.worker import WorkerState
 
 from ..api.errors import ApiError, NetworkError, RZError
@@ -65,7 +65,9 @@ class MainScreen(Screen[None]):
     # In footer order: the footer clips at 80 columns, so Help comes first.
     BINDINGS = [
         Binding("question_mark", "app.help", "Help", key_display="?"),
-        Binding("slash", "focus_filter", "Filter", key_display="/"),
+        # priority: acted on as it arrives, so keys typed right after it (a burst, "/eng")
+        # reach the filter box, not the list (check_action lets text boxes type it).
+        Binding("slash", "focus_filter", "Filter", key_display="/", priority=True),
         # Tab moves between the panes only (never into the filter box: `/` goes there).
         Binding("tab", "next_pane", "Next pane: list, transcript, outline", show=False),
         Binding("shift+tab", "previous_pane", "Previous pane", show=False),
@@ -309,6 +311,8 @@ class MainScreen(Screen[None]):
             return not self.watcher.paused
         if action == "resume_watch":
             return self.watcher.paused
+        if action == "focus_filter":
+            return not isinstance(self.app.focused, Input)
         return True
 
     # -- showing an interview --------------------------------------------------------------
