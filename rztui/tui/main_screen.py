@@ -66,7 +66,7 @@ class MainScreen(Screen[None]):
     BINDINGS = [
         Binding("question_mark", "app.help", "Help", key_display="?"),
         # priority: acted on as it arrives, so keys typed right after it (a burst, "/eng")
-        # reach the filter box, not the list (check_action lets text boxes type it).
+        # reach the filter box, not the list (in a text box it is typed, like any character).
         Binding("slash", "focus_filter", "Filter", key_display="/", priority=True),
         # Tab moves between the panes only (never into the filter box: `/` goes there).
         Binding("tab", "next_pane", "Next pane: list, transcript, outline", show=False),
@@ -311,8 +311,6 @@ class MainScreen(Screen[None]):
             return not self.watcher.paused
         if action == "resume_watch":
             return self.watcher.paused
-        if action == "focus_filter":
-            return not isinstance(self.app.focused, Input)
         return True
 
     # -- showing an interview --------------------------------------------------------------
@@ -483,6 +481,10 @@ class MainScreen(Screen[None]):
         self.outline.display = self._outline_forced
 
     def action_focus_filter(self) -> None:
+        focused = self.app.focused
+        if isinstance(focused, Input):  # the filter or the find box: "/" is text there
+            focused.insert_text_at_cursor("/")
+            return
         self.interview_list.action_focus_filter()
 
     def _panes(self) -> list[Widget]:
