@@ -7,7 +7,9 @@ from textual.binding import Binding, BindingType
 # In footer order: the footer clips at 80 columns, so Help comes first.
 MAIN_BINDINGS: list[BindingType] = [
     Binding("question_mark", "app.help", "Help", key_display="?"),
-    Binding("slash", "focus_filter", "Filter", key_display="/"),
+    # priority: acted on as it arrives, so keys typed right after it (a burst, "/eng")
+    # reach the filter box, not the list (in a text box it is typed, like any character).
+    Binding("slash", "focus_filter", "Filter", key_display="/", priority=True),
     # Tab moves between the panes only (never into the filter box: `/` goes there).
     Binding("tab", "next_pane", "Next pane: list, transcript, outline", show=False),
     Binding("shift+tab", "previous_pane", "Previous pane", show=False),

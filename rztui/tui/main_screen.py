@@ -24,7 +24,7 @@ from textual.content import Content
 from textual.lazy import Lazy
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
+from textual.widgets import Footer, Input
 from textual.worker import WorkerState
 
 from ..api.errors import ApiError, NetworkError, RZError
@@ -436,6 +436,10 @@ class MainScreen(Screen[None]):
         self.outline.display = self._outline_forced
 
     def action_focus_filter(self) -> None:
+        focused = self.app.focused
+        if isinstance(focused, Input):  # the filter or the find box: "/" is text there
+            focused.insert_text_at_cursor("/")
+            return
         self.interview_list.action_focus_filter()
 
     def _panes(self) -> list[Widget]:

@@ -840,3 +840,19 @@ async def test_filter_typed_during_start_up_lands_in_the_filter(store, server):
                          what="the filter's Enter")
         assert app.main.interview_list.filter_input.value == "jane"
         assert app.main.current_id == SPEC and app.screen is app.main
+
+
+async def test_filter_keys_in_one_burst(store, server):
+    """"/eng" arriving at once (pasted, typed fast): all of "eng" lands in the filter."""
+    from textual import events
+
+    app = make_app(store, server, [SPEC, *COMPLETED[:3]], cache=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for key, char in (("slash", "/"), ("e", "e"), ("n", "n"), ("g", "g")):
+            app.post_message(events.Key(key, char))
+        await settle(pilot)
+        assert app.screen is app.main  # e did not open the export dialog
+        assert app.main.interview_list.filter_input.value == "eng"
+        await pilot.press("slash")  # typed in the filter box: a character like any other
+        assert app.main.interview_list.filter_input.value == "eng/"

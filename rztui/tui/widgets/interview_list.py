@@ -478,7 +478,9 @@ class InterviewList(Vertical):
     def action_focus_filter(self) -> None:
         """`/`: to the filter with its text selected, so typing replaces it."""
         box = self.filter_input
-        box.focus()
+        # At once, not with focus() (queued behind keys already typed: "/eng" pasted or typed
+        # fast would send "eng" to the list, where e exports).
+        self.screen.set_focus(box)
         box.select_all()
 
     # -- events ----------------------------------------------------------------------------
