@@ -31,6 +31,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import rztui
 from rztui.demo.dataset import LIVE_END_SECONDS, Dataset
 from rztui.store import Store
 
@@ -100,6 +101,10 @@ def run(args: list[str], home: Path, stdout: Path | None = None,
     """``rztui ARGS`` as its own process: wall time, CPU time, peak RSS, exit code."""
     env = {**os.environ, "RZTUI_HOME": str(home)}
     env.pop("ROUNDZERO_API_KEY", None)  # nothing here may need the network
+    # The commands run the rztui this benchmark built the store with, wherever it is.
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(Path(rztui.__file__).resolve().parents[1]), env.get("PYTHONPATH", "")]).rstrip(
+        os.pathsep)
     result = home.parent / ".run.json"
     out = open(stdout, "wb") if stdout else subprocess.DEVNULL  # noqa: SIM115
     inp = open(stdin, "rb") if stdin else subprocess.DEVNULL  # noqa: SIM115
