@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from . import fts
 from .errors import (
+    SQLITE_BUSY,
     SQLITE_CANTOPEN,
     StoreCorrupt,
     StoreError,
@@ -148,16 +149,14 @@ class StoreConnection:
             return self._connect_read_only(reason)
         try:
             self._inode = os.stat(self.path).st_ino
-            conn = sqlite3.connect(self.path, timeout=self.busy_timeout,
-                                   check_same_thread=False, isolation_level=None)
+            conn = self._sqlite_connect()
         except OSError as exc:
             raise classify_os(exc, self.path, "open") from exc
         except sqlite3.Error as exc:
             raise self._classified(exc) from exc
-        fts.register_functions(conn)
         try:
             check_not_newer(user_version(conn), self.path)  # before anything changes the file
-            conn.execute("PRAGMA journal_mode = WAL")
+            conn = self._into_wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             if migrate(conn, self.path):
@@ -179,6 +178,39 @@ class StoreConnection:
             except OSError:
                 pass
         return conn
+
+    def _sqlite_connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=self.busy_timeout, check_same_thread=False,
+                               isolation_level=None)
+        fts.register_functions(conn)
+        return conn
+
+    def _into_wal(self, conn: sqlite3.Connection) -> sqlite3.Connection:
+        """``PRAGMA journal_mode = WAL``, on a new store too while other processes create it.
+
+        A connection that read the file before another process's first commit made it WAL
+        asks for an exclusive lock that every WAL connection blocks until it closes; waiting
+        cannot help. It is dropped and the file read again (a moment later it says WAL, and
+        the pragma has nothing to do), until the busy timeout.
+        """
+        deadline = time.monotonic() + self.busy_timeout
+        while True:
+            try:
+                conn.execute("PRAGMA busy_timeout = 250")
+                try:
+                    conn.execute("PRAGMA journal_mode = WAL")
+                except sqlite3.OperationalError as exc:
+                    if primary_code(exc) != SQLITE_BUSY or time.monotonic() >= deadline:
+                        raise
+                    conn.close()
+                    time.sleep(0.05)
+                    conn = self._sqlite_connect()
+                    continue
+                conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+                return conn
+            except BaseException:
+                conn.close()  # the caller holds the first connection only
+                raise
 
     def _connect_read_only(self, reason: str) -> sqlite3.Connection:
         """Open for reading only; writes will raise StoreReadOnly naming ``reason``."""
