@@ -19,7 +19,8 @@ from typing import Any
 
 from ..api.models import TERMINAL_STATUSES, Interview, QuestionSet
 from . import fts
-from .connection import DEFAULT_BUSY_TIMEOUT, StoreConnection
+from .connection import DEFAULT_BUSY_TIMEOUT
+from .evaluations import EvaluationStore, drop_evaluations
 from .payload import decode_body, encode_body, is_compact, load_body
 from .schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -92,7 +93,7 @@ def _iso(dt: datetime | None) -> str | None:
     return dt.isoformat() if dt is not None else None
 
 
-class Store(StoreConnection):
+class Store(EvaluationStore):
     """The store at ``path`` (see :class:`~.connection.StoreConnection` for how it opens, and
     the errors it raises)."""
 
@@ -127,6 +128,7 @@ class Store(StoreConnection):
             for iid in wanted:
                 removed += conn.execute("DELETE FROM tracked WHERE id = ?", (iid,)).rowcount
             self._drop_cached(conn, wanted)
+            drop_evaluations(conn, wanted)
             return removed
 
         return self._write(go)
@@ -422,9 +424,11 @@ class Store(StoreConnection):
 
         Tracking is kept (the data is fetched again when needed), and so is the archive index:
         the audio files are still on disk until ``purge --audio`` deletes them and calls
-        :meth:`forget_archive`.
+        :meth:`forget_archive`. Ratings, notes and the shortlist go too (all of them, or those
+        unchanged for ``older_than_days``): :meth:`purge_evaluations`.
         """
         with self._lock:
+            self.purge_evaluations(older_than_days=older_than_days, everything=everything)
             ids = self.cached_ids(older_than_days=older_than_days, everything=everything)
             if not ids:
                 return 0

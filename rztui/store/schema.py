@@ -158,6 +158,30 @@ MIGRATIONS: list[Migration] = [
     # retention purge and the tracked list's order. Keep it last when merging migrations:
     # it rebuilds the search tables whatever shape they had.
     _migrate_lean_store,
+    # v5: what the user decided about candidates (ratings, notes, the shortlist, when each
+    # interview was last opened): store/evaluations.py.
+    """
+    CREATE TABLE evaluation (
+        interview_id TEXT PRIMARY KEY,
+        rating INTEGER CHECK (rating BETWEEN 1 AND 5),
+        note TEXT,
+        shortlisted INTEGER NOT NULL DEFAULT 0,
+        opened_at REAL,
+        seen_status TEXT,
+        seen_answered INTEGER,
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE answer_rating (
+        interview_id TEXT NOT NULL,
+        question_id TEXT NOT NULL,
+        rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (interview_id, question_id)
+    );
+    CREATE INDEX evaluation_shortlisted ON evaluation (shortlisted) WHERE shortlisted;
+    CREATE INDEX evaluation_updated_at ON evaluation (updated_at);
+    CREATE INDEX answer_rating_updated_at ON answer_rating (updated_at)
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

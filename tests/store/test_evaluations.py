@@ -1,0 +1,203 @@
+"""Ratings, notes, the shortlist and "new since you looked", on a real SQLite store."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import pytest
+
+from rztui.demo import dataset as ds
+from rztui.store import Store
+from rztui.store.evaluations import (
+    Evaluation,
+    RatingOutOfRange,
+    evaluation_from_json,
+    is_new,
+)
+
+
+def _completed(store: Store) -> str:
+    iid = ds.ALL_IDS[0]
+    store.track([iid])
+    store.save_interview(ds.snapshot(iid, ds.LIVE_END_SECONDS + 1))
+    return iid
+
+
+def test_rating_note_and_shortlist_round_trip(store):
+    iid = _completed(store)
+    assert store.evaluation(iid) == Evaluation(iid)
+    store.set_rating(iid, 4)
+    store.set_rating(iid, 2, question_id="q-1")
+    store.set_rating(iid, 5, question_id="q-2")
+    store.set_note(iid, "Strong on SQL.\n\nAsk about the gap in 2021;  =cmd|' /C calc'!A0")
+    assert store.set_shortlisted([iid, iid]) == 1
+    assert store.set_shortlisted([iid]) == 0  # already on it: nothing changed
+    ev = store.evaluation(iid)
+    assert ev.rating == 4
+    assert ev.answer_ratings == {"q-1": 2, "q-2": 5}
+    assert ev.note.startswith("Strong on SQL.\n\nAsk") and ev.note.endswith("A0")
+    assert ev.shortlisted and not ev.empty
+    assert ev.average_answer_rating() == 3.5
+    assert store.shortlisted_ids() == [iid]
+    assert ev.as_json() == {"rating": 4, "note": ev.note, "shortlisted": True,
+                            "answer_ratings": {"q-1": 2, "q-2": 5}}
+
+
+def test_clearing(store):
+    iid = _completed(store)
+    store.set_rating(iid, 3)
+    store.set_rating(iid, 3, question_id="q-1")
+    store.set_note(iid, "x")
+    store.set_shortlisted([iid])
+    store.set_rating(iid, None)
+    store.set_rating(iid, None, question_id="q-1")
+    store.set_note(iid, "")
+    assert store.set_shortlisted([iid], on=False) == 1
+    ev = store.evaluation(iid)
+    assert ev.rating is None and ev.note == "" and not ev.shortlisted and ev.answer_ratings == {}
+    assert ev.empty
+
+
+@pytest.mark.parametrize("bad", [0, 6, -1, 3.5, "4", True])
+def test_rating_out_of_range_is_refused(store, bad):
+    iid = _completed(store)
+    with pytest.raises(RatingOutOfRange):
+        store.set_rating(iid, bad)
+    assert store.evaluation(iid).rating is None
+
+
+def test_the_schema_refuses_a_bad_rating_written_behind_its_back(store):
+    conn = sqlite3.connect(store.path)
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("INSERT INTO evaluation (interview_id, rating, updated_at) "
+                     "VALUES ('x', 9, 0)")
+    conn.close()
+
+
+def test_note_too_long_is_refused_not_cut(store):
+    iid = _completed(store)
+    with pytest.raises(ValueError, match="at most"):
+        store.set_note(iid, "x" * 20_001)
+    assert store.evaluation(iid).note == ""
+
+
+def test_untrack_forgets_the_evaluation(store):
+    iid = _completed(store)
+    store.set_rating(iid, 5)
+    store.set_rating(iid, 1, question_id="q-1")
+    store.untrack([iid])
+    assert store.evaluation(iid).empty
+    assert store.evaluations([iid]) == {}
+
+
+def test_purge_everything_and_by_age(store):
+    old, fresh = ds.ALL_IDS[0], ds.ALL_IDS[1]
+    store.track([old, fresh])
+    store.set_rating(old, 2)
+    store.set_rating(old, 2, question_id="q-1")
+    store.set_note(fresh, "keep me")
+    conn = sqlite3.connect(store.path)
+    past = time.time() - 40 * 86400
+    conn.execute("UPDATE evaluation SET updated_at = ? WHERE interview_id = ?", (past, old))
+    conn.execute("UPDATE answer_rating SET updated_at = ? WHERE interview_id = ?", (past, old))
+    conn.commit()
+    conn.close()
+    assert store.purge_evaluations(older_than_days=30) == 1
+    assert store.evaluation(old).empty
+    assert store.evaluation(fresh).note == "keep me"
+    store.purge(everything=True)
+    assert store.evaluation(fresh).empty
+
+
+def test_purge_with_retention_goes_through_store_purge(store):
+    iid = _completed(store)
+    store.set_shortlisted([iid])
+    conn = sqlite3.connect(store.path)
+    conn.execute("UPDATE evaluation SET updated_at = 0")
+    conn.commit()
+    conn.close()
+    store.purge(older_than_days=1)
+    assert store.shortlisted_ids() == []
+
+
+def test_new_since_opened(store):
+    done = _completed(store)
+    invited = next(i for i in ds.ALL_IDS if ds.snapshot(i, 0)["status"] == "invited")
+    store.track([invited])
+    store.save_interview(ds.snapshot(invited, 0))
+    assert store.new_ids() == [done]  # never opened and complete; the invitation is not new
+    answered = store.get_interview(done)
+    assert answered is not None
+    store.mark_opened(done, status="completed", answered=len(answered.responses))
+    assert store.new_ids() == []
+    # Opening is not a decision: the retention purge does not keep it alive, and it is no
+    # "evaluation" to export.
+    assert store.evaluation(done).empty and store.evaluation(done).opened_at is not None
+
+
+def test_gaining_answers_or_completing_is_new_again():
+    assert is_new("in_progress", 2, 100.0, "in_progress", 1)
+    assert not is_new("in_progress", 1, 100.0, "in_progress", 1)
+    assert is_new("completed", 3, 100.0, "in_progress", 3)
+    assert not is_new("completed", 3, 100.0, "completed", 3)
+    assert is_new("in_progress", 1, None, None, None)
+    assert not is_new("invited", 0, None, None, None)
+
+
+def test_marking_opened_keeps_the_rating(store):
+    iid = _completed(store)
+    store.set_rating(iid, 3)
+    store.mark_opened(iid, status="completed", answered=4)
+    assert store.evaluation(iid).rating == 3
+
+
+def test_evaluations_read_in_pages(store):
+    ids = [f"custom-{n}" for n in range(1234)]
+    store.track(ids)
+    for iid in ids[::2]:
+        store.set_rating(iid, 1 + len(iid) % 5)
+    got = store.evaluations(ids)
+    assert len(got) == 617 and all(got[i].rating == 1 + len(i) % 5 for i in ids[::2])
+
+
+def test_restore_from_an_export(store):
+    iid = _completed(store)
+    store.set_rating(iid, 1, question_id="stale")
+    ev = evaluation_from_json(iid, {"rating": 5, "note": "n", "shortlisted": True,
+                                    "answer_ratings": {"q-1": 4}})
+    assert ev is not None
+    store.restore_evaluation(ev)
+    got = store.evaluation(iid)
+    assert (got.rating, got.note, got.shortlisted, got.answer_ratings) == (5, "n", True,
+                                                                           {"q-1": 4})
+
+
+@pytest.mark.parametrize("bad", [
+    {"rating": 7}, {"note": 3}, {"shortlisted": "yes"}, {"answer_ratings": []},
+    {"answer_ratings": {"q": 0}}, {"answer_ratings": {"": 3}},
+])
+def test_restore_refuses_bad_fields(bad):
+    with pytest.raises(ValueError):
+        evaluation_from_json("x", bad)
+
+
+def test_restore_ignores_a_non_object():
+    assert evaluation_from_json("x", None) is None
+    assert evaluation_from_json("x", [1]) is None
+
+
+def test_an_old_store_gains_the_tables(tmp_path):
+    path = tmp_path / "old.db"
+    s = Store(path)
+    s.close()
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE evaluation")
+    conn.execute("DROP TABLE answer_rating")
+    conn.execute("PRAGMA user_version = 4")
+    conn.commit()
+    conn.close()
+    s = Store(path)
+    s.set_rating("custom-1", 3)
+    assert s.evaluation("custom-1").rating == 3
+    s.close()
