@@ -7,6 +7,7 @@ One module per command group, all built on :mod:`rztui.cli.common`:
 * :mod:`.search`: search, compare;  :mod:`.auth`: login, logout
 * :mod:`.demo`: demo-server, paths;  :mod:`.watch`: watch
 * :mod:`.configure`: config;  :mod:`.completion`: completion
+* :mod:`.evaluate`: rate, note, shortlist
 
 A command's module is imported when the command runs (or ``--help`` lists it), so opening the
 TUI imports none of them, and a command module such as :mod:`rztui.cli.watch` can import
@@ -49,6 +50,9 @@ COMMANDS: dict[str, str] = {
     "paths": "rztui.cli.demo:paths",
     "config": "rztui.cli.configure:config_cmd",
     "completion": "rztui.cli.completion:completion",
+    "rate": "rztui.cli.evaluate:rate",
+    "note": "rztui.cli.evaluate:note",
+    "shortlist": "rztui.cli.evaluate:shortlist",
 }
 """Every subcommand: its name -> ``"module:attribute"`` of its :class:`click.Command`."""
 

@@ -223,7 +223,8 @@ class AppContext:
         )
 
 
-OFFLINE_COMMANDS = frozenset({"paths", "config", "completion", "demo-server", "logout", "import"})
+OFFLINE_COMMANDS = frozenset({"paths", "config", "completion", "demo-server", "logout", "import",
+                              "rate", "note", "shortlist"})
 """Commands that never talk to the API: they run even when the base URL or the config file is
 wrong (`rztui config` and `rztui paths` are how one finds out why)."""
 
