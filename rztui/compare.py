@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -25,9 +25,10 @@ from .store import Store
 from .store.fts import match_key, plain
 from .textsafe import clean, clean_line
 
-SORT_KEYS = ("candidate", "duration", "length")
+SORT_KEYS = ("candidate", "duration", "length", "rating")
 _CJK_SCRIPTS = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-SORT_NAMES = {"candidate": "candidate", "duration": "duration", "length": "answer length"}
+SORT_NAMES = {"candidate": "candidate", "duration": "duration", "length": "answer length",
+              "rating": "your rating"}
 
 __all__ = [
     "SORT_KEYS", "Answer", "Comparison", "CompareError", "QuestionChoice", "QuestionNotFound",
@@ -78,6 +79,7 @@ class Answer:
     transcript: str  # as the API returned it (clipboard, JSON); show clean(transcript)
     duration_seconds: float | None
     answered_at: datetime | None
+    rating: int | None = None  # the user's rating of this answer (local, 1-5)
 
     @property
     def text(self) -> str:
@@ -97,11 +99,14 @@ class Answer:
         return cjk + len(_CJK_SCRIPTS.sub(" ", text).split()) if cjk else len(text.split())
 
     def summary(self) -> str:
-        """``completed · 2m 25s · 571 chars, 85 words`` (no word count for CJK text)."""
+        """``completed · 2m 25s · 571 chars, 85 words · rated 4/5`` (no word count for CJK
+        text, no rating when there is none)."""
         size = f"{self.chars:,} chars"
         if not _CJK_SCRIPTS.search(self.text):
             size += f", {plural(self.words, 'word')}"
-        return f"{clean_line(self.status)} · {human_duration(self.duration_seconds)} · {size}"
+        rated = f" · rated {self.rating}/5" if self.rating is not None else ""
+        return (f"{clean_line(self.status)} · {human_duration(self.duration_seconds)} · {size}"
+                f"{rated}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +200,12 @@ def compare(
             status = iv.status if iv is not None else ((row.status if row else None) or "")
             waiting[iid] = Waiting(iid, clean_line(name) or NO_VALUE, status)
 
+    ratings = store.evaluations(answered_ids)
+    answers = [
+        replace(a, rating=ratings[a.interview_id].answer_ratings.get(a.question_id))
+        if a.interview_id in ratings else a
+        for a in answers
+    ]
     text = question_text or ""
     job = job_title or ""
     if answers:
@@ -276,8 +287,9 @@ def resolve(store: Store, question: str, *, job_contains: str | None = None) -> 
 
 def sort_answers(answers: Iterable[Answer], by: str = "candidate", *,
                  reverse: bool = False) -> list[Answer]:
-    """``candidate``: A to Z. ``duration``, ``length``: longest first. ``reverse`` flips the
-    order; answers without a duration stay last either way."""
+    """``candidate``: A to Z. ``duration``, ``length``: longest first; ``rating``: best first.
+    ``reverse`` flips the order; answers without a duration (or a rating) stay last either
+    way."""
     if by not in SORT_KEYS:
         raise ValueError(f"unknown sort key {by!r}; use one of {', '.join(SORT_KEYS)}")
     by_name = sorted(answers, key=lambda a: (a.candidate.casefold(), a.candidate, a.interview_id))
@@ -285,6 +297,10 @@ def sort_answers(answers: Iterable[Answer], by: str = "candidate", *,
         return by_name[::-1] if reverse else by_name
     if by == "length":
         return sorted(by_name, key=lambda a: a.chars, reverse=not reverse)
+    if by == "rating":
+        rated = [a for a in by_name if a.rating is not None]
+        unrated = [a for a in by_name if a.rating is None]
+        return sorted(rated, key=lambda a: a.rating or 0, reverse=not reverse) + unrated
     timed = [a for a in by_name if a.duration_seconds is not None]
     untimed = [a for a in by_name if a.duration_seconds is None]
     return sorted(timed, key=lambda a: a.duration_seconds or 0.0, reverse=not reverse) + untimed
@@ -350,6 +366,7 @@ def to_json(comparison: Comparison, answers: Sequence[Answer] | None = None,
                 "answered_at": iso_utc(a.answered_at) or None,
                 "chars": a.chars,
                 "words": a.words,
+                "rating": a.rating,
                 "transcript": a.transcript,
             }
             for a in answers

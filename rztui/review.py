@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 from .api.models import Interview
 from .formats import NO_VALUE, format_timestamp, human_duration, iso_utc
+from .store.evaluations import Evaluation
 from .textsafe import clean_line
 
 DEFAULT_KEYWORDS: list[str] = ["react", "typescript", "testing", "agile", "ci/cd"]
@@ -98,6 +99,7 @@ class ResponseStats(NamedTuple):
     chars: int
     words: int
     wpm: float | None
+    rating: int | None = None  # the user's rating of this answer (local)
 
 
 def _word_count(text: str) -> int:
@@ -125,6 +127,9 @@ class Review:
     keyword_matches: dict[str, int] = field(default_factory=dict)
     keyword_counts: dict[str, int] = field(default_factory=dict)
     per_response: list[ResponseStats] = field(default_factory=list)
+    rating: int | None = None  # the user's rating of the interview (local)
+    average_answer_rating: float | None = None  # over the rated answers
+    rated_answers: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (timestamps as ISO 8601 UTC, rates rounded to 0.1)."""
@@ -141,6 +146,8 @@ class Review:
             "words_per_minute": _round(self.words_per_minute),
             "keyword_matches": dict(self.keyword_matches),
             "keyword_counts": dict(self.keyword_counts),
+            "rating": self.rating,
+            "average_answer_rating": _round(self.average_answer_rating),
             "per_response": [
                 {
                     "question_id": s.question_id,
@@ -149,6 +156,7 @@ class Review:
                     "chars": s.chars,
                     "words": s.words,
                     "wpm": _round(s.wpm),
+                    "rating": s.rating,
                 }
                 for s in self.per_response
             ],
@@ -159,8 +167,11 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def review_interview(interview: Interview, keywords: Sequence[str] | None = None) -> Review:
-    """Review one interview; ``keywords`` defaults to :data:`DEFAULT_KEYWORDS`."""
+def review_interview(interview: Interview, keywords: Sequence[str] | None = None,
+                     evaluation: Evaluation | None = None) -> Review:
+    """Review one interview; ``keywords`` defaults to :data:`DEFAULT_KEYWORDS`; the user's
+    ratings come from ``evaluation``."""
+    answer_ratings = evaluation.answer_ratings if evaluation is not None else {}
     words_list = _dedupe(DEFAULT_KEYWORDS if keywords is None else keywords)
     patterns = {k: keyword_pattern(k) for k in words_list}
     matches = dict.fromkeys(words_list, 0)
@@ -180,6 +191,7 @@ def review_interview(interview: Interview, keywords: Sequence[str] | None = None
                 chars=len(text),
                 words=words,
                 wpm=_wpm(words, r.duration_seconds),
+                rating=answer_ratings.get(r.question_id),
             )
         )
         # The overall rate only uses answers whose duration we know, so a missing duration
@@ -194,6 +206,7 @@ def review_interview(interview: Interview, keywords: Sequence[str] | None = None
                 counts[keyword] += found
 
     answered = len(stats)
+    rated = [s.rating for s in stats if s.rating is not None]
     return Review(
         interview_id=interview.id,
         candidate=interview.candidate.name,
@@ -208,7 +221,21 @@ def review_interview(interview: Interview, keywords: Sequence[str] | None = None
         keyword_matches=matches,
         keyword_counts=counts,
         per_response=stats,
+        rating=evaluation.rating if evaluation is not None else None,
+        average_answer_rating=sum(rated) / len(rated) if rated else None,
+        rated_answers=len(rated),
     )
+
+
+def rating_text(review: Review) -> str | None:
+    """``4/5 · answers 3.5 on average (2 of 3 rated)``, or None when nothing is rated."""
+    parts = []
+    if review.rating is not None:
+        parts.append(f"{review.rating}/5")
+    if review.average_answer_rating is not None:
+        parts.append(f"answers {review.average_answer_rating:.1f} on average "
+                     f"({review.rated_answers} of {review.answered} rated)")
+    return " · ".join(parts) or None
 
 
 def _shorten(text: str, width: int) -> str:
@@ -235,6 +262,9 @@ def format_review(review: Review) -> str:
         f"Total words:      {review.total_words}",
         f"Speaking rate:    {_rate(review.words_per_minute)}",
     ]
+    rated = rating_text(review)
+    if rated:
+        out.append(f"Your rating:      {rated}")
     if review.keyword_matches:
         names = {k: clean_line(k) for k in review.keyword_matches}
         width = max(len(n) for n in names.values())
@@ -248,6 +278,8 @@ def format_review(review: Review) -> str:
             out.append(
                 f"  Q{i:<3} {human_duration(s.duration):>9}  {s.chars:>6} chars"
                 f"  {s.words:>5} words  {_rate(s.wpm):>8}  "
+                + (f"{f'{s.rating}/5' if s.rating is not None else '':>3}  "
+                   if review.rated_answers else "")
                 + _shorten(clean_line(s.question_text), 60)
             )
     else:

@@ -167,7 +167,7 @@ def _echo_comparison_tty(comparison: Any, answers: list[Any]) -> None:
 @click.option("--job", metavar="TEXT", help="Only jobs whose title contains TEXT (any case).")
 @click.option("--json", "as_json", is_flag=True, help="Answers as JSON (transcripts exact).")
 @click.option(
-    "--sort", "sort", type=click.Choice(["candidate", "duration", "length"]),
+    "--sort", "sort", type=click.Choice(["candidate", "duration", "length", "rating"]),
     default="candidate", show_default=True,
     help="Candidate A-Z, or longest duration / longest answer first.",
 )

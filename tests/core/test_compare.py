@@ -253,3 +253,60 @@ async def test_compare_screen_escape_terminal_text_and_no_answers(store, no_syst
         await pilot.press("c", "C", "enter", "s")  # nothing to act on: no crash
         await pilot.pause()
         assert app.is_running
+
+
+# --------------------------------------------------------------------------- ratings
+
+
+@pytest.fixture
+def rated_store(tmp_path):
+    from rztui.store import Store
+
+    s = Store(tmp_path / "rz.db")
+    ids = sorted(expected_hooks_answers())
+    s.track(ids)
+    for iid in ids:
+        s.save_interview(ds.snapshot(iid, ds.LIVE_END_SECONDS + 1))
+    yield s
+    s.close()
+
+
+def test_answers_carry_the_users_rating_and_sort_by_it(rated_store):
+    ids = sorted(expected_hooks_answers())
+    rated_store.set_rating(ids[0], 2, question_id=HOOKS_QID)
+    rated_store.set_rating(ids[1], 5, question_id=HOOKS_QID)
+    rated_store.set_rating(ids[1], 1)  # the interview's own rating is not the answer's
+    c = compare(rated_store, question_id=HOOKS_QID)
+    by_id = {a.interview_id: a for a in c.answers}
+    assert by_id[ids[0]].rating == 2 and by_id[ids[1]].rating == 5
+    assert by_id[ids[2]].rating is None
+    assert "rated 5/5" in by_id[ids[1]].summary()
+    order = [a.rating for a in sort_answers(c.answers, "rating")]
+    assert order[:2] == [5, 2] and set(order[2:]) == {None}
+    order = [a.rating for a in sort_answers(c.answers, "rating", reverse=True)]
+    assert order[:2] == [2, 5] and set(order[2:]) == {None}  # unrated stay last
+    assert to_json(c)["answers"][0]["rating"] in (2, 5, None)
+
+
+async def test_rate_answers_in_the_compare_screen(rated_store):
+    app = Harness(lambda: CompareScreen(rated_store, HOOKS_QID, HOOKS_TEXT, FRONTEND))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("j")
+        current = screen.current
+        await pilot.press("4")
+        for _ in range(50):
+            if screen.current is not None and screen.current.rating == 4:
+                break
+            await pilot.pause(0.05)
+        assert screen.current.interview_id == current.interview_id  # it stays current
+        assert screen.current.rating == 4
+        assert rated_store.evaluation(current.interview_id).answer_ratings == {HOOKS_QID: 4}
+        assert "rated 4/5" in str(screen.query_one(OptionList).get_option_at_index(
+            screen.query_one(OptionList).highlighted).prompt)
+        await pilot.press("0")
+        for _ in range(50):
+            if screen.current.rating is None:
+                break
+            await pilot.pause(0.05)
+        assert rated_store.evaluation(current.interview_id).answer_ratings == {}

@@ -254,3 +254,26 @@ def test_format_review_text_is_clean() -> None:
     assert "Speaking rate:    3 wpm" in text
     assert "  react  1/1  (1)" in text
     assert "  Q1       1m 0s      28 chars      3 words     3 wpm  Question 1?\n" in text
+
+
+def test_review_shows_the_users_ratings_and_their_average():
+    from rztui.api.models import Interview
+    from rztui.demo import dataset as ds
+    from rztui.review import format_review, review_interview
+    from rztui.store.evaluations import Evaluation
+
+    iv = Interview.from_api(ds.SPEC_INTERVIEW)
+    q1, q2 = (r.question_id for r in iv.responses)
+    plain = format_review(review_interview(iv))
+    assert "Your rating" not in plain and "/5" not in plain
+    ev = Evaluation(iv.id, rating=4, answer_ratings={q1: 3})
+    review = review_interview(iv, evaluation=ev)
+    assert review.rating == 4 and review.average_answer_rating == 3.0
+    assert review.rated_answers == 1
+    text = format_review(review)
+    assert "Your rating:      4/5 · answers 3.0 on average (1 of 2 rated)" in text
+    assert [p["rating"] for p in review.to_json()["per_response"]] == [3, None]
+    assert review.to_json()["rating"] == 4
+    ev = Evaluation(iv.id, answer_ratings={q1: 3, q2: 4})
+    assert "answers 3.5 on average (2 of 2 rated)" in format_review(
+        review_interview(iv, evaluation=ev))

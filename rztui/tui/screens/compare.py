@@ -4,15 +4,17 @@
 worker (each is a cached interview to parse). One answer per ``OptionList`` option: the list
 only renders what is on screen, keeps a current answer for copying, and scrolls like a page.
 
-Keys: ``s`` cycles the sort (candidate, duration, length), ``r`` reverses it, ``c`` copies the
-current answer, ``C`` all of them, Enter opens the current answer's interview (the screen
-dismisses with a :class:`CompareChoice`), Escape/``q`` closes (``None``).
+Keys: ``s`` cycles the sort (candidate, duration, length, rating), ``S`` reverses it, ``1``-``5``
+rate the current answer (``0`` clears; kept in the store only), ``c`` copies the current answer,
+``C`` all of them, Enter opens the current answer's interview (the screen dismisses with a
+:class:`CompareChoice`), Escape/``q`` closes (``None``).
 
 Every string from the API is cleaned and shown as ``Content``: never parsed as markup.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import NamedTuple
 
 from textual import events, on, work
@@ -54,6 +56,8 @@ _ORDER_WORDS = {
     ("duration", True): "shortest first",
     ("length", False): "longest first",
     ("length", True): "shortest first",
+    ("rating", False): "best first",
+    ("rating", True): "worst first",
 }
 
 
@@ -122,6 +126,9 @@ class CompareScreen(Screen[CompareChoice | None]):
         Binding("S", "reverse", "Reverse"),  # as in the interview list
         Binding("c", "copy_answer", "Copy answer"),
         Binding("C", "copy_all", "Copy all"),
+        Binding("1", "rate(1)", "Rate 1-5", key_display="1-5"),
+        *(Binding(str(n), f"rate({n})", f"Rate {n}", show=False) for n in range(2, 6)),
+        Binding("0", "rate(0)", "Clear rating", show=False),
         Binding("j", "cursor('down')", "Next", show=False),
         Binding("k", "cursor('up')", "Previous", show=False),
         Binding("enter", "open", "Open interview", show=False),
@@ -288,6 +295,33 @@ class CompareScreen(Screen[CompareChoice | None]):
         n = len(self.answers)
         self._copy(format_text(self.comparison, self.answers, safe=False),
                    f"all {plural(n, 'answer')} to this question")
+
+    def action_rate(self, rating: int) -> None:
+        answer = self.current
+        if answer is None:
+            self.notify("No answer to rate.", severity="warning", markup=False, timeout=3)
+            return
+        value = rating or None
+        self._save_rating(answer, value)
+
+    @work(thread=True, group="rate", exit_on_error=False)
+    def _save_rating(self, answer: Answer, value: int | None) -> None:
+        try:
+            self.store.set_rating(answer.interview_id, value, question_id=answer.question_id)
+        except Exception as exc:  # busy, read-only, full: said, never a traceback
+            self.app.call_from_thread(
+                self.notify, f"Rating not saved: {exc}", severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._rated, answer, value)
+
+    def _rated(self, answer: Answer, value: int | None) -> None:
+        c = self.comparison
+        if c is None:
+            return
+        key = (answer.interview_id, answer.response_index)
+        c.answers = [replace(a, rating=value) if (a.interview_id, a.response_index) == key
+                     else a for a in c.answers]
+        self._render_answers(keep=key)
 
     def action_open(self) -> None:
         answer = self.current

@@ -13,7 +13,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from ...formats import NO_VALUE, format_timestamp, human_duration
-from ...review import Review
+from ...review import Review, rating_text
 from ...store.listing import status_text
 from ...textsafe import clean_line
 
@@ -57,6 +57,9 @@ def review_content(review: Review, width: int | None = None) -> Content:
         ("Total words", str(review.total_words)),
         ("Speaking rate", _rate(review.words_per_minute)),
     ]
+    rated = rating_text(review)
+    if rated:
+        stats.append(("Your rating", rated))
     for label, value in stats:
         parts += [(f"{label:<16}", "$text-muted"), (value, "bold"), "\n"]
 
@@ -82,7 +85,8 @@ def review_content(review: Review, width: int | None = None) -> Content:
     parts += ["\n", ("Per response", "bold underline"), "\n"]
     if not review.per_response:
         parts += [("No responses.", "italic dim"), "\n"]
-    room = 60 if text_width is None else text_width - ROW_WIDTH
+    rating_width = 5 if review.rated_answers else 0  # "  4/5"
+    room = 60 if text_width is None else text_width - ROW_WIDTH - rating_width
     for i, s in enumerate(review.per_response, start=1):
         question = clean_line(s.question_text)
         parts += [
@@ -90,6 +94,9 @@ def review_content(review: Review, width: int | None = None) -> Content:
             f"{human_duration(s.duration):>9}  {s.chars:>6} chars  {s.words:>5} words  "
             f"{_rate(s.wpm):>8}",
         ]
+        if review.rated_answers:
+            parts.append((f"  {f'{s.rating}/5' if s.rating is not None else '':>3}",
+                          "bold $text-accent"))
         if room >= MIN_INLINE_QUESTION:
             parts += ["  ", (_shorten(question, room), "$text-muted"), "\n"]
         else:
