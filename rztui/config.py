@@ -86,6 +86,7 @@ class Settings:
     auto_archive: bool = False
     bell: bool = False
     theme: str = DEFAULT_THEME  # a Textual theme name; the TUI checks it exists
+    player: str | None = None  # the command that plays an answer's audio (`P`); None: find one
     keywords: KeywordConfig = field(default_factory=lambda: KeywordConfig())
     warnings: list[str] = field(default_factory=list, compare=False, repr=False)
     """One line per setting that was ignored (its default is used instead)."""
@@ -210,6 +211,14 @@ def _parse_theme(value: object) -> str:
     return value.strip()
 
 
+def _parse_player(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _Rejected(f"expected a command in quotes, got {_type_name(value)}")
+    if not value.isprintable():
+        raise _Rejected(f"{_show(value)} is not a command")
+    return value.strip()
+
+
 def _parse_keywords(value: object) -> KeywordConfig:
     if not isinstance(value, Mapping):
         raise _Rejected(f"expected a table ([keywords]), got {_type_name(value)}")
@@ -224,6 +233,7 @@ _PARSERS: dict[str, Callable[[object], object]] = {
     "auto_archive": _parse_bool,
     "bell": _parse_bool,
     "theme": _parse_theme,
+    "player": _parse_player,
     "keywords": _parse_keywords,
 }
 """Every setting a file may hold (the keys of :class:`Settings`, minus ``warnings``)."""
@@ -469,6 +479,11 @@ EXAMPLE_CONFIG = """\
 # The app's colour theme (a Textual theme name; pick one in the app's command
 # palette and it is saved here).
 # theme = "textual-dark"
+
+# The command that plays an answer's audio (`P` in the app): {} is replaced by
+# the file or URL, else it is added at the end. Not set: the first of mpv,
+# ffplay, paplay/aplay (wav files), afplay (macOS), xdg-open/open found.
+# player = "mpv --no-video {}"
 
 # Keywords the review looks for: `global` replaces the built-in list shown here,
 # and each line under keywords.jobs adds words for one job title (any case).

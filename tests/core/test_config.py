@@ -108,7 +108,7 @@ def test_example_config_lists_every_setting_with_its_default():
     # set by default) shows an example value, and the keywords are the built-in list.
     s = parsed(uncommented(EXAMPLE_CONFIG))
     assert s.warnings == []
-    assert dataclasses.replace(s, retention_days=None, keywords={}) == Settings()
+    assert dataclasses.replace(s, retention_days=None, player=None, keywords={}) == Settings()
     assert s.retention_days == 90
     assert s.keywords.get("global") == DEFAULT_KEYWORDS
     assert keywords_for("Backend Engineer", s.keywords)[-3:] == ["go", "postgres", "kubernetes"]
@@ -197,3 +197,10 @@ def test_save_setting_defaults_to_the_config_file_of_rztui_home(rz_home):
     path = save_setting("theme", "nord")
     assert path == rz_home / "config" / "config.toml"
     assert Settings.load(Path(os.environ["RZTUI_HOME"]) / "config" / "config.toml").theme == "nord"
+
+
+def test_player_setting():
+    assert parsed('player = " mpv --no-video {} "').player == "mpv --no-video {}"
+    for bad in ("3", '""', '"mpv\\u001b[2J"'):
+        s = parsed(f"player = {bad}")
+        assert s.player is None and len(s.warnings) == 1 and "player" in s.warnings[0]
