@@ -1,0 +1,106 @@
+"""``P``: listen to the focused answer; ``P`` again stops it (see :mod:`rztui.player`).
+
+Finding the source may take a request (a stale audio URL is fetched again), so it runs in a
+worker; the player runs as its own process group, checked twice a second so the status line
+says when it ends. The player is stopped when the app exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from textual.timer import Timer
+
+from ..api.errors import RZError
+from ..player import Playback, PlayerError, find_player, playable_source
+from ..service import Service
+from ..textsafe import clean_line
+
+if TYPE_CHECKING:
+    from .main_screen import MainScreen
+
+
+class Listening:
+    """The main screen's audio player: at most one answer plays at a time."""
+
+    def __init__(self, screen: MainScreen) -> None:
+        self.screen = screen
+        self.playback: Playback | None = None
+        self._timer: Timer | None = None
+
+    @property
+    def playing(self) -> bool:
+        return self.playback is not None and self.playback.running()
+
+    def toggle(self) -> None:
+        if self.playing:
+            self.stop()
+            return
+        screen = self.screen
+        interview = screen.current_interview
+        if interview is None or not interview.responses:
+            screen.notify("No answer to play.", severity="warning", markup=False, timeout=3)
+            return
+        index = screen.transcript.current_response
+        if index is None or index >= len(interview.responses):
+            index = 0
+        response = interview.responses[index]
+        name = clean_line(interview.candidate.name) or interview.id
+        label = f"Q{index + 1} of {name}"
+        screen.show_playing(f"finding the audio of {label}…")
+        screen.run_worker(self._start(interview.id, response.question_id, label),
+                          group="play", exclusive=True, exit_on_error=False)
+
+    async def _start(self, iid: str, question_id: str, label: str) -> None:
+        rz = self.screen.rz
+        service = rz.service or Service(rz.store, None)
+        try:
+            source, _response = await playable_source(service, iid, question_id)
+            command = find_player(source, configured=rz.settings.player)
+            playback = await asyncio.to_thread(Playback, command, label)
+        except PlayerError as exc:
+            self.screen.show_playing(None)
+            self.screen.notify(exc.message, title="Cannot play", severity="warning",
+                               markup=False)
+            return
+        except RZError as exc:
+            self.screen.show_playing(None)
+            self.screen.notify(f"Cannot play {label}: {exc.message}", severity="error",
+                               markup=False)
+            return
+        except OSError as exc:  # the player could not be started
+            self.screen.show_playing(None)
+            self.screen.notify(f"Cannot start the player: {exc}", severity="error",
+                               markup=False)
+            return
+        self.playback = playback
+        how = "P stops" if command.stoppable else f"handed to {command.name}"
+        self.screen.show_playing(f"▶ {label} · {command.name} · {how}")
+        if self._timer is None:
+            self._timer = self.screen.set_interval(0.5, self._check)
+
+    def _check(self) -> None:
+        playback = self.playback
+        if playback is None or playback.running():
+            return
+        self.playback = None
+        code = playback.returncode
+        if playback.command.stoppable and code not in (0, None, -15):
+            self.screen.notify(f"{playback.command.name} stopped with exit code {code}: "
+                               f"{playback.label} may not have played.", severity="warning",
+                               markup=False)
+        self.screen.show_playing(None)
+
+    def stop(self, *, wait: bool = False) -> None:
+        """Stop the player: in a thread (it may take a moment to end), or right here with
+        ``wait`` (the app is exiting)."""
+        playback, self.playback = self.playback, None
+        self.screen.show_playing(None)
+        if playback is None:
+            return
+        if wait:
+            playback.stop()
+        else:
+            self.screen.run_worker(asyncio.to_thread(playback.stop), group="play-stop",
+                                   exit_on_error=False)
