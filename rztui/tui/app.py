@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import Notification, Notify, SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -54,6 +57,9 @@ KEY_CHECK_PATH = "/api/v1/interviews/rztui-key-check"
 # one; a keyring that hangs holds them this long at most.
 HOLD_KEYS_SECONDS = 5.0
 PASS_KEYS = frozenset({"ctrl+q", "ctrl+c"})  # never held
+# Toasts on screen at once: a burst (copies, exports, status changes) must not cover the
+# panes and the status line. A new one pushes out the oldest (an information one first).
+MAX_TOASTS = 2
 
 ClientFactory = Callable[[str, str], "ApiClient"]  # (base URL, key) -> client
 
@@ -133,6 +139,7 @@ class RZApp(App[None]):
         self._data_dir = data_dir
         self._audio_dir = audio_dir
         self.export_dir = export_dir
+        self._toasts: list[Notification] = []  # the ones shown, oldest first (MAX_TOASTS)
         self.main = MainScreen(self.now, WatchOptions(
             enabled=watch, poller_factory=poller_factory, webhook_listen=webhook_listen,
             demo_server=demo_server))
@@ -200,6 +207,36 @@ class RZApp(App[None]):
         self.post_message(key)
         if rest:
             self.call_after_refresh(self.call_after_refresh, self._replay, rest)
+
+    # -- toasts: never more than MAX_TOASTS --------------------------------------------------
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """As :meth:`App.notify` (thread-safe too), but at most :data:`MAX_TOASTS` toasts are
+        on screen: a new one pushes out the oldest (an information one before a warning)."""
+        if timeout is None:
+            timeout = self.NOTIFICATION_TIMEOUT
+        notification = Notification(message, title, severity, timeout, markup=markup)
+        self.call_later(self._show_toast, notification)  # a message: safe from any thread
+
+    def _show_toast(self, notification: Notification) -> None:
+        shown = [n for n in self._toasts if not n.has_expired]
+        shown.append(notification)
+        if len(shown) <= MAX_TOASTS:
+            self._toasts = shown
+            self.post_message(Notify(notification))
+            return
+        while len(shown) > MAX_TOASTS:
+            older = shown[:-1]
+            drop = next((n for n in older if n.severity == "information"), older[0])
+            shown.remove(drop)
+        # Textual has no public way to take back one toast: clear them all and show the kept
+        # ones again (new identities, the same time left).
+        kept = [replace(n, identity=str(uuid.uuid4())) for n in shown[:-1]] + [notification]
+        self._toasts = kept
+        self.clear_notifications()
+        for kept_one in kept:
+            self.post_message(Notify(kept_one))
 
     async def on_unmount(self) -> None:
         await self.main.watcher.close()  # the live session: polling, webhooks
