@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -25,7 +23,7 @@ from typing import TYPE_CHECKING
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.notifications import Notification, Notify, SeverityLevel
+from textual.notifications import Notification, Notify
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -38,6 +36,7 @@ from ..api.errors import (
     SubscriptionInactive,
 )
 from ..credentials import mask_key
+from ..textsafe import clean_line
 from .commands import main_screen_commands
 from .main_screen import MainScreen
 from .messages import ApiWaiting, KeyFound, KeyMissing, KeySaved
@@ -104,13 +103,15 @@ class RZApp(App[None]):
         data_dir: Path | None = None,
         audio_dir: Path | None = None,
         export_dir: Path | None = None,
+        config_path: Path | None = None,
     ) -> None:
         """``watch``: run the status poller once there is a key (tests turn it off or give a
         ``poller_factory`` with a fake clock). ``webhook_listen``: HOST:PORT for a webhook
         receiver; with ``demo_server`` (``--demo``) a loopback receiver always runs and the
         demo server sends it the events. ``data_dir``/``audio_dir`` default to rztui's paths
         (webhook ids seen, archived audio); ``export_dir``, to ``<data dir>/exports`` (made,
-        0700, when the first export is written there)."""
+        0700, when the first export is written there). ``config_path``: where a theme picked
+        in the palette is saved (default: rztui's config file)."""
         super().__init__()
         if settings is None:
             from ..config import Settings
@@ -140,6 +141,15 @@ class RZApp(App[None]):
         self._audio_dir = audio_dir
         self.export_dir = export_dir
         self._toasts: list[Notification] = []  # the ones shown, oldest first (MAX_TOASTS)
+        self._config_path = config_path
+        # The theme the config file names (or the default): restored now, saved on a change.
+        self._saved_theme = settings.theme
+        self.theme_problem = ""  # why the configured theme is not used ("" when it is)
+        if settings.theme in self.available_themes:
+            self.theme = settings.theme
+        else:
+            self.theme_problem = (f"theme {clean_line(settings.theme)!r} is not one of the "
+                                  f"app's themes; using {self.theme}")
         self.main = MainScreen(self.now, WatchOptions(
             enabled=watch, poller_factory=poller_factory, webhook_listen=webhook_listen,
             demo_server=demo_server))
@@ -210,33 +220,45 @@ class RZApp(App[None]):
 
     # -- toasts: never more than MAX_TOASTS --------------------------------------------------
 
-    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
-               timeout: float | None = None, markup: bool = True) -> None:
-        """As :meth:`App.notify` (thread-safe too), but at most :data:`MAX_TOASTS` toasts are
-        on screen: a new one pushes out the oldest (an information one before a warning)."""
-        if timeout is None:
-            timeout = self.NOTIFICATION_TIMEOUT
-        notification = Notification(message, title, severity, timeout, markup=markup)
-        self.call_later(self._show_toast, notification)  # a message: safe from any thread
-
-    def _show_toast(self, notification: Notification) -> None:
+    def on_notify(self, event: Notify) -> None:
+        """Runs before Textual adds the toast: make room for it. Textual has no public way
+        to take back one toast (``clear_notifications`` takes them all), so the oldest goes
+        with ``_unnotify``, as a toast that times out does."""
         shown = [n for n in self._toasts if not n.has_expired]
-        shown.append(notification)
-        if len(shown) <= MAX_TOASTS:
-            self._toasts = shown
-            self.post_message(Notify(notification))
-            return
-        while len(shown) > MAX_TOASTS:
-            older = shown[:-1]
-            drop = next((n for n in older if n.severity == "information"), older[0])
+        while len(shown) >= MAX_TOASTS:
+            drop = next((n for n in shown if n.severity == "information"), shown[0])
             shown.remove(drop)
-        # Textual has no public way to take back one toast: clear them all and show the kept
-        # ones again (new identities, the same time left).
-        kept = [replace(n, identity=str(uuid.uuid4())) for n in shown[:-1]] + [notification]
-        self._toasts = kept
-        self.clear_notifications()
-        for kept_one in kept:
-            self.post_message(Notify(kept_one))
+            self._unnotify(drop, refresh=False)  # App._on_notify refreshes the toasts next
+        shown.append(event.notification)
+        self._toasts = shown
+
+    # -- the theme: saved when picked, restored at start ------------------------------------
+
+    def watch_theme(self, theme: str) -> None:
+        """A theme picked (in the palette) is saved to the config file, in a thread: the
+        write never holds up the screen, and a failure is a warning, not a crash."""
+        if theme == self._saved_theme:
+            return
+        self._saved_theme = theme
+        self.run_worker(partial(self._save_theme, theme), thread=True, exclusive=True,
+                        group="theme-save", exit_on_error=False)
+
+    def _save_theme(self, theme: str) -> None:
+        from ..config import save_setting
+
+        try:
+            save_setting("theme", theme, self._config_path)
+        except (RZError, OSError) as exc:
+            message = exc.message if isinstance(exc, RZError) else str(exc)
+            self.notify(f"Theme {theme} is used now but not saved: {message}",
+                        title="Settings", severity="warning", markup=False, timeout=8)
+
+    def settings_problems(self) -> list[str]:
+        """What the config file had that is not used: shown once at start."""
+        problems = list(self.settings.warnings)
+        if self.theme_problem:
+            problems.append(self.theme_problem)
+        return problems
 
     async def on_unmount(self) -> None:
         await self.main.watcher.close()  # the live session: polling, webhooks

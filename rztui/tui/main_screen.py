@@ -130,8 +130,15 @@ class MainScreen(Screen[None]):
         self.outline.show_message("Select an interview.")
         self.interview_list.table.focus()
         self.call_after_refresh(self._start_background)
-        for warning in self.rz.store.warnings:
-            self.notify(warning, severity="warning", markup=False, timeout=10)
+        # Once each, as one toast: the store's and the config file's (the CLI printed those
+        # on stderr too, but the full screen hides them).
+        if self.rz.store.warnings:
+            self.notify("\n".join(self.rz.store.warnings), severity="warning", markup=False,
+                        timeout=10)
+        problems = self.rz.settings_problems()
+        if problems:
+            self.notify("\n".join(clean_line(p) for p in problems), title="Settings ignored",
+                        severity="warning", markup=False, timeout=15)
         self.set_interval(60, self.interview_list.redraw)  # "3m ago" moves on
         self.set_interval(FOCUS_POLL_SECONDS, self.watcher.poll_current)
         self.set_interval(5, self.watcher.refresh_stats)  # the sliding window moves on
