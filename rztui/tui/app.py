@@ -56,8 +56,8 @@ KEY_CHECK_PATH = "/api/v1/interviews/rztui-key-check"
 # one; a keyring that hangs holds them this long at most.
 HOLD_KEYS_SECONDS = 5.0
 PASS_KEYS = frozenset({"ctrl+q", "ctrl+c"})  # never held
-# Toasts on screen at once: a burst (copies, exports, status changes) must not cover the
-# panes and the status line. A new one pushes out the oldest (an information one first).
+# Toasts on screen at once: a burst (exports, status changes, errors) must not cover the
+# panes and the status line. A new one pushes out the oldest: the newest ones are shown.
 MAX_TOASTS = 2
 
 ClientFactory = Callable[[str, str], "ApiClient"]  # (base URL, key) -> client
@@ -226,9 +226,7 @@ class RZApp(App[None]):
         with ``_unnotify``, as a toast that times out does."""
         shown = [n for n in self._toasts if not n.has_expired]
         while len(shown) >= MAX_TOASTS:
-            drop = next((n for n in shown if n.severity == "information"), shown[0])
-            shown.remove(drop)
-            self._unnotify(drop, refresh=False)  # App._on_notify refreshes the toasts next
+            self._unnotify(shown.pop(0), refresh=False)  # App._on_notify refreshes next
         shown.append(event.notification)
         self._toasts = shown
 

@@ -58,22 +58,23 @@ async def test_copies_go_to_the_status_line_and_toasts_never_pile_up(store, serv
         assert 1 <= len(shown) <= MAX_TOASTS
         assert "burst 4" in str(shown[-1].render())
         # The flash ends and the line shows the connection again.
-        app.main.status_line._end_flash()
+        app.main.status_line.end_flash()
         assert "copied" not in status_text(app)
 
 
-async def test_a_warning_outlives_information_toasts(store, server):
+async def test_the_newest_toasts_are_shown(store, server):
     app = make_app(store, server, [SPEC], cache=True)
     async with app.run_test(size=(140, 40), notifications=True) as pilot:
         await settle(pilot)
         app.clear_notifications()
-        app.notify("watch out", severity="warning", markup=False, timeout=30)
+        app.notify("watch out", severity="error", markup=False, timeout=30)
         for i in range(3):
             app.notify(f"fyi {i}", markup=False)
         await settle(pilot)
         texts = [str(t.render()) for t in toasts(app)]
         assert len(texts) == 2
-        assert "watch out" in texts[0] and "fyi 2" in texts[1]
+        assert "fyi 1" in texts[0] and "fyi 2" in texts[1]
+        assert [n.message for n in app._notifications] == ["fyi 1", "fyi 2"]
 
 
 # -- narrow and wide ---------------------------------------------------------------------------

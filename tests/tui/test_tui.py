@@ -5,6 +5,7 @@ from __future__ import annotations
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
+from textual.notifications import Notify
 from textual.widgets import Input, OptionList, TextArea
 from tui_conftest import (
     doc_text,
@@ -21,6 +22,7 @@ from tui_conftest import (
 from rztui.demo import dataset as ds
 from rztui.formats import format_ats
 from rztui.tui import clipboard
+from rztui.tui.app import RZApp
 from rztui.tui.screens.add import AddScreen
 from rztui.tui.screens.confirm import ConfirmScreen
 from rztui.tui.screens.help import HelpScreen
@@ -45,8 +47,22 @@ def no_system_clipboard(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return copied
 
 
+@pytest.fixture(autouse=True)
+def toast_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every toast raised, in ``app.toast_log``: at most two are on screen at once, so a
+    burst pushes the older ones out before a test can look."""
+    shown = RZApp.on_notify
+
+    def logged(app: RZApp, event: Notify) -> None:
+        app.__dict__.setdefault("toast_log", []).append(event.notification)
+        shown(app, event)
+
+    monkeypatch.setattr(RZApp, "on_notify", logged)
+
+
 def notes(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    """Every toast's message so far (not only the ones still on screen)."""
+    return [str(n.message) for n in app.__dict__.get("toast_log", [])]
 
 
 # -- list, selection, transcript ---------------------------------------------------------------

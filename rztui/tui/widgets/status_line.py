@@ -176,10 +176,13 @@ class StatusLine(Static):
             self._flash_timer = None
         self._flash = clean_line(text)
         if self.is_mounted and self._flash:
-            self._flash_timer = self.set_timer(seconds, self._end_flash)
+            self._flash_timer = self.set_timer(seconds, self.end_flash)
         self.render_state()
 
-    def _end_flash(self) -> None:
+    def end_flash(self) -> None:
+        """Show the line as it is again (the flash ends early)."""
+        if self._flash_timer is not None:
+            self._flash_timer.stop()
         self._flash = ""
         self._flash_timer = None
         self.render_state()
