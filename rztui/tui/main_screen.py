@@ -154,13 +154,6 @@ class MainScreen(Screen[None]):
         self.set_class(self.narrow, "-narrow")
         self.set_class(width >= WIDE_WIDTH, "-wide")
         self._apply_outline_visibility(width)
-        # The footer draws its keys for the old width: a resize left a stray character
-        # ("^p palettel") behind. Draw it again once the new layout is in.
-        self.call_after_refresh(self._refresh_footer)
-
-    def _refresh_footer(self) -> None:
-        for footer in self.query(Footer):
-            footer.refresh(recompose=True)
 
     def show_top_bar(self) -> None:
         app = self.rz

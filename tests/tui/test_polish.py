@@ -251,3 +251,20 @@ async def test_config_warnings_are_shown_in_the_app(store, server):
         assert "bell" in text
         assert "'no-such-theme' is not one of the app's themes" in text
         assert app.theme == "textual-dark"
+
+
+async def test_footer_keeps_no_stray_letter_after_a_resize(store, server):
+    """The palette key (docked right) covers the last column: a key scrolled under it used
+    to show one letter there ("^p palettel")."""
+    from textual.widgets import Footer
+
+    app = make_app(store, server, [SPEC], cache=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        for width in (100, 60, 89):
+            await pilot.resize_terminal(width, 24)
+            await settle(pilot)
+            footer = app.main.query_one(Footer)
+            assert footer.virtual_size.width > width  # the keys do not all fit
+            widget, _region = app.screen.get_widget_at(width - 1, 23)
+            assert widget.has_class("-command-palette"), (width, widget)
