@@ -62,8 +62,8 @@ OUTLINE_MIN_WIDTH = 120  # below this the outline hides itself (`o` still shows 
 # transcript side is shown).
 NARROW_WIDTH = 90
 # From this width the transcript keeps a reading width (~100 columns of text) and the list
-# takes the rest (the screen has the class ``-wide``): list 64 + transcript 102 + outline 30.
-WIDE_WIDTH = 196
+# takes the rest (the screen has the class ``-wide``): list 64 + transcript 96 + outline 30.
+WIDE_WIDTH = 190
 
 
 class MainScreen(Screen[None]):

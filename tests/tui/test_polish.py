@@ -131,9 +131,9 @@ async def test_wide_keeps_a_reading_width_and_gives_the_list_the_room(store, ser
         main = app.main
         assert main.has_class("-wide")
         view = main.transcript
-        assert view.size.width <= 102
+        assert view.size.width <= 96
         lines = screen_text(app).splitlines()
-        assert max(len(line.rstrip()) for line in lines) <= 101
+        assert max(len(line.rstrip()) for line in lines) <= 96
         assert main.interview_list.size.width > 64  # it had at most 64
         assert main.outline.display
 
