@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import Notification, Notify
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -35,6 +36,7 @@ from ..api.errors import (
     SubscriptionInactive,
 )
 from ..credentials import mask_key
+from ..textsafe import clean_line
 from .commands import main_screen_commands
 from .main_screen import MainScreen
 from .messages import ApiWaiting, KeyFound, KeyMissing, KeySaved
@@ -54,6 +56,9 @@ KEY_CHECK_PATH = "/api/v1/interviews/rztui-key-check"
 # one; a keyring that hangs holds them this long at most.
 HOLD_KEYS_SECONDS = 5.0
 PASS_KEYS = frozenset({"ctrl+q", "ctrl+c"})  # never held
+# Toasts on screen at once: a burst (exports, status changes, errors) must not cover the
+# panes and the status line. A new one pushes out the oldest: the newest ones are shown.
+MAX_TOASTS = 2
 
 ClientFactory = Callable[[str, str], "ApiClient"]  # (base URL, key) -> client
 
@@ -98,13 +103,15 @@ class RZApp(App[None]):
         data_dir: Path | None = None,
         audio_dir: Path | None = None,
         export_dir: Path | None = None,
+        config_path: Path | None = None,
     ) -> None:
         """``watch``: run the status poller once there is a key (tests turn it off or give a
         ``poller_factory`` with a fake clock). ``webhook_listen``: HOST:PORT for a webhook
         receiver; with ``demo_server`` (``--demo``) a loopback receiver always runs and the
         demo server sends it the events. ``data_dir``/``audio_dir`` default to rztui's paths
         (webhook ids seen, archived audio); ``export_dir``, to ``<data dir>/exports`` (made,
-        0700, when the first export is written there)."""
+        0700, when the first export is written there). ``config_path``: where a theme picked
+        in the palette is saved (default: rztui's config file)."""
         super().__init__()
         if settings is None:
             from ..config import Settings
@@ -133,6 +140,16 @@ class RZApp(App[None]):
         self._data_dir = data_dir
         self._audio_dir = audio_dir
         self.export_dir = export_dir
+        self._toasts: list[Notification] = []  # the ones shown, oldest first (MAX_TOASTS)
+        self._config_path = config_path
+        # The theme the config file names (or the default): restored now, saved on a change.
+        self._saved_theme = settings.theme
+        self.theme_problem = ""  # why the configured theme is not used ("" when it is)
+        if settings.theme in self.available_themes:
+            self.theme = settings.theme
+        else:
+            self.theme_problem = (f"theme {clean_line(settings.theme)!r} is not one of the "
+                                  f"app's themes; using {self.theme}")
         self.main = MainScreen(self.now, WatchOptions(
             enabled=watch, poller_factory=poller_factory, webhook_listen=webhook_listen,
             demo_server=demo_server))
@@ -200,6 +217,46 @@ class RZApp(App[None]):
         self.post_message(key)
         if rest:
             self.call_after_refresh(self.call_after_refresh, self._replay, rest)
+
+    # -- toasts: never more than MAX_TOASTS --------------------------------------------------
+
+    def on_notify(self, event: Notify) -> None:
+        """Runs before Textual adds the toast: make room for it. Textual has no public way
+        to take back one toast (``clear_notifications`` takes them all), so the oldest goes
+        with ``_unnotify``, as a toast that times out does."""
+        shown = [n for n in self._toasts if not n.has_expired]
+        while len(shown) >= MAX_TOASTS:
+            self._unnotify(shown.pop(0), refresh=False)  # App._on_notify refreshes next
+        shown.append(event.notification)
+        self._toasts = shown
+
+    # -- the theme: saved when picked, restored at start ------------------------------------
+
+    def watch_theme(self, theme: str) -> None:
+        """A theme picked (in the palette) is saved to the config file, in a thread: the
+        write never holds up the screen, and a failure is a warning, not a crash."""
+        if theme == self._saved_theme:
+            return
+        self._saved_theme = theme
+        self.run_worker(partial(self._save_theme, theme), thread=True, exclusive=True,
+                        group="theme-save", exit_on_error=False)
+
+    def _save_theme(self, theme: str) -> None:
+        from ..config import save_setting
+
+        try:
+            save_setting("theme", theme, self._config_path)
+        except (RZError, OSError) as exc:
+            message = exc.message if isinstance(exc, RZError) else str(exc)
+            self.notify(f"Theme {theme} is used now but not saved: {message}",
+                        title="Settings", severity="warning", markup=False, timeout=8)
+
+    def settings_problems(self) -> list[str]:
+        """What the config file had that is not used: shown once at start."""
+        problems = list(self.settings.warnings)
+        if self.theme_problem:
+            problems.append(self.theme_problem)
+        return problems
 
     async def on_unmount(self) -> None:
         await self.main.watcher.close()  # the live session: polling, webhooks

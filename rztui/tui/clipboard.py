@@ -34,7 +34,7 @@ def system_copy(text: str) -> tuple[bool, str | None]:
 
 
 def describe(what: str, system_ok: bool) -> str:
-    """The toast text: what was copied and by which route."""
+    """What was copied and by which route (a toast, or the status line)."""
     if system_ok:
         return f"copied {what} via OSC 52 + system clipboard"
     return f"copied {what} via OSC 52 (no system clipboard tool)"
@@ -46,20 +46,25 @@ def copy_text(
     what: str,
     *,
     system: Callable[[str], tuple[bool, str | None]] | None = None,
+    report: Callable[[str], None] | None = None,
 ) -> None:
-    """Copy ``text`` from a Textual app: OSC 52 now, pyperclip in a thread, then one toast.
+    """Copy ``text`` from a Textual app: OSC 52 now, pyperclip in a thread, then one report.
 
-    ``what`` names the copied thing for the toast (``"answer 3 (1,204 chars)"``). The toast is
-    shown with ``markup=False``: ``what`` may contain API text.
+    ``what`` names the copied thing (``"answer 3 (1,204 chars)"``). ``report`` says what was
+    copied (on the UI thread): a main screen flashes it in its status line; by default it is a
+    toast, shown with ``markup=False`` (``what`` may contain API text).
     """
     app.copy_to_clipboard(text)  # OSC 52; also sets app.clipboard
     copier = system or system_copy
 
+    def toast(message: str) -> None:
+        app.notify(message, title="Clipboard", markup=False, timeout=4)
+
+    tell = report or toast
+
     def in_thread() -> None:
         ok, _reason = copier(text)
-        app.call_from_thread(
-            app.notify, describe(what, ok), title="Clipboard", markup=False, timeout=4
-        )
+        app.call_from_thread(tell, describe(what, ok))
 
     app.run_worker(in_thread, thread=True, group="clipboard", name="clipboard",
                    exit_on_error=False)

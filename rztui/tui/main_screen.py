@@ -57,6 +57,13 @@ if TYPE_CHECKING:
     from .widgets.review_panel import ReviewPanel
 
 OUTLINE_MIN_WIDTH = 120  # below this the outline hides itself (`o` still shows it)
+# Below this, one pane at a time: the list fills the screen, Enter opens the transcript in its
+# place, Escape goes back (the screen has the class ``-narrow``; ``-detail`` while the
+# transcript side is shown).
+NARROW_WIDTH = 90
+# From this width the transcript keeps a reading width (~100 columns of text) and the list
+# takes the rest (the screen has the class ``-wide``): list 64 + transcript 96 + outline 30.
+WIDE_WIDTH = 190
 
 
 class MainScreen(Screen[None]):
@@ -76,6 +83,9 @@ class MainScreen(Screen[None]):
         self.review_mode = False
         self._outline_forced: bool | None = None  # None: automatic by width
         self._outline_forced_when_wide = True
+        self._outline_wanted = True  # by width or `o`; shown only with the transcript
+        self.narrow = False  # one pane at a time (below NARROW_WIDTH)
+        self.detail = False  # narrow: the transcript (or review) side is shown, not the list
         self._key_problem = ""  # the top bar's note on the key ("rejected")
 
     def compose(self) -> ComposeResult:
@@ -120,8 +130,15 @@ class MainScreen(Screen[None]):
         self.outline.show_message("Select an interview.")
         self.interview_list.table.focus()
         self.call_after_refresh(self._start_background)
-        for warning in self.rz.store.warnings:
-            self.notify(warning, severity="warning", markup=False, timeout=10)
+        # Once each, as one toast: the store's and the config file's (the CLI printed those
+        # on stderr too, but the full screen hides them).
+        if self.rz.store.warnings:
+            self.notify("\n".join(self.rz.store.warnings), severity="warning", markup=False,
+                        timeout=10)
+        problems = self.rz.settings_problems()
+        if problems:
+            self.notify("\n".join(clean_line(p) for p in problems), title="Settings ignored",
+                        severity="warning", markup=False, timeout=15)
         self.set_interval(60, self.interview_list.redraw)  # "3m ago" moves on
         self.set_interval(FOCUS_POLL_SECONDS, self.watcher.poll_current)
         self.set_interval(5, self.watcher.refresh_stats)  # the sliding window moves on
@@ -132,7 +149,11 @@ class MainScreen(Screen[None]):
         self.rz.start_key()
 
     def on_resize(self, event: events.Resize) -> None:
-        self._apply_outline_visibility(event.size.width)
+        width = event.size.width
+        self.narrow = width < NARROW_WIDTH
+        self.set_class(self.narrow, "-narrow")
+        self.set_class(width >= WIDE_WIDTH, "-wide")
+        self._apply_outline_visibility(width)
 
     def show_top_bar(self) -> None:
         app = self.rz
@@ -290,7 +311,17 @@ class MainScreen(Screen[None]):
     def _opened(self, message: InterviewList.Opened) -> None:
         if message.interview_id != self.current_id:
             self.open_interview(message.interview_id)
-        self.transcript.focus()
+        self._focus_reading()
+
+    def _focus_reading(self) -> None:
+        """The transcript, or the review while it is shown in its place."""
+        from .widgets.review_panel import ReviewPanel
+
+        panels = self.query(ReviewPanel)
+        if self.review_mode and panels:
+            panels.first().focus()
+        else:
+            self.transcript.focus()
 
     def open_interview(self, interview_id: str, *, refresh: bool = False) -> None:
         """Show the cached copy at once, then fetch what is missing or may have changed."""
@@ -342,26 +373,31 @@ class MainScreen(Screen[None]):
         self.app.push_screen(AddScreen(), self._added)
 
     def _added(self, result: ParsedIds | None) -> None:
+        """The dialog listed the tokens that are not valid ids: they are skipped (and said
+        once more in the status line, with what is tracked)."""
         if result is None:
             return
-        if result.errors:
-            shown = "\n".join(result.errors[:5])
-            more = f"\n… and {len(result.errors) - 5} more" if len(result.errors) > 5 else ""
-            self.notify(f"Not added (not valid ids):\n{shown}{more}", severity="warning",
-                        markup=False, timeout=10)
+        skipped = f"{plural(len(result.errors), 'token')} not valid, skipped" \
+            if result.errors else ""
         if result.ids:
-            self.track_ids(result.ids)
+            self.track_ids(result.ids, also=skipped)
+        elif skipped:
+            self.status_line.flash(f"nothing added: {skipped}", seconds=5)
 
-    def track_ids(self, ids: list[str]) -> None:
+    def track_ids(self, ids: list[str], also: str = "") -> None:
+        """Track ``ids`` and fetch the new ones; says so in the status line (``also``: more
+        to say there). Ids the API does not know are dropped by the fetch, with a toast."""
         store = self.rz.store
         new = store.track(ids)
         already = len(ids) - len(new)
         rows = [r for r in (store.row(i) for i in new) if r is not None]
         self.interview_list.add_rows(rows)
-        note = f"Tracking {plural(len(new), 'new interview')}"
+        note = f"tracking {plural(len(new), 'new interview')}"
         if already:
             note += f" ({already} already tracked)"
-        self.notify(note, markup=False)
+        if also:
+            note += f" · {also}"
+        self.status_line.flash(note, seconds=5)
         if new:
             self.fetcher.fetch_new(new)
 
@@ -422,18 +458,46 @@ class MainScreen(Screen[None]):
         wide = width >= OUTLINE_MIN_WIDTH
         if self._outline_forced is not None and self._outline_forced_when_wide != wide:
             self._outline_forced = None  # crossing the threshold goes back to automatic
-        shown = wide if self._outline_forced is None else self._outline_forced
+        self._outline_wanted = wide if self._outline_forced is None else self._outline_forced
+        self._apply_layout()
+
+    def _apply_layout(self) -> None:
+        """Which panes are shown: the list and the transcript (or the review) side by side,
+        or, when narrow, one of them; the outline with the transcript when wanted."""
+        from .widgets.review_panel import ReviewPanel
+
+        both = not self.narrow
+        show_list = both or not self.detail
+        show_right = both or self.detail
+        self.interview_list.display = show_list
+        self.query_one(TranscriptPane).display = show_right and not self.review_mode
+        for panel in self.query(ReviewPanel):
+            panel.display = show_right and self.review_mode
         # The review has a row per question already, and needs the width.
-        self.outline.display = shown and not self.review_mode
+        self.outline.display = show_right and self._outline_wanted and not self.review_mode
+
+    def _show_detail(self, on: bool) -> None:
+        if self.detail != on:
+            self.detail = on
+            self._apply_layout()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Narrow: the focus says which pane is shown (Enter, Tab, ctrl+f and opening a
+        search hit focus the transcript side; Escape, `/` and Tab back focus the list)."""
+        if self.narrow:
+            self._show_detail(self.interview_list not in event.widget.ancestors_with_self)
 
     def action_toggle_outline(self) -> None:
         """`o`: show or hide the outline; sticks until the width crosses the threshold."""
         if self.review_mode:  # the outline is hidden while the review is shown
             self._set_review_mode(False)
             return
-        self._outline_forced = not self.outline.display
+        self._outline_forced = not self._outline_wanted
         self._outline_forced_when_wide = self.app.size.width >= OUTLINE_MIN_WIDTH
-        self.outline.display = self._outline_forced
+        self._outline_wanted = self._outline_forced
+        if self.narrow and self._outline_wanted and not self.detail:
+            self.transcript.focus()  # the outline goes with the transcript
+        self._apply_layout()
 
     def action_focus_filter(self) -> None:
         focused = self.app.focused
@@ -597,7 +661,7 @@ class MainScreen(Screen[None]):
         if found:
             return found.first()
         panel = ReviewPanel(id="review")
-        panel.display = False
+        panel.display = False  # _apply_layout decides from here on
         await self.query_one("#panes").mount(panel, after=self.query_one("#pane"))
         return panel
 
@@ -613,12 +677,10 @@ class MainScreen(Screen[None]):
         had_focus = focused is not None and (
             pane in focused.ancestors_with_self or panel in focused.ancestors_with_self)
         self.review_mode = on
-        pane.display = not on
-        panel.display = on
-        self._apply_outline_visibility(self.app.size.width)
+        self._apply_layout()
         if on:
             self._update_review()
-            if had_focus:
+            if had_focus or self.narrow:  # narrow: `v` shows the review in the list's place
                 panel.focus()
         elif had_focus:
             self.transcript.focus()

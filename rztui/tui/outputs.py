@@ -32,9 +32,12 @@ class Outputs:
     # -- copy ------------------------------------------------------------------------------
 
     def _copy(self, text: str, what: str) -> None:
+        """Copy, and say so in the status line (a toast per copy piles up over the panes)."""
         from .clipboard import copy_text
 
-        copy_text(self.rz, text, what)
+        line = self.screen.status_line
+        line.flash(f"copied {what}")  # OSC 52 is done; the system clipboard is being tried
+        copy_text(self.rz, text, what, report=line.flash)
 
     def copy_answer(self) -> None:
         interview = self.screen.current_interview
@@ -150,9 +153,8 @@ class Outputs:
         entry = screen.interview_list.entries.get(interview_id)
         name = clean_line(entry.row.candidate_name if entry else "") or interview_id
         dest = self.rz.audio_dir()
-        if not auto:  # auto: the "finished" toast has just been shown
-            screen.notify(f"Archiving the audio of {name} to {dest}…", title="Audio archive",
-                          markup=False, timeout=4)
+        if not auto:  # the status line says it is under way; the outcome is a toast
+            screen.set_activity(f"archiving {name} to {dest}…")
         files = 0
 
         def on_file(_item: object) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
+from textual.notifications import Notify
 from textual.widgets import Input, OptionList, TextArea
 from tui_conftest import (
     doc_text,
@@ -21,6 +22,7 @@ from tui_conftest import (
 from rztui.demo import dataset as ds
 from rztui.formats import format_ats
 from rztui.tui import clipboard
+from rztui.tui.app import RZApp
 from rztui.tui.screens.add import AddScreen
 from rztui.tui.screens.confirm import ConfirmScreen
 from rztui.tui.screens.help import HelpScreen
@@ -45,8 +47,22 @@ def no_system_clipboard(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return copied
 
 
+@pytest.fixture(autouse=True)
+def toast_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every toast raised, in ``app.toast_log``: at most two are on screen at once, so a
+    burst pushes the older ones out before a test can look."""
+    shown = RZApp.on_notify
+
+    def logged(app: RZApp, event: Notify) -> None:
+        app.__dict__.setdefault("toast_log", []).append(event.notification)
+        shown(app, event)
+
+    monkeypatch.setattr(RZApp, "on_notify", logged)
+
+
 def notes(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    """Every toast's message so far (not only the ones still on screen)."""
+    return [str(n.message) for n in app.__dict__.get("toast_log", [])]
 
 
 # -- list, selection, transcript ---------------------------------------------------------------
@@ -178,9 +194,14 @@ async def test_add_several_ids_and_urls_reports_bad_ones(store, server):
         area.insert(f"{url}\n{COMPLETED[1]}, {INVITED[0]} bad/id\nno-such-interview {SPEC}")
         await pilot.pause()
         summary = str(app.screen.query_one("#add-summary").render())
-        assert "5 interview ids ready" in summary
+        assert "4 interview ids ready" in summary  # and one odd one, asked about
+        assert "doesn't look like interview ids: no-such-interview" in summary
         assert "contains '/'" in summary
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+s")  # first: asks about the odd one
+        await pilot.pause()
+        assert isinstance(app.screen, AddScreen)
+        assert "Send them anyway?" in str(app.screen.query_one("#add-summary").render())
+        await pilot.press("ctrl+s")  # again: sends it too
         await settle(pilot)
         tracked = store.tracked_ids()
         for iid in (COMPLETED[0], COMPLETED[1], INVITED[0]):
@@ -190,9 +211,9 @@ async def test_add_several_ids_and_urls_reports_bad_ones(store, server):
         assert "no-such-interview" not in table_of(app).visible_ids
         assert store.row(COMPLETED[1]).status == "completed"
         messages = "\n".join(notes(app))
-        assert "contains '/'" in messages
         assert "Not found, so not tracked: no-such-interview" in messages
-        assert "1 already tracked" in messages
+        flashed = app.main.status_line.flashed
+        assert "1 already tracked" in flashed and "1 token not valid, skipped" in flashed
 
 
 async def test_untrack_asks_first(store, server):
@@ -267,9 +288,15 @@ async def test_outline_toggle_and_auto_hide(store, server):
         assert not app.main.outline.display  # narrow: hidden automatically
         await pilot.press("o")
         assert app.main.outline.display  # ...but `o` still shows it
-        await pilot.resize_terminal(80, 24)
+        await pilot.resize_terminal(92, 24)
         await pilot.pause()
         assert app.main.outline.display
+        await pilot.resize_terminal(80, 24)  # one pane at a time: the list, then Enter
+        await pilot.pause()
+        assert not app.main.outline.display
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.main.outline.display  # with the transcript, as asked
 
 
 async def test_outline_selection_scrolls_to_answer(store, server):
@@ -352,7 +379,9 @@ async def test_copy_answer_interview_and_id(store, server, no_system_clipboard):
         await settle(pilot)
         assert app.clipboard == SPEC
         assert no_system_clipboard[-1] == SPEC
-        assert any("via OSC 52 + system clipboard" in n for n in notes(app))
+        # Said in the status line, not in a toast per copy.
+        assert "via OSC 52 + system clipboard" in app.main.status_line.flashed
+        assert not any("copied" in n for n in notes(app))
 
 
 async def test_copy_without_clipboard_tool_still_works(store, server, monkeypatch):
@@ -369,7 +398,7 @@ async def test_copy_without_clipboard_tool_still_works(store, server, monkeypatc
         await pilot.press("y")
         await settle(pilot)
         assert app.clipboard == SPEC
-        assert any("via OSC 52 (no system clipboard tool)" in n for n in notes(app))
+        assert "via OSC 52 (no system clipboard tool)" in app.main.status_line.flashed
         assert not any(n.severity == "error" for n in app._notifications)
 
 
@@ -647,9 +676,16 @@ async def test_usable_at_80x24(store, server):
     app = make_app(store, server, [SPEC, *COMPLETED[:3]], cache=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
+        # One pane at a time: the list has the whole width (with its Job column)...
         assert not app.main.outline.display
-        assert app.main.interview_list.compact
-        assert app.main.transcript.size.width >= 36
+        assert not app.main.query_one("#pane").display
+        assert app.main.interview_list.size.width == 80
+        assert not app.main.interview_list.compact
+        # ...and Enter gives it to the transcript.
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not app.main.interview_list.display
+        assert app.main.transcript.size.width >= 76
         assert "Jane Smith" in screen_text(app)
 
 

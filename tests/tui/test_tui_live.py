@@ -13,6 +13,7 @@ from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
+from textual.notifications import Notify
 from textual.widgets import Input, OptionList
 from tui_conftest import (
     ManualClock,
@@ -29,6 +30,7 @@ from rztui.config import Settings
 from rztui.demo import dataset as ds
 from rztui.demo.webhook_sender import WebhookSender
 from rztui.search import search
+from rztui.tui.app import RZApp
 from rztui.tui.screens.compare import CompareScreen
 from rztui.tui.screens.export import ExportScreen
 from rztui.tui.screens.help import HelpScreen
@@ -59,8 +61,22 @@ def make(store, server, ids=(), **kwargs):
     return make_app(store, server, ids, **kwargs)
 
 
+@pytest.fixture(autouse=True)
+def toast_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every toast raised, in ``app.toast_log``: at most two are on screen at once, so a
+    burst pushes the older ones out before a test can look."""
+    shown = RZApp.on_notify
+
+    def logged(app: RZApp, event: Notify) -> None:
+        app.__dict__.setdefault("toast_log", []).append(event.notification)
+        shown(app, event)
+
+    monkeypatch.setattr(RZApp, "on_notify", logged)
+
+
 def notes(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    """Every toast's message so far (not only the ones still on screen)."""
+    return [str(n.message) for n in app.__dict__.get("toast_log", [])]
 
 
 def status_text(app) -> str:
@@ -211,6 +227,8 @@ async def test_add_and_remove_change_what_is_watched(store, server):
         await poller_idle(pilot, clock)
         assert app.main.watcher.poller.watched == []
         app.main.track_ids([INVITED[0], COMPLETED[0]])
+        assert "tracking 2 new interviews" in status_text(app)  # for a few seconds
+        app.main.status_line.end_flash()
         await settle(pilot)
         await poller_idle(pilot, clock)
         # The completed one needs no watching.

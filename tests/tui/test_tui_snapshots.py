@@ -63,8 +63,21 @@ def test_completed(snap_compare, store, fresh_server):
 
 
 def test_completed_80x24(snap_compare, store, fresh_server):
+    # Below 90 columns, one pane at a time: the list first...
     app = _app(store, fresh_server, ds.SPEC_INTERVIEW_ID)
     assert snap_compare(app, terminal_size=(80, 24), run_before=_settled)
+
+
+def test_completed_80x24_opened(snap_compare, store, fresh_server):
+    # ...and Enter shows the transcript in its place, full width.
+    app = _app(store, fresh_server, ds.SPEC_INTERVIEW_ID)
+
+    async def run_before(pilot) -> None:
+        await _settled(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
 
 def test_in_progress_partial(snap_compare, store, fresh_server):

@@ -149,6 +149,8 @@ class StatusLine(Static):
         self._clock = clock
         self.state = StatusState()
         self._ticker: Timer | None = None  # every second while a countdown is shown
+        self._flash = ""  # a short message shown in place of the left part for a while
+        self._flash_timer: Timer | None = None
 
     def on_mount(self) -> None:
         self.render_state()
@@ -159,6 +161,30 @@ class StatusLine(Static):
 
     def set_state(self, state: StatusState) -> None:
         self.state = state
+        self.render_state()
+
+    @property
+    def flashed(self) -> str:
+        """The message :meth:`flash` is showing now ("" when none)."""
+        return self._flash
+
+    def flash(self, text: str, seconds: float = 3.0) -> None:
+        """Show ``text`` (API text allowed: it is never markup) in place of the left part for
+        ``seconds``, then the line as it was. A new flash replaces the one shown."""
+        if self._flash_timer is not None:
+            self._flash_timer.stop()
+            self._flash_timer = None
+        self._flash = clean_line(text)
+        if self.is_mounted and self._flash:
+            self._flash_timer = self.set_timer(seconds, self.end_flash)
+        self.render_state()
+
+    def end_flash(self) -> None:
+        """Show the line as it is again (the flash ends early)."""
+        if self._flash_timer is not None:
+            self._flash_timer.stop()
+        self._flash = ""
+        self._flash_timer = None
         self.render_state()
 
     def show_wait(self, seconds: float, reason: str, at: float | None = None) -> None:
@@ -199,6 +225,8 @@ class StatusLine(Static):
             self._ticker = None
 
     def _left(self) -> list[Part]:
+        if self._flash:
+            return [(0, [(self._flash, "bold $text-success")])]
         st = self.state.connection
         parts: list[Part] = []
         if st.problem:
