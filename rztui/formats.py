@@ -423,3 +423,10 @@ FORMATS: dict[str, Callable[..., str]] = {
 def render(name: str, interview: Interview, **options: Any) -> str:
     """``FORMATS[name](interview, **options)``; raises ``KeyError`` for an unknown name."""
     return FORMATS[name](interview, **options)
+
+
+def stars(rating: int | None) -> str:
+    """``★★★★☆`` for a rating of 4 (of 5); empty for no rating."""
+    if rating is None:
+        return ""
+    return "★" * rating + "☆" * (5 - rating)

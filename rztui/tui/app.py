@@ -523,6 +523,11 @@ class RZApp(App[None]):
                     *CompareScreen.BINDINGS]),
                 ("Export dialog (e)", [Binding("ctrl+s", "", "Export"),
                                        Binding("escape", "", "Cancel")]),
+                ("Rate (*)", [Binding("1,2,3,4,5", "", "Rate", key_display="1-5"),
+                              Binding("0", "", "Remove the rating"),
+                              Binding("escape", "", "Cancel")]),
+                ("Note (w)", [Binding("ctrl+s", "", "Save (an empty note is removed)"),
+                              Binding("escape", "", "Cancel")]),
             ],
         )
         self.push_screen(HelpScreen(content))

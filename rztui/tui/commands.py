@@ -55,6 +55,17 @@ def main_screen_commands(screen: MainScreen) -> Iterator[SystemCommand]:
                         screen.action_copy_interview)
     yield SystemCommand("Copy interview id", "Copy the selected interview's id",
                         screen.action_copy_id)
+    yield SystemCommand("Rate…", "1-5: the current answer when the transcript has the focus, "
+                        "else the interview (*)", screen.action_rate)
+    yield SystemCommand("Write a note", "The interview's note, kept on this computer (w)",
+                        screen.action_note)
+    yield SystemCommand("Shortlist on / off", "Put the interview on the shortlist or take it "
+                        "off (+)", screen.action_shortlist)
+    yield SystemCommand("Next new interview", "Completed or answered since you last looked "
+                        "(u)", screen.action_next_new)
+    yield SystemCommand("Stop the audio" if screen.listening.playing else "Play answer",
+                        "The current answer's recording in a local player (P)",
+                        screen.action_play)
     refusal = app.refusal
     key_help = "Paste and verify a ROUND0 API key (ctrl+k)"
     if refusal is not None:

@@ -33,10 +33,12 @@ from ..credentials import mask_key
 from ..formats import plural
 from ..store.listing import status_text
 from ..textsafe import clean_line
+from .evaluate import Evaluator
 from .fetching import SYNC_SECONDS, Fetcher
 from .keys import MAIN_BINDINGS
 from .messages import LiveBuilt, PollerNews, RowsLoaded, TrackedChanged
 from .outputs import Outputs
+from .playback import Listening
 from .watch import FOCUS_POLL_SECONDS, StatusChange, WatchController, WatchOptions
 from .widgets.interview_list import InterviewList
 from .widgets.outline import QuestionOutline
@@ -77,6 +79,8 @@ class MainScreen(Screen[None]):
         self.watcher = WatchController(self, watch)
         self.fetcher = Fetcher(self)
         self.outputs = Outputs(self)
+        self.evaluator = Evaluator(self)
+        self.listening = Listening(self)
         self.current_id: str | None = None
         self.current_interview: Interview | None = None
         self.current_questions: QuestionSet | None = None
@@ -222,6 +226,19 @@ class MainScreen(Screen[None]):
     def on_rows_loaded(self, message: RowsLoaded) -> None:
         self.interview_list.set_entries(message.entries)
         self.fetcher.fetch_unfetched()
+        self.evaluator.load_new()
+
+    def on_unmount(self) -> None:
+        self.listening.stop(wait=True)  # a player must not outlive the app
+
+    def show_playing(self, text: str | None) -> None:
+        line = self.status_line
+        line.set_state(replace(line.state, playing=text or ""))
+
+    def show_new_count(self, count: int) -> None:
+        line = self.status_line
+        if line.state.new != count:
+            line.set_state(replace(line.state, new=count))
 
     def watchable_ids(self) -> list[str]:
         """Tracked ids that can still change, from the list's rows (no parsing)."""
@@ -236,6 +253,9 @@ class MainScreen(Screen[None]):
         old = before.row.status if before is not None else None
         lst.refresh_row(interview_id)
         after = lst.entries.get(interview_id)
+        if after is not None and before is not None and (
+                after.row.status, after.row.answered) != (old, before.row.answered):
+            self.evaluator.interview_changed(interview_id, after.row.status, after.row.answered)
         if not lst.loaded or after is None or after.row.status in (None, old):
             return
         if before is not None and old is None:
@@ -357,8 +377,10 @@ class MainScreen(Screen[None]):
                        keep: bool = False) -> None:
         self.current_interview = interview
         self.current_questions = questions
-        doc: Document = build_doc(interview, questions, self.rz.now())
+        doc: Document = build_doc(interview, questions, self.rz.now(),
+                                  self.evaluator.evaluation(interview.id))
         self.transcript.set_document(doc, keep_position=keep)
+        self.evaluator.shown(interview)
         if questions is not None:
             self.outline.show_questions(questions, interview)
         else:
@@ -728,6 +750,21 @@ class MainScreen(Screen[None]):
         """`e`: export the selected interview, or every shown one while a filter is on."""
         if self.app.screen is self:
             self.outputs.export(which)
+
+    def action_rate(self) -> None:
+        self.evaluator.rate()
+
+    def action_note(self) -> None:
+        self.evaluator.note()
+
+    def action_shortlist(self) -> None:
+        self.evaluator.toggle_shortlist()
+
+    def action_next_new(self) -> None:
+        self.evaluator.next_new()
+
+    def action_play(self) -> None:
+        self.listening.toggle()
 
     def action_archive_audio(self) -> None:
         if self.app.screen is self:

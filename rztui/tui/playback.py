@@ -96,11 +96,11 @@ class Listening:
         """Stop the player: in a thread (it may take a moment to end), or right here with
         ``wait`` (the app is exiting)."""
         playback, self.playback = self.playback, None
-        self.screen.show_playing(None)
-        if playback is None:
+        if wait:  # the screen is going away: nothing to show
+            if playback is not None:
+                playback.stop()
             return
-        if wait:
-            playback.stop()
-        else:
+        self.screen.show_playing(None)
+        if playback is not None:
             self.screen.run_worker(asyncio.to_thread(playback.stop), group="play-stop",
                                    exit_on_error=False)

@@ -15,18 +15,12 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static, TextArea
 
+from ...formats import stars
 from ...store.evaluations import NOTE_MAX
 from ...textsafe import clean_line
 
 #: What the rating dialog returns for "remove the rating".
 CLEAR = 0
-
-
-def stars(rating: int | None) -> str:
-    """``★★★★☆`` for 4; empty for no rating."""
-    if rating is None:
-        return ""
-    return "★" * rating + "☆" * (5 - rating)
 
 
 class RateScreen(ModalScreen[int | None]):

@@ -110,6 +110,8 @@ class StatusState:
     watch: WatchView | None = None  # None while nothing is watched
     webhooks: str = ""  # "listening on 127.0.0.1:8123" or why not
     webhooks_ok: bool = True
+    playing: str = ""  # "▶ Q2 of Jane Smith · mpv · P stops" while an answer plays
+    new: int = 0  # tracked interviews that completed or gained answers since last opened
 
 
 def in_seconds(seconds: float) -> str:
@@ -250,6 +252,10 @@ class StatusLine(Static):
             style = "$text-warning" if st.rate_limit and st.rate_remaining < st.rate_limit * 0.1 \
                 else ""
             parts.append((6, [(f"{st.rate_remaining}{limit} requests left", style)]))
+        if self.state.playing:
+            parts.append((1, [(self.state.playing, "bold $text-accent")]))
+        if self.state.new:
+            parts.append((2, [(f"{self.state.new} new (u)", "bold $text-accent")]))
         parts.extend(self._watch_parts())
         wait = self.state.wait
         left = wait.remaining() if wait is not None else 0.0

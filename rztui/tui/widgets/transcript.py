@@ -78,6 +78,7 @@ class TranscriptView(ScrollView, can_focus=True):
         "transcript--error", "transcript--match", "transcript--match-current",
         "transcript--gutter", "transcript--completed", "transcript--in-progress",
         "transcript--invited", "transcript--expired", "transcript--unknown",
+        "transcript--rating", "transcript--note",
     }
 
     BINDINGS = [

@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ...api.models import COMPLETED, EXPIRED, IN_PROGRESS, INVITED, Interview, QuestionSet
-from ...formats import NO_VALUE, format_timestamp, human_duration, relative_time, status_help
+from ...formats import (
+    NO_VALUE,
+    format_timestamp,
+    human_duration,
+    relative_time,
+    stars,
+    status_help,
+)
+from ...store.evaluations import Evaluation
 from ...textsafe import clean, clean_line
 
 GUTTER = 2  # "▌ " marks the current answer
@@ -98,8 +106,30 @@ def _fact(label: str, *value: tuple[str, str] | str) -> Block:
     return _line([(f"{label:<10} ", "transcript--label"), *value], searchable=False)
 
 
+def _yours(evaluation: Evaluation | None) -> list[Block]:
+    """What the user decided: the rating, the shortlist, the note (kept as written, cleaned
+    of terminal controls)."""
+    if evaluation is None or evaluation.empty:
+        return []
+    facts: list[tuple[str, str] | str] = []
+    if evaluation.rating is not None:
+        facts += [(stars(evaluation.rating), "transcript--rating"), f" {evaluation.rating}/5"]
+    if evaluation.shortlisted:
+        facts += [" · " if facts else "", ("shortlisted", "transcript--rating")]
+    average = evaluation.average_answer_rating()
+    if average is not None:
+        n = len(evaluation.answer_ratings)
+        facts += [" · " if facts else "", f"answers {average:.1f} on average ({n} rated)"]
+    blocks = [_fact("yours", *facts)] if facts else []
+    note = clean(evaluation.note).strip()
+    if note:
+        blocks.append(_fact("note", ""))
+        blocks.append(Block(_spaced(note), "transcript--note", indent=4))
+    return blocks
+
+
 def build_interview_doc(interview: Interview, questions: QuestionSet | None,
-                        now: datetime) -> Document:
+                        now: datetime, evaluation: Evaluation | None = None) -> Document:
     """A completed or in-progress interview (or an unknown status that has responses)."""
     blocks = _header(interview, now)
     blocks.append(_status_line(interview, now))
@@ -118,6 +148,8 @@ def build_interview_doc(interview: Interview, questions: QuestionSet | None,
         session = (interview.completed_at - interview.started_at).total_seconds()
         answers += f" · {human_duration(session)} in total"
     blocks.append(_fact("answers", answers))
+    blocks += _yours(evaluation)
+    ratings = evaluation.answer_ratings if evaluation is not None else {}
     if interview.status != COMPLETED:
         blocks.append(_blank())
         blocks.append(Block(status_help(interview.status), "transcript--banner",
@@ -136,6 +168,9 @@ def build_interview_doc(interview: Interview, questions: QuestionSet | None,
         meta.append(human_duration(r.duration_seconds))
         if r.answered_at is not None:
             meta += [" · answered ", _when(r.answered_at, now)]
+        rated = ratings.get(r.question_id)
+        if rated is not None:
+            meta += [" · ", (f"{stars(rated)} {rated}/5", "transcript--rating")]
         blocks.append(_line(meta, style="transcript--meta", indent=4, response=i,
                             searchable=False))
         blocks.append(Block("", searchable=False, response=i))
@@ -149,9 +184,10 @@ def build_interview_doc(interview: Interview, questions: QuestionSet | None,
 
 
 def build_state_doc(interview: Interview, questions: QuestionSet | None,
-                    now: datetime) -> Document:
+                    now: datetime, evaluation: Evaluation | None = None) -> Document:
     """Invited, expired (and unknown statuses without responses): what the status means."""
     blocks = _header(interview, now)
+    blocks += _yours(evaluation)
     blocks.append(_blank())
     blocks.append(_status_line(interview, now))
     if interview.created_at:
@@ -173,10 +209,11 @@ def build_state_doc(interview: Interview, questions: QuestionSet | None,
     return Document(blocks, "state", interview.id, 0)
 
 
-def build_doc(interview: Interview, questions: QuestionSet | None, now: datetime) -> Document:
+def build_doc(interview: Interview, questions: QuestionSet | None, now: datetime,
+              evaluation: Evaluation | None = None) -> Document:
     if interview.responses or interview.status in (COMPLETED, IN_PROGRESS):
-        return build_interview_doc(interview, questions, now)
-    return build_state_doc(interview, questions, now)
+        return build_interview_doc(interview, questions, now, evaluation)
+    return build_state_doc(interview, questions, now, evaluation)
 
 
 def message_doc(title: str, lines: Sequence[str], kind: str, *, interview_id: str | None = None,

@@ -1,0 +1,270 @@
+"""The main screen's decisions about candidates: rate (``*``), note (``w``), shortlist (``+``),
+the next interview that is new since it was last opened (``u``), and marking an interview
+opened when it is shown.
+
+Writes go to the store in a thread (another process may hold it for a moment); reads are one
+small query and stay on the UI thread, like the rest of the screen's store reads. Nothing here
+is sent to the API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.timer import Timer
+
+from ..api.models import Interview
+from ..formats import plural
+from ..store import StoreError
+from ..store.evaluations import Evaluation
+from ..textsafe import clean_line
+
+if TYPE_CHECKING:
+    from .app import RZApp
+    from .main_screen import MainScreen
+
+
+class Evaluator:
+    #: Seconds an interview stays on screen before it counts as looked at (moving the cursor
+    #: down the list shows each one for a moment: that is not reading it).
+    LOOKED_SECONDS = 1.5
+
+    def __init__(self, screen: MainScreen) -> None:
+        self.screen = screen
+        self.new_ids: set[str] = set()
+        self._seen: dict[str, tuple[str, int]] = {}  # id -> (status, answers) marked opened
+        self._look: Timer | None = None
+
+    @property
+    def rz(self) -> RZApp:
+        return self.screen.rz
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def evaluation(self, iid: str) -> Evaluation | None:
+        try:
+            return self.rz.store.evaluation(iid)
+        except StoreError:
+            return None  # the transcript shows without it; writing says what is wrong
+
+    def _name(self, iid: str) -> str:
+        interview = self.screen.current_interview
+        if interview is not None and interview.id == iid:
+            return clean_line(interview.candidate.name) or iid
+        entry = self.screen.interview_list.entries.get(iid)
+        return clean_line(entry.row.candidate_name if entry else "") or iid
+
+    def _target(self) -> str | None:
+        """The interview the keys act on: the one open when the transcript or the outline
+        has the focus, else the one under the list's cursor."""
+        screen = self.screen
+        if screen.current_id is not None and screen.focused is not None and (
+            screen.focused is screen.transcript or screen.outline in screen.focused.ancestors
+            or screen.focused is screen.outline
+        ):
+            return screen.current_id
+        return screen.cursor_id() or screen.current_id
+
+    def _current_answer(self) -> tuple[Interview, int] | None:
+        """The answer the transcript marks as current, when the transcript has the focus."""
+        screen = self.screen
+        interview = screen.current_interview
+        if interview is None or not interview.responses or screen.focused is not screen.transcript:
+            return None
+        index = screen.transcript.current_response
+        if index is None or index >= len(interview.responses):
+            index = 0
+        return interview, index
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def _save(self, write: Callable[[], object], done: Callable[[], None]) -> None:
+        async def go() -> None:
+            try:
+                await asyncio.to_thread(write)
+            except (StoreError, ValueError) as exc:
+                message = exc.message if isinstance(exc, StoreError) else str(exc)
+                self.screen.notify(f"Not saved: {message}", severity="error", markup=False)
+                return
+            done()
+
+        self.screen.run_worker(go(), group="evaluate", exit_on_error=False)
+
+    def _changed(self, iid: str, said: str) -> None:
+        """Saved: the row, the transcript (if it is the one open) and the status line."""
+        self.screen.refresh_row(iid)
+        if iid == self.screen.current_id and self.screen.current_interview is not None:
+            self.screen.show_interview(self.screen.current_interview,
+                                       self.screen.current_questions, keep=True)
+        self.screen.status_line.flash(said)
+
+    def rate(self) -> None:
+        """``*``: rate the current answer (transcript focused) or the interview."""
+        from .screens.evaluate import RateScreen
+
+        answer = self._current_answer()
+        if answer is not None:
+            interview, index = answer
+            qid = interview.responses[index].question_id
+            current = self.evaluation(interview.id)
+            now = current.answer_ratings.get(qid) if current else None
+            what = f"Q{index + 1} of {self._name(interview.id)}"
+            self.rz.push_screen(RateScreen(what, now),
+                                partial(self._rated, interview.id, qid, what))
+            return
+        iid = self._target()
+        if iid is None:
+            self.screen.notify("No interview to rate.", severity="warning", markup=False,
+                               timeout=3)
+            return
+        current = self.evaluation(iid)
+        what = self._name(iid)
+        self.rz.push_screen(RateScreen(what, current.rating if current else None),
+                            partial(self._rated, iid, None, what))
+
+    def _rated(self, iid: str, qid: str | None, what: str, rating: int | None) -> None:
+        if rating is None:
+            return  # cancelled
+        value = rating or None
+        said = f"{what}: rating removed" if value is None else f"{what}: rated {value}/5"
+        self._save(lambda: self.rz.store.set_rating(iid, value, question_id=qid),
+                   lambda: self._changed(iid, said))
+
+    def note(self) -> None:
+        """``w``: write the interview's note."""
+        from .screens.evaluate import NoteScreen
+
+        iid = self._target()
+        if iid is None:
+            self.screen.notify("No interview to write a note on.", severity="warning",
+                               markup=False, timeout=3)
+            return
+        current = self.evaluation(iid)
+        self.rz.push_screen(NoteScreen(self._name(iid), current.note if current else ""),
+                            partial(self._noted, iid))
+
+    def _noted(self, iid: str, text: str | None) -> None:
+        if text is None:
+            return
+        name = self._name(iid)
+        said = f"note on {name} saved" if text else f"note on {name} removed"
+        self._save(lambda: self.rz.store.set_note(iid, text), lambda: self._changed(iid, said))
+
+    def toggle_shortlist(self) -> None:
+        """``+``: put the interview on the shortlist, or take it off."""
+        iid = self._target()
+        if iid is None:
+            return
+        current = self.evaluation(iid)
+        on = not (current is not None and current.shortlisted)
+        name = self._name(iid)
+
+        def write() -> int:
+            self.rz.store.set_shortlisted([iid], on=on)
+            return len(self.rz.store.shortlisted_ids())
+
+        async def go() -> None:
+            try:
+                count = await asyncio.to_thread(write)
+            except StoreError as exc:
+                self.screen.notify(f"Not saved: {exc.message}", severity="error",
+                                   markup=False)
+                return
+            verb = "on the shortlist" if on else "off the shortlist"
+            self._changed(iid, f"{name} {verb} ({plural(count, 'interview')} on it)")
+
+        self.screen.run_worker(go(), group="evaluate", exit_on_error=False)
+
+    # -- new since opened ----------------------------------------------------------------------
+
+    def shown(self, interview: Interview) -> None:
+        """The interview is on screen: if it stays there, it was looked at."""
+        if self._look is not None:
+            self._look.stop()
+        self._look = self.screen.set_timer(self.LOOKED_SECONDS,
+                                           partial(self._looked, interview.id))
+
+    def _looked(self, iid: str) -> None:
+        self._look = None
+        interview = self.screen.current_interview
+        if interview is not None and interview.id == iid:
+            self.opened(interview)
+
+    def opened(self, interview: Interview) -> None:
+        """The interview was looked at: remember what was seen (once per change)."""
+        seen = (interview.status, len(interview.responses))
+        if self._seen.get(interview.id) == seen:
+            return
+        self._seen[interview.id] = seen
+        iid = interview.id
+
+        def write() -> None:
+            self.rz.store.mark_opened(iid, status=seen[0], answered=seen[1])
+
+        async def go() -> None:
+            try:
+                await asyncio.to_thread(write)
+            except StoreError:
+                self._seen.pop(iid, None)  # not remembered: it stays new
+                return
+            if iid in self.new_ids:
+                self.new_ids.discard(iid)
+                self.screen.refresh_row(iid)
+                self._show_count()
+
+        self.screen.run_worker(go(), group="opened", exit_on_error=False)
+
+    def load_new(self) -> None:
+        """Find what is new (after the first frame: it reads the tracked list)."""
+
+        async def go() -> None:
+            try:
+                ids = await asyncio.to_thread(self.rz.store.new_ids)
+            except StoreError:
+                return
+            self.set_new(set(ids))
+
+        self.screen.run_worker(go(), group="new", exclusive=True, exit_on_error=False)
+
+    def set_new(self, ids: set[str]) -> None:
+        changed = ids ^ self.new_ids
+        self.new_ids = ids
+        for iid in changed:
+            self.screen.refresh_row(iid)
+        self._show_count()
+
+    def interview_changed(self, iid: str, status: str | None, answered: int) -> None:
+        """A live update: an interview that is not open may have become new."""
+        if iid == self.screen.current_id:
+            return
+        from ..store.evaluations import is_new
+
+        ev = self.evaluation(iid)
+        new = is_new(status, answered, ev.opened_at if ev else None,
+                     ev.seen_status if ev else None, ev.seen_answered if ev else None)
+        if new != (iid in self.new_ids):
+            (self.new_ids.add if new else self.new_ids.discard)(iid)
+            self._show_count()
+
+    def _show_count(self) -> None:
+        self.screen.show_new_count(len(self.new_ids))
+
+    def next_new(self) -> None:
+        """``u``: the next interview in the list's order that is new since last opened."""
+        if not self.new_ids:
+            self.screen.status_line.flash("nothing new since you last looked")
+            return
+        lst = self.screen.interview_list
+        order = list(lst.table.visible_ids)
+        current = self.screen.cursor_id()
+        start = order.index(current) + 1 if current in order else 0
+        for iid in order[start:] + order[:start]:
+            if iid in self.new_ids:
+                lst.show_id(iid)
+                return
+        # New ones exist but the filter hides them all: show the first, clearing the filter.
+        first = next(iter(sorted(self.new_ids)))
+        lst.show_id(first)
