@@ -205,11 +205,17 @@ class Store(StoreConnection):
     """
 
     def _save_many(
-        self, conn: sqlite3.Connection, interviews: Sequence[Interview], fetched_at: float
+        self, conn: sqlite3.Connection, interviews: Sequence[Interview], fetched_at: float,
+        encoded: Sequence[bytes] | None = None,
     ) -> list[bool]:
         """Upsert ``interviews`` (the last copy of an id given twice wins) and re-index those
-        whose payload changed; returns, for each, whether its id was cached before it."""
-        bodies = {iv.id: encode_body(iv.raw) for iv in interviews}
+        whose payload changed; returns, for each, whether its id was cached before it.
+        ``encoded``: their payloads as :func:`~.payload.encode_body` gives them, if the caller
+        has them already."""
+        if encoded is None:
+            bodies = {iv.id: encode_body(iv.raw) for iv in interviews}
+        else:
+            bodies = {iv.id: body for iv, body in zip(interviews, encoded, strict=True)}
         latest = {iv.id: iv for iv in interviews}
         old: dict[str, bytes | str] = {}
         for chunk in _chunks(list(latest)):
@@ -218,7 +224,9 @@ class Store(StoreConnection):
                 f"SELECT id, body FROM interviews WHERE id IN ({marks})", chunk).fetchall())
         # Polling an unchanged interview rewrites nothing in the index.
         changed = [iid for iid in latest if old.get(iid) != bodies[iid]]
-        fts.delete_docs(conn, changed)  # while the old payloads are still there
+        # While the old payloads are still there. An id with no payload before has no answers
+        # in the index (only, perhaps, its cached questions' rows).
+        fts.delete_docs(conn, changed, indexed=[iid for iid in changed if iid in old])
         conn.executemany(self._UPSERT_SQL, [
             (iid, iv.status, bodies[iid], fetched_at, iv.candidate.name,
              iv.candidate.email or "", iv.job.title, _iso(iv.created_at), _iso(iv.started_at),
@@ -250,10 +258,13 @@ class Store(StoreConnection):
         return len(interviews)
 
     def import_interviews(
-        self, interviews: Sequence[Interview], *, source: str = "import"
+        self, interviews: Sequence[Interview], *, source: str = "import",
+        encoded: Sequence[bytes] | None = None,
     ) -> ImportCounts:
         """Track and cache validated interviews in one transaction (``rztui import``): an id
-        cached before is updated. Tracking an id already tracked keeps its place and label."""
+        cached before is updated. Tracking an id already tracked keeps its place and label.
+        ``encoded``: each one's ``encode_body(interview.raw)``, when the caller made them
+        (off the writing thread)."""
         now = time.time()
 
         def go(conn: sqlite3.Connection) -> ImportCounts:
@@ -261,7 +272,7 @@ class Store(StoreConnection):
                 "INSERT OR IGNORE INTO tracked (id, added_at, label, source) "
                 "VALUES (?,?,NULL,?)", [(iv.id, now, source) for iv in interviews],
             )
-            before = self._save_many(conn, interviews, now)
+            before = self._save_many(conn, interviews, now, encoded)
             updated = sum(before)
             return ImportCounts(new=len(before) - updated, updated=updated)
 
