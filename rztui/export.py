@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import csv
 import errno
 import json
 import os
@@ -45,11 +46,18 @@ from .api.errors import (
     RZError,
 )
 from .api.ids import parse_id
-from .api.models import TERMINAL_STATUSES, Interview
-from .formats import csv_rows, format_jsonl_line, write_csv
+from .api.models import TERMINAL_STATUSES, Interview, QuestionSet
+from .formats import (
+    CSV_COLUMNS,
+    csv_rows,
+    format_jsonl_line,
+    iso_utc,
+    neutralise_formula,
+    write_csv,
+)
 from .service import FetchStats, Service
 from .store import CachedPayload, Store
-from .textsafe import json_safe
+from .textsafe import clean, json_safe
 
 EXPORT_FORMATS: tuple[str, ...] = ("csv", "json", "jsonl")
 EXTENSIONS: dict[str, str] = {"csv": ".csv", "json": ".json", "jsonl": ".jsonl"}
@@ -330,6 +338,67 @@ def _element(text: str) -> str:
     )
 
 
+class _CsvRows:
+    """:func:`rztui.formats.csv_rows` for the many interviews of an export: the same rows
+    (``tests/core/test_export_golden.py`` and ``test_export.py`` hold them equal), with the
+    cells that come back in every interview of a job (question ids, texts and types) cleaned
+    and guarded once."""
+
+    KEPT = 4096  # distinct cells remembered
+
+    def __init__(self) -> None:
+        self._cells: dict[str, str] = {}
+
+    def _cell(self, value: str | None) -> str:
+        if not value:
+            return neutralise_formula(clean(value))
+        found = self._cells.get(value)
+        if found is None:
+            found = neutralise_formula(clean(value))
+            if len(self._cells) < self.KEPT:
+                self._cells[value] = found
+        return found
+
+    def of(self, interview: Interview, questions: QuestionSet | None) -> list[list[str]]:
+        text = _csv_text
+        head = [
+            text(interview.id), text(interview.status), text(interview.candidate.name),
+            text(interview.candidate.email), text(interview.job.title),
+            iso_utc(interview.completed_at),
+        ]
+        if not interview.responses:
+            return [head + [""] * (len(CSV_COLUMNS) - len(head))]
+        order_by_id: dict[str, float | None] = {}
+        if questions is not None:
+            order_by_id = {q.id: q.order for q in questions.questions if q.id}
+        cell = self._cell
+        return [
+            [
+                *head,
+                _number(order) if (order := order_by_id.get(r.question_id)) is not None
+                else str(position),
+                cell(r.question_id), cell(r.question_text), cell(r.question_type),
+                _number(r.duration_seconds), text(r.transcript),
+            ]
+            for position, r in enumerate(interview.responses)
+        ]
+
+
+def _csv_text(value: str | None) -> str:
+    return neutralise_formula(clean(value))
+
+
+def _number(value: float | None) -> str:
+    """As :func:`rztui.formats.csv_rows` writes a number: ``145`` not ``145.0``."""
+    if value is None:
+        return ""
+    if type(value) is int:
+        return str(value)
+    if float(value).is_integer():
+        return str(int(value))
+    return repr(float(value))
+
+
 def _unreadable(iid: str, exc: Exception) -> RZError:
     reason = exc.detail if isinstance(exc, RZError) else str(exc)
     return InvalidResponse(f"the cached copy cannot be read ({reason}): fetch it again with "
@@ -383,18 +452,27 @@ def write_from_store(
             on_written(iid)
 
     if fmt == "csv":
-
-        def rows() -> Iterator[list[str]]:
-            for cached in each():
-                try:
-                    iv = cached.interview()
-                except (ValueError, RZError) as exc:
-                    fail(cached.id, exc)
-                    continue
-                yield from csv_rows(iv, cached.question_set())
-                done(cached.id)
-
-        return write_csv(stream, rows(), excel_bom=excel), exported
+        if excel:
+            stream.write("\ufeff")
+        out = csv.writer(stream, quoting=csv.QUOTE_MINIMAL)
+        out.writerow(CSV_COLUMNS)
+        rows = _CsvRows()
+        count = 0
+        page: list[list[str]] = []
+        for cached in each():
+            try:
+                iv = cached.interview()
+            except (ValueError, RZError) as exc:
+                fail(cached.id, exc)
+                continue
+            page += rows.of(iv, cached.question_set())
+            done(cached.id)
+            if len(page) >= 512:
+                out.writerows(page)
+                count += len(page)
+                page.clear()
+        out.writerows(page)
+        return count + len(page), exported
     if fmt == "jsonl":
         lines: list[str] = []
         for cached in each():
