@@ -325,15 +325,9 @@ class _Ticks:
             self.loop.call_soon_threadsafe(self._report, pending)
 
 
-def _json_safe(text: str) -> str:
-    """:func:`json_safe`, skipping the scan where it cannot find anything: it escapes nothing
-    below U+007F, and most interviews are ASCII."""
-    return text if text.isascii() and "\x7f" not in text else json_safe(text)
-
-
 def _element(text: str) -> str:
     """An interview as an element of the JSON export: indented like json.dumps(list, indent=2)."""
-    return _json_safe(
+    return json_safe(
         json.dumps(json.loads(text), ensure_ascii=False, indent=2).replace("\n", "\n  ")
     )
 
@@ -478,7 +472,7 @@ def write_from_store(
         for cached in each():
             try:
                 # Stored compact: exactly the line format_jsonl_line would build, no parse.
-                text = (_json_safe(cached.text()) if cached.compact
+                text = (json_safe(cached.text()) if cached.compact
                         else format_jsonl_line(cached.interview()))
             except (ValueError, RZError) as exc:
                 fail(cached.id, exc)
