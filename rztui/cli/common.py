@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from ..api.client import ApiClient
     from ..config import Settings
     from ..service import Service
-    from ..store import Store
+    from ..store import MigrationProgress, Store
 
 T = TypeVar("T")
 
@@ -115,6 +115,31 @@ class Progress:
         self.close()
 
 
+class UpgradeNotice:
+    """What the CLI says while the store is upgraded (once, at open, after an update of
+    rztui): a line before, a bar on a terminal meanwhile, a line when it is done."""
+
+    def __init__(self, *, stream: IO[str] | None = None) -> None:
+        self.stream = stream
+        self.bar: Progress | None = None
+
+    def __call__(self, progress: MigrationProgress) -> None:
+        n = progress.interviews
+        if self.bar is None and not progress.finished:
+            click.echo(f"rztui: Upgrading the store at {clean_line(str(progress.path))} "
+                       f"(one time, {n} interview{'' if n == 1 else 's'})…",
+                       err=True, file=self.stream)
+            self.bar = Progress("upgrading", max(n, 2), stream=self.stream)
+        if progress.finished:
+            if self.bar is not None:
+                self.bar.close()
+            self.bar = None
+            click.echo(f"rztui: store upgraded in {progress.seconds:.1f} s", err=True,
+                       file=self.stream)
+        elif self.bar is not None:
+            self.bar.update(round(progress.fraction * max(n, 2)))
+
+
 # --------------------------------------------------------------------------- context
 
 
@@ -194,7 +219,7 @@ class AppContext:
             if self.demo:
                 path = path.with_name("demo.db")  # demo data never mixes with real candidates
             # on_warning: damage found at open or by any later query is said where it happens.
-            self._store = Store(path, on_warning=warn)
+            self._store = Store(path, on_warning=warn, on_migration=UpgradeNotice())
             retention = self.settings.retention_days
             if retention is not None and not self.demo and not self._store.read_only:
                 try:
