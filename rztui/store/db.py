@@ -381,6 +381,44 @@ class Store(StoreConnection):
         )
         return {r[0]: dict(r) for r in rows}
 
+    def poll_states(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The poll state of each of ``ids`` that has one (a query per page of ids)."""
+        out: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            for r in self._query(
+                "SELECT interview_id, next_poll_at, last_polled_at, failures, last_status "
+                f"FROM poll_state WHERE interview_id IN ({marks})", chunk,
+            ):
+                out[r[0]] = dict(r)
+        return out
+
+    def unfinished_ids(self) -> list[str]:
+        """The tracked ids not cached as completed or expired (never fetched ones too), in
+        tracking order: what a poller watches. One query that reads the list's covering
+        index, no payload and no row object per finished interview."""
+        marks = ",".join("?" * len(TERMINAL_STATUSES))
+        return self._run(lambda conn: [r[0] for r in conn.execute(
+            "SELECT t.id FROM tracked t INDEXED BY tracked_added_at "
+            "LEFT JOIN interviews i INDEXED BY interviews_listing ON i.id = t.id "
+            f"WHERE i.status IS NULL OR i.status NOT IN ({marks}) "
+            "ORDER BY t.added_at, t.rowid", tuple(sorted(TERMINAL_STATUSES)),
+        )], write=False)
+
+    def tracked_among(self, ids: Sequence[str]) -> set[str]:
+        """Those of ``ids`` that are tracked (a query per page of ids)."""
+        out: set[str] = set()
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            out.update(r[0] for r in self._query(
+                f"SELECT id FROM tracked WHERE id IN ({marks})", chunk))
+        return out
+
+    def polled_since(self, since: float) -> list[float]:
+        """When the polls persisted after ``since`` were made (to pace a restarted poller)."""
+        return [r[0] for r in self._query(
+            "SELECT last_polled_at FROM poll_state WHERE last_polled_at > ?", (since,))]
+
     def set_poll_state(
         self,
         iid: str,
