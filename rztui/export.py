@@ -34,6 +34,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring as _quote
 from pathlib import Path
 from typing import IO
 
@@ -327,9 +328,72 @@ class _Ticks:
 
 def _element(text: str) -> str:
     """An interview as an element of the JSON export: indented like json.dumps(list, indent=2)."""
-    return json_safe(
-        json.dumps(json.loads(text), ensure_ascii=False, indent=2).replace("\n", "\n  ")
-    )
+    return json_safe(_indented(json.loads(text), "\n  "))
+
+
+def _indented(value: object, pad: str) -> str:
+    """``json.dumps(value, ensure_ascii=False, indent=2)`` with every line after the first
+    indented by ``pad`` (minus its newline), to the character; about twice as fast (with an
+    indent, json.dumps uses its pure-Python encoder). Strings go through json's C encoder."""
+    parts: list[str] = []
+    try:
+        _emit(value, pad, parts.append)
+    except _NotPlainJson:  # JSON text never gives one: json.dumps itself
+        return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", pad)
+    return "".join(parts)
+
+
+class _NotPlainJson(Exception):
+    pass
+
+
+def _emit(value: object, pad: str, out: Callable[[str], None]) -> None:
+    kind = type(value)
+    if kind is str:
+        out(_quote(value))  # type: ignore[arg-type]
+    elif kind is dict:
+        items: dict[object, object] = value  # type: ignore[assignment]
+        if not items:
+            out("{}")
+            return
+        inner = pad + "  "
+        sep = "{" + inner
+        for key, item in items.items():
+            if type(key) is not str:
+                raise _NotPlainJson
+            out(sep)
+            out(_quote(key))
+            out(": ")
+            if type(item) is str:
+                out(_quote(item))
+            else:
+                _emit(item, inner, out)
+            sep = "," + inner
+        out(pad + "}")
+    elif kind is list:
+        elements: list[object] = value  # type: ignore[assignment]
+        if not elements:
+            out("[]")
+            return
+        inner = pad + "  "
+        sep = "[" + inner
+        for item in elements:
+            out(sep)
+            _emit(item, inner, out)
+            sep = "," + inner
+        out(pad + "]")
+    elif value is None:
+        out("null")
+    elif value is True:
+        out("true")
+    elif value is False:
+        out("false")
+    elif kind is int:
+        out(int.__repr__(value))
+    elif kind is float:
+        out(json.dumps(value))  # NaN and Infinity (an old store's text) as json.dumps has them
+    else:
+        raise _NotPlainJson
 
 
 class _CsvRows:

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from rztui.demo import dataset as ds
-from rztui.export import write_from_store
+from rztui.export import _indented, write_from_store
 
 GOLDEN_CSV = Path(__file__).parent / "golden" / "demo-export.csv"
 DIGESTS = {
@@ -41,3 +45,21 @@ def test_csv_export_of_the_demo_data_is_unchanged(demo_store):
 def test_json_exports_of_the_demo_data_are_unchanged(demo_store):
     for fmt, digest in DIGESTS.items():
         assert hashlib.sha256(_export(demo_store, fmt)).hexdigest() == digest, fmt
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values, st.sampled_from(["\n", "\n  ", "\n    "]))
+def test_the_json_export_indents_like_json_dumps(value, pad):
+    expected = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", pad)
+    assert _indented(value, pad) == expected
+    odd = {1: "a key that is not text"}  # not from JSON text: json.dumps does it
+    assert _indented(odd, pad) == json.dumps(odd, ensure_ascii=False, indent=2).replace(
+        "\n", pad)
