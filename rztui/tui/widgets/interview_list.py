@@ -57,15 +57,6 @@ from .interview_table import (
 from .virtual_table import VirtualTable
 
 
-def sort_rows(index: ListIndex, field: str, reverse: bool) -> list[int]:
-    """``index.order``, except that reversing the date-added order reverses it exactly: rows
-    added at the same moment (a batch of ids) tie, and a stable sort would keep them in place,
-    so `S` would change nothing."""
-    if field == "added" and reverse:
-        return index.order(field)[::-1]
-    return index.order(field, reverse)
-
-
 @dataclass(slots=True)
 class _Plan:
     """What to show, worked out off the UI when the index is large (see ``_Plan.run``)."""
@@ -86,7 +77,7 @@ class _Plan:
         version = index.version
         order, order_version = self.order, self.order_version
         if order is None:
-            order, order_version = sort_rows(index, self.field, self.reverse), self.serial
+            order, order_version = index.order(self.field, self.reverse), self.serial
         if cancelled():
             return None
         selection = index.select(order, self.status, self.terms, self.within, order_version)
