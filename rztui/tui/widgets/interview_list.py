@@ -27,7 +27,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
@@ -101,6 +103,14 @@ class _Result:
     cursor: int
 
 
+class FilterInput(Input):
+    """The filter box. The text's width is its ``virtual_size`` (where it may scroll to): its
+    own business, not the screen's layout, so a keystroke repaints it without laying out every
+    widget on the screen (the box's size comes from the CSS)."""
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
+
 class InterviewList(Vertical):
     """Filter input + status filter line + table. Posts ``Highlighted`` and ``Opened``."""
 
@@ -159,7 +169,7 @@ class InterviewList(Vertical):
         self._empty_text = "Loading tracked interviews…"
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="/ filter: name, email, job, id, status", id="filter",
+        yield FilterInput(placeholder="/ filter: name, email, job, id, status", id="filter",
                     compact=True, select_on_focus=False)
         yield Static(id="status-tabs", markup=False)
         yield InterviewTable(id="table", clock=self._clock)
