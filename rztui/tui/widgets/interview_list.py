@@ -26,7 +26,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.content import Content
+from textual.content import Content, Span
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import Reactive
@@ -167,6 +167,7 @@ class InterviewList(Vertical):
         self._selection: Selection | None = None  # the rows shown, to refine while typing
         self._open_first = False  # Enter in the filter before its rows arrived
         self._empty_text = "Loading tracked interviews…"
+        self._tabs_shown: tuple[str, tuple[Span, ...]] | None = None
 
     def compose(self) -> ComposeResult:
         yield FilterInput(placeholder="/ filter: name, email, job, id, status", id="filter",
@@ -289,8 +290,8 @@ class InterviewList(Vertical):
         row under the cursor) if it is among them."""
         if keep is None:
             keep = self.table.current_id
-        self._update_tabs()
         if not self.loaded:
+            self._update_tabs()
             return  # applied when the index is there
         self._serial += 1
         index = self.index
@@ -306,6 +307,7 @@ class InterviewList(Vertical):
             if result is not None:
                 self._finish(result)
             return
+        self._update_tabs()  # the filter and sort now; the counts when the rows come
         self.run_worker(lambda: self._work(plan), name="interview-list", group="interview-list",
                         thread=True, exclusive=True, exit_on_error=False)
 
@@ -382,8 +384,13 @@ class InterviewList(Vertical):
             (FILTER_NAMES[self.status_filter], "bold"),
             f" · by {SORT_NAMES[self.sort_field]} {arrow}",
         )
-        # Two lines, always (no wrapping: see DEFAULT_CSS): no new layout for every keystroke.
-        tabs.update(Content("\n").join([line1, line2]), layout=False)
+        # Two lines, always (no wrapping: see DEFAULT_CSS): no new layout for every keystroke;
+        # drawn again only when they change.
+        content = Content("\n").join([line1, line2])
+        drawn = (content.plain, tuple(content.spans))  # Content's == compares the text only
+        if drawn != self._tabs_shown:
+            self._tabs_shown = drawn
+            tabs.update(content, layout=False)
 
     def _tab_line(self, short: bool) -> Content:
         counts = self.index.counts

@@ -189,6 +189,8 @@ class VirtualTable(ScrollView, can_focus=True):
         self._cell_cache: LRUCache[tuple[Hashable, ...], list[Segment]] = LRUCache(4096)
         self._styled: LRUCache[tuple[Hashable, ...], list[Segment]] = LRUCache(4096)
         self._pres: LRUCache[tuple[Style, int, Style], Style] = LRUCache(256)
+        self._cell_style_cache: dict[tuple[Hashable, ...], tuple[Style, Style]] = {}
+        self._barred: LRUCache[tuple[Hashable, ...], Strip] = LRUCache(1024)  # line + bar
         self._generation = 0
         self._base: Style | None = None
         self._scroll_pending = False
@@ -249,7 +251,8 @@ class VirtualTable(ScrollView, can_focus=True):
         self.refresh()
 
     def _clear_caches(self) -> None:
-        for cache in (self._lines, self._padded, self._cell_cache, self._styled, self._pres):
+        for cache in (self._lines, self._padded, self._cell_cache, self._styled, self._pres,
+                      self._cell_style_cache, self._barred):
             cache.clear()
 
     def rows_changed(self, cursor: int = 0) -> None:
@@ -490,32 +493,42 @@ class VirtualTable(ScrollView, can_focus=True):
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
+        width = self.size.width
         bar = self._bar
-        strip = self._render_line(y, self.size.width - (bar is not None))
-        if bar is not None and y < len(bar):
-            strip = Strip([*strip, bar[y]], strip.cell_length + 1)
-        return strip
-
-    def _render_line(self, y: int, width: int) -> Strip:
+        cell = bar[y] if bar is not None and y < len(bar) else None  # its scrollbar cell
         base = self._base or self.rich_style
         row = -1 if y == 0 else int(self.scroll_y) + y - 1
-        if row >= self.row_count:
-            return Strip.blank(width, base)
         cursor = row == self._cursor
         hover = self._show_hover and self._hover == row
         # By the row's content, not its place: a row that moves (a new filter or sort) is
         # drawn from the cache.
-        key = (-1 if row < 0 else self.row_key(row), width, cursor, hover, base, self.has_focus,
-               self._generation)
+        shown = width - (bar is not None)
+        key = (-2 if row >= self.row_count else -1 if row < 0 else self.row_key(row), shown,
+               cursor, hover, base, self.has_focus, self._generation)
         strip = self._lines.get(key)
         if strip is None:
-            strip = self._render_row(row, base, width, cursor, hover)
+            strip = Strip.blank(shown, base) if row >= self.row_count \
+                else self._render_row(row, base, shown, cursor, hover)
             self._lines[key] = strip
-        return strip
+        if cell is None:
+            return strip
+        barred = self._barred.get((key, cell))
+        if barred is None:
+            barred = self._barred[key, cell] = Strip([*strip, cell], shown + 1)
+        return barred
 
     def _cell_styles(self, header: bool, hover: bool, cursor: bool) -> tuple[Style, Style]:
         """(style under the cell, style over it): DataTable's rules for a row cursor (the
         cursor's colour wins over the cell's own; its background does not)."""
+        key = (header, hover, cursor, self.has_focus, self._generation)
+        styles = self._cell_style_cache.get(key)
+        if styles is None:
+            styles = self._cell_style_cache[key] = self._compute_cell_styles(header, hover,
+                                                                             cursor)
+        return styles
+
+    def _compute_cell_styles(self, header: bool, hover: bool,
+                             cursor: bool) -> tuple[Style, Style]:
         style = Style()
         if hover:
             style += self.get_component_rich_style("table--hover")
