@@ -402,19 +402,22 @@ class ListIndex:
         are looked at."""
         terms = fold_terms(terms)
         rows = order
+        todo = terms
         if within is not None and within.refined_by(status, terms, order_version):
             rows = within.rows
             status_done = True
+            done = set(within.terms)  # its rows hold these already
+            todo = tuple(t for t in terms if t not in done)
         else:
             status_done = status is None
         if not status_done:
             st = self.status
             rows = [i for i in rows if st[i] == status]
         hay = self.haystack
-        for term in terms:  # every term must match (AND), narrowing as we go
+        for term in todo:  # every term must match (AND), narrowing as we go
             rows = [i for i in rows if term in hay[i]]
-        if rows is order:
-            rows = list(order)
+        if rows is order or (within is not None and rows is within.rows):
+            rows = list(rows)  # a list of its own
         return Selection(rows, status, terms, order_version)
 
 
