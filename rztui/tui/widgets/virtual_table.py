@@ -313,8 +313,10 @@ class VirtualTable(ScrollView, can_focus=True):
             size=height, virtual_size=virtual, window_size=height, position=self.scroll_y,
             thickness=1, vertical=True, back_color=background.rich_color,
             bar_color=color.rich_color)
-        # No actions in the cells: this widget handles the mouse on its scrollbar.
-        return [Segment(seg.text, seg.style.clear_meta_and_links() if seg.style else None)
+        # Over the widget's style, as Textual draws a widget's renderable; no actions in the
+        # cells: this widget handles the mouse on its scrollbar.
+        base = self._base or self.rich_style
+        return [Segment(seg.text, base + seg.style.clear_meta_and_links() if seg.style else base)
                 for seg in bar.segments][:height]
 
     def _thumb(self) -> tuple[int, int]:
