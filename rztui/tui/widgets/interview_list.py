@@ -556,7 +556,8 @@ class InterviewList(Vertical):
         self.table.focus()
 
     def table_resized(self) -> None:
-        # Always leave room for the scrollbar (1 cell in app.tcss): rows arrive later.
+        # Always leave room for the scrollbar (the table draws it in its last cell): rows
+        # arrive later.
         self._fit_columns(self.table.size.width - 1)
         self._update_tabs()  # big counts may need their short form
 
