@@ -325,6 +325,14 @@ class ListIndex:
         self.version += 1
         return True
 
+    def ids_with_status(self, statuses: Iterable[str | None], *, among: bool = True) -> list[str]:
+        """Ids of the live rows whose status is in ``statuses`` (``among=False``: is not), in
+        row order. No object per row: at 100,000 rows a few ms, where building an entry for
+        each takes ten times as long."""
+        wanted = set(statuses)
+        ids, status, alive = self.ids, self.status, self.alive
+        return [ids[i] for i in range(len(ids)) if alive[i] and (status[i] in wanted) is among]
+
     def row_of(self, interview_id: str) -> int | None:
         return self.pos.get(interview_id)
 

@@ -86,6 +86,10 @@ def test_put_updates_in_place_and_remove_leaves_a_dead_row(store: Store) -> None
     assert ids[0] not in index and len(index) == 2 and index.version == version + 1
     assert index.order("added") == [1, 2]
     assert index.counts[None] == 1
+    # The watcher's and the fetcher's questions, without an object per row.
+    assert index.ids_with_status([None]) == ids[2:]
+    assert index.ids_with_status(["completed", "expired"], among=False) == ids[2:]
+    assert index.ids_with_status(["expired"]) == [ids[1]]
 
 
 def test_every_sort_is_a_total_order_so_reversing_reverses_it() -> None:
