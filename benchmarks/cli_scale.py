@@ -5,7 +5,8 @@ dataset's bulk shapes: 3-4 spoken-style answers each, with the demo interviews t
 straight into SQLite through the Store API, then runs each command as its own process and
 measures its wall time and peak RSS (os.wait4):
 
-    export -f jsonl --all     export -f csv --all     list --json     list
+    export -f jsonl --all     export -f csv --all     export -f json --all
+    list --json               list
     search (one word)         import of the JSONL export into a fresh home
 
 and the store's size on disk against the JSONL export of the same data. One table, a column per
@@ -135,6 +136,8 @@ def measure(n: int, root: Path) -> Measured:
         ("export -f jsonl --all", ["export", "-f", "jsonl", "--all", "-o", str(jsonl)], None),
         ("export -f csv --all",
          ["export", "-f", "csv", "--all", "-o", str(root / f"all-{n}.csv")], None),
+        ("export -f json --all",
+         ["export", "-f", "json", "--all", "-o", str(root / f"all-{n}.json")], None),
         ("list --json", ["list", "--json"], root / "list.json"),
         ("list", ["list"], root / "list.txt"),
         ("search goroutine", ["search", "goroutine"], root / "search.txt"),
@@ -190,6 +193,8 @@ def targets(m: Measured) -> list[str]:
          m.runs["export -f jsonl --all"].peak_mb <= 100),
         ("list --json peak RSS <= 100 MB", m.runs["list --json"].peak_mb <= 100),
         ("export -f jsonl --all <= 10 s", m.runs["export -f jsonl --all"].seconds <= 10),
+        ("export -f csv --all <= 10 s", m.runs["export -f csv --all"].seconds <= 10),
+        ("export -f json --all <= 10 s", m.runs["export -f json --all"].seconds <= 10),
         ("store <= 1.5x the JSONL", bool(m.jsonl_mb) and m.store_mb <= 1.5 * m.jsonl_mb),
         ("import <= 60 s", m.runs["import (jsonl, fresh home)"].seconds <= 60),
     ]

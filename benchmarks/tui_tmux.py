@@ -23,7 +23,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from tui import BARE, RZTUI, TYPED, expected_counts, first_row_pattern  # noqa: E402
+from tui import (  # noqa: E402
+    BARE,
+    RZTUI,
+    TYPED,
+    compile_sources,
+    expected_counts,
+    first_row_pattern,
+)
 
 SESSION = "rztui-bench"
 
@@ -61,6 +68,7 @@ def main() -> None:
     parser.add_argument("store_dir", type=Path)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
+    compile_sources()  # as installing does (see benchmarks/tui.py)
     home = args.store_dir.resolve()
     rz_code = RZTUI.format(root=str(ROOT))
     pattern = first_row_pattern(home)

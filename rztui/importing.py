@@ -27,6 +27,7 @@ from .api.errors import InvalidResponse, RZError
 from .api.ids import parse_id
 from .api.models import Interview
 from .store import ImportCounts, Store
+from .store.payload import encode_body
 
 #: Interviews written per transaction.
 BATCH = 1000
@@ -254,13 +255,14 @@ def import_stream(
     ``on_bad`` is told about each bad item, ``on_progress(bytes_read)`` after each batch is
     written. Store errors propagate (what was written before stays).
 
-    A batch is written in a worker thread while the next one is read and checked: SQLite, FTS5
-    and zlib release the GIL, so on more than one core the two overlap. At most two batches
-    are held at once.
+    A batch is written in a worker thread while the next one is read, checked and compressed:
+    SQLite, FTS5 and zlib release the GIL, so on more than one core the two overlap. At most
+    two batches are held at once.
     """
     result = ImportResult()
     items, consumed = read_items(stream)
     pending: list[Interview] = []
+    encoded: list[bytes] = []
     writing: Future[ImportCounts] | None = None
     writing_size = 0
 
@@ -277,6 +279,10 @@ def import_stream(
             on_progress(consumed())
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rztui-import") as pool:
+
+        def submit(interviews: list[Interview], bodies: list[bytes]) -> Future[ImportCounts]:
+            return pool.submit(store.import_interviews, interviews, encoded=bodies)
+
         try:
             for line, item in items:
                 result.read += 1
@@ -284,7 +290,9 @@ def import_stream(
                     bad: BadItem | None = item
                 else:
                     try:
-                        pending.append(check_item(item))
+                        interview = check_item(item)
+                        encoded.append(encode_body(interview.raw))
+                        pending.append(interview)
                         bad = None
                     except InvalidResponse as exc:
                         bad = BadItem(line, exc.detail)
@@ -294,13 +302,11 @@ def import_stream(
                         on_bad(bad)
                 if len(pending) >= batch:
                     landed()
-                    writing, writing_size = pool.submit(store.import_interviews, pending), len(
-                        pending)
-                    pending = []
+                    writing, writing_size = submit(pending, encoded), len(pending)
+                    pending, encoded = [], []
             landed()
             if pending:
-                writing, writing_size = pool.submit(store.import_interviews, pending), len(
-                    pending)
+                writing, writing_size = submit(pending, encoded), len(pending)
                 landed()
         finally:
             if writing is not None:

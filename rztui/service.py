@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from .api.client import ApiClient
 from .api.errors import EXIT_OK, EXIT_USAGE, NetworkError, NotFound, RZError
 from .api.ids import parse_id
-from .api.models import Interview, QuestionSet
-from .store import Store
+from .api.models import TERMINAL_STATUSES, Interview, QuestionSet
+from .store import CachedPayload, Store
+from .store.db import PAGE_SIZE
 
 
 @dataclass
@@ -138,29 +139,15 @@ class Service:
         on_done: Callable[[str, Interview | RZError], None] | None = None,
         stats: FetchStats | None = None,
     ) -> dict[str, Interview | RZError]:
-        """Many interviews: cache hits cost nothing, the rest share the client's bounded pool."""
+        """Many interviews: cache hits cost nothing, the rest share the client's bounded pool.
+        The cache is read a page of ids per query."""
         stats = stats if stats is not None else FetchStats()
         results: dict[str, Interview | RZError] = {}
         missing: list[str] = []
-        for raw in dict.fromkeys(ids):
-            try:
-                iid = parse_id(raw)
-            except RZError as exc:
-                results[raw] = exc
-                stats.failures[raw] = exc
-                if on_done:
-                    on_done(raw, exc)
-                continue
-            cached = (
-                None if refresh or not self.store.is_final(iid) else self.store.get_interview(iid)
-            )
-            if cached is not None:
-                stats.cache_hits += 1
-                results[iid] = cached
-                if on_done:
-                    on_done(iid, cached)
-            else:
-                missing.append(iid)
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), PAGE_SIZE):
+            self._from_cache(unique[start:start + PAGE_SIZE], refresh, results, missing,
+                             on_done, stats)
         if missing:
             api = self._api()
             before = api.requests_sent
@@ -175,3 +162,43 @@ class Service:
                 if isinstance(value, RZError):
                     stats.failures[iid] = value
         return results
+
+    def _from_cache(
+        self,
+        page: list[str],
+        refresh: bool,
+        results: dict[str, Interview | RZError],
+        missing: list[str],
+        on_done: Callable[[str, Interview | RZError], None] | None,
+        stats: FetchStats,
+    ) -> None:
+        """Serve ``page`` (ids as given) from the cache where final; the others go to
+        ``missing``."""
+        parsed: dict[str, str | RZError] = {}
+        for raw in page:
+            try:
+                parsed[raw] = parse_id(raw)
+            except RZError as exc:
+                parsed[raw] = exc
+        final: dict[str, CachedPayload] = {}
+        if not refresh:
+            good = [v for v in parsed.values() if isinstance(v, str)]
+            statuses = self.store.cached_statuses(good)
+            final = self.store.cached_payloads(
+                [i for i in good if statuses.get(i) in TERMINAL_STATUSES])
+        for raw, iid in parsed.items():
+            if isinstance(iid, RZError):
+                results[raw] = iid
+                stats.failures[raw] = iid
+                if on_done:
+                    on_done(raw, iid)
+                continue
+            payload = final.get(iid)
+            cached = payload.interview() if payload is not None else None
+            if cached is not None:
+                stats.cache_hits += 1
+                results[iid] = cached
+                if on_done:
+                    on_done(iid, cached)
+            else:
+                missing.append(iid)

@@ -68,4 +68,6 @@ def json_safe(text: str) -> str:
     For the output of ``json.dumps(..., ensure_ascii=False)``: those characters can only occur
     inside strings, where an escape means the same character.
     """
+    if text.isascii() and "\x7f" not in text:
+        return text  # nothing below U+007F but DEL is escaped, and most JSON is ASCII
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -13,6 +13,8 @@ from typing import Any
 
 from .errors import InvalidResponse
 
+_INF = float("inf")
+
 COMPLETED = "completed"
 IN_PROGRESS = "in_progress"
 INVITED = "invited"
@@ -25,6 +27,13 @@ def parse_time(value: Any, *, what: str = "timestamp") -> datetime | None:
     """Parse an ISO 8601 timestamp (``Z`` or offset); ``None``/empty stays ``None``."""
     if value is None or value == "":
         return None
+    if type(value) is str and value[-1:] == "Z":
+        # Fast path (the API's form): fromisoformat refuses surrounding whitespace, so what it
+        # accepts here is exactly what the general path below gives.
+        try:
+            return datetime.fromisoformat(value[:-1] + "+00:00")
+        except ValueError:
+            pass
     if not isinstance(value, str):
         raise InvalidResponse(f"{what} is not a string")
     text = value.strip()
@@ -67,6 +76,22 @@ def _num(data: dict[str, Any], key: str, what: str) -> float | None:
     if value != value or value in (float("inf"), float("-inf")):
         raise InvalidResponse(f"{what}.{key} is not a finite number")
     return value
+
+
+def _plain_pair(
+    value: Any, *keys: str
+) -> tuple[str | None, str | None, str | None] | None:
+    """The three text fields of a job or candidate object (or a missing one) when each is a
+    ``str`` or absent; None when the object needs the field-by-field checks."""
+    if value is None:
+        return None, None, None
+    if type(value) is not dict:
+        return None
+    a, b, c = value.get(keys[0]), value.get(keys[1]), value.get(keys[2])
+    if ((a is None or type(a) is str) and (b is None or type(b) is str)
+            and (c is None or type(c) is str)):
+        return a, b, c
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +138,40 @@ class Response:
 
     @classmethod
     def from_api(cls, data: Any, index: int) -> Response:
+        if type(data) is dict:
+            fast = cls._plain(data)
+            if fast is not None:
+                return fast
+        return cls._checked(data, index)
+
+    @classmethod
+    def _plain(cls, obj: dict[str, Any]) -> Response | None:
+        """The response when every field has its plain type (text is ``str``, the duration an
+        ``int`` or a finite ``float``): the same value :meth:`_checked` gives, without its
+        checks one field at a time. None for anything else (``_checked`` then decides)."""
+        g = obj.get
+        qid, text, qtype, transcript = (
+            g("question_id"), g("question_text"), g("question_type"), g("transcript"))
+        duration, answered, audio = g("duration_seconds"), g("answered_at"), g("audio_url")
+        if not (
+            (qid is None or type(qid) is str) and (text is None or type(text) is str)
+            and (qtype is None or type(qtype) is str)
+            and (transcript is None or type(transcript) is str)
+            and (audio is None or type(audio) is str)
+            and (duration is None or type(duration) is int
+                 or (type(duration) is float and -_INF < duration < _INF))
+            and (answered is None or type(answered) is str)
+        ):
+            return None
+        try:
+            at = parse_time(answered)
+        except InvalidResponse:
+            return None
+        return cls(qid or "", text or "", qtype, transcript or "", duration, at, audio)
+
+    @classmethod
+    def _checked(cls, data: Any, index: int) -> Response:
+        """Every field checked in turn; the first that is wrong says so."""
         what = f"responses[{index}]"
         obj = _obj(data, what)
         return cls(
@@ -141,6 +200,52 @@ class Interview:
 
     @classmethod
     def from_api(cls, data: Any) -> Interview:
+        if type(data) is dict:
+            fast = cls._plain(data)
+            if fast is not None:
+                return fast
+        return cls._checked(data)
+
+    @classmethod
+    def _plain(cls, obj: dict[str, Any]) -> Interview | None:
+        """The interview when every field has its plain type: the value :meth:`_checked`
+        gives, faster (a bulk import validates 100,000). None for anything else."""
+        g = obj.get
+        iid, status, responses = g("id"), g("status"), g("responses")
+        if type(iid) is not str or type(status) is not str or not status.strip():
+            return None
+        job = _plain_pair(g("job"), "id", "title", "department")
+        candidate = _plain_pair(g("candidate"), "id", "name", "email")
+        if job is None or candidate is None:
+            return None
+        if responses is None:
+            items: tuple[Response, ...] = ()
+        elif type(responses) is list:
+            parsed: list[Response] = []
+            for r in responses:
+                one = Response._plain(r) if type(r) is dict else None
+                if one is None:
+                    return None
+                parsed.append(one)
+            items = tuple(parsed)
+        else:
+            return None
+        times = (g("created_at"), g("started_at"), g("completed_at"), g("expires_at"))
+        for t in times:
+            if t is not None and type(t) is not str:
+                return None
+        try:
+            created, started, completed, expires = (parse_time(t) for t in times)
+        except InvalidResponse:
+            return None
+        return cls(
+            iid, status, Job(job[0], job[1] or "", job[2]),
+            Candidate(candidate[0], candidate[1] or "", candidate[2]),
+            created, started, completed, expires, items, obj,
+        )
+
+    @classmethod
+    def _checked(cls, data: Any) -> Interview:
         obj = _obj(data, "interview")
         status = _str(obj, "status", "interview", required=True) or ""
         if not status.strip():

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from ..api.client import ApiClient
     from ..config import Settings
     from ..service import Service
-    from ..store import Store
+    from ..store import MigrationProgress, Store
 
 T = TypeVar("T")
 
@@ -115,6 +115,31 @@ class Progress:
         self.close()
 
 
+class UpgradeNotice:
+    """What the CLI says while the store is upgraded (once, at open, after an update of
+    rztui): a line before, a bar on a terminal meanwhile, a line when it is done."""
+
+    def __init__(self, *, stream: IO[str] | None = None) -> None:
+        self.stream = stream
+        self.bar: Progress | None = None
+
+    def __call__(self, progress: MigrationProgress) -> None:
+        n = progress.interviews
+        if self.bar is None and not progress.finished:
+            click.echo(f"rztui: Upgrading the store at {clean_line(str(progress.path))} "
+                       f"(one time, {n} interview{'' if n == 1 else 's'})…",
+                       err=True, file=self.stream)
+            self.bar = Progress("upgrading", max(n, 2), stream=self.stream)
+        if progress.finished:
+            if self.bar is not None:
+                self.bar.close()
+            self.bar = None
+            click.echo(f"rztui: store upgraded in {progress.seconds:.1f} s", err=True,
+                       file=self.stream)
+        elif self.bar is not None:
+            self.bar.update(round(progress.fraction * max(n, 2)))
+
+
 # --------------------------------------------------------------------------- context
 
 
@@ -194,7 +219,7 @@ class AppContext:
             if self.demo:
                 path = path.with_name("demo.db")  # demo data never mixes with real candidates
             # on_warning: damage found at open or by any later query is said where it happens.
-            self._store = Store(path, on_warning=warn)
+            self._store = Store(path, on_warning=warn, on_migration=UpgradeNotice())
             retention = self.settings.retention_days
             if retention is not None and not self.demo and not self._store.read_only:
                 try:
@@ -251,15 +276,18 @@ def pass_app(fn: Callable[..., T]) -> Callable[..., T]:
 
 
 @contextlib.asynccontextmanager
-async def open_service(app: AppContext, *, need_key: bool) -> AsyncIterator[Service]:
+async def open_service(
+    app: AppContext, *, need_key: bool, offline: bool = False
+) -> AsyncIterator[Service]:
     """A Service over the store; with an API client when there is a key.
 
     ``need_key``: raise (exit 4) without one. Otherwise a missing key leaves ``api`` None and
-    only cached final interviews can be served.
+    only cached final interviews can be served. ``offline``: no client, and the key is not
+    even looked up (the keyring can take half a second).
     """
     from ..service import Service
 
-    key = app.key(required=need_key)
+    key = None if offline else app.key(required=need_key)
     api = app.client(key) if key else None
     try:
         yield Service(app.store, api)
@@ -269,16 +297,40 @@ async def open_service(app: AppContext, *, need_key: bool) -> AsyncIterator[Serv
 
 
 def needs_api(app: AppContext, ids: Sequence[str], refresh: bool) -> bool:
-    """Whether serving ``ids`` takes a request (not every one is cached as final)."""
+    """Whether serving ``ids`` takes a request (not every one is cached as final): one query
+    per page of ids."""
+    from ..api.models import TERMINAL_STATUSES
+    from ..store.db import PAGE_SIZE
+
     if refresh:
         return True
-    for raw in ids:
-        try:
-            if not app.store.is_final(parse_id(raw)):
-                return True
-        except RZError:
-            continue  # reported as a bad id later
+    for start in range(0, len(ids), PAGE_SIZE):
+        parsed: list[str] = []
+        for raw in ids[start:start + PAGE_SIZE]:
+            try:
+                parsed.append(parse_id(raw))
+            except RZError:
+                continue  # reported as a bad id later
+        statuses = app.store.cached_statuses(parsed)
+        if any(statuses.get(iid) not in TERMINAL_STATUSES for iid in parsed):
+            return True
     return False
+
+
+def cached_first(
+    app: AppContext, ids: Sequence[str], refresh: bool, *, need_key: bool = True
+) -> contextlib.AbstractAsyncContextManager[Service]:
+    """:func:`open_service` for serving ``ids`` cache first: with an API client only when one
+    of them takes a request (then, with ``need_key``, no key is an error, exit 4)."""
+    fetching = needs_api(app, ids, refresh)
+    return open_service(app, need_key=need_key and fetching, offline=not fetching)
+
+
+def refresh_option(fn: Callable[..., T]) -> Callable[..., T]:
+    """``--refresh``, for the commands that serve completed interviews from the store."""
+    return click.option(
+        "--refresh", is_flag=True, help="Fetch again even if a final copy is cached."
+    )(fn)
 
 
 # --------------------------------------------------------------------------- running

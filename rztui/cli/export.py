@@ -20,6 +20,7 @@ from ..textsafe import clean_line
 from .common import (
     AppContext,
     Progress,
+    cached_first,
     dump_json,
     error_line,
     fail,
@@ -30,6 +31,7 @@ from .common import (
     open_service,
     pass_app,
     read_ids,
+    refresh_option,
     run_async,
     warn,
 )
@@ -116,7 +118,7 @@ def _format_for(fmt: str | None, output: str | None) -> str:
 )
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically); `-` = stdout.")
 @click.option("--excel", is_flag=True, help="CSV with a UTF-8 BOM so Excel reads it right.")
-@click.option("--refresh", is_flag=True, help="Fetch again even if a final copy is cached.")
+@refresh_option
 @pass_app
 @handle_errors
 def export(
@@ -141,9 +143,12 @@ def export(
     if not wanted:
         warn("no interviews selected: the export is empty")
 
+    fetching = needs_api(app, wanted, refresh)
+
     async def go(progress: Progress) -> ExportResult:
-        async with open_service(app, need_key=False) as svc:
-            if svc.api is None and _needs_fetching(app, wanted, refresh):
+        # No key lookup (and no client) when every interview is cached as final.
+        async with open_service(app, need_key=False, offline=not fetching) as svc:
+            if svc.api is None and fetching:
                 warn("no API key: only cached interviews can be exported")
             if output is None or output == "-":
                 with _utf8_stdout() as stream:
@@ -168,26 +173,6 @@ def export(
         note("nothing exported: every interview failed" +
              ("" if to_stdout else f"; {output} was not written"))
     sys.exit(result.exit_code)
-
-
-def _needs_fetching(app: AppContext, ids: list[str], refresh: bool) -> bool:
-    """Whether some of ``ids`` are not cached as final (one query per page of ids)."""
-    from ..api.ids import parse_id
-    from ..api.models import TERMINAL_STATUSES
-
-    if refresh:
-        return True
-    for start in range(0, len(ids), 500):
-        parsed: list[str] = []
-        for raw in ids[start:start + 500]:
-            try:
-                parsed.append(parse_id(raw))
-            except RZError:
-                continue  # reported as a bad id later
-        statuses = app.store.cached_statuses(parsed)
-        if any(statuses.get(iid) not in TERMINAL_STATUSES for iid in parsed):
-            return True
-    return False
 
 
 @contextlib.contextmanager
@@ -283,7 +268,7 @@ def archive(
 @click.argument("ids", nargs=-1)
 @selection_options
 @click.option("--json", "as_json", is_flag=True, help="A JSON array, one object per interview.")
-@click.option("--refresh", is_flag=True, help="Fetch again even if a final copy is cached.")
+@refresh_option
 @pass_app
 @handle_errors
 def review(
@@ -301,7 +286,7 @@ def review(
     wanted = select_ids(app, ids, all_, status, job)
 
     async def go(progress: Progress) -> tuple[list[Interview], dict[str, RZError]]:
-        async with open_service(app, need_key=needs_api(app, wanted, refresh)) as svc:
+        async with cached_first(app, wanted, refresh) as svc:
             return await fetch_for_export(
                 svc, wanted, refresh=refresh, on_progress=progress.update
             )

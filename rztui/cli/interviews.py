@@ -23,16 +23,16 @@ from ..textsafe import clean_line, json_safe
 from .common import (
     AppContext,
     Progress,
+    cached_first,
     dump_json,
     fail,
     handle_errors,
     interview_id_arg,
     isatty,
-    needs_api,
     note,
-    open_service,
     pass_app,
     read_ids,
+    refresh_option,
     run_async,
     warn,
     warn_unlikely_ids,
@@ -50,7 +50,7 @@ WAIT_NOTE = 2.0  # seconds: a wait for the rate limit longer than this is said o
 @click.command()
 @click.argument("interview")
 @click.option("--json", "as_json", is_flag=True, help="The interview as the API returned it.")
-@click.option("--refresh", is_flag=True, help="Fetch again even if a final copy is cached.")
+@refresh_option
 @pass_app
 @handle_errors
 def get(app: AppContext, interview: str, as_json: bool, refresh: bool) -> None:
@@ -122,7 +122,7 @@ def questions(app: AppContext, interview: str, as_json: bool, refresh: bool) -> 
     show_default=True,
     help="text: readable; ats: the spec's formatTranscripts; markdown; json: the API's JSON.",
 )
-@click.option("--refresh", is_flag=True, help="Fetch again even if a final copy is cached.")
+@refresh_option
 @pass_app
 @handle_errors
 def transcript(app: AppContext, interview: str, fmt: str, refresh: bool) -> None:
@@ -136,7 +136,7 @@ def transcript(app: AppContext, interview: str, fmt: str, refresh: bool) -> None
     iid = interview_id_arg(interview)
 
     async def go() -> Interview:
-        async with open_service(app, need_key=needs_api(app, [iid], refresh)) as svc:
+        async with cached_first(app, [iid], refresh) as svc:
             return await svc.interview(iid, refresh=refresh)
 
     iv = run_async(go())
@@ -375,8 +375,7 @@ def _list_json_element(row: ListRow) -> str:
     text = "{" + ",".join(
         f'\n    "{key}": {_json_value(value)}' for key, value in _list_json(row).items()
     ) + "\n  }"
-    # json_safe escapes nothing below U+007F: ASCII text without DEL is already safe.
-    return text if text.isascii() and "\x7f" not in text else json_safe(text)
+    return json_safe(text)
 
 
 def _list_line(row: ListRow) -> str:

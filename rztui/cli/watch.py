@@ -131,11 +131,14 @@ def watch(app: Any, ids: tuple[str, ...], all_tracked: bool, as_json: bool,
       6  --timeout passed first, or an interview is still 'invited' after its expiry
     """
     from ..api.errors import ConfigError
+    from ..api.models import TERMINAL_STATUSES
 
     wanted = _collect_ids(ids)
     store = app.store
+    already: set[str] = set()  # tracked before: nothing to write for them
     if all_tracked:
         tracked = store.tracked_ids()
+        already = set(tracked)
         if app.demo and not tracked:  # a fresh demo store: the interviews that move
             from ..demo.dataset import LIVE_EXPIRING_ID, LIVE_IDS
 
@@ -154,8 +157,9 @@ def watch(app: Any, ids: tuple[str, ...], all_tracked: bool, as_json: bool,
             secret = webhook_secret() if app.demo else require_secret()
         except ConfigError as exc:
             fail(exc.message, EXIT_USAGE)
-    store.track(wanted, source="watch")
-    pending = [i for i in wanted if not store.is_final(i)]
+    store.track([i for i in wanted if i not in already], source="watch")
+    statuses = store.cached_statuses(wanted)  # a query per page of ids, not one per id
+    pending = [i for i in wanted if statuses.get(i) not in TERMINAL_STATUSES]
     if not pending:
         _info(f"all {len(wanted)} interview(s) already completed or expired")
         return  # no client, no key, no request

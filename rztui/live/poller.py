@@ -133,17 +133,19 @@ class Poller:
         self._wake = asyncio.Event()
         self._hub: Hub[Event] = Hub(lambda e: isinstance(e, PollerStats))
         self._running = False
-        self._load(self.store.tracked_ids() if ids is None else ids)
+        # Following the store: only the interviews that may still change are read (a store of
+        # 100,000 completed ones costs one indexed query, not a row each).
+        self._load(self.store.unfinished_ids() if ids is None else ids)
 
     # -- watched set ------------------------------------------------------------------------
 
     def _load(self, ids: Iterable[str]) -> None:
-        states = self.store.all_poll_states()
+        wanted = list(ids)
+        states = self.store.poll_states(wanted)
         now = self._clock()
         # Seed the sliding window with polls a previous run made recently: no burst on restart.
-        self.pacing.seed((s["last_polled_at"] for s in states.values()
-                          if s.get("last_polled_at")), now)
-        for iid in ids:
+        self.pacing.seed(self.store.polled_since(now - self.pacing.window), now)
+        for iid in wanted:
             self.watch.admit(iid, states.get(iid), now)
         self.pace_now(now)
         self.watch.catch_up(list(self._entries))
@@ -193,11 +195,13 @@ class Poller:
         if not self._follow_store or now - self._last_sync < self._sync_every:
             return
         self._last_sync = now
-        tracked = self.store.tracked_ids()
-        gone = set(self._entries) - set(tracked)
+        # Those watched and no longer tracked go; those tracked that may still change and are
+        # not watched come (cached final ones never are): nothing read per finished interview.
+        watched = list(self._entries)
+        gone = set(watched) - self.store.tracked_among(watched)
         if gone:
             self.remove(gone)
-        self.add(i for i in tracked if i not in self._entries)
+        self.add(i for i in self.store.unfinished_ids() if i not in self._entries)
 
     @property
     def watched(self) -> list[str]:

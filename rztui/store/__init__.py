@@ -7,8 +7,9 @@ store errors (busy, read-only, full, corrupt).
 
 from .db import CachedPayload, ImportCounts, ListRow, Store
 from .errors import StoreBusy, StoreCorrupt, StoreError, StoreFull, StoreReadOnly, StoreTooNew
+from .schema import MigrationHook, MigrationProgress
 
 __all__ = [
-    "CachedPayload", "ImportCounts", "ListRow", "Store", "StoreBusy", "StoreCorrupt",
-    "StoreError", "StoreFull", "StoreReadOnly", "StoreTooNew",
+    "CachedPayload", "ImportCounts", "ListRow", "MigrationHook", "MigrationProgress", "Store",
+    "StoreBusy", "StoreCorrupt", "StoreError", "StoreFull", "StoreReadOnly", "StoreTooNew",
 ]

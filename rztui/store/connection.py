@@ -35,6 +35,8 @@ from .errors import (
 )
 from .schema import (
     SCHEMA_VERSION,
+    MigrationHook,
+    UpgradeReport,
     check_not_newer,
     compact_if_sparse,
     ensure_search_index,
@@ -69,8 +71,11 @@ class StoreConnection:
         *,
         busy_timeout: float | None = None,
         on_warning: Callable[[str], None] | None = None,
+        on_migration: MigrationHook | None = None,
     ) -> None:
         self.path = Path(path)
+        #: Told about a one-time upgrade of an existing store while it runs (at open).
+        self.on_migration = on_migration
         #: Seconds to wait for another process's lock (default :data:`DEFAULT_BUSY_TIMEOUT`).
         self.busy_timeout = DEFAULT_BUSY_TIMEOUT if busy_timeout is None else busy_timeout
         self.warnings: list[str] = []
@@ -159,8 +164,10 @@ class StoreConnection:
             conn = self._into_wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
-            if migrate(conn, self.path):
+            report = UpgradeReport(self.on_migration, self.path)
+            if migrate(conn, self.path, report):
                 compact_if_sparse(conn)
+            report.finish()
             conn.execute("SELECT 1 FROM tracked LIMIT 1").fetchall()
             self.fts_available = ensure_search_index(conn)
         except sqlite3.Error as exc:

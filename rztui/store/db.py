@@ -207,11 +207,17 @@ class Store(EvaluationStore):
     """
 
     def _save_many(
-        self, conn: sqlite3.Connection, interviews: Sequence[Interview], fetched_at: float
+        self, conn: sqlite3.Connection, interviews: Sequence[Interview], fetched_at: float,
+        encoded: Sequence[bytes] | None = None,
     ) -> list[bool]:
         """Upsert ``interviews`` (the last copy of an id given twice wins) and re-index those
-        whose payload changed; returns, for each, whether its id was cached before it."""
-        bodies = {iv.id: encode_body(iv.raw) for iv in interviews}
+        whose payload changed; returns, for each, whether its id was cached before it.
+        ``encoded``: their payloads as :func:`~.payload.encode_body` gives them, if the caller
+        has them already."""
+        if encoded is None:
+            bodies = {iv.id: encode_body(iv.raw) for iv in interviews}
+        else:
+            bodies = {iv.id: body for iv, body in zip(interviews, encoded, strict=True)}
         latest = {iv.id: iv for iv in interviews}
         old: dict[str, bytes | str] = {}
         for chunk in _chunks(list(latest)):
@@ -220,7 +226,9 @@ class Store(EvaluationStore):
                 f"SELECT id, body FROM interviews WHERE id IN ({marks})", chunk).fetchall())
         # Polling an unchanged interview rewrites nothing in the index.
         changed = [iid for iid in latest if old.get(iid) != bodies[iid]]
-        fts.delete_docs(conn, changed)  # while the old payloads are still there
+        # While the old payloads are still there. An id with no payload before has no answers
+        # in the index (only, perhaps, its cached questions' rows).
+        fts.delete_docs(conn, changed, indexed=[iid for iid in changed if iid in old])
         conn.executemany(self._UPSERT_SQL, [
             (iid, iv.status, bodies[iid], fetched_at, iv.candidate.name,
              iv.candidate.email or "", iv.job.title, _iso(iv.created_at), _iso(iv.started_at),
@@ -252,10 +260,13 @@ class Store(EvaluationStore):
         return len(interviews)
 
     def import_interviews(
-        self, interviews: Sequence[Interview], *, source: str = "import"
+        self, interviews: Sequence[Interview], *, source: str = "import",
+        encoded: Sequence[bytes] | None = None,
     ) -> ImportCounts:
         """Track and cache validated interviews in one transaction (``rztui import``): an id
-        cached before is updated. Tracking an id already tracked keeps its place and label."""
+        cached before is updated. Tracking an id already tracked keeps its place and label.
+        ``encoded``: each one's ``encode_body(interview.raw)``, when the caller made them
+        (off the writing thread)."""
         now = time.time()
 
         def go(conn: sqlite3.Connection) -> ImportCounts:
@@ -263,7 +274,7 @@ class Store(EvaluationStore):
                 "INSERT OR IGNORE INTO tracked (id, added_at, label, source) "
                 "VALUES (?,?,NULL,?)", [(iv.id, now, source) for iv in interviews],
             )
-            before = self._save_many(conn, interviews, now)
+            before = self._save_many(conn, interviews, now, encoded)
             updated = sum(before)
             return ImportCounts(new=len(before) - updated, updated=updated)
 
@@ -371,6 +382,44 @@ class Store(EvaluationStore):
             "FROM poll_state"
         )
         return {r[0]: dict(r) for r in rows}
+
+    def poll_states(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The poll state of each of ``ids`` that has one (a query per page of ids)."""
+        out: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            for r in self._query(
+                "SELECT interview_id, next_poll_at, last_polled_at, failures, last_status "
+                f"FROM poll_state WHERE interview_id IN ({marks})", chunk,
+            ):
+                out[r[0]] = dict(r)
+        return out
+
+    def unfinished_ids(self) -> list[str]:
+        """The tracked ids not cached as completed or expired (never fetched ones too), in
+        tracking order: what a poller watches. One query that reads the list's covering
+        index, no payload and no row object per finished interview."""
+        marks = ",".join("?" * len(TERMINAL_STATUSES))
+        return self._run(lambda conn: [r[0] for r in conn.execute(
+            "SELECT t.id FROM tracked t INDEXED BY tracked_added_at "
+            "LEFT JOIN interviews i INDEXED BY interviews_listing ON i.id = t.id "
+            f"WHERE i.status IS NULL OR i.status NOT IN ({marks}) "
+            "ORDER BY t.added_at, t.rowid", tuple(sorted(TERMINAL_STATUSES)),
+        )], write=False)
+
+    def tracked_among(self, ids: Sequence[str]) -> set[str]:
+        """Those of ``ids`` that are tracked (a query per page of ids)."""
+        out: set[str] = set()
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            out.update(r[0] for r in self._query(
+                f"SELECT id FROM tracked WHERE id IN ({marks})", chunk))
+        return out
+
+    def polled_since(self, since: float) -> list[float]:
+        """When the polls persisted after ``since`` were made (to pace a restarted poller)."""
+        return [r[0] for r in self._query(
+            "SELECT last_polled_at FROM poll_state WHERE last_polled_at > ?", (since,))]
 
     def set_poll_state(
         self,

@@ -157,7 +157,7 @@ DocRow = tuple[str, str, int, int, str, str, str, str, str, str]
 
 def index_text(text: str) -> str:
     """Text as it goes into the index: CJK characters get :data:`CJK_SEP` around them."""
-    if not CJK_RE.search(text):
+    if text.isascii() or not CJK_RE.search(text):  # isascii costs nothing: most text is
         return text
     return _CJK_EDGE.sub(CJK_SEP, text)
 
@@ -315,12 +315,16 @@ def _question_refs(conn: sqlite3.Connection, rows: list[DocRow]) -> list[int]:
     return refs
 
 
-def delete_docs(conn: sqlite3.Connection, iids: Iterable[str]) -> None:
+def delete_docs(
+    conn: sqlite3.Connection, iids: Iterable[str], *, indexed: Iterable[str] | None = None
+) -> None:
     """Remove these interviews' search rows, their answers from the index first (while their
-    payloads are still there to give FTS5 back the text it indexed)."""
+    payloads are still there to give FTS5 back the text it indexed). ``indexed``: those of
+    ``iids`` that may have answers in the index (those with a cached payload), if known."""
     params = [(iid,) for iid in iids]
     if has_search_index(conn):
-        conn.executemany(_FTS_DELETE_SQL, params)
+        conn.executemany(_FTS_DELETE_SQL, params if indexed is None
+                         else [(iid,) for iid in indexed])
     conn.executemany("DELETE FROM search_docs WHERE interview_id = ?", params)
 
 

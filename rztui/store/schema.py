@@ -9,19 +9,81 @@ that lost the race sees the work done and skips it instead of creating tables tw
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..api.models import Interview, QuestionSet
 from . import fts, payload
 from .errors import StoreTooNew
 
-# A migration is SQL (statements separated by ";") or a callable that gets the connection; both
-# run inside the one transaction that also bumps user_version.
-Migration = str | Callable[[sqlite3.Connection], None]
+#: How far a step that goes through the data has got (0.0 ... 1.0).
+StepProgress = Callable[[float], None]
+# A migration is SQL (statements separated by ";") or a callable that gets the connection and
+# a StepProgress; both run inside the one transaction that also bumps user_version.
+Migration = str | Callable[[sqlite3.Connection, StepProgress], None]
 
 
-def _migrate_v2_search(conn: sqlite3.Connection) -> None:
+@dataclass(frozen=True, slots=True)
+class MigrationProgress:
+    """What a one-time upgrade of an existing store reports (``Store(on_migration=...)``).
+
+    Reported once when it starts (``fraction`` 0.0), as it goes (a page of interviews at a
+    time), and once when it is over (``finished``, after the file is compacted). A new store,
+    or one already up to date, reports nothing.
+    """
+
+    path: Path
+    interviews: int  # the cached interviews the upgrade goes through
+    fraction: float  # 0.0 ... 1.0
+    finished: bool
+    seconds: float  # since the upgrade started
+
+
+MigrationHook = Callable[[MigrationProgress], None]
+
+
+class UpgradeReport:
+    """Tells a :data:`MigrationHook` how an upgrade goes (nothing at all without a hook)."""
+
+    def __init__(self, hook: MigrationHook | None, path: Path,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.hook = hook
+        self.path = path
+        self.started: float | None = None
+        self.interviews = 0
+        self._clock = clock
+        self._last = 0.0
+
+    def _send(self, fraction: float, finished: bool = False) -> None:
+        if self.hook is not None and self.started is not None:
+            self.hook(MigrationProgress(self.path, self.interviews, min(1.0, max(0.0, fraction)),
+                                        finished, self._clock() - self.started))
+
+    def start(self, conn: sqlite3.Connection) -> None:
+        if self.hook is None or self.started is not None:
+            return
+        self.started = self._clock()
+        try:
+            self.interviews = int(conn.execute("SELECT count(*) FROM interviews").fetchone()[0])
+        except sqlite3.Error:
+            self.interviews = 0
+        self._send(0.0)
+
+    def step(self, fraction: float) -> None:
+        now = self._clock()
+        if now - self._last >= 0.1:  # a front end is told ten times a second at most
+            self._last = now
+            self._send(fraction)
+
+    def finish(self) -> None:
+        if self.started is not None:
+            self._send(1.0, finished=True)
+            self.started = None
+
+
+def _migrate_v2_search(conn: sqlite3.Connection, progress: StepProgress) -> None:
     """v2 built the first search index. :func:`_migrate_lean_store` replaces it and rebuilds it
     from the payloads, so a store on its way up has nothing to do here."""
 
@@ -39,11 +101,15 @@ def _pages(
         last = rows[-1][0]
 
 
-def _compact_bodies(conn: sqlite3.Connection, table: str) -> None:
+def _compact_bodies(
+    conn: sqlite3.Connection, table: str, on_page: Callable[[int], None] | None = None
+) -> None:
     """Every payload of ``table`` rewritten compact and compressed (unreadable ones as they
-    are: they are fetched again when needed)."""
+    are: they are fetched again when needed); ``on_page(rows)`` after each page."""
     for rows in _pages(conn, f"SELECT rowid, body FROM {table} WHERE rowid > ? "
                              "ORDER BY rowid LIMIT ?"):
+        if on_page is not None:
+            on_page(len(rows))
         updates = []
         for rowid, body in rows:
             if payload.is_compact(body):
@@ -55,7 +121,7 @@ def _compact_bodies(conn: sqlite3.Connection, table: str) -> None:
         conn.executemany(f"UPDATE {table} SET body = ? WHERE rowid = ?", updates)
 
 
-def _migrate_lean_store(conn: sqlite3.Connection) -> None:
+def _migrate_lean_store(conn: sqlite3.Connection, progress: StepProgress) -> None:
     """The lean store: payloads compact and compressed; the search index keeps no copy of the
     transcripts and one copy of each question text; the retention purge and paging through
     the tracked list use an index.
@@ -72,8 +138,18 @@ def _migrate_lean_store(conn: sqlite3.Connection) -> None:
         "DROP VIEW IF EXISTS search_content",
     ):
         conn.execute(statement)
-    _compact_bodies(conn, "interviews")
+    # Progress: compacting the payloads is about the first 40% of the work, indexing the rest.
+    total = max(1, int(conn.execute("SELECT count(*) FROM interviews").fetchone()[0]))
+    seen = 0
+
+    def compacted(rows: int) -> None:
+        nonlocal seen
+        seen += rows
+        progress(0.4 * seen / total)
+
+    _compact_bodies(conn, "interviews", compacted)
     _compact_bodies(conn, "questions")
+    seen = 0
     fts.create_search_tables(conn)
     fts.create_search_index(conn)
     conn.execute("CREATE INDEX IF NOT EXISTS interviews_fetched_at ON interviews (fetched_at)")
@@ -81,6 +157,8 @@ def _migrate_lean_store(conn: sqlite3.Connection) -> None:
     for rows in _pages(conn, "SELECT i.rowid, i.id, i.body, q.body FROM interviews i "
                              "LEFT JOIN questions q ON q.interview_id = i.id "
                              "WHERE i.rowid > ? ORDER BY i.rowid LIMIT ?"):
+        seen += len(rows)
+        progress(0.4 + 0.6 * seen / total)
         fts.insert_docs(conn, [
             doc
             for _rowid, iid, body, qbody in rows
@@ -187,6 +265,10 @@ MIGRATIONS: list[Migration] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+def _ignore(_fraction: float) -> None:
+    pass
+
+
 def rollback_quietly(conn: sqlite3.Connection) -> None:
     """Roll back after a failure; the failure is what gets reported, not the rollback's."""
     try:
@@ -209,25 +291,29 @@ def check_not_newer(version: int, path: Path) -> None:
         )
 
 
-def _run_step(conn: sqlite3.Connection, step: Migration) -> None:
+def _run_step(conn: sqlite3.Connection, step: Migration, progress: StepProgress) -> None:
     if callable(step):
-        step(conn)
+        step(conn, progress)
         return
     for statement in step.split(";"):
         if statement.strip():
             conn.execute(statement)
 
 
-def migrate(conn: sqlite3.Connection, path: Path) -> int:
+def migrate(conn: sqlite3.Connection, path: Path, report: UpgradeReport | None = None) -> int:
     """Bring the schema to :data:`SCHEMA_VERSION`, one transaction per step; returns how many
     steps this process ran.
 
-    Raises :class:`StoreTooNew` for a file from a newer rztui; sqlite3 errors propagate (the
-    caller classifies them).
+    ``report`` is told when an existing store (not a new one) starts being upgraded, and how
+    far its steps get; the caller calls its ``finish()`` when everything is done. Raises
+    :class:`StoreTooNew` for a file from a newer rztui; sqlite3 errors propagate (the caller
+    classifies them).
     """
+    step_progress: StepProgress = report.step if report is not None else _ignore
     ran = 0
     version = user_version(conn)
     check_not_newer(version, path)
+    existing = version > 0  # a new store has no data to go through: nothing to report
     while version < SCHEMA_VERSION:
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -235,7 +321,9 @@ def migrate(conn: sqlite3.Connection, path: Path) -> int:
             version = user_version(conn)
             check_not_newer(version, path)
             if version < SCHEMA_VERSION:
-                _run_step(conn, MIGRATIONS[version])
+                if existing and report is not None:
+                    report.start(conn)
+                _run_step(conn, MIGRATIONS[version], step_progress)
                 version += 1
                 ran += 1
                 conn.execute(f"PRAGMA user_version = {version}")

@@ -69,7 +69,7 @@ class Fetcher:
         a webhook): one query for the ids in a thread, rows only for the new ones."""
         lst = self.screen.interview_list
         if lst.loaded:
-            known = set(lst.entries)  # read on the UI thread
+            known = set(lst.index.pos)  # read on the UI thread (no object per row)
             self.rz.run_worker(partial(self._sync_tracked, known), thread=True, exclusive=True,
                                group="sync", exit_on_error=False)
 
@@ -94,8 +94,7 @@ class Fetcher:
         self._unfetched_done = True
         # The one on screen is being loaded already: don't ask for it twice.
         on_screen = {screen.current_id, screen.cursor_id()}
-        ids = [e.id for e in lst.entries.values()
-               if e.row.status is None and e.id not in on_screen]
+        ids = [i for i in lst.index.ids_with_status([None]) if i not in on_screen]
         if ids:
             self.fetch_new(ids, announce=False, then_watch=True)
         else:

@@ -11,7 +11,16 @@ def launch(app_ctx: Any) -> None:
     the app also gets the server itself, so it plays the vendor's webhooks to the app's
     loopback receiver (the whole live loop on one machine). The server stops when the app exits.
     """
-    from .app import RZApp
+    import gc
+
+    # Start-up makes many long-lived objects (Textual's classes, the CSS, the widgets): no
+    # collection while they are built, then they move out of the collector's way for good.
+    gc.disable()
+    try:
+        from .app import RZApp
+    finally:
+        gc.freeze()
+        gc.enable()
 
     paths = app_ctx.paths
     common = dict(settings=app_ctx.settings, data_dir=paths.data_dir, audio_dir=app_ctx.audio_dir,

@@ -224,7 +224,10 @@ class MainScreen(Screen[None]):
     # -- rows ------------------------------------------------------------------------------
 
     def on_rows_loaded(self, message: RowsLoaded) -> None:
+        import gc
+
         self.interview_list.set_entries(message.entries)
+        gc.freeze()  # the index lives as long as the app: full collections need not walk it
         self.fetcher.fetch_unfetched()
         self.evaluator.load_new()
 
@@ -242,8 +245,7 @@ class MainScreen(Screen[None]):
 
     def watchable_ids(self) -> list[str]:
         """Tracked ids that can still change, from the list's rows (no parsing)."""
-        return [e.id for e in self.interview_list.entries.values()
-                if e.row.status not in TERMINAL_STATUSES]
+        return self.interview_list.index.ids_with_status(TERMINAL_STATUSES, among=False)
 
     def refresh_row(self, interview_id: str) -> None:
         """Update one row from the store. A status the list showed that changed is announced

@@ -258,3 +258,48 @@ def test_spec_interview_with_wrong_types_gives_model_or_invalid_response(mutatio
         return
     assert isinstance(iv.status, str) and iv.status
     assert all(isinstance(r.transcript, str) for r in iv.responses)
+
+
+def _outcome(parse: object, data: object) -> object:
+    try:
+        return parse(data)  # type: ignore[operator]
+    except InvalidResponse as exc:
+        return ("refused", exc.message)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(
+    interviewish,
+    st.lists(st.tuples(st.sampled_from(COMPLETED_PATHS), wrong_types), min_size=1, max_size=4)
+    .map(lambda muts: _mutated(COMPLETED, muts)),
+))
+def test_fast_path_gives_what_the_field_by_field_checks_give(data):
+    # Interview.from_api takes a shortcut when every field has its plain type; whatever the
+    # input, it must give the same interview, or the same refusal, as the checks field by field.
+    fast, slow = _outcome(Interview.from_api, data), _outcome(Interview._checked, data)
+    assert fast == slow
+    if isinstance(fast, Interview):
+        assert isinstance(slow, Interview)
+        assert fast.raw is slow.raw
+        assert [type(getattr(fast, f)) for f in Interview.__dataclass_fields__] == [
+            type(getattr(slow, f)) for f in Interview.__dataclass_fields__]
+        assert fast.responses == slow.responses and fast.job == slow.job
+
+
+def _mutated(data: object, mutations: list[tuple]) -> object:
+    for path, value in mutations:
+        try:
+            data = _replace(data, path, value)
+        except (KeyError, IndexError, TypeError):
+            continue
+    return data
+
+
+def test_fast_path_is_taken_for_the_api_form_and_matches():
+    iv = Interview.from_api(COMPLETED)
+    assert iv == Interview._checked(COMPLETED)
+    assert Interview._plain(COMPLETED) is not None
+    # Text given as a number is the checks' business (they turn it into text).
+    odd = dict(COMPLETED, candidate={"name": 42})
+    assert Interview._plain(odd) is None
+    assert Interview.from_api(odd).candidate.name == "42"

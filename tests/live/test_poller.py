@@ -741,3 +741,36 @@ async def test_the_client_wait_hook_feeds_the_waiting_state(world):
     assert poller.stats().waiting is None  # the request went through: no longer waiting
     poller.on_client_wait(3.0, "retrying after a server error")
     assert poller.stats().waiting.reason == "retrying"
+
+
+async def test_start_up_reads_only_the_interviews_that_may_change(world):
+    # 3,000 completed interviews tracked and polled before, two that may still change: the
+    # poller's start and its store syncs read the two, never a row per finished one.
+    scripts = {"live-1": Script(), "live-2": Script()}
+    clock, store, svc, poller, _ = world(scripts)
+    done = [f"done-{n:04d}" for n in range(3000)]
+    store.track(done)
+    store.save_interviews({"id": iid, "status": "completed", "responses": []} for iid in done)
+    for iid in done[:50]:
+        store.set_poll_state(iid, next_poll_at=None, last_polled_at=clock() - 5,
+                             last_status="completed")
+    queries: list[str] = []
+    real = store._query
+
+    def counted(sql, params=()):
+        queries.append(sql)
+        return real(sql, params)
+
+    store._query = counted
+    p2 = Poller(svc, store, clock=clock, sleep=clock.sleep, rng=random.Random(3))
+    assert sorted(p2.watched) == ["live-1", "live-2"]
+    assert p2.requests_in_window() == 50  # paced by the recent polls of the finished ones
+    assert len(queries) < 40, len(queries)
+    queries.clear()
+    clock.now += 60
+    p2._maybe_sync(clock())
+    assert sorted(p2.watched) == ["live-1", "live-2"] and len(queries) < 10
+    store.untrack(["live-2"])
+    store.track(["live-3"])
+    p2._maybe_sync(clock() + 60)
+    assert sorted(p2.watched) == ["live-1", "live-3"]

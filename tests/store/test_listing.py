@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 from rztui.demo import dataset as ds
 from rztui.store import Store
 from rztui.store.listing import (
+    DESC_SQL,
     LIST_SQL,
+    SORT_FIELDS,
     ListIndex,
     connect_readonly,
     first_page,
@@ -24,13 +26,14 @@ def test_first_page_reads_by_date_added_through_indexes(demo_store: Store) -> No
     rows = first_page(demo_store, 5)
     assert [r[0] for r in rows] == demo_store.tracked_ids()[:5]
     conn = connect_readonly(demo_store.path)
-    plan = " ".join(str(step[3]) for step in
-                    conn.execute("EXPLAIN QUERY PLAN " + LIST_SQL + " LIMIT 5"))
+    for sql in (LIST_SQL, DESC_SQL):
+        plan = " ".join(str(step[3]) for step in
+                        conn.execute("EXPLAIN QUERY PLAN " + sql + " LIMIT 5"))
+        # No scan of the interviews' JSON pages, no sort of every row: O(page), not O(rows).
+        assert "USING INDEX tracked_added_at" in plan
+        assert "COVERING INDEX interviews_listing" in plan
+        assert "TEMP B-TREE" not in plan
     conn.close()
-    # No scan of the interviews' JSON pages, no sort of every row: O(page), not O(rows).
-    assert "USING INDEX tracked_added_at" in plan
-    assert "COVERING INDEX interviews_listing" in plan
-    assert "TEMP B-TREE" not in plan
 
 
 def test_the_query_and_a_store_row_agree_for_every_demo_interview(demo_store: Store) -> None:
@@ -83,15 +86,43 @@ def test_put_updates_in_place_and_remove_leaves_a_dead_row(store: Store) -> None
     assert ids[0] not in index and len(index) == 2 and index.version == version + 1
     assert index.order("added") == [1, 2]
     assert index.counts[None] == 1
+    # The watcher's and the fetcher's questions, without an object per row.
+    assert index.ids_with_status([None]) == ids[2:]
+    assert index.ids_with_status(["completed", "expired"], among=False) == ids[2:]
+    assert index.ids_with_status(["expired"]) == [ids[1]]
 
 
-def test_sorting_keeps_ties_in_loaded_order_both_ways() -> None:
+def test_every_sort_is_a_total_order_so_reversing_reverses_it() -> None:
     index = ListIndex()
     for n, name in enumerate(["b", "a", "b", "a"]):
         index.put((f"id{n}", 100.0, None, "completed", name, "", "Job", None, 0))
-    assert index.order("candidate") == [1, 3, 0, 2]  # ties: by date added, then loaded
-    assert index.order("candidate", reverse=True) == [0, 2, 1, 3]
-    assert index.order("status") == [0, 1, 2, 3]
+    assert index.order("candidate") == [1, 3, 0, 2]  # ties: by date added, then tracked
+    assert index.order("candidate", reverse=True) == [2, 0, 3, 1]
+    assert index.order("status") == [1, 3, 0, 2]  # same status and date: by name
+    assert index.order("added", reverse=True) == [3, 2, 1, 0]
+
+
+def test_equal_keys_sort_the_same_in_the_first_page_and_the_index(store: Store) -> None:
+    """A batch tracked at one moment ties on date added (and more): `S` must still reverse
+    it, and the first page must show the rows the whole index puts first, for every sort."""
+    completed = [i for i, s in ds.INITIAL_STATUS.items() if s == "completed"][:6]
+    store.track([f"batch-{n:02}" for n in range(30)])  # one moment, never fetched
+    store.track(completed)  # another moment: same status, some with the same job
+    for iid in completed:
+        store.save_interview(ds.snapshot(iid))
+    index = load_index(store)
+    assert len(set(index.added)) == 2
+    for field in SORT_FIELDS:
+        up = [index.ids[r] for r in index.order(field)]
+        down = [index.ids[r] for r in index.order(field, reverse=True)]
+        assert down == up[::-1], field
+        for reverse, ids in ((False, up), (True, down)):
+            for limit in (5, 31, 100):
+                page = [row[0] for row in first_page(store, limit, field, reverse)]
+                assert page == ids[:limit], (field, reverse, limit)
+    # Date added: one indexed query either way, ties in the order tracked.
+    assert [r[0] for r in first_page(store, 3)] == ["batch-00", "batch-01", "batch-02"]
+    assert [r[0] for r in first_page(store, 2, "added", True)] == completed[::-1][:2]
 
 
 def test_status_words() -> None:

@@ -310,7 +310,7 @@ async def test_hostile_rows_are_shown_as_data(store, server):
 
 async def test_compact_at_narrow_widths_and_empty_states(store, server):
     app = make(store, server, [])
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(100, 24)) as pilot:
         await settle(pilot)
         empty = app.main.query_one("#list-empty")
         assert empty.display and "No interviews tracked yet" in str(empty.render())

@@ -26,8 +26,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.content import Content
+from textual.content import Content, Span
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
@@ -57,15 +59,6 @@ from .interview_table import (
 from .virtual_table import VirtualTable
 
 
-def sort_rows(index: ListIndex, field: str, reverse: bool) -> list[int]:
-    """``index.order``, except that reversing the date-added order reverses it exactly: rows
-    added at the same moment (a batch of ids) tie, and a stable sort would keep them in place,
-    so `S` would change nothing."""
-    if field == "added" and reverse:
-        return index.order(field)[::-1]
-    return index.order(field, reverse)
-
-
 @dataclass(slots=True)
 class _Plan:
     """What to show, worked out off the UI when the index is large (see ``_Plan.run``)."""
@@ -86,7 +79,7 @@ class _Plan:
         version = index.version
         order, order_version = self.order, self.order_version
         if order is None:
-            order, order_version = sort_rows(index, self.field, self.reverse), self.serial
+            order, order_version = index.order(self.field, self.reverse), self.serial
         if cancelled():
             return None
         selection = index.select(order, self.status, self.terms, self.within, order_version)
@@ -108,6 +101,14 @@ class _Result:
     order_version: int
     selection: Selection
     cursor: int
+
+
+class FilterInput(Input):
+    """The filter box. The text's width is its ``virtual_size`` (where it may scroll to): its
+    own business, not the screen's layout, so a keystroke repaints it without laying out every
+    widget on the screen (the box's size comes from the CSS)."""
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
 
 class InterviewList(Vertical):
@@ -166,9 +167,10 @@ class InterviewList(Vertical):
         self._selection: Selection | None = None  # the rows shown, to refine while typing
         self._open_first = False  # Enter in the filter before its rows arrived
         self._empty_text = "Loading tracked interviews…"
+        self._tabs_shown: tuple[str, tuple[Span, ...]] | None = None
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="/ filter: name, email, job, id, status", id="filter",
+        yield FilterInput(placeholder="/ filter: name, email, job, id, status", id="filter",
                     compact=True, select_on_focus=False)
         yield Static(id="status-tabs", markup=False)
         yield InterviewTable(id="table", clock=self._clock)
@@ -288,8 +290,8 @@ class InterviewList(Vertical):
         row under the cursor) if it is among them."""
         if keep is None:
             keep = self.table.current_id
-        self._update_tabs()
         if not self.loaded:
+            self._update_tabs()
             return  # applied when the index is there
         self._serial += 1
         index = self.index
@@ -305,6 +307,7 @@ class InterviewList(Vertical):
             if result is not None:
                 self._finish(result)
             return
+        self._update_tabs()  # the filter and sort now; the counts when the rows come
         self.run_worker(lambda: self._work(plan), name="interview-list", group="interview-list",
                         thread=True, exclusive=True, exit_on_error=False)
 
@@ -381,8 +384,13 @@ class InterviewList(Vertical):
             (FILTER_NAMES[self.status_filter], "bold"),
             f" · by {SORT_NAMES[self.sort_field]} {arrow}",
         )
-        # Two lines, always (no wrapping: see DEFAULT_CSS): no new layout for every keystroke.
-        tabs.update(Content("\n").join([line1, line2]), layout=False)
+        # Two lines, always (no wrapping: see DEFAULT_CSS): no new layout for every keystroke;
+        # drawn again only when they change.
+        content = Content("\n").join([line1, line2])
+        drawn = (content.plain, tuple(content.spans))  # Content's == compares the text only
+        if drawn != self._tabs_shown:
+            self._tabs_shown = drawn
+            tabs.update(content, layout=False)
 
     def _tab_line(self, short: bool) -> Content:
         counts = self.index.counts
@@ -548,7 +556,8 @@ class InterviewList(Vertical):
         self.table.focus()
 
     def table_resized(self) -> None:
-        # Always leave room for the scrollbar (1 cell in app.tcss): rows arrive later.
+        # Always leave room for the scrollbar (the table draws it in its last cell): rows
+        # arrive later.
         self._fit_columns(self.table.size.width - 1)
         self._update_tabs()  # big counts may need their short form
 

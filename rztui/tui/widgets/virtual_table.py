@@ -10,6 +10,11 @@ Line 0 is the header (it does not scroll); the row at position ``p`` is drawn at
 ``p + 1``. Lines are cached by ``row_key``, not by position: a row that moves (a new filter or
 sort) is not drawn again. Statuses, job titles and the like repeat: each distinct cell is drawn
 once (``padded_cell`` draws the plain ones without rich's layout work, to the same segments).
+
+It draws its own scrollbar, in its last column (as Textual's ``ScrollBar`` looks: the same
+renderer, colours and mouse use), and its ``virtual_size`` asks for no layout: a new row set
+(a keystroke in a filter) repaints this widget only, instead of laying out the whole screen and
+its scrollbar widgets again.
 """
 
 from __future__ import annotations
@@ -27,12 +32,15 @@ from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBarRender
 from textual.strip import Strip
 
 PADDING = 1  # each side of each cell, as DataTable's cell_padding
 _NULL = Style.null()
 _PAD = Segment(" " * PADDING, _NULL)
+_BAR = -2  # where the mouse is: the scrollbar (a row number: a row; -1: the header)
 
 
 def padded_cell(cell: Text, width: int) -> list[Segment] | None:
@@ -80,6 +88,7 @@ class VirtualTable(ScrollView, can_focus=True):
     # DataTable's look (its component classes, renamed).
     DEFAULT_CSS = """
     VirtualTable {
+        overflow: hidden hidden;  /* its own scrollbar: see the module docstring */
         background: $surface;
         color: $foreground;
         &:focus {
@@ -116,6 +125,10 @@ class VirtualTable(ScrollView, can_focus=True):
     }
     """
     COMPONENT_CLASSES = {"table--header", "table--cursor", "table--hover", "table--header-hover"}
+
+    #: Only this widget's content depends on it (its size comes from the layout): a change is
+    #: a repaint, not a layout of the screen.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
     BINDINGS = [
         Binding("enter", "select_cursor", "Select", show=False),
@@ -176,9 +189,14 @@ class VirtualTable(ScrollView, can_focus=True):
         self._cell_cache: LRUCache[tuple[Hashable, ...], list[Segment]] = LRUCache(4096)
         self._styled: LRUCache[tuple[Hashable, ...], list[Segment]] = LRUCache(4096)
         self._pres: LRUCache[tuple[Style, int, Style], Style] = LRUCache(256)
+        self._cell_style_cache: dict[tuple[Hashable, ...], tuple[Style, Style]] = {}
+        self._barred: LRUCache[tuple[Hashable, ...], Strip] = LRUCache(1024)  # line + bar
         self._generation = 0
         self._base: Style | None = None
         self._scroll_pending = False
+        self._bar: list[Segment] | None = None  # the scrollbar, a cell per line (this frame)
+        self._grab: tuple[int, float] | None = None  # dragging the thumb: (screen y, scroll y)
+        self._drawn: tuple[Hashable, ...] | None = None  # ``_on_screen`` when last drawn
 
     # -- what a subclass provides ------------------------------------------------------------
 
@@ -233,20 +251,108 @@ class VirtualTable(ScrollView, can_focus=True):
         self.refresh()
 
     def _clear_caches(self) -> None:
-        for cache in (self._lines, self._padded, self._cell_cache, self._styled, self._pres):
+        for cache in (self._lines, self._padded, self._cell_cache, self._styled, self._pres,
+                      self._cell_style_cache, self._barred):
             cache.clear()
 
     def rows_changed(self, cursor: int = 0) -> None:
-        """A new row set: back to the top, the cursor on row ``cursor`` (scrolled into view)."""
-        self._resize()
-        self.refresh()  # lines are cached by row content, not by position: nothing to drop
+        """A new row set: back to the top, the cursor on row ``cursor`` (scrolled into view).
+
+        Lines are cached by row content, not by position: nothing to drop. When the screen
+        shows the same rows as before (typing on in a filter often leaves the first rows as
+        they were), only the scrollbar is drawn again."""
+        drawn = self._drawn
+        self._resize(refresh=False)
         self.scroll_to(y=0, animate=False, immediate=True)
         self._cursor = -1  # a new row, even at the same position
-        self.move_cursor(row=cursor)
+        self.move_cursor(row=cursor, refresh=False)
+        if drawn is not None and drawn == self._on_screen():
+            self.refresh(Region(self.size.width - 1, 0, 1, self.size.height))
+        else:
+            self.refresh()
 
-    def _resize(self) -> None:
+    def _on_screen(self) -> tuple[Hashable, ...]:
+        """What the lines on screen show: their rows, the cursor's, the scroll position and
+        whether there is a scrollbar (every line's width)."""
+        top = int(self.scroll_y)
+        end = min(self.row_count, top + max(0, self.size.height - 1))
+        keys = tuple(self.row_key(row) for row in range(top, end))
+        return (top, keys, self._cursor, self.virtual_size.height > self.size.height,
+                self.size, self._generation)
+
+    def _resize(self, refresh: bool = True) -> None:
         width = sum(c.render_width for c in self.columns)
         self.virtual_size = Size(width, self.row_count + 1)
+        if refresh:
+            self.refresh()  # the scrollbar
+
+    # -- the scrollbar -------------------------------------------------------------------------
+
+    @property
+    def allow_vertical_scroll(self) -> bool:
+        """The wheel scrolls while there is more than fits (Textual asks its scrollbar)."""
+        return not self.disabled and self.virtual_size.height > self.size.height
+
+    def _bar_segments(self) -> list[Segment] | None:
+        """The scrollbar as ``ScrollBar`` draws it (one segment a line), None if all fits."""
+        height = self.size.height
+        virtual = self.virtual_size.height
+        if not height or virtual <= height:
+            return None
+        styles = self.styles
+        if self._grab is not None:
+            background, color = styles.scrollbar_background_active, styles.scrollbar_color_active
+        elif self._show_hover and self._hover == _BAR:
+            background, color = styles.scrollbar_background_hover, styles.scrollbar_color_hover
+        else:
+            background, color = styles.scrollbar_background, styles.scrollbar_color
+        if background.a < 1:
+            background = self.background_colors[0] + background
+        color = background + color
+        bar = ScrollBarRender.render_bar(
+            size=height, virtual_size=virtual, window_size=height, position=self.scroll_y,
+            thickness=1, vertical=True, back_color=background.rich_color,
+            bar_color=color.rich_color)
+        # Over the widget's style, as Textual draws a widget's renderable; no actions in the
+        # cells: this widget handles the mouse on its scrollbar.
+        base = self._base or self.rich_style
+        return [Segment(seg.text, base + seg.style.clear_meta_and_links() if seg.style else base)
+                for seg in bar.segments][:height]
+
+    def _thumb(self) -> tuple[int, int]:
+        """Lines [start, end) the scrollbar's thumb covers."""
+        height, virtual = self.size.height, self.virtual_size.height
+        thumb = max(1.0, height * height / virtual)
+        start = (height - thumb) * self.scroll_y / max(1, virtual - height)
+        return int(start), max(int(start) + 1, int(start + thumb + 0.999))
+
+    def _on_bar(self, event: events.MouseEvent) -> bool:
+        offset = event.get_content_offset(self)
+        return offset is not None and offset.x == self.size.width - 1 \
+            and self.virtual_size.height > self.size.height
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or not self._on_bar(event):
+            return
+        event.stop()
+        start, end = self._thumb()
+        page = max(1, self.size.height - 1)
+        if offset.y < start:
+            self.scroll_to(y=self.scroll_y - page, animate=False, immediate=True)
+        elif offset.y >= end:
+            self.scroll_to(y=self.scroll_y + page, animate=False, immediate=True)
+        else:
+            self._grab = (event.screen_y, self.scroll_y)
+            self.capture_mouse()
+            self.refresh()
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        if self._grab is not None:
+            event.stop()
+            self._grab = None
+            self.release_mouse()
+            self.refresh()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -258,14 +364,15 @@ class VirtualTable(ScrollView, can_focus=True):
     def cursor_row(self) -> int:
         return max(0, self._cursor)
 
-    def move_cursor(self, *, row: int, scroll: bool = True) -> None:
+    def move_cursor(self, *, row: int, scroll: bool = True, refresh: bool = True) -> None:
         row = max(0, min(row, self.row_count - 1))
         if row == self._cursor:
             if scroll:
                 self._scroll_to_cursor()
             return
         self._cursor = row
-        self.refresh()
+        if refresh:
+            self.refresh()
         if scroll:
             self._scroll_to_cursor()
         if row < self.row_count:
@@ -340,7 +447,16 @@ class VirtualTable(ScrollView, can_focus=True):
         return row if row < self.row_count else None
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
-        hover = self._row_at(event)
+        if self._grab is not None:  # dragging the scrollbar's thumb
+            event.stop()
+            grabbed_y, scroll_y = self._grab
+            height = self.size.height
+            if height:
+                ratio = self.virtual_size.height / height
+                self.scroll_to(y=scroll_y + (event.screen_y - grabbed_y) * ratio,
+                               animate=False, immediate=True)
+            return
+        hover = _BAR if self._on_bar(event) else self._row_at(event)
         if hover != self._hover or self._show_hover != (hover is not None):
             self._hover = hover
             self._show_hover = hover is not None
@@ -352,6 +468,9 @@ class VirtualTable(ScrollView, can_focus=True):
             self.refresh()
 
     def on_click(self, event: events.Click) -> None:
+        if self._on_bar(event):
+            event.stop()
+            return
         row = self._row_at(event)
         if row is None:
             return
@@ -371,29 +490,47 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._base = self.rich_style  # once for all the lines: it walks the ancestors
+        self._bar = self._bar_segments()
+        self._drawn = self._on_screen()
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
+        bar = self._bar
+        cell = bar[y] if bar is not None and y < len(bar) else None  # its scrollbar cell
         base = self._base or self.rich_style
         row = -1 if y == 0 else int(self.scroll_y) + y - 1
-        if row >= self.row_count:
-            return Strip.blank(width, base)
         cursor = row == self._cursor
         hover = self._show_hover and self._hover == row
         # By the row's content, not its place: a row that moves (a new filter or sort) is
         # drawn from the cache.
-        key = (-1 if row < 0 else self.row_key(row), width, cursor, hover, base, self.has_focus,
-               self._generation)
+        shown = width - (bar is not None)
+        key = (-2 if row >= self.row_count else -1 if row < 0 else self.row_key(row), shown,
+               cursor, hover, base, self.has_focus, self._generation)
         strip = self._lines.get(key)
         if strip is None:
-            strip = self._render_row(row, base, width, cursor, hover)
+            strip = Strip.blank(shown, base) if row >= self.row_count \
+                else self._render_row(row, base, shown, cursor, hover)
             self._lines[key] = strip
-        return strip
+        if cell is None:
+            return strip
+        barred = self._barred.get((key, cell))
+        if barred is None:
+            barred = self._barred[key, cell] = Strip([*strip, cell], shown + 1)
+        return barred
 
     def _cell_styles(self, header: bool, hover: bool, cursor: bool) -> tuple[Style, Style]:
         """(style under the cell, style over it): DataTable's rules for a row cursor (the
         cursor's colour wins over the cell's own; its background does not)."""
+        key = (header, hover, cursor, self.has_focus, self._generation)
+        styles = self._cell_style_cache.get(key)
+        if styles is None:
+            styles = self._cell_style_cache[key] = self._compute_cell_styles(header, hover,
+                                                                             cursor)
+        return styles
+
+    def _compute_cell_styles(self, header: bool, hover: bool,
+                             cursor: bool) -> tuple[Style, Style]:
         style = Style()
         if hover:
             style += self.get_component_rich_style("table--hover")
