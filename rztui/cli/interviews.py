@@ -296,7 +296,8 @@ def remove(app: AppContext, ids: tuple[str, ...]) -> None:
         warn(f"{len(set(wanted)) - n} id(s) were not tracked")
 
 
-LIST_COLUMNS = (("ID", 40), ("STATUS", 12), ("CANDIDATE", 28), ("JOB", 30))
+LIST_COLUMNS = (("ID", 40), ("STATUS", 12), ("CANDIDATE", 28), ("JOB", 30), ("RATING", 6),
+                ("SHORTLISTED", 11))
 
 
 _ISO_UTC = re.compile(r"([1-9]\d{3}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d{1,6})?(Z|\+00:00)")
@@ -356,6 +357,8 @@ def _list_json(row: ListRow) -> dict[str, object]:
         "expires_at": _iso_time(row.expires_at),
         "added_at": _iso_time(row.added_at),
         "fetched_at": _iso_time(row.fetched_at),
+        "rating": row.rating,
+        "shortlisted": bool(row.shortlisted),
     }
 
 
@@ -364,7 +367,9 @@ def _json_value(value: object) -> str:
         return "null"
     if isinstance(value, str):
         return encode_basestring(value)
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
         return int.__repr__(value)
     return json.dumps(value, ensure_ascii=False)
 
@@ -382,7 +387,9 @@ def _list_line(row: ListRow) -> str:
     status = clean_line(row.status or "not fetched")
     return (
         f"{clean_line(row.id):<40} {status:<12} {clean_line(row.candidate_name)[:28]:<28} "
-        f"{clean_line(row.job_title)[:30]}".rstrip()
+        f"{clean_line(row.job_title)[:30]:<30} "
+        f"{f'{row.rating}/5' if row.rating is not None else '':<6} "
+        f"{'yes' if row.shortlisted else ''}".rstrip()
     )
 
 
@@ -400,15 +407,18 @@ def _echo_chunks(pieces: Iterator[str], every: int = 256) -> None:
 
 @click.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per tracked interview.")
+@click.option("--shortlisted", is_flag=True, help="Only the interviews on the shortlist.")
 @pass_app
 @handle_errors
-def list_cmd(app: AppContext, as_json: bool) -> None:
-    """List tracked interviews with their last known status.
+def list_cmd(app: AppContext, as_json: bool, shortlisted: bool) -> None:
+    """List tracked interviews with their last known status, your rating and the shortlist.
 
     On a terminal with a header row; piped, data lines only. --json times are ISO 8601 UTC.
     """
     # Streamed from the store a page at a time: any number of interviews in flat memory.
     rows = app.store.iter_list_rows()
+    if shortlisted:
+        rows = (r for r in rows if r.shortlisted)
     if as_json:
         # The same text as dump_json(list) would give, one element at a time.
         def elements() -> Iterator[str]:

@@ -20,7 +20,7 @@ from typing import Any
 from ..api.models import TERMINAL_STATUSES, Interview, QuestionSet
 from . import fts
 from .connection import DEFAULT_BUSY_TIMEOUT
-from .evaluations import EvaluationStore, drop_evaluations
+from .evaluations import NEW_SQL, EvaluationStore, drop_evaluations
 from .payload import decode_body, encode_body, is_compact, load_body
 from .schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -50,6 +50,9 @@ class ListRow:
     expires_at: str | None
     answered: int
     fetched_at: float | None
+    rating: int | None = None  # the user's (store/evaluations.py)
+    shortlisted: bool = False
+    new: bool = False  # completed or answered since last opened
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,9 +156,11 @@ class Store(EvaluationStore):
     _ROW_SQL = """
         SELECT t.id, t.added_at, t.label, i.status, i.candidate_name, i.candidate_email,
                i.job_title, i.created_at, i.started_at, i.completed_at, i.expires_at,
-               coalesce(i.answered, 0), i.fetched_at
+               coalesce(i.answered, 0), i.fetched_at, e.rating, coalesce(e.shortlisted, 0),
+               {NEW}
         FROM tracked t LEFT JOIN interviews i ON i.id = t.id
-    """
+        LEFT JOIN evaluation e ON e.interview_id = t.id
+    """.replace("{NEW}", NEW_SQL)
 
     def list_rows(self) -> list[ListRow]:
         return list(self.iter_list_rows())

@@ -42,6 +42,13 @@ def check_rating(rating: int | None) -> int | None:
     return rating
 
 
+#: :func:`is_new` in SQL, over ``i`` (interviews) and ``e`` (evaluation, LEFT JOINed): 1 or 0.
+NEW_SQL = """(CASE WHEN i.status IS NULL THEN 0
+      WHEN e.opened_at IS NULL THEN (i.status = 'completed' OR coalesce(i.answered, 0) > 0)
+      ELSE (coalesce(i.answered, 0) > coalesce(e.seen_answered, 0)
+            OR (i.status = 'completed' AND coalesce(e.seen_status, '') != 'completed')) END)"""
+
+
 def is_new(status: str | None, answered: int, opened_at: float | None,
            seen_status: str | None, seen_answered: int | None) -> bool:
     """Whether an interview completed or gained answers since it was last opened (one never
@@ -294,9 +301,8 @@ class EvaluationStore(StoreConnection):
     def new_ids(self) -> list[str]:
         """Tracked interviews that completed or gained answers since they were last opened."""
         rows = self._run(lambda conn: conn.execute(
-            "SELECT i.id, i.status, i.answered, e.opened_at, e.seen_status, e.seen_answered "
-            "FROM tracked t JOIN interviews i ON i.id = t.id "
+            "SELECT i.id FROM tracked t JOIN interviews i ON i.id = t.id "
             "LEFT JOIN evaluation e ON e.interview_id = t.id "
-            "WHERE i.status = 'completed' OR i.answered > 0 ORDER BY t.added_at, t.rowid"
+            f"WHERE {NEW_SQL} ORDER BY t.added_at, t.rowid"
         ).fetchall(), write=False)
-        return [r[0] for r in rows if is_new(r[1], r[2] or 0, r[3], r[4], r[5])]
+        return [r[0] for r in rows]

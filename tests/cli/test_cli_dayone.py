@@ -253,7 +253,7 @@ def test_list_has_a_header_on_a_terminal_only(demo_env):
     piped = rz("list").stdout.splitlines()
     assert [ln.split()[0] for ln in piped] == [SPEC_ID, OTHER_ID]
     shown = on_a_terminal("list").splitlines()
-    assert shown[0].split() == ["ID", "STATUS", "CANDIDATE", "JOB"]
+    assert shown[0].split() == ["ID", "STATUS", "CANDIDATE", "JOB", "RATING", "SHORTLISTED"]
     assert shown[1:] == piped
     assert shown[0].index("STATUS") == piped[0].index("completed")  # the columns line up
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 
@@ -145,3 +147,19 @@ def test_purge_all_forgets_the_decisions(run, tracked):
     s = _store()
     assert s.evaluation(tracked).rating is None
     s.close()
+
+
+def test_list_shows_rating_and_shortlist(run, tracked):
+    other = "a72m7b7b-cufd-4n13-bo4b-9f0edv2d1854"
+    assert run("add", other).exit_code == 0
+    run("rate", tracked, "4")
+    run("shortlist", tracked)
+    rows = {r["id"]: r for r in json.loads(run("list", "--json").stdout)}
+    assert (rows[tracked]["rating"], rows[tracked]["shortlisted"]) == (4, True)
+    assert (rows[other]["rating"], rows[other]["shortlisted"]) == (None, False)
+    lines = run("list").stdout.splitlines()
+    spec_line = next(ln for ln in lines if ln.startswith(tracked))
+    assert spec_line.endswith("4/5    yes")
+    assert run("list", "--shortlisted").stdout.splitlines() == [spec_line]
+    assert [r["id"] for r in json.loads(run("list", "--json", "--shortlisted").stdout)] \
+        == [tracked]

@@ -89,6 +89,7 @@ def test_list_json_is_what_one_dump_gave(env):
             "expires_at": reference_iso_time(r.expires_at),
             "added_at": reference_iso_time(r.added_at),
             "fetched_at": reference_iso_time(r.fetched_at),
+            "rating": r.rating, "shortlisted": bool(r.shortlisted),
         }
         for r in rows
     ]) + "\n"
@@ -116,7 +117,9 @@ def test_list_lines_are_what_one_pass_gave(env):
     store, _ = env
     expected = "".join(
         f"{clean_line(r.id):<40} {clean_line(r.status or 'not fetched'):<12} "
-        f"{clean_line(r.candidate_name)[:28]:<28} {clean_line(r.job_title)[:30]}".rstrip() + "\n"
+        f"{clean_line(r.candidate_name)[:28]:<28} {clean_line(r.job_title)[:30]:<30} "
+        f"{f'{r.rating}/5' if r.rating else '':<6} {'yes' if r.shortlisted else ''}".rstrip()
+        + "\n"
         for r in store.list_rows()
     )
     assert rz("list").stdout == expected
