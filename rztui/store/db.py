@@ -118,6 +118,7 @@ class Store(EvaluationStore):
                 )
                 if cur.rowcount:
                     added.append(iid)
+            self._watch_for_news(conn, added, now)
             return added
 
         return self._write(go)

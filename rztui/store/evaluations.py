@@ -43,20 +43,23 @@ def check_rating(rating: int | None) -> int | None:
 
 
 #: :func:`is_new` in SQL, over ``i`` (interviews) and ``e`` (evaluation, LEFT JOINed): 1 or 0.
-NEW_SQL = """(CASE WHEN i.status IS NULL THEN 0
-      WHEN e.opened_at IS NULL THEN (i.status = 'completed' OR coalesce(i.answered, 0) > 0)
+NEW_SQL = """(CASE WHEN i.status IS NULL OR e.interview_id IS NULL THEN 0
       ELSE (coalesce(i.answered, 0) > coalesce(e.seen_answered, 0)
             OR (i.status = 'completed' AND coalesce(e.seen_status, '') != 'completed')) END)"""
 
 
-def is_new(status: str | None, answered: int, opened_at: float | None,
-           seen_status: str | None, seen_answered: int | None) -> bool:
-    """Whether an interview completed or gained answers since it was last opened (one never
-    opened is new once it has an answer or is complete)."""
-    complete = status == "completed"
-    if opened_at is None:
-        return complete or answered > 0
-    return answered > (seen_answered or 0) or (complete and seen_status != "completed")
+def is_new(status: str | None, answered: int, seen: tuple[str | None, int | None] | None) -> bool:
+    """Whether an interview completed or gained answers since it was last opened.
+
+    ``seen``: (status, answers) when it was last opened; (None, None) for one tracked here and
+    never opened (new once it has an answer or is complete); None for one with nothing to go by
+    (imported, or tracked before this store knew about opening): never new.
+    """
+    if status is None or seen is None:
+        return False
+    seen_status, seen_answered = seen
+    return answered > (seen_answered or 0) or (status == "completed"
+                                               and seen_status != "completed")
 
 
 @dataclass(frozen=True)
@@ -143,19 +146,22 @@ def drop_evaluations(conn: sqlite3.Connection, ids: Sequence[str]) -> None:
     conn.executemany("DELETE FROM answer_rating WHERE interview_id = ?", params)
 
 
+_DECIDED = "(rating IS NOT NULL OR note IS NOT NULL OR shortlisted)"
+
+
 def purge_evaluations(conn: sqlite3.Connection, *, cutoff: float | None) -> int:
     """Delete every evaluation (``cutoff`` None) or those unchanged since ``cutoff``; returns
-    how many interviews' entries went."""
+    how many interviews' decisions (rating, note, shortlist, answer ratings) went."""
     if cutoff is None:
         n = int(conn.execute(
-            "SELECT count(*) FROM (SELECT interview_id FROM evaluation UNION "
-            "SELECT interview_id FROM answer_rating)").fetchone()[0])
+            f"SELECT count(*) FROM (SELECT interview_id FROM evaluation WHERE {_DECIDED} "
+            "UNION SELECT interview_id FROM answer_rating)").fetchone()[0])
         conn.execute("DELETE FROM evaluation")
         conn.execute("DELETE FROM answer_rating")
         return n
     n = int(conn.execute(
-        "SELECT count(*) FROM (SELECT interview_id FROM evaluation WHERE updated_at < ? "
-        "UNION SELECT interview_id FROM answer_rating WHERE updated_at < ?)",
+        f"SELECT count(*) FROM (SELECT interview_id FROM evaluation WHERE updated_at < ? AND "
+        f"{_DECIDED} UNION SELECT interview_id FROM answer_rating WHERE updated_at < ?)",
         (cutoff, cutoff)).fetchone()[0])
     conn.execute("DELETE FROM evaluation WHERE updated_at < ?", (cutoff,))
     conn.execute("DELETE FROM answer_rating WHERE updated_at < ?", (cutoff,))
@@ -213,6 +219,13 @@ class EvaluationStore(StoreConnection):
             return changed
 
         return self._write(go)
+
+    @staticmethod
+    def _watch_for_news(conn: sqlite3.Connection, ids: Sequence[str], now: float) -> None:
+        """Interviews just tracked here (not imported): what they show before they are first
+        opened is new."""
+        conn.executemany("INSERT OR IGNORE INTO evaluation (interview_id, updated_at) "
+                         "VALUES (?, ?)", [(iid, now) for iid in ids])
 
     def mark_opened(self, iid: str, *, status: str | None, answered: int) -> None:
         """The user opened the interview now, seeing ``status`` and ``answered`` answers.

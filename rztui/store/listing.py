@@ -31,6 +31,7 @@ from typing import Any, Protocol
 from ..api.models import COMPLETED, EXPIRED, IN_PROGRESS, INVITED
 from ..textsafe import clean_line
 from .db import ListRow
+from .evaluations import NEW_SQL
 
 #: How many rows :func:`first_page` reads: more than any terminal shows at once.
 FIRST_PAGE_ROWS = 200
@@ -50,11 +51,15 @@ _WHEN_SQL = """round((julianday(coalesce(
 
 # Both indexes come from schema v3: tracked_added_at orders the rows, interviews_listing holds
 # every column read here (a lookup in it never reads the cached JSON body's pages).
+# The user's rating, shortlist and "new since opened" come from the evaluation table (schema v5;
+# a row only for interviews the user rated, noted, shortlisted or opened).
 LIST_SQL = f"""
     SELECT t.id, t.added_at, t.label, i.status, i.candidate_name, i.candidate_email,
-           i.job_title, {_WHEN_SQL}, coalesce(i.answered, 0)
+           i.job_title, {_WHEN_SQL}, coalesce(i.answered, 0),
+           coalesce(e.rating, 0), coalesce(e.shortlisted, 0), {NEW_SQL}
     FROM tracked t INDEXED BY tracked_added_at
     LEFT JOIN interviews i INDEXED BY interviews_listing ON i.id = t.id
+    LEFT JOIN evaluation e ON e.interview_id = t.id
     ORDER BY t.added_at, t.rowid
 """
 
@@ -62,14 +67,22 @@ LIST_SQL = f"""
 DESC_SQL = LIST_SQL.replace("ORDER BY t.added_at, t.rowid",
                             "ORDER BY t.added_at DESC, t.rowid DESC")
 
-#: (id, added_at, label, status, candidate_name, candidate_email, job_title, when, answered);
-#: when: Unix seconds, None (or NaN) when there is no date.
+#: (id, added_at, label, status, candidate_name, candidate_email, job_title, when, answered,
+#: rating, shortlisted, new); when: Unix seconds, None (or NaN) when there is no date; rating:
+#: 0 when not rated; shortlisted, new: 0 or 1.
 Listing = tuple[str, float, str | None, str | None, str | None, str | None, str | None,
-                float | None, int]
+                float | None, int, int, int, int]
+
+#: The pseudo-status of the shortlist filter (a status tab of its own).
+SHORTLIST = "shortlist"
 
 STATUS_RANK = {IN_PROGRESS: 0, INVITED: 1, COMPLETED: 2, EXPIRED: 3}
-SORT_FIELDS = ("added", "candidate", "job", "status", "when", "answered")
+SORT_FIELDS = ("added", "candidate", "job", "status", "when", "answered", "rating")
 NO_VALUE = "—"
+
+
+#: What ``ListIndex._fields`` makes of a Listing (see there).
+Fields = tuple[str, str | None, str, int, str, str, float, float, int, int, int, int]
 
 
 class HasPath(Protocol):
@@ -122,7 +135,8 @@ def load_index(store: HasPath, *, batch: int = 4096,
 def listing_of(row: ListRow) -> Listing:
     """A store row (``Store.row``) in the shape the query gives."""
     return (row.id, row.added_at, row.label, row.status, row.candidate_name,
-            row.candidate_email, row.job_title, parse_moment(_when_stamp(row)), row.answered)
+            row.candidate_email, row.job_title, parse_moment(_when_stamp(row)), row.answered,
+            row.rating or 0, int(row.shortlisted), int(row.new))
 
 
 def _when_stamp(row: ListRow) -> str | None:
@@ -209,9 +223,13 @@ class ListIndex:
         self.moment = array("d")  # the When column, Unix seconds (NaN: none)
         self.added = array("d")
         self.answered = array("l")
+        self.rating = bytearray()  # 0: not rated
+        self.shortlisted = bytearray()
+        self.new = bytearray()  # completed or answered since last opened
         self.alive = bytearray()
         self.pos: dict[str, int] = {}
-        self.counts: dict[str | None, int] = {}  # alive rows per status
+        self.counts: dict[str | None, int] = {}  # alive rows per status, and SHORTLIST
+        self.new_count = 0  # alive rows that are new
         #: Bumped when rows are added or removed (row numbers in an order may be stale).
         self.version = 0
         self._shared: dict[str, str] = {}
@@ -232,10 +250,11 @@ class ListIndex:
     def _share(self, text: str) -> str:
         return self._shared.setdefault(text, text)
 
-    def _fields(self, listing: Listing) -> tuple[str, str | None, str, int, str, str, float,
-                                                  float, int]:
-        """(id, status, name shown, named, job shown, haystack, moment, added, answered)."""
-        iid, added_at, label, status, name, email, job, when, answered = listing
+    def _fields(self, listing: Listing) -> Fields:
+        """(id, status, name shown, named, job shown, haystack, moment, added, answered,
+        rating, shortlisted, new)."""
+        iid, added_at, label, status, name, email, job, when, answered, rating, listed, new = \
+            listing
         name_shown = clean_line(name)
         named = 1 if name_shown else 0
         if not name_shown:  # not fetched yet: the label, or the id
@@ -252,15 +271,16 @@ class ListIndex:
         status, tail = known
         hay = f"{name_shown} {clean_line(email)} {job_shown} {clean_line(iid)}{tail}".casefold()
         return (iid, status, name_shown, named, job_shown, hay,
-                math.nan if when is None else when, added_at, answered or 0)
+                math.nan if when is None else when, added_at, answered or 0, rating or 0,
+                1 if listed else 0, 1 if new else 0)
 
     def put(self, listing: Listing) -> int:
         """Add a row, or update it in place (same row number). Returns its row number."""
         return self._put_fields(self._fields(listing))
 
-    def _put_fields(self, fields: tuple[str, str | None, str, int, str, str, float, float,
-                                        int]) -> int:
-        iid, status, name, named, job, hay, moment, added_at, answered = fields
+    def _put_fields(self, fields: Fields) -> int:
+        iid, status, name, named, job, hay, moment, added_at, answered, rating, listed, new = \
+            fields
         row = self.pos.get(iid)
         if row is None:
             row = len(self.ids)
@@ -273,12 +293,17 @@ class ListIndex:
             self.moment.append(moment)
             self.added.append(added_at)
             self.answered.append(answered)
+            self.rating.append(rating)
+            self.shortlisted.append(listed)
+            self.new.append(new)
             self.alive.append(1)
             self.ids.append(iid)
             self.pos[iid] = row
             self.version += 1
         else:
             self.counts[self.status[row]] -= 1
+            self.counts[SHORTLIST] = self.counts.get(SHORTLIST, 0) - self.shortlisted[row]
+            self.new_count -= self.new[row]
             self.status[row] = status
             self.names[row] = name
             self.named[row] = named
@@ -287,7 +312,12 @@ class ListIndex:
             self.moment[row] = moment
             self.added[row] = added_at
             self.answered[row] = answered
+            self.rating[row] = rating
+            self.shortlisted[row] = listed
+            self.new[row] = new
         self.counts[status] = self.counts.get(status, 0) + 1
+        self.counts[SHORTLIST] = self.counts.get(SHORTLIST, 0) + listed
+        self.new_count += new
         return row
 
     def extend(self, listings: Iterable[Listing]) -> None:
@@ -298,8 +328,8 @@ class ListIndex:
                 self._put_fields(listing_fields)
             return
         start = len(self.ids)
-        ids, status, names, named, jobs, hay, moment, added, answered = zip(*fields, strict=True) \
-            if fields else ((),) * 9
+        ids, status, names, named, jobs, hay, moment, added, answered, rating, listed, new = \
+            zip(*fields, strict=True) if fields else ((),) * 12
         self.status.extend(status)
         self.names.extend(names)
         self.named.extend(named)
@@ -308,12 +338,17 @@ class ListIndex:
         self.moment.extend(moment)
         self.added.extend(added)
         self.answered.extend(answered)
+        self.rating.extend(rating)
+        self.shortlisted.extend(listed)
+        self.new.extend(new)
         self.alive.extend(b"\x01" * len(fields))
         self.ids.extend(ids)
         self.pos.update(zip(ids, range(start, start + len(fields)), strict=True))
         counts = self.counts
         for value, count in Counter(status).items():
             counts[value] = counts.get(value, 0) + count
+        counts[SHORTLIST] = counts.get(SHORTLIST, 0) + sum(listed)
+        self.new_count += sum(new)
         self.version += 1
 
     def remove(self, interview_id: str) -> bool:
@@ -322,6 +357,8 @@ class ListIndex:
             return False
         self.alive[row] = 0
         self.counts[self.status[row]] -= 1
+        self.counts[SHORTLIST] = self.counts.get(SHORTLIST, 0) - self.shortlisted[row]
+        self.new_count -= self.new[row]
         self.version += 1
         return True
 
@@ -387,6 +424,10 @@ class ListIndex:
             keys = list(zip(self._when_keys(n), self._name_keys(n), self.added, strict=False))
         elif field == "answered":
             keys = list(zip(self.answered, self._name_keys(n), self.added, strict=False))
+        elif field == "rating":  # best first; not rated last
+            rating = self.rating
+            keys = list(zip([-rating[i] if rating[i] else 1 for i in range(n)],
+                            self._name_keys(n), self.added, strict=False))
         else:
             keys = self.added
         get: Callable[[int], Any] = keys.__getitem__
@@ -418,7 +459,10 @@ class ListIndex:
             todo = tuple(t for t in terms if t not in done)
         else:
             status_done = status is None
-        if not status_done:
+        if not status_done and status == SHORTLIST:
+            listed = self.shortlisted
+            rows = [i for i in rows if listed[i]]
+        elif not status_done:
             st = self.status
             rows = [i for i in rows if st[i] == status]
         hay = self.haystack

@@ -34,7 +34,6 @@ class Evaluator:
 
     def __init__(self, screen: MainScreen) -> None:
         self.screen = screen
-        self.new_ids: set[str] = set()
         self._seen: dict[str, tuple[str, int]] = {}  # id -> (status, answers) marked opened
         self._look: Timer | None = None
 
@@ -210,61 +209,33 @@ class Evaluator:
             except StoreError:
                 self._seen.pop(iid, None)  # not remembered: it stays new
                 return
-            if iid in self.new_ids:
-                self.new_ids.discard(iid)
-                self.screen.refresh_row(iid)
-                self._show_count()
+            self.screen.refresh_row(iid)  # its "new" mark goes
 
         self.screen.run_worker(go(), group="opened", exit_on_error=False)
 
-    def load_new(self) -> None:
-        """Find what is new (after the first frame: it reads the tracked list)."""
-
-        async def go() -> None:
-            try:
-                ids = await asyncio.to_thread(self.rz.store.new_ids)
-            except StoreError:
-                return
-            self.set_new(set(ids))
-
-        self.screen.run_worker(go(), group="new", exclusive=True, exit_on_error=False)
-
-    def set_new(self, ids: set[str]) -> None:
-        changed = ids ^ self.new_ids
-        self.new_ids = ids
-        for iid in changed:
-            self.screen.refresh_row(iid)
-        self._show_count()
-
-    def interview_changed(self, iid: str, status: str | None, answered: int) -> None:
-        """A live update: an interview that is not open may have become new."""
-        if iid == self.screen.current_id:
-            return
-        from ..store.evaluations import is_new
-
-        ev = self.evaluation(iid)
-        new = is_new(status, answered, ev.opened_at if ev else None,
-                     ev.seen_status if ev else None, ev.seen_answered if ev else None)
-        if new != (iid in self.new_ids):
-            (self.new_ids.add if new else self.new_ids.discard)(iid)
-            self._show_count()
-
-    def _show_count(self) -> None:
-        self.screen.show_new_count(len(self.new_ids))
+    def update_count(self) -> None:
+        """The status line's "N new" from the list's index (kept current by every row
+        update)."""
+        self.screen.show_new_count(self.screen.interview_list.index.new_count)
 
     def next_new(self) -> None:
         """``u``: the next interview in the list's order that is new since last opened."""
-        if not self.new_ids:
+        lst = self.screen.interview_list
+        index = lst.index
+        if not index.new_count:
             self.screen.status_line.flash("nothing new since you last looked")
             return
-        lst = self.screen.interview_list
-        order = list(lst.table.visible_ids)
-        current = self.screen.cursor_id()
-        start = order.index(current) + 1 if current in order else 0
-        for iid in order[start:] + order[:start]:
-            if iid in self.new_ids:
-                lst.show_id(iid)
+        table = lst.table
+        rows, new = table.rows, index.new
+        start = table.cursor_row + 1 if rows else 0
+        for r in (*rows[start:], *rows[:start]):
+            if new[r] and index.ids[r] != self.screen.current_id:
+                lst.show_id(index.ids[r])
                 return
-        # New ones exist but the filter hides them all: show the first, clearing the filter.
-        first = next(iter(sorted(self.new_ids)))
-        lst.show_id(first)
+        # The filter hides them: the first one in the order tracked (the filter is cleared).
+        alive = index.alive
+        for r in range(len(index.ids)):
+            if new[r] and alive[r] and index.ids[r] != self.screen.current_id:
+                lst.show_id(index.ids[r])
+                return
+        self.screen.status_line.flash("the one on screen is the only new one")

@@ -20,6 +20,7 @@ MAIN_BINDINGS: list[BindingType] = [
     Binding("3", "list_status('2')", "Only in progress", show=False),
     Binding("4", "list_status('3')", "Only invited", show=False),
     Binding("5", "list_status('4')", "Only expired", show=False),
+    Binding("6", "list_status('5')", "Only the shortlist", show=False),
     # The list's own escape clears its filter; from the other panes it goes back to it.
     Binding("escape", "focus_list", "Back to the list", show=False),
     Binding("a", "add", "Add"),

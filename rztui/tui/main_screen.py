@@ -229,7 +229,7 @@ class MainScreen(Screen[None]):
         self.interview_list.set_entries(message.entries)
         gc.freeze()  # the index lives as long as the app: full collections need not walk it
         self.fetcher.fetch_unfetched()
-        self.evaluator.load_new()
+        self.evaluator.update_count()
 
     def on_unmount(self) -> None:
         self.listening.stop(wait=True)  # a player must not outlive the app
@@ -255,9 +255,7 @@ class MainScreen(Screen[None]):
         old = before.row.status if before is not None else None
         lst.refresh_row(interview_id)
         after = lst.entries.get(interview_id)
-        if after is not None and before is not None and (
-                after.row.status, after.row.answered) != (old, before.row.answered):
-            self.evaluator.interview_changed(interview_id, after.row.status, after.row.answered)
+        self.evaluator.update_count()
         if not lst.loaded or after is None or after.row.status in (None, old):
             return
         if before is not None and old is None:

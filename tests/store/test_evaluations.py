@@ -137,12 +137,45 @@ def test_new_since_opened(store):
 
 
 def test_gaining_answers_or_completing_is_new_again():
-    assert is_new("in_progress", 2, 100.0, "in_progress", 1)
-    assert not is_new("in_progress", 1, 100.0, "in_progress", 1)
-    assert is_new("completed", 3, 100.0, "in_progress", 3)
-    assert not is_new("completed", 3, 100.0, "completed", 3)
-    assert is_new("in_progress", 1, None, None, None)
-    assert not is_new("invited", 0, None, None, None)
+    assert is_new("in_progress", 2, ("in_progress", 1))
+    assert not is_new("in_progress", 1, ("in_progress", 1))
+    assert is_new("completed", 3, ("in_progress", 3))
+    assert not is_new("completed", 3, ("completed", 3))
+    assert is_new("in_progress", 1, (None, None))  # tracked here, never opened
+    assert not is_new("invited", 0, (None, None))
+    assert not is_new("completed", 3, None)  # nothing to go by: imported, or an older store
+    assert not is_new(None, 0, (None, None))  # not fetched
+
+
+def test_imported_interviews_are_not_new(store):
+    from rztui.api.models import Interview
+
+    iv = Interview.from_api(ds.snapshot(ds.ALL_IDS[0], ds.LIVE_END_SECONDS + 1))
+    store.import_interviews([iv])
+    assert store.new_ids() == []
+    assert store.row(iv.id).new is False or store.row(iv.id).new == 0
+
+
+def test_the_sql_rule_is_the_python_rule(store):
+    """NEW_SQL (the list, list rows) and is_new agree, state by state."""
+    cases = [("invited", 0), ("in_progress", 1), ("in_progress", 2), ("completed", 2),
+             ("expired", 1)]
+    seen_cases = [None, (None, None), ("in_progress", 1), ("completed", 2), ("invited", 0)]
+    conn = sqlite3.connect(store.path)
+    n = 0
+    for status, answered in cases:
+        for seen in seen_cases:
+            iid = f"custom-{n}"
+            n += 1
+            conn.execute("INSERT INTO tracked (id, added_at) VALUES (?, 0)", (iid,))
+            conn.execute("INSERT INTO interviews (id, status, body, fetched_at, answered) "
+                         "VALUES (?, ?, '{}', 0, ?)", (iid, status, answered))
+            if seen is not None:
+                conn.execute("INSERT INTO evaluation (interview_id, seen_status, seen_answered, "
+                             "updated_at) VALUES (?, ?, ?, 0)", (iid, *seen))
+            conn.commit()
+            assert bool(store.row(iid).new) == is_new(status, answered, seen), (status, seen)
+    conn.close()
 
 
 def test_marking_opened_keeps_the_rating(store):
@@ -158,7 +191,8 @@ def test_evaluations_read_in_pages(store):
     for iid in ids[::2]:
         store.set_rating(iid, 1 + len(iid) % 5)
     got = store.evaluations(ids)
-    assert len(got) == 617 and all(got[i].rating == 1 + len(i) % 5 for i in ids[::2])
+    rated = {i for i, ev in got.items() if not ev.empty}
+    assert rated == set(ids[::2]) and all(got[i].rating == 1 + len(i) % 5 for i in ids[::2])
 
 
 def test_restore_from_an_export(store):

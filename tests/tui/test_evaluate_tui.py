@@ -127,7 +127,8 @@ async def test_new_since_you_looked(store, server):
         # Every completed one is new until looked at; the first is on screen: it counts once
         # it has been there for a moment.
         await wait_until(pilot, lambda: "3 new (u)" in status_text(app), what="3 new")
-        assert SPEC not in app.main.evaluator.new_ids
+        index = app.main.interview_list.index
+        assert not index.new[index.pos[SPEC]] and index.new_count == 3
         await pilot.press("u")
         await settle(pilot)
         assert table_of(app).current_id == ids[1]
@@ -135,9 +136,9 @@ async def test_new_since_you_looked(store, server):
         assert store.evaluation(ids[1]).opened_at is not None
         await pilot.press("u")
         await wait_until(pilot, lambda: "1 new (u)" in status_text(app), what="1 new")
-        assert app.main.evaluator.new_ids == {ids[3]}
+        assert [i for i in ids if index.new[index.pos[i]]] == [ids[3]]
         await pilot.press("u")
-        await wait_until(pilot, lambda: not app.main.evaluator.new_ids, what="none new")
+        await wait_until(pilot, lambda: index.new_count == 0, what="none new")
         await settle(pilot)
         assert "new (u)" not in status_text(app)
         await pilot.press("u")

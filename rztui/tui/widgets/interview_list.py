@@ -35,6 +35,7 @@ from textual.worker import get_current_worker
 
 from ...store import ListRow
 from ...store.listing import (
+    SHORTLIST,
     SORT_FIELDS,
     HasPath,
     ListIndex,
@@ -49,6 +50,7 @@ from ...textsafe import clean_line
 from .interview_table import (
     COLUMNS,
     FILTER_NAMES,
+    SHORTLIST_MARK,
     SORT_NAMES,
     STATUS_FILTERS,
     STATUS_LOOK,
@@ -396,7 +398,8 @@ class InterviewList(Vertical):
         counts = self.index.counts
         parts: list[Content] = []
         for n, status in enumerate(STATUS_FILTERS, start=1):
-            symbol = "all" if status is None else STATUS_LOOK[status][0]
+            symbol = "all" if status is None else SHORTLIST_MARK if status == SHORTLIST \
+                else STATUS_LOOK[status][0]
             count = len(self.index) if status is None else counts.get(status, 0)
             shown = "…" if not self.loaded else _short(count) if short else f"{count:,}"
             label = f"{n} {symbol} {shown}"
@@ -565,20 +568,20 @@ class InterviewList(Vertical):
         """Fixed widths from the pane width (nothing is measured per cell). A narrow pane shows
         the status as its symbol only and drops the job column: the name matters more."""
         content = max(16, width - 2 * len(COLUMNS))  # less each column's padding
-        when, answered = 7, 3
-        compact = content - 11 - when - answered < 20
+        when, answered, rating = 7, 3, 3
+        compact = content - 11 - when - answered - rating < 20
         if compact:
             status, job = 1, 0
-            candidate = max(6, content - status - when - answered)
+            candidate = max(6, content - status - when - answered - rating)
         else:
             status = 13 if content >= 70 else 11
-            rest = content - status - when - answered
+            rest = content - status - when - answered - rating
             candidate = max(12, int(rest * 0.56))
             job = max(0, rest - candidate)
         if compact != self.compact:
             self.compact = compact
             self.table.compact = compact
         self._widths = {"status": status, "candidate": candidate, "job": job,
-                        "when": when, "answered": answered}
+                        "when": when, "answered": answered, "rating": rating}
         self.table.set_widths(self._widths)
         self._update_labels()

@@ -17,6 +17,7 @@ from ...api.models import COMPLETED, EXPIRED, IN_PROGRESS, INVITED
 from ...formats import relative_time
 from ...store.listing import (
     NO_VALUE,
+    SHORTLIST,
     ListIndex,
 )
 from ...textsafe import clean_line
@@ -32,14 +33,18 @@ STATUS_LOOK: dict[str, tuple[str, str, str]] = {
 UNKNOWN_LOOK = ("?", "", "text-secondary")
 UNFETCHED_LOOK = ("·", "not fetched", "foreground-muted")
 
-# Quick status filters, in the order `f` cycles them and `1`..`5` pick them.
-STATUS_FILTERS: tuple[str | None, ...] = (None, COMPLETED, IN_PROGRESS, INVITED, EXPIRED)
+# Quick status filters, in the order `f` cycles them and `1`..`6` pick them (the last: the
+# shortlist, whatever the status).
+STATUS_FILTERS: tuple[str | None, ...] = (None, COMPLETED, IN_PROGRESS, INVITED, EXPIRED,
+                                          SHORTLIST)
 FILTER_NAMES = {None: "all", COMPLETED: "completed", IN_PROGRESS: "in progress",
-                INVITED: "invited", EXPIRED: "expired"}
+                INVITED: "invited", EXPIRED: "expired", SHORTLIST: "the shortlist"}
+SHORTLIST_MARK = "✓"
+NEW_MARK = "•"  # completed or answered since last opened (and the name is bold)
 
 # Sort fields, in the order `s` cycles them. "added" is the order they were tracked in.
 SORT_NAMES = {"added": "date added", "candidate": "candidate", "job": "job", "status": "status",
-              "when": "date", "answered": "answers"}
+              "when": "date", "answered": "answers", "rating": "your rating"}
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("status", "Status"),
@@ -47,6 +52,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("job", "Job"),
     ("when", "When"),
     ("answered", "Ans"),
+    ("rating", "★"),  # • new, ✓ shortlisted, then your rating
 )
 
 
@@ -233,6 +239,12 @@ class InterviewTable(VirtualTable):
                 styles[var] = Style(color=Color.parse(value).rich_color) if value else Style()
             except Exception:
                 styles[var] = Style()
+        accent = variables.get("text-accent") or variables.get("accent")
+        try:
+            styles["new"] = Style(color=Color.parse(accent).rich_color, bold=True) if accent \
+                else Style(bold=True)
+        except Exception:
+            styles["new"] = Style(bold=True)
         return styles
 
     def _theme_changed(self, _theme: object) -> None:
@@ -277,11 +289,14 @@ class InterviewTable(VirtualTable):
         style = self._styles.get(colour, "")
         return [
             _cell(symbol if self.compact else f"{symbol} {label}", style),
-            _cell(index.names[r]),
+            _cell(index.names[r], "bold" if index.new[r] else ""),
             _cell(index.jobs[r]),
             Text(relative_time(moment, now) if moment else NO_VALUE, no_wrap=True,
                  overflow="ellipsis", end=""),
             _cell(index.answered_text(r), justify="right"),
+            _cell(f"{NEW_MARK if index.new[r] else ' '}"
+                  f"{SHORTLIST_MARK if index.shortlisted[r] else ' '}{index.rating[r] or ' '}",
+                  self._styles.get("new", ""), justify="right"),
         ]
 
     def get_cell(self, interview_id: str, column: str) -> Text:

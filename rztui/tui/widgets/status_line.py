@@ -254,9 +254,9 @@ class StatusLine(Static):
             parts.append((6, [(f"{st.rate_remaining}{limit} requests left", style)]))
         if self.state.playing:
             parts.append((1, [(self.state.playing, "bold $text-accent")]))
-        if self.state.new:
-            parts.append((2, [(f"{self.state.new} new (u)", "bold $text-accent")]))
         parts.extend(self._watch_parts())
+        if self.state.new:  # after the watching, and the first to go when room is short
+            parts.append((4, [(f"{self.state.new} new (u)", "bold $text-accent")]))
         wait = self.state.wait
         left = wait.remaining() if wait is not None else 0.0
         if wait is not None and left > 0:  # every request waits: the activity is on hold
