@@ -294,8 +294,8 @@ class InterviewTable(VirtualTable):
             Text(relative_time(moment, now) if moment else NO_VALUE, no_wrap=True,
                  overflow="ellipsis", end=""),
             _cell(index.answered_text(r), justify="right"),
-            _cell(f"{NEW_MARK if index.new[r] else ' '}"
-                  f"{SHORTLIST_MARK if index.shortlisted[r] else ' '}{index.rating[r] or ' '}",
+            _cell(f"{NEW_MARK if index.new[r] else ''}"
+                  f"{SHORTLIST_MARK if index.shortlisted[r] else ''}{index.rating[r] or ''}",
                   self._styles.get("new", ""), justify="right"),
         ]
 
