@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT / "tests" / "tui"))
 from conftest import (  # noqa: E402 - the TUI tests' set-up
     FROZEN_NOW,
     ManualClock,
+    evaluate_demo,
     ids_with,
     make_app,
     poller_idle,
@@ -53,7 +54,9 @@ SHOTS: dict[str, tuple[str, tuple[int, int], str]] = {
     "error": ("demo-internal-error", (140, 40), ""),
     "first-run": (ds.SPEC_INTERVIEW_ID, (140, 40), "no-key"),
     "help": (ds.SPEC_INTERVIEW_ID, (140, 40), "help"),
+    "evaluated": (ds.SPEC_INTERVIEW_ID, (140, 40), "evaluated"),
 }
+
 
 
 async def shoot(name: str, first: str, size: tuple[int, int], extra: str) -> Path:
@@ -69,6 +72,8 @@ async def shoot(name: str, first: str, size: tuple[int, int], extra: str) -> Pat
             clock = ManualClock(FROZEN_NOW.timestamp())
             app = make_app(store, server, ids, cache=True, fetched_at=FROZEN_NOW.timestamp(),
                            poll_clock=clock, **kwargs)
+            if extra == "evaluated":
+                evaluate_demo(store, first, OTHERS)
             # Toasts are off in run_test by default; the live shot is about one.
             async with app.run_test(size=size, notifications=extra == "live") as pilot:
                 await settle(pilot, rounds=4)

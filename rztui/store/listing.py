@@ -228,7 +228,8 @@ class ListIndex:
         self.new = bytearray()  # completed or answered since last opened
         self.alive = bytearray()
         self.pos: dict[str, int] = {}
-        self.counts: dict[str | None, int] = {}  # alive rows per status, and SHORTLIST
+        self.counts: dict[str | None, int] = {}  # alive rows per status
+        self.shortlisted_count = 0  # alive rows on the shortlist
         self.new_count = 0  # alive rows that are new
         #: Bumped when rows are added or removed (row numbers in an order may be stale).
         self.version = 0
@@ -302,7 +303,7 @@ class ListIndex:
             self.version += 1
         else:
             self.counts[self.status[row]] -= 1
-            self.counts[SHORTLIST] = self.counts.get(SHORTLIST, 0) - self.shortlisted[row]
+            self.shortlisted_count -= self.shortlisted[row]
             self.new_count -= self.new[row]
             self.status[row] = status
             self.names[row] = name
@@ -316,7 +317,7 @@ class ListIndex:
             self.shortlisted[row] = listed
             self.new[row] = new
         self.counts[status] = self.counts.get(status, 0) + 1
-        self.counts[SHORTLIST] = self.counts.get(SHORTLIST, 0) + listed
+        self.shortlisted_count += listed
         self.new_count += new
         return row
 
@@ -347,7 +348,7 @@ class ListIndex:
         counts = self.counts
         for value, count in Counter(status).items():
             counts[value] = counts.get(value, 0) + count
-        counts[SHORTLIST] = counts.get(SHORTLIST, 0) + sum(listed)
+        self.shortlisted_count += sum(listed)
         self.new_count += sum(new)
         self.version += 1
 
@@ -357,7 +358,7 @@ class ListIndex:
             return False
         self.alive[row] = 0
         self.counts[self.status[row]] -= 1
-        self.counts[SHORTLIST] = self.counts.get(SHORTLIST, 0) - self.shortlisted[row]
+        self.shortlisted_count -= self.shortlisted[row]
         self.new_count -= self.new[row]
         self.version += 1
         return True

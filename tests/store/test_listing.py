@@ -12,6 +12,7 @@ from rztui.store import Store
 from rztui.store.listing import (
     DESC_SQL,
     LIST_SQL,
+    SHORTLIST,
     SORT_FIELDS,
     ListIndex,
     connect_readonly,
@@ -95,7 +96,7 @@ def test_put_updates_in_place_and_remove_leaves_a_dead_row(store: Store) -> None
 def test_every_sort_is_a_total_order_so_reversing_reverses_it() -> None:
     index = ListIndex()
     for n, name in enumerate(["b", "a", "b", "a"]):
-        index.put((f"id{n}", 100.0, None, "completed", name, "", "Job", None, 0))
+        index.put((f"id{n}", 100.0, None, "completed", name, "", "Job", None, 0, 0, 0, 0))
     assert index.order("candidate") == [1, 3, 0, 2]  # ties: by date added, then tracked
     assert index.order("candidate", reverse=True) == [2, 0, 3, 1]
     assert index.order("status") == [1, 3, 0, 2]  # same status and date: by name
@@ -136,15 +137,33 @@ NAMES = ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Zoë Ødegaard", "李�
 
 @settings(max_examples=60, deadline=None)
 @given(typed=st.text(alphabet="adnoer lgz李ø", min_size=1, max_size=8),
-       status=st.sampled_from([None, "completed", "invited"]))
+       status=st.sampled_from([None, "completed", "invited", SHORTLIST]))
 def test_typing_on_refines_to_what_a_fresh_filter_finds(typed: str, status: str | None) -> None:
     index = ListIndex()
     for n in range(60):
         index.put((f"id-{n}", float(n), None, ["completed", "invited", None][n % 3],
-                   NAMES[n % len(NAMES)], f"p{n}@example.com", ["Dev", "Ops"][n % 2], None, 0))
+                   NAMES[n % len(NAMES)], f"p{n}@example.com", ["Dev", "Ops"][n % 2], None, 0,
+                   n % 6, n % 2, 0))
     order = index.order("candidate")
     selection = None
     for end in range(1, len(typed) + 1):
         selection = index.select(order, status, typed[:end].split(), selection, 1)
         fresh = index.select(order, status, typed[:end].split())
         assert selection.rows == fresh.rows, typed[:end]
+
+
+def test_rating_sort_and_the_shortlist_filter() -> None:
+    index = ListIndex()
+    ratings = [0, 5, 2, 0, 5, 3]
+    for n, rating in enumerate(ratings):
+        index.put((f"id{n}", float(n), None, "completed", f"n{n}", "", "Job", None, 0, rating,
+                   n % 2, 1 if n == 4 else 0))
+    # Best first, ties by name; not rated last. Reversed: the exact reverse.
+    assert index.order("rating") == [1, 4, 5, 2, 0, 3]
+    assert index.order("rating", reverse=True) == [3, 0, 2, 5, 4, 1]
+    assert index.select(index.order("added"), SHORTLIST, []).rows == [1, 3, 5]
+    assert index.shortlisted_count == 3 and index.new_count == 1
+    index.put(("id1", 1.0, None, "completed", "n1", "", "Job", None, 0, 4, 0, 1))
+    assert index.shortlisted_count == 2 and index.new_count == 2
+    index.remove("id4")
+    assert index.new_count == 1 and index.counts["completed"] == 5

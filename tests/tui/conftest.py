@@ -251,3 +251,21 @@ def screen_text(app: RZApp) -> str:
     """What the transcript view shows right now, as plain text."""
     view = app.main.transcript
     return "\n".join(view.render_line(y).text for y in range(view.size.height))
+
+
+def evaluate_demo(store: Store, first: str, others: list[str]) -> None:
+    """A rated, noted, shortlisted interview (``first``, the spec's), two others rated (one
+    shortlisted), and a few already read (the rest stay new)."""
+    q1, q2 = (r["question_id"] for r in ds.SPEC_INTERVIEW["responses"])
+    store.set_rating(first, 4)
+    store.set_rating(first, 5, question_id=q1)
+    store.set_rating(first, 3, question_id=q2)
+    store.set_note(first, "Strong React depth; ask about her testing strategy onsite.\n"
+                          "Salary expectations fit the band.")
+    store.set_shortlisted([first, others[1]])
+    store.set_rating(others[1], 5)
+    store.set_rating(others[2], 2)
+    for iid in (first, *others[2:6]):
+        row = store.row(iid)
+        if row is not None:
+            store.mark_opened(iid, status=row.status, answered=row.answered)

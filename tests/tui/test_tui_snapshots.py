@@ -17,6 +17,7 @@ from textual.widgets import Input
 from tui_conftest import (
     FROZEN_NOW,
     ManualClock,
+    evaluate_demo,
     ids_with,
     make_app,
     poller_idle,
@@ -162,3 +163,11 @@ def test_review(snap_compare, store, fresh_server):
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=(140, 40), run_before=run_before)
+
+
+def test_evaluated(snap_compare, store, fresh_server):
+    """Your rating, each answer's, the note, the shortlist and what is new, in the list and
+    the transcript."""
+    app = _app(store, fresh_server, ds.SPEC_INTERVIEW_ID)
+    evaluate_demo(store, ds.SPEC_INTERVIEW_ID, OTHERS)
+    assert snap_compare(app, terminal_size=(140, 40), run_before=_settled)

@@ -400,7 +400,8 @@ class InterviewList(Vertical):
         for n, status in enumerate(STATUS_FILTERS, start=1):
             symbol = "all" if status is None else SHORTLIST_MARK if status == SHORTLIST \
                 else STATUS_LOOK[status][0]
-            count = len(self.index) if status is None else counts.get(status, 0)
+            count = len(self.index) if status is None else self.index.shortlisted_count \
+                if status == SHORTLIST else counts.get(status, 0)
             shown = "…" if not self.loaded else _short(count) if short else f"{count:,}"
             label = f"{n} {symbol} {shown}"
             if status == self.status_filter:
