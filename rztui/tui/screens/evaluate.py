@@ -7,7 +7,7 @@ parsed as markup.
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -25,6 +25,13 @@ CLEAR = 0
 
 class RateScreen(ModalScreen[int | None]):
     """Press 1-5 to rate, 0 to clear, Escape to cancel (returns None)."""
+
+    DEFAULT_CSS = """
+    RateScreen .dialog-buttons Button {
+        width: auto;
+        min-width: 5;
+    }
+    """
 
     BINDINGS = [
         Binding("escape,q", "cancel", "Cancel"),
@@ -66,6 +73,13 @@ class RateScreen(ModalScreen[int | None]):
 class NoteScreen(ModalScreen[str | None]):
     """Edit the interview's note: ctrl+s saves (an empty note removes it), Escape cancels."""
 
+    DEFAULT_CSS = """
+    NoteScreen #note-text {
+        height: 10;
+    }
+    """
+    AUTO_FOCUS = "#note-text"
+
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "save", "Save", priority=True),
@@ -93,6 +107,27 @@ class NoteScreen(ModalScreen[str | None]):
         area.focus()
         area.move_cursor(area.document.end)
         self._summarise()
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing that arrives before the text box has the focus (right after ``w``) goes
+        into it, not nowhere."""
+        area = self.query_one(TextArea)
+        if area.has_focus:
+            return
+        if event.is_printable and event.character:
+            area.insert(event.character)
+        elif event.key == "enter":
+            area.insert("\n")
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+
+    def on_paste(self, event: events.Paste) -> None:
+        area = self.query_one(TextArea)
+        if not area.has_focus:
+            area.insert(event.text)
+            event.stop()
 
     @on(TextArea.Changed)
     def _summarise(self) -> None:
