@@ -31,7 +31,6 @@ from ..api.errors import ApiError, NetworkError, RZError
 from ..api.models import COMPLETED, TERMINAL_STATUSES, Interview, QuestionSet
 from ..credentials import mask_key
 from ..formats import plural
-from ..store.listing import status_text
 from ..textsafe import clean_line
 from .evaluate import Evaluator
 from .fetching import SYNC_SECONDS, Fetcher
@@ -39,6 +38,7 @@ from .keys import MAIN_BINDINGS
 from .messages import LiveBuilt, PollerNews, RowsLoaded, TrackedChanged
 from .outputs import Outputs
 from .playback import Listening
+from .reviewing import Reviewing
 from .watch import FOCUS_POLL_SECONDS, StatusChange, WatchController, WatchOptions
 from .widgets.interview_list import InterviewList
 from .widgets.outline import QuestionOutline
@@ -56,7 +56,6 @@ if TYPE_CHECKING:
     from .screens.add import ParsedIds
     from .screens.compare import CompareChoice
     from .screens.search import SearchChoice
-    from .widgets.review_panel import ReviewPanel
 
 OUTLINE_MIN_WIDTH = 120  # below this the outline hides itself (`o` still shows it)
 # Below this, one pane at a time: the list fills the screen, Enter opens the transcript in its
@@ -84,7 +83,7 @@ class MainScreen(Screen[None]):
         self.current_id: str | None = None
         self.current_interview: Interview | None = None
         self.current_questions: QuestionSet | None = None
-        self.review_mode = False
+        self.reviewing = Reviewing(self)
         self._outline_forced: bool | None = None  # None: automatic by width
         self._outline_forced_when_wide = True
         self._outline_wanted = True  # by width or `o`; shown only with the transcript
@@ -322,7 +321,7 @@ class MainScreen(Screen[None]):
             self.transcript.set_document(message_doc(
                 "No interview selected", ["Nothing is shown in the list."], "empty"))
             self.outline.show_message("Select an interview.")
-            self._update_review()
+            self.reviewing.update()
             return
         if message.interview_id != self.current_id:
             self.open_interview(message.interview_id)
@@ -360,7 +359,7 @@ class MainScreen(Screen[None]):
                 "Loading…", [f"Fetching interview {interview_id}"], "loading",
                 interview_id=interview_id))
             self.outline.show_message("Loading…", interview_id)
-            self._update_review()
+            self.reviewing.update()
         fetch = refresh or cached is None or cached.status not in TERMINAL_STATUSES
         self.transcript.loading = cached is None and self.rz.service is not None
         self.fetcher.load_interview(interview_id, have_cached=cached is not None, fetch=fetch,
@@ -385,7 +384,7 @@ class MainScreen(Screen[None]):
             self.outline.show_questions(questions, interview)
         else:
             self.outline.show_message(self.fetcher.questions_note(interview.id), interview.id)
-        self._update_review()
+        self.reviewing.update()
 
     # -- actions: list ---------------------------------------------------------------------
 
@@ -512,7 +511,7 @@ class MainScreen(Screen[None]):
     def action_toggle_outline(self) -> None:
         """`o`: show or hide the outline; sticks until the width crosses the threshold."""
         if self.review_mode:  # the outline is hidden while the review is shown
-            self._set_review_mode(False)
+            self.reviewing.set_mode(False)
             return
         self._outline_forced = not self._outline_wanted
         self._outline_forced_when_wide = self.app.size.width >= OUTLINE_MIN_WIDTH
@@ -576,7 +575,7 @@ class MainScreen(Screen[None]):
         if self.app.screen is not self:
             return
         if self.review_mode:
-            self._set_review_mode(False)
+            self.reviewing.set_mode(False)
         self.query_one(TranscriptPane).open_search()
 
     @on(QuestionOutline.Jump)
@@ -602,34 +601,18 @@ class MainScreen(Screen[None]):
     def action_compare(self) -> None:
         """`m`: every tracked candidate's answer to one question: the question highlighted in
         the outline when the outline has the focus, else the current answer's."""
-        from .screens.compare import CompareScreen
+        from .screens.compare import CompareScreen, question_to_compare
 
         if self.app.screen is not self:
             return
-        interview = self.current_interview
-        question_id = question_text = None
-        outline = self.outline
-        if outline.display and outline.options.has_focus:
-            picked = outline.highlighted_question()
-            questions = self.current_questions
-            if picked is not None and questions is not None:
-                question_id = picked[0]
-                question_text = next((q.question_text for q in questions.questions
-                                      if q.id == question_id), None)
-        if question_id is None and interview is not None and interview.responses:
-            index = self.transcript.current_response
-            if index is None or index >= len(interview.responses):
-                index = 0
-            response = interview.responses[index]
-            question_id, question_text = response.question_id, response.question_text
-        if question_id is None:
+        target = question_to_compare(self.current_interview, self.current_questions,
+                                     self.outline, self.transcript.current_response)
+        if target is None:
             self.notify("Nothing to compare: open an interview with answers (or pick a "
                         "question in the outline).", severity="warning", markup=False,
                         timeout=4)
             return
-        job = interview.job.title if interview is not None else None
-        self.app.push_screen(CompareScreen(self.rz.store, question_id, question_text, job),
-                             self._compare_chosen)
+        self.app.push_screen(CompareScreen(self.rz.store, *target), self._compare_chosen)
 
     def _compare_chosen(self, choice: CompareChoice | None) -> None:
         if choice is not None:
@@ -646,7 +629,7 @@ class MainScreen(Screen[None]):
         if self.current_id != interview_id:
             self.open_interview(interview_id)
         if self.review_mode:
-            self._set_review_mode(False)
+            self.reviewing.set_mode(False)
         self.call_after_refresh(self._go_to_answer, interview_id, question_id, tuple(terms))
 
     def _go_to_answer(self, interview_id: str, question_id: str, terms: tuple[str, ...]) -> None:
@@ -666,70 +649,14 @@ class MainScreen(Screen[None]):
             pane.clear_find()
             view.focus()
 
-    # -- actions: review ------------------------------------------------------------------
+    # -- actions: review (tui/reviewing.py) -------------------------------------------------
+
+    @property
+    def review_mode(self) -> bool:
+        return self.reviewing.on
 
     async def action_toggle_review(self) -> None:
-        """`v`: the review summary (durations, lengths, keywords) in place of the transcript;
-        the list stays, so arrowing through it reviews one candidate after another."""
-        if self.app.screen is not self:
-            return
-        await self._review_panel()
-        self._set_review_mode(not self.review_mode)
-
-    async def _review_panel(self) -> ReviewPanel:
-        from .widgets.review_panel import ReviewPanel
-
-        found = self.query(ReviewPanel)
-        if found:
-            return found.first()
-        panel = ReviewPanel(id="review")
-        panel.display = False  # _apply_layout decides from here on
-        await self.query_one("#panes").mount(panel, after=self.query_one("#pane"))
-        return panel
-
-    def _set_review_mode(self, on: bool) -> None:
-        from .widgets.review_panel import ReviewPanel
-
-        panels = self.query(ReviewPanel)
-        if not panels:
-            return
-        panel = panels.first()
-        pane = self.query_one(TranscriptPane)
-        focused = self.app.focused
-        had_focus = focused is not None and (
-            pane in focused.ancestors_with_self or panel in focused.ancestors_with_self)
-        self.review_mode = on
-        self._apply_layout()
-        if on:
-            self._update_review()
-            if had_focus or self.narrow:  # narrow: `v` shows the review in the list's place
-                panel.focus()
-        elif had_focus:
-            self.transcript.focus()
-
-    def _update_review(self) -> None:
-        if not self.review_mode:
-            return
-        from ..review import keywords_for, review_interview
-        from .widgets.review_panel import ReviewPanel
-
-        panels = self.query(ReviewPanel)
-        if not panels:
-            return
-        panel = panels.first()
-        interview = self.current_interview
-        if interview is None:
-            panel.show(None, message="Loading…" if self.current_id else "No interview selected.")
-            return
-        if not interview.responses:
-            name = clean_line(interview.candidate.name) or "The candidate"
-            status = status_text(interview.status)
-            panel.show(None, message=f"Nothing to review yet: {name} has no answers "
-                                     f"(status {status}).")
-            return
-        same = panel.review is not None and panel.review.interview_id == interview.id
-        keywords = keywords_for(interview.job.title, self.rz.settings.keywords)
-        panel.show(review_interview(interview, keywords), keep_position=same)
+        await self.reviewing.toggle()
 
     # -- actions: copy, export, archive ----------------------------------------------------
 

@@ -225,3 +225,23 @@ async def test_help_lists_the_new_keys(store, server):
         text = " ".join(str(w.render()) for w in app.screen.query("*"))
         for words in ("Rate", "Note", "Shortlist", "Next new", "Play answer"):
             assert words in text, words
+
+
+async def test_review_shows_your_rating_and_the_answers_average(store, server):
+    app = make_app(store, server, [SPEC], cache=True)
+    q1 = ds.SPEC_INTERVIEW["responses"][0]["question_id"]
+    store.set_rating(SPEC, 3)
+    store.set_rating(SPEC, 5, question_id=q1)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        from rztui.tui.widgets.review_panel import ReviewPanel
+
+        panel = app.main.query_one(ReviewPanel)
+        assert panel.review is not None and panel.review.rating == 3
+        text = " ".join(str(w.render()) for w in panel.query("*"))
+        assert "Your rating" in text and "answers 5.0 on average (1 of 2 rated)" in text
+        # Rating from the review updates it.
+        await pilot.press("asterisk", "5")
+        await wait_until(pilot, lambda: panel.review.rating == 5, what="the review updated")

@@ -25,6 +25,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...api.models import Interview, QuestionSet
 from ...compare import (
     SORT_KEYS,
     SORT_NAMES,
@@ -39,6 +40,7 @@ from ...store import Store
 from ...store.listing import status_text
 from ...textsafe import clean_line
 from ..messages import ComparisonLoaded
+from ..widgets.outline import QuestionOutline
 
 
 class CompareChoice(NamedTuple):
@@ -71,6 +73,30 @@ def answer_prompt(answer: Answer, *, show_job: bool) -> Content:
         head += [" · ", (answer.job, "$text-muted")]
     body = answer.text or "(no transcript)"
     return Content.assemble(*head, "\n", Content(body))
+
+
+def question_to_compare(
+    interview: Interview | None, questions: QuestionSet | None, outline: QuestionOutline,
+    current_response: int | None,
+) -> tuple[str, str | None, str | None] | None:
+    """(question id, its text, the job) that `m` compares: the question highlighted in the
+    outline when the outline has the focus, else the current answer's; None when neither."""
+    question_id = question_text = None
+    if outline.display and outline.options.has_focus:
+        picked = outline.highlighted_question()
+        if picked is not None and questions is not None:
+            question_id = picked[0]
+            question_text = next((q.question_text for q in questions.questions
+                                  if q.id == question_id), None)
+    if question_id is None and interview is not None and interview.responses:
+        index = current_response
+        if index is None or index >= len(interview.responses):
+            index = 0
+        response = interview.responses[index]
+        question_id, question_text = response.question_id, response.question_text
+    if question_id is None:
+        return None
+    return question_id, question_text, interview.job.title if interview is not None else None
 
 
 class AnswerList(OptionList):
