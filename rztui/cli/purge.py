@@ -64,7 +64,9 @@ def _remove_archived(records: list[dict[str, Any]]) -> tuple[int, list[str]]:
 @handle_errors
 def purge(app: AppContext, older_than: float | None, everything: bool, audio: bool, yes: bool,
           dry_run: bool) -> None:
-    """Delete cached interview data (tracking is kept: it is fetched again when needed).
+    """Delete cached interview data (tracking is kept: it is fetched again when needed), and
+    your ratings, notes and shortlist entries: all of them with --all, else those unchanged for
+    as long.
 
     With --audio, archived recordings of those interviews are deleted too (with --all, the whole
     audio folder). Asks first on a terminal; elsewhere it needs --yes.
@@ -82,6 +84,8 @@ def purge(app: AppContext, older_than: float | None, everything: bool, audio: bo
         known = {Path(r["path"]) for r in records}
         extra = [p for p in _audio_files(app.audio_dir) if p not in known]
     what = f"cached data of {len(ids)} interview(s)"
+    if everything:
+        what += ", every rating and note, the shortlist"
     if audio:
         what += f" and {len(records) + len(extra)} audio file(s)"
     if not ids and not extra:
@@ -96,6 +100,7 @@ def purge(app: AppContext, older_than: float | None, everything: bool, audio: bo
         if not click.confirm(f"Delete {what}? This cannot be undone", err=True):
             click.echo("nothing deleted", err=True)
             return
+    decided = app.store.purge_evaluations(older_than_days=older_than, everything=everything)
     n = app.store.purge(older_than_days=older_than, everything=everything)
     removed, left = _remove_archived(records) if audio else (0, [])
     if audio:
@@ -115,6 +120,7 @@ def purge(app: AppContext, older_than: float | None, everything: bool, audio: bo
     for item in left:
         warn(f"left {item}")
     click.echo(f"purged cached data of {n} interview(s)" +
+               (f", your ratings and notes of {decided}" if decided else "") +
                (f", deleted {removed} audio file(s)" if audio else ""))
     if left:
         sys.exit(EXIT_FAILURE)

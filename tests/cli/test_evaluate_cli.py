@@ -143,7 +143,8 @@ def test_remove_forgets_the_decisions(run, tracked):
 
 def test_purge_all_forgets_the_decisions(run, tracked):
     run("rate", tracked, "5")
-    assert run("purge", "--all", "--yes").exit_code == 0
+    res = run("purge", "--all", "--yes")
+    assert res.exit_code == 0 and "your ratings and notes of 1" in res.stdout
     s = _store()
     assert s.evaluation(tracked).rating is None
     s.close()
