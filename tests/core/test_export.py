@@ -126,15 +126,15 @@ async def test_crash_mid_write_leaves_no_partial_file(svc, tmp_path, monkeypatch
     out = tmp_path / "out.csv"
     out.write_text("previous export")
     calls = {"n": 0}
-    real = export_mod._CsvRows.of
+    real = export_mod.CsvRows.of
 
-    def exploding(self, iv, questions=None):
+    def exploding(self, *args, **kwargs):
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("disk on fire")
-        return real(self, iv, questions)
+        return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(export_mod._CsvRows, "of", exploding)
+    monkeypatch.setattr(export_mod.CsvRows, "of", exploding)
     with pytest.raises(RuntimeError):
         await export_interviews(svc, [SPEC_ID, HOSTILE_CSV_ID], "csv", out)
     assert out.read_text() == "previous export"
