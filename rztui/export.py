@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
 import errno
 import json
 import os
@@ -50,8 +49,8 @@ from .api.errors import (
     RZError,
 )
 from .api.ids import parse_id
-from .api.models import TERMINAL_STATUSES, Interview
-from .formats import CSV_COLUMNS, CsvRows, format_jsonl_line, write_csv
+from .api.models import TERMINAL_STATUSES, Interview, plain_interview
+from .formats import CSV_COLUMNS, CsvRows, csv_line, format_jsonl_line, iso_utc, write_csv
 from .service import FetchStats, Service
 from .store import CachedPayload, Store
 from .store.evaluations import Evaluation
@@ -423,6 +422,23 @@ def _emit(value: object, pad: str, out: Callable[[str], None]) -> None:
         raise _NotPlainJson
 
 
+def _csv_text_of(
+    rows: CsvRows, cached: CachedPayload, ev: Evaluation | None
+) -> tuple[str, int]:
+    """An interview's CSV rows as text, and how many. A payload whose every field has its plain
+    type (all that rztui stores) goes from the decoded JSON straight to the rows; anything
+    else through :class:`Interview`, which accepts or refuses it as it always did."""
+    data = json.loads(cached.text())
+    fields = plain_interview(data) if type(data) is dict else None
+    if fields is None:
+        return rows.text_of(Interview.from_api(data), cached.question_set(), ev)
+    iid, status, job, candidate, times, responses = fields
+    return rows.text_of_fields(
+        (iid, status, candidate[1], candidate[2], job[1]), iso_utc(times[2]),
+        [(r[0], r[1], r[2], r[4], r[3]) for r in responses], cached.question_set(), ev,
+    )
+
+
 def _unreadable(iid: str, exc: Exception) -> RZError:
     reason = exc.detail if isinstance(exc, RZError) else str(exc)
     return InvalidResponse(f"the cached copy cannot be read ({reason}): fetch it again with "
@@ -481,25 +497,24 @@ def write_from_store(
     if fmt == "csv":
         if excel:
             stream.write("\ufeff")
-        out = csv.writer(stream, quoting=csv.QUOTE_MINIMAL)
-        out.writerow(CSV_COLUMNS)
+        stream.write(csv_line(CSV_COLUMNS))
         rows = CsvRows()
         count = 0
-        page: list[list[str]] = []
+        page: list[str] = []
         for cached, ev in each():
             try:
-                iv = cached.interview()
+                text, n = _csv_text_of(rows, cached, ev)
             except (ValueError, RZError) as exc:
                 fail(cached.id, exc)
                 continue
-            page += rows.of(iv, cached.question_set(), ev)
+            page.append(text)
+            count += n
             done(cached.id)
-            if len(page) >= 512:
-                out.writerows(page)
-                count += len(page)
+            if len(page) >= 256:
+                stream.write("".join(page))
                 page.clear()
-        out.writerows(page)
-        return count + len(page), exported
+        stream.write("".join(page))
+        return count, exported
     if fmt == "jsonl":
         lines: list[str] = []
         for cached, ev in each():

@@ -329,6 +329,7 @@ CSV_COLUMNS: list[str] = [
 
 # OWASP CSV injection: cells starting with these are treated as formulas by spreadsheets.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset(_FORMULA_START)
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
@@ -340,6 +341,9 @@ def neutralise_formula(cell: str) -> str:
     """
     if not cell:
         return cell
+    first = cell[0]
+    if first not in _FORMULA_FIRST and not first.isspace():
+        return cell  # the common case, decided by the first character
     if cell.startswith(("\t", "\r")) or cell.lstrip().startswith(_FORMULA_START):
         if _PLAIN_NUMBER.fullmatch(cell.strip()):
             return cell
@@ -376,6 +380,7 @@ class CsvRows:
 
     def __init__(self) -> None:
         self._cells: dict[str, str] = {}
+        self._written: dict[str, str] = {}
 
     def _cell(self, value: str | None) -> str:
         if not value:
@@ -406,6 +411,66 @@ class CsvRows:
             for r in interview.responses
         ], order_by_id, evaluation)
 
+    def _quoted(self, value: str | None) -> str:
+        """:meth:`_cell` as written in the file (quoted when it must be), remembered too."""
+        key = value or ""
+        found = self._written.get(key)
+        if found is None:
+            found = csv_cell(self._cell(value))
+            if len(self._written) < self.KEPT:
+                self._written[key] = found
+        return found
+
+    def text_of(
+        self, interview: Interview, questions: QuestionSet | None = None,
+        evaluation: Evaluation | None = None,
+    ) -> tuple[str, int]:
+        """The CSV text of :meth:`of`'s rows (as ``csv.writer`` writes them) and how many."""
+        return self.text_of_fields(
+            (interview.id, interview.status, interview.candidate.name,
+             interview.candidate.email, interview.job.title),
+            iso_utc(interview.completed_at),
+            [(r.question_id, r.question_text, r.question_type, r.duration_seconds,
+              r.transcript) for r in interview.responses],
+            questions, evaluation,
+        )
+
+    def text_of_fields(
+        self, head: tuple[str, str, str | None, str | None, str | None], completed: str,
+        responses: list[tuple[str, str, str | None, float | None, str]],
+        questions: QuestionSet | None, evaluation: Evaluation | None,
+    ) -> tuple[str, int]:
+        """:meth:`text_of` from the fields themselves: the interview's id, status, candidate
+        name and email and job title, its completion time as the CSV writes it, and each
+        response's question id, text, type, duration and transcript. The cells repeated on
+        every row are cleaned, guarded and quoted once."""
+        cell, quoted = csv_cell, self._quoted
+        start = ",".join([cell(_csv_text(v)) for v in head]) + "," + cell(completed) + ","
+        if evaluation is None:
+            rating, tail = "", ",,false\r\n"
+        else:
+            rating = cell(_rating_cell(evaluation.rating))
+            tail = ("," + cell(_csv_text(evaluation.note)) + ","
+                    + ("true" if evaluation.shortlisted else "false") + "\r\n")
+        if not responses:
+            return f"{start},,,,,,{rating},{tail}", 1
+        answers = evaluation.answer_ratings if evaluation is not None else None
+        order_by_id: dict[str, float | None] = {}
+        if questions is not None:
+            order_by_id = {q.id: q.order for q in questions.questions if q.id}
+        number = _csv_number
+        lines = []
+        for position, (qid, qtext, qtype, duration, transcript) in enumerate(responses):
+            order = order_by_id.get(qid) if order_by_id else None
+            answer = answers.get(qid) if answers else None
+            lines.append(
+                f"{start}{number(order) if order is not None else position},{quoted(qid)},"
+                f"{quoted(qtext)},{quoted(qtype)},{number(duration)},"
+                f"{cell(_csv_text(transcript))},{rating},"
+                f"{'' if answer is None else cell(_rating_cell(answer))}{tail}"
+            )
+        return "".join(lines), len(lines)
+
     def _rows(
         self, head: list[str],
         responses: list[tuple[str, str, str | None, float | None, str]],
@@ -433,6 +498,22 @@ class CsvRows:
             ]
             for position, (qid, qtext, qtype, duration, transcript) in enumerate(responses)
         ]
+
+
+_CSV_SPECIAL = re.compile(r'[,"\r\n]')
+
+
+def csv_cell(cell: str) -> str:
+    """A cell as ``csv.writer`` (``QUOTE_MINIMAL``, the default dialect) writes it in a row of
+    more than one cell: quoted, quotes doubled, when it holds a comma, quote, CR or LF."""
+    if _CSV_SPECIAL.search(cell) is None:
+        return cell
+    return '"' + cell.replace('"', '""') + '"'
+
+
+def csv_line(row: list[str]) -> str:
+    """A row as ``csv.writer`` writes it (``\r\n`` at the end); ``row`` has several cells."""
+    return ",".join([csv_cell(c) for c in row]) + "\r\n"
 
 
 def csv_rows(

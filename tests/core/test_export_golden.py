@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from rztui.demo import dataset as ds
 from rztui.export import _indented, write_from_store
+from rztui.formats import _PLAIN_NUMBER, csv_line, neutralise_formula
 from rztui.store import Store
 from rztui.textsafe import clean, json_safe
 
@@ -137,3 +138,21 @@ def test_json_exports_with_evaluations(evaluated_store, demo_store):
     plain = _export(demo_store, "jsonl").decode().splitlines()
     for i, line in enumerate(jsonl.splitlines()):
         assert (line == plain[i]) == (ds.ALL_IDS[i] not in evaluations)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(), min_size=2, max_size=6))
+def test_csv_lines_are_written_as_the_csv_module_writes_them(row):
+    expected = io.StringIO(newline="")
+    csv.writer(expected, quoting=csv.QUOTE_MINIMAL).writerow(row)
+    assert csv_line(row) == expected.getvalue()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=12))
+def test_the_formula_guard_decides_as_before(cell):
+    slow = cell
+    if cell and (cell.startswith(("\t", "\r")) or cell.lstrip().startswith(
+            ("=", "+", "-", "@", "\t", "\r"))):
+        slow = cell if _PLAIN_NUMBER.fullmatch(cell.strip()) else "'" + cell
+    assert neutralise_formula(cell) == slow
