@@ -357,6 +357,75 @@ def _element(text: str, ev: Evaluation | None = None) -> str:
     return json_safe(_indented(value, "\n  "))
 
 
+def _compact_element(text: str, ev: Evaluation | None = None) -> str:
+    """:func:`_element` of a stored compact payload, re-indented without parsing it."""
+    return json_safe(reindent(_compact_with_evaluation(text, ev), "\n  "))
+
+
+_STEPS: dict[str, list[dict[str, tuple[str, int]]]] = {}  # pad -> by depth -> run -> step
+_STEPS_KEPT = 2048  # runs remembered per depth
+
+
+def reindent(text: str, pad: str) -> str:
+    """Compact JSON text (as :func:`~.store.payload.compact_json` writes it) indented as
+    ``json.dumps(json.loads(text), ensure_ascii=False, indent=2)`` with every line after the
+    first indented by ``pad``, to the character, without parsing it: its strings are copied as
+    they are (both forms escape them alike), and what lies between them, punctuation, numbers
+    and literals, is laid out by nesting depth (each such run, at each depth, worked out once).
+    """
+    parts = text.split('"')  # a run between strings, then a string's text, and so on
+    by_depth = _STEPS.setdefault(pad, [])
+    depth = 0
+    i, n = 0, len(parts)
+    while i < n:
+        run = parts[i]
+        if run:
+            while len(by_depth) <= depth:
+                by_depth.append({})
+            steps = by_depth[depth]
+            found = steps.get(run)
+            if found is None:
+                found = _layout(run, depth, pad)
+                if len(steps) < _STEPS_KEPT:
+                    steps[run] = found
+            parts[i], depth = found
+        i += 1
+        # The string that follows: a quote after an odd number of backslashes is in it.
+        while i < n and parts[i][-1:] == "\\" and (
+                len(parts[i]) - len(parts[i].rstrip("\\"))) % 2:
+            i += 1
+        i += 1
+    return '"'.join(parts)
+
+
+def _layout(between: str, depth: int, pad: str) -> tuple[str, int]:
+    """The indented form of compact JSON text that holds no string, starting at ``depth``;
+    returns it and the depth after it."""
+    out: list[str] = []
+    n = len(between)
+    i = 0
+    while i < n:
+        c = between[i]
+        if c in "{[":
+            if i + 1 < n and between[i + 1] == ("}" if c == "{" else "]"):
+                out.append(c + between[i + 1])
+                i += 2
+                continue
+            depth += 1
+            out.append(c + pad + "  " * depth)
+        elif c in "}]":
+            depth -= 1
+            out.append(pad + "  " * depth + c)
+        elif c == ",":
+            out.append("," + pad + "  " * depth)
+        elif c == ":":
+            out.append(": ")
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out), depth
+
+
 def _indented(value: object, pad: str) -> str:
     """``json.dumps(value, ensure_ascii=False, indent=2)`` with every line after the first
     indented by ``pad`` (minus its newline), to the character; about twice as fast (with an
@@ -539,9 +608,11 @@ def write_from_store(
     if fmt == "json":
         for cached, ev in each():
             try:
-                if not cached.compact:
+                if cached.compact:
+                    text = _compact_element(cached.text(), ev)
+                else:
                     cached.interview()  # written by an older rztui: validate it
-                text = _element(cached.text(), ev)
+                    text = _element(cached.text(), ev)
             except (ValueError, RZError) as exc:
                 fail(cached.id, exc)
                 continue

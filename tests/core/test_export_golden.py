@@ -20,9 +20,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rztui.demo import dataset as ds
-from rztui.export import _indented, write_from_store
+from rztui.export import _indented, reindent, write_from_store
 from rztui.formats import _PLAIN_NUMBER, csv_line, neutralise_formula
 from rztui.store import Store
+from rztui.store.payload import compact_json
 from rztui.textsafe import clean, json_safe
 
 GOLDEN_CSV = Path(__file__).parent / "golden" / "demo-export.csv"
@@ -156,3 +157,17 @@ def test_the_formula_guard_decides_as_before(cell):
             ("=", "+", "-", "@", "\t", "\r"))):
         slow = cell if _PLAIN_NUMBER.fullmatch(cell.strip()) else "'" + cell
     assert neutralise_formula(cell) == slow
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values, st.sampled_from(["\n", "\n  ", "\n    "]))
+def test_compact_text_is_reindented_like_json_dumps(value, pad):
+    expected = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", pad)
+    assert reindent(compact_json(value), pad) == expected
+
+
+def test_reindent_keeps_strings_with_backslashes_and_quotes():
+    value = {"a\\": ["\\", "\"", "\\\"", "x\\\\", {}, [], {"\\\\\"k": [1.5, None, True]}],
+             "": "}],{[:"}
+    assert reindent(compact_json(value), "\n  ") == json.dumps(
+        value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
