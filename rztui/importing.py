@@ -320,7 +320,8 @@ def import_stream(
         if on_progress is not None:
             on_progress(consumed())
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rztui-import") as pool:
+    with store.bulk_writes(), ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="rztui-import") as pool:
 
         def write(interviews: list[Interview], bodies: list[bytes],
                   restore: list[Evaluation]) -> ImportCounts:

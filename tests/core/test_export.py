@@ -210,3 +210,21 @@ def test_csv_of_a_payload_off_the_fast_path_is_the_same_rows(tmp_path):
     back = list(csv.reader(io.StringIO(buf.getvalue(), newline="")))
     assert back == [CSV_COLUMNS, *csv_rows(Interview.from_api(odd))]
     store.close()
+
+
+@pytest.mark.parametrize("raw", [
+    "770g0622-g41d-63f6-c938-668877662222", "custom-abc_1", " custom-abc", "custom-" + "a" * 300,
+    "https://x.example/interviews/custom-a", "..", "", "a/b", "CUSTOM-X",
+])
+def test_the_quick_id_check_agrees_with_parse_id(raw):
+    from rztui.api.ids import parse_id
+
+    try:
+        expected: object = parse_id(raw)
+    except InvalidId as exc:
+        expected = str(exc)
+    try:
+        got: object = export_mod._parse(raw)
+    except InvalidId as exc:
+        got = str(exc)
+    assert got == expected
