@@ -228,3 +228,22 @@ def test_the_quick_id_check_agrees_with_parse_id(raw):
     except InvalidId as exc:
         got = str(exc)
     assert got == expected
+
+
+@pytest.mark.parametrize("when", [
+    "2024-01-16T14:52:00Z", "2024-01-16T14:52:00.250Z", "2024-01-16T14:52:00+02:00",
+    "0999-01-16T14:52:00Z", "2024-02-29T23:59:59Z",
+])
+def test_csv_completed_at_is_written_as_before(tmp_path, when):
+    from rztui.api.models import Interview
+    from rztui.store import Store
+
+    payload = {"id": "custom-t", "status": "completed", "completed_at": when,
+               "candidate": {"name": "A"}, "job": {"title": "B"}}
+    store = Store(tmp_path / "rz.db")
+    store.save_interview(payload)
+    buf = io.StringIO(newline="")
+    export_mod.write_from_store(buf, store, ["custom-t"], "csv")
+    back = list(csv.reader(io.StringIO(buf.getvalue(), newline="")))
+    assert back[1] == csv_rows(Interview.from_api(payload))[0]
+    store.close()
