@@ -210,12 +210,16 @@ def main() -> None:
     sizes = sorted(set(args.rows or [2000]))
     root = args.keep or Path(tempfile.mkdtemp(prefix="rztui-scale-"))
     root.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()
     try:
         results = [measure(n, root) for n in sizes]
     finally:
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)
     print(table(results))
+    fmt_load = "/".join(f"{x:.2f}" for x in load_before)
+    print(f"\nload average (1/5/15 min) at the start: {fmt_load}; at the end: "
+          + "/".join(f"{x:.2f}" for x in os.getloadavg()) + f" ({os.cpu_count()} cores)")
     print(f"\ntargets at N = {results[-1].rows:,}:")
     print("\n".join(targets(results[-1])))
 

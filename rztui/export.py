@@ -10,6 +10,9 @@ cached interviews writes the stored compact JSON without parsing it.
 * CSV: one row per response (:func:`rztui.formats.csv_rows`), question order from the cached
   question set when there is one; UTF-8, optionally with a BOM for Excel; formulas neutralised.
 * JSON: an array of the interviews exactly as the API returned them; JSONL: one per line.
+  An interview the user rated, noted or shortlisted gets one more key after the API's,
+  ``"rztui"`` (:meth:`Evaluation.as_json`), which ``rztui import`` takes out again; the others
+  are written exactly as before. CSV carries the same in its last four columns.
 
 Partial failure is normal: whatever could be fetched is written, the rest is reported in
 :attr:`ExportResult.failures`. A file is written to a temporary name in the same directory
@@ -24,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
 import errno
 import json
 import os
@@ -46,19 +48,14 @@ from .api.errors import (
     InvalidResponse,
     RZError,
 )
-from .api.ids import parse_id
-from .api.models import TERMINAL_STATUSES, Interview, QuestionSet
-from .formats import (
-    CSV_COLUMNS,
-    csv_rows,
-    format_jsonl_line,
-    iso_utc,
-    neutralise_formula,
-    write_csv,
-)
+from .api.ids import MAX_ID_LENGTH, looks_like_id, parse_id
+from .api.models import TERMINAL_STATUSES, Interview, plain_interview
+from .formats import CSV_COLUMNS, CsvRows, csv_line, format_jsonl_line, iso_utc, write_csv
 from .service import FetchStats, Service
 from .store import CachedPayload, Store
-from .textsafe import clean, json_safe
+from .store.evaluations import Evaluation
+from .store.payload import compact_json
+from .textsafe import json_safe
 
 EXPORT_FORMATS: tuple[str, ...] = ("csv", "json", "jsonl")
 EXTENSIONS: dict[str, str] = {"csv": ".csv", "json": ".json", "jsonl": ".jsonl"}
@@ -201,34 +198,46 @@ def write_interviews(
     """
     store = service.store if service is not None else None
 
-    def each() -> Iterator[Interview]:
+    def each() -> Iterator[tuple[Interview, Evaluation | None]]:
         for iv in interviews:
             if should_stop is not None and should_stop():
                 raise _Stopped()
-            yield iv
+            ev = store.evaluations([iv.id]).get(iv.id) if store is not None else None
+            yield iv, (ev if ev is not None and not ev.empty else None)
 
     if fmt == "csv":
+        formatter = CsvRows()
 
         def rows() -> Iterator[list[str]]:
-            for iv in each():
+            for iv, ev in each():
                 questions = store.get_questions(iv.id) if store is not None else None
-                yield from csv_rows(iv, questions)
+                yield from formatter.of(iv, questions, ev)
 
         return write_csv(stream, rows(), excel_bom=excel)
     if fmt == "jsonl":
-        for iv in each():
-            stream.write(format_jsonl_line(iv))
+        for iv, ev in each():
+            stream.write(format_jsonl_line(iv) if ev is None else json_safe(
+                compact_json(_with_evaluation(iv.raw, ev))))
             stream.write("\n")
         return len(interviews)
     if fmt == "json":
         # Same text as json.dumps(list, indent=2), one element at a time.
         stream.write("[" if interviews else "[]")
-        for i, iv in enumerate(each()):
-            text = json.dumps(iv.raw, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        for i, (iv, ev) in enumerate(each()):
+            value = iv.raw if ev is None else _with_evaluation(iv.raw, ev)
+            text = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
             stream.write(("," if i else "") + "\n  " + json_safe(text))
         stream.write("\n]\n" if interviews else "\n")
         return len(interviews)
     raise ValueError(f"unknown export format {fmt!r}")
+
+
+def _parse(raw: str) -> str:
+    """:func:`parse_id`, answered at once for a bare id in its usual shape (an export of
+    100,000 tracked ids looks at each twice)."""
+    if len(raw) <= MAX_ID_LENGTH and looks_like_id(raw) and raw == raw.strip():
+        return raw  # what parse_id gives for it: nothing to strip, cut out or refuse
+    return parse_id(raw)
 
 
 def ordered_ids(ids: Iterable[str]) -> list[str]:
@@ -236,7 +245,7 @@ def ordered_ids(ids: Iterable[str]) -> list[str]:
     out: dict[str, None] = {}
     for raw in ids:
         try:
-            out[parse_id(raw)] = None
+            out[_parse(raw)] = None
         except RZError:
             out[raw] = None
     return list(out)
@@ -326,9 +335,103 @@ class _Ticks:
             self.loop.call_soon_threadsafe(self._report, pending)
 
 
-def _element(text: str) -> str:
+#: The key an export adds to an interview the user evaluated (after the API's own keys);
+#: ``rztui import`` takes it out again before the payload is checked and stored.
+EVALUATION_KEY = "rztui"
+
+
+def _with_evaluation(payload: object, ev: Evaluation) -> object:
+    """The payload with ``"rztui": ev.as_json()`` after the API's keys (a copy)."""
+    if not isinstance(payload, dict):
+        return payload
+    return {**payload, EVALUATION_KEY: ev.as_json()}
+
+
+def _compact_with_evaluation(text: str, ev: Evaluation | None) -> str:
+    """A stored compact payload with the evaluation added, without parsing it: the same text
+    as ``compact_json(_with_evaluation(json.loads(text), ev))``."""
+    if ev is None:
+        return text
+    if text.endswith("}") and text != "{}" and f'"{EVALUATION_KEY}":' not in text:
+        return f'{text[:-1]},"{EVALUATION_KEY}":{compact_json(ev.as_json())}}}'
+    return compact_json(_with_evaluation(json.loads(text), ev))
+
+
+def _element(text: str, ev: Evaluation | None = None) -> str:
     """An interview as an element of the JSON export: indented like json.dumps(list, indent=2)."""
-    return json_safe(_indented(json.loads(text), "\n  "))
+    value = json.loads(text)
+    if ev is not None:
+        value = _with_evaluation(value, ev)
+    return json_safe(_indented(value, "\n  "))
+
+
+def _compact_element(text: str, ev: Evaluation | None = None) -> str:
+    """:func:`_element` of a stored compact payload, re-indented without parsing it."""
+    return json_safe(reindent(_compact_with_evaluation(text, ev), "\n  "))
+
+
+_STEPS: dict[str, list[dict[str, tuple[str, int]]]] = {}  # pad -> by depth -> run -> step
+_STEPS_KEPT = 2048  # runs remembered per depth
+
+
+def reindent(text: str, pad: str) -> str:
+    """Compact JSON text (as :func:`~.store.payload.compact_json` writes it) indented as
+    ``json.dumps(json.loads(text), ensure_ascii=False, indent=2)`` with every line after the
+    first indented by ``pad``, to the character, without parsing it: its strings are copied as
+    they are (both forms escape them alike), and what lies between them, punctuation, numbers
+    and literals, is laid out by nesting depth (each such run, at each depth, worked out once).
+    """
+    parts = text.split('"')  # a run between strings, then a string's text, and so on
+    by_depth = _STEPS.setdefault(pad, [])
+    depth = 0
+    i, n = 0, len(parts)
+    while i < n:
+        run = parts[i]
+        if run:
+            while len(by_depth) <= depth:
+                by_depth.append({})
+            steps = by_depth[depth]
+            found = steps.get(run)
+            if found is None:
+                found = _layout(run, depth, pad)
+                if len(steps) < _STEPS_KEPT:
+                    steps[run] = found
+            parts[i], depth = found
+        i += 1
+        # The string that follows: a quote after an odd number of backslashes is in it.
+        while i < n and parts[i][-1:] == "\\" and (
+                len(parts[i]) - len(parts[i].rstrip("\\"))) % 2:
+            i += 1
+        i += 1
+    return '"'.join(parts)
+
+
+def _layout(between: str, depth: int, pad: str) -> tuple[str, int]:
+    """The indented form of compact JSON text that holds no string, starting at ``depth``;
+    returns it and the depth after it."""
+    out: list[str] = []
+    n = len(between)
+    i = 0
+    while i < n:
+        c = between[i]
+        if c in "{[":
+            if i + 1 < n and between[i + 1] == ("}" if c == "{" else "]"):
+                out.append(c + between[i + 1])
+                i += 2
+                continue
+            depth += 1
+            out.append(c + pad + "  " * depth)
+        elif c in "}]":
+            depth -= 1
+            out.append(pad + "  " * depth + c)
+        elif c == ",":
+            out.append("," + pad + "  " * depth)
+        elif c == ":":
+            out.append(": ")
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out), depth
 
 
 def _indented(value: object, pad: str) -> str:
@@ -396,65 +499,21 @@ def _emit(value: object, pad: str, out: Callable[[str], None]) -> None:
         raise _NotPlainJson
 
 
-class _CsvRows:
-    """:func:`rztui.formats.csv_rows` for the many interviews of an export: the same rows
-    (``tests/core/test_export_golden.py`` and ``test_export.py`` hold them equal), with the
-    cells that come back in every interview of a job (question ids, texts and types) cleaned
-    and guarded once."""
-
-    KEPT = 4096  # distinct cells remembered
-
-    def __init__(self) -> None:
-        self._cells: dict[str, str] = {}
-
-    def _cell(self, value: str | None) -> str:
-        if not value:
-            return neutralise_formula(clean(value))
-        found = self._cells.get(value)
-        if found is None:
-            found = neutralise_formula(clean(value))
-            if len(self._cells) < self.KEPT:
-                self._cells[value] = found
-        return found
-
-    def of(self, interview: Interview, questions: QuestionSet | None) -> list[list[str]]:
-        text = _csv_text
-        head = [
-            text(interview.id), text(interview.status), text(interview.candidate.name),
-            text(interview.candidate.email), text(interview.job.title),
-            iso_utc(interview.completed_at),
-        ]
-        if not interview.responses:
-            return [head + [""] * (len(CSV_COLUMNS) - len(head))]
-        order_by_id: dict[str, float | None] = {}
-        if questions is not None:
-            order_by_id = {q.id: q.order for q in questions.questions if q.id}
-        cell = self._cell
-        return [
-            [
-                *head,
-                _number(order) if (order := order_by_id.get(r.question_id)) is not None
-                else str(position),
-                cell(r.question_id), cell(r.question_text), cell(r.question_type),
-                _number(r.duration_seconds), text(r.transcript),
-            ]
-            for position, r in enumerate(interview.responses)
-        ]
-
-
-def _csv_text(value: str | None) -> str:
-    return neutralise_formula(clean(value))
-
-
-def _number(value: float | None) -> str:
-    """As :func:`rztui.formats.csv_rows` writes a number: ``145`` not ``145.0``."""
-    if value is None:
-        return ""
-    if type(value) is int:
-        return str(value)
-    if float(value).is_integer():
-        return str(int(value))
-    return repr(float(value))
+def _csv_text_of(
+    rows: CsvRows, cached: CachedPayload, ev: Evaluation | None
+) -> tuple[str, int]:
+    """An interview's CSV rows as text, and how many. A payload whose every field has its plain
+    type (all that rztui stores) goes from the decoded JSON straight to the rows; anything
+    else through :class:`Interview`, which accepts or refuses it as it always did."""
+    data = json.loads(cached.text())
+    fields = plain_interview(data) if type(data) is dict else None
+    if fields is None:
+        return rows.text_of(Interview.from_api(data), cached.question_set(), ev)
+    iid, status, job, candidate, times, responses = fields
+    return rows.text_of_fields(
+        (iid, status, candidate[1], candidate[2], job[1]), iso_utc(times[2]),
+        [(r[0], r[1], r[2], r[4], r[3]) for r in responses], cached.question_set(), ev,
+    )
 
 
 def _unreadable(iid: str, exc: Exception) -> RZError:
@@ -484,10 +543,12 @@ def write_from_store(
     exported: list[str] = []
     failed = failures if failures is not None else {}
 
-    def each() -> Iterator[CachedPayload]:
+    def each() -> Iterator[tuple[CachedPayload, Evaluation | None]]:
         for start in range(0, len(ids), EXPORT_PAGE):
             page = ids[start:start + EXPORT_PAGE]
             cached = store.cached_payloads(page)
+            # Read alongside the payloads, a page at a time: memory stays flat.
+            evaluations = store.evaluations(page)
             for iid in page:
                 if should_stop is not None and should_stop():
                     raise _Stopped()
@@ -497,7 +558,8 @@ def write_from_store(
                     if on_written is not None:
                         on_written(iid)
                     continue
-                yield found
+                ev = evaluations.get(iid)
+                yield found, (ev if ev is not None and not ev.empty else None)
 
     def done(iid: str) -> None:
         exported.append(iid)
@@ -512,32 +574,35 @@ def write_from_store(
     if fmt == "csv":
         if excel:
             stream.write("\ufeff")
-        out = csv.writer(stream, quoting=csv.QUOTE_MINIMAL)
-        out.writerow(CSV_COLUMNS)
-        rows = _CsvRows()
+        stream.write(csv_line(CSV_COLUMNS))
+        rows = CsvRows()
         count = 0
-        page: list[list[str]] = []
-        for cached in each():
+        page: list[str] = []
+        for cached, ev in each():
             try:
-                iv = cached.interview()
+                text, n = _csv_text_of(rows, cached, ev)
             except (ValueError, RZError) as exc:
                 fail(cached.id, exc)
                 continue
-            page += rows.of(iv, cached.question_set())
+            page.append(text)
+            count += n
             done(cached.id)
-            if len(page) >= 512:
-                out.writerows(page)
-                count += len(page)
+            if len(page) >= 256:
+                stream.write("".join(page))
                 page.clear()
-        out.writerows(page)
-        return count + len(page), exported
+        stream.write("".join(page))
+        return count, exported
     if fmt == "jsonl":
         lines: list[str] = []
-        for cached in each():
+        for cached, ev in each():
             try:
                 # Stored compact: exactly the line format_jsonl_line would build, no parse.
-                text = (json_safe(cached.text()) if cached.compact
-                        else format_jsonl_line(cached.interview()))
+                if cached.compact:
+                    text = json_safe(_compact_with_evaluation(cached.text(), ev))
+                elif ev is None:
+                    text = format_jsonl_line(cached.interview())
+                else:
+                    text = json_safe(compact_json(_with_evaluation(cached.interview().raw, ev)))
             except (ValueError, RZError) as exc:
                 fail(cached.id, exc)
                 continue
@@ -549,11 +614,13 @@ def write_from_store(
         stream.write("".join(lines))
         return len(exported), exported
     if fmt == "json":
-        for cached in each():
+        for cached, ev in each():
             try:
-                if not cached.compact:
+                if cached.compact:
+                    text = _compact_element(cached.text(), ev)
+                else:
                     cached.interview()  # written by an older rztui: validate it
-                text = _element(cached.text())
+                    text = _element(cached.text(), ev)
             except (ValueError, RZError) as exc:
                 fail(cached.id, exc)
                 continue
@@ -584,7 +651,7 @@ async def _fetch_missing(
         parsed: dict[str, str] = {}
         for raw in page:
             try:
-                parsed[raw] = parse_id(raw)
+                parsed[raw] = _parse(raw)
             except RZError as exc:
                 failures[raw] = stats.failures[raw] = exc
                 ticks.tick()

@@ -19,10 +19,13 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .api.models import COMPLETED, EXPIRED, IN_PROGRESS, INVITED, Interview, QuestionSet
 from .textsafe import clean, clean_line, json_safe
+
+if TYPE_CHECKING:
+    from .store.evaluations import Evaluation
 
 NO_VALUE = "—"
 
@@ -124,15 +127,6 @@ def relative_time(dt: datetime | None, now: datetime | None = None) -> str:
     size, unit = next((s, u) for s, u in _UNITS if magnitude >= s)
     amount = int(magnitude // size)
     return f"{amount}{unit} ago" if delta > 0 else f"in {amount}{unit}"
-
-
-def _number(value: float | None) -> str:
-    """A number for CSV/text: ``145`` not ``145.0``; ``None`` gives ``""``."""
-    if value is None:
-        return ""
-    if float(value).is_integer():
-        return str(int(value))
-    return repr(float(value))
 
 
 # --------------------------------------------------------------------------- ATS
@@ -325,10 +319,17 @@ CSV_COLUMNS: list[str] = [
     "question_type",
     "duration_seconds",
     "transcript",
+    # What the user decided (local, never from the API): the interview's rating, this
+    # answer's rating, the interview's note, and whether it is on the shortlist.
+    "rating",
+    "answer_rating",
+    "note",
+    "shortlisted",
 ]
 
 # OWASP CSV injection: cells starting with these are treated as formulas by spreadsheets.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset(_FORMULA_START)
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
@@ -340,6 +341,9 @@ def neutralise_formula(cell: str) -> str:
     """
     if not cell:
         return cell
+    first = cell[0]
+    if first not in _FORMULA_FIRST and not first.isspace():
+        return cell  # the common case, decided by the first character
     if cell.startswith(("\t", "\r")) or cell.lstrip().startswith(_FORMULA_START):
         if _PLAIN_NUMBER.fullmatch(cell.strip()):
             return cell
@@ -351,42 +355,181 @@ def _csv_text(value: str | None) -> str:
     return neutralise_formula(clean(value))
 
 
-def csv_rows(interview: Interview, questions: QuestionSet | None = None) -> list[list[str]]:
+def _csv_number(value: float | None) -> str:
+    """As a CSV cell writes a number: ``145`` not ``145.0``; ``None`` gives ``""``."""
+    if value is None:
+        return ""
+    if type(value) is int:
+        return str(value)
+    if float(value).is_integer():
+        return str(int(value))
+    return repr(float(value))
+
+
+def _rating_cell(rating: int | None) -> str:
+    return "" if rating is None else _csv_text(str(rating))
+
+
+class CsvRows:
+    """The one CSV formatter (``rztui export``, the TUI's export, :func:`csv_rows`): the rows
+    of one interview at a time. Keeps the cleaned and guarded form of the cells that come back
+    in every interview of a job (question ids, texts and types), so a long export cleans each
+    once."""
+
+    KEPT = 4096  # distinct cells remembered
+
+    def __init__(self) -> None:
+        self._cells: dict[str, str] = {}
+        self._written: dict[str, str] = {}
+
+    def _cell(self, value: str | None) -> str:
+        if not value:
+            return neutralise_formula(clean(value))
+        found = self._cells.get(value)
+        if found is None:
+            found = neutralise_formula(clean(value))
+            if len(self._cells) < self.KEPT:
+                self._cells[value] = found
+        return found
+
+    def of(
+        self, interview: Interview, questions: QuestionSet | None = None,
+        evaluation: Evaluation | None = None,
+    ) -> list[list[str]]:
+        """One row per response (columns as :data:`CSV_COLUMNS`); see :func:`csv_rows`."""
+        text = _csv_text
+        head = [
+            text(interview.id), text(interview.status), text(interview.candidate.name),
+            text(interview.candidate.email), text(interview.job.title),
+            iso_utc(interview.completed_at),
+        ]
+        order_by_id: dict[str, float | None] = {}
+        if questions is not None:
+            order_by_id = {q.id: q.order for q in questions.questions if q.id}
+        return self._rows(head, [
+            (r.question_id, r.question_text, r.question_type, r.duration_seconds, r.transcript)
+            for r in interview.responses
+        ], order_by_id, evaluation)
+
+    def _quoted(self, value: str | None) -> str:
+        """:meth:`_cell` as written in the file (quoted when it must be), remembered too."""
+        key = value or ""
+        found = self._written.get(key)
+        if found is None:
+            found = csv_cell(self._cell(value))
+            if len(self._written) < self.KEPT:
+                self._written[key] = found
+        return found
+
+    def text_of(
+        self, interview: Interview, questions: QuestionSet | None = None,
+        evaluation: Evaluation | None = None,
+    ) -> tuple[str, int]:
+        """The CSV text of :meth:`of`'s rows (as ``csv.writer`` writes them) and how many."""
+        return self.text_of_fields(
+            (interview.id, interview.status, interview.candidate.name,
+             interview.candidate.email, interview.job.title),
+            iso_utc(interview.completed_at),
+            [(r.question_id, r.question_text, r.question_type, r.duration_seconds,
+              r.transcript) for r in interview.responses],
+            questions, evaluation,
+        )
+
+    def text_of_fields(
+        self, head: tuple[str, str, str | None, str | None, str | None], completed: str,
+        responses: list[tuple[str, str, str | None, float | None, str]],
+        questions: QuestionSet | None, evaluation: Evaluation | None,
+    ) -> tuple[str, int]:
+        """:meth:`text_of` from the fields themselves: the interview's id, status, candidate
+        name and email and job title, its completion time as the CSV writes it, and each
+        response's question id, text, type, duration and transcript. The cells repeated on
+        every row are cleaned, guarded and quoted once."""
+        cell, quoted = csv_cell, self._quoted
+        start = ",".join([cell(_csv_text(v)) for v in head]) + "," + cell(completed) + ","
+        if evaluation is None:
+            rating, tail = "", ",,false\r\n"
+        else:
+            rating = cell(_rating_cell(evaluation.rating))
+            tail = ("," + cell(_csv_text(evaluation.note)) + ","
+                    + ("true" if evaluation.shortlisted else "false") + "\r\n")
+        if not responses:
+            return f"{start},,,,,,{rating},{tail}", 1
+        answers = evaluation.answer_ratings if evaluation is not None else None
+        order_by_id: dict[str, float | None] = {}
+        if questions is not None:
+            order_by_id = {q.id: q.order for q in questions.questions if q.id}
+        number = _csv_number
+        lines = []
+        for position, (qid, qtext, qtype, duration, transcript) in enumerate(responses):
+            order = order_by_id.get(qid) if order_by_id else None
+            answer = answers.get(qid) if answers else None
+            lines.append(
+                f"{start}{number(order) if order is not None else position},{quoted(qid)},"
+                f"{quoted(qtext)},{quoted(qtype)},{number(duration)},"
+                f"{cell(_csv_text(transcript))},{rating},"
+                f"{'' if answer is None else cell(_rating_cell(answer))}{tail}"
+            )
+        return "".join(lines), len(lines)
+
+    def _rows(
+        self, head: list[str],
+        responses: list[tuple[str, str, str | None, float | None, str]],
+        order_by_id: dict[str, float | None], evaluation: Evaluation | None,
+    ) -> list[list[str]]:
+        """The rows from the interview's cells (``head``) and each response's question id,
+        text, type, duration and transcript."""
+        if evaluation is None:
+            rating, note, shortlisted, answers = "", "", "false", None
+        else:
+            rating = _rating_cell(evaluation.rating)
+            note = _csv_text(evaluation.note)
+            shortlisted = "true" if evaluation.shortlisted else "false"
+            answers = evaluation.answer_ratings or None
+        if not responses:
+            return [[*head, "", "", "", "", "", "", rating, "", note, shortlisted]]
+        cell, text, number = self._cell, _csv_text, _csv_number
+        return [
+            [
+                *head,
+                number(order) if (order := order_by_id.get(qid)) is not None
+                else str(position),
+                cell(qid), cell(qtext), cell(qtype), number(duration), text(transcript),
+                rating, _rating_cell(answers.get(qid)) if answers else "", note, shortlisted,
+            ]
+            for position, (qid, qtext, qtype, duration, transcript) in enumerate(responses)
+        ]
+
+
+_CSV_SPECIAL = re.compile(r'[,"\r\n]')
+
+
+def csv_cell(cell: str) -> str:
+    """A cell as ``csv.writer`` (``QUOTE_MINIMAL``, the default dialect) writes it in a row of
+    more than one cell: quoted, quotes doubled, when it holds a comma, quote, CR or LF."""
+    if _CSV_SPECIAL.search(cell) is None:
+        return cell
+    return '"' + cell.replace('"', '""') + '"'
+
+
+def csv_line(row: list[str]) -> str:
+    """A row as ``csv.writer`` writes it (``\r\n`` at the end); ``row`` has several cells."""
+    return ",".join([csv_cell(c) for c in row]) + "\r\n"
+
+
+def csv_rows(
+    interview: Interview, questions: QuestionSet | None = None,
+    evaluation: Evaluation | None = None,
+) -> list[list[str]]:
     """One row per response (columns as :data:`CSV_COLUMNS`).
 
     ``question_order`` is the question's ``order`` from ``questions`` when its id is there,
     otherwise the response's 0-based position (the API's ``order`` starts at 0 too, so the
     spec's example gives the same numbers either way). An interview without responses gives one row
-    with the interview fields and empty response fields.
+    with the interview fields and empty response fields. ``evaluation`` fills the last four
+    columns (``rating``, ``answer_rating`` by question id, ``note``, ``shortlisted``); without
+    one they are empty and ``false``.
     """
-    order_by_id: dict[str, float | None] = {}
-    if questions is not None:
-        order_by_id = {q.id: q.order for q in questions.questions if q.id}
-    head = [
-        _csv_text(interview.id),
-        _csv_text(interview.status),
-        _csv_text(interview.candidate.name),
-        _csv_text(interview.candidate.email),
-        _csv_text(interview.job.title),
-        iso_utc(interview.completed_at),
-    ]
-    if not interview.responses:
-        return [head + [""] * (len(CSV_COLUMNS) - len(head))]
-    rows = []
-    for position, r in enumerate(interview.responses):
-        order = order_by_id.get(r.question_id)
-        rows.append(
-            head
-            + [
-                _number(order) if order is not None else str(position),
-                _csv_text(r.question_id),
-                _csv_text(r.question_text),
-                _csv_text(r.question_type),
-                _number(r.duration_seconds),
-                _csv_text(r.transcript),
-            ]
-        )
-    return rows
+    return CsvRows().of(interview, questions, evaluation)
 
 
 def write_csv(

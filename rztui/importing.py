@@ -3,7 +3,10 @@
 The other half of :mod:`rztui.export`: ``rztui import FILE`` reads what ``export -f jsonl`` writes
 (one payload a line) or ``export -f json``'s array, checks each payload as if the API had sent
 it (strict JSON, :meth:`Interview.from_api`, a usable id), then tracks and caches it. No request
-is made, so it works offline and without a key. An id imported again is updated.
+is made, so it works offline and without a key. An id imported again is updated. The
+``"rztui"`` key an export adds (ratings, notes, shortlist) is taken out before the payload is
+checked and stored, and restored into the store; a bad one is named like a bad line, and the
+interview is imported without it.
 
 Memory stays flat: the input is read a chunk at a time (an array through ``raw_decode``, one
 element at a time), and interviews are written :data:`BATCH` to a transaction. A bad item is
@@ -27,7 +30,12 @@ from .api.errors import InvalidResponse, RZError
 from .api.ids import parse_id
 from .api.models import Interview
 from .store import ImportCounts, Store
+from .store.evaluations import Evaluation, evaluation_from_json
 from .store.payload import encode_body
+
+#: The key an export adds for what the user decided about an interview (``rztui.export``):
+#: taken out before the payload is checked, so what is stored is the API's payload.
+EVALUATION_KEY = "rztui"
 
 #: Interviews written per transaction.
 BATCH = 1000
@@ -43,13 +51,20 @@ class ImportResult:
     imported: int = 0
     new: int = 0  # not cached before
     updated: int = 0  # cached before: replaced by the imported copy
-    bad: int = 0
+    bad: int = 0  # bad items, including interviews imported without their bad evaluation
+    evaluations: int = 0  # ratings, notes and shortlist entries restored
+    bad_evaluations: int = 0  # imported without their "rztui" value (it was not valid)
 
     def summary(self, source: str) -> str:
+        extra = f", {self.evaluations} with ratings or notes" if self.evaluations else ""
         text = (f"imported {self.imported} interview(s) from {source} ({self.new} new, "
-                f"{self.updated} updated)")
-        if self.bad:
-            text += f"; {self.bad} bad line(s) skipped"
+                f"{self.updated} updated{extra})")
+        skipped = self.bad - self.bad_evaluations
+        if skipped:
+            text += f"; {skipped} bad line(s) skipped"
+        if self.bad_evaluations:
+            text += (f"; {self.bad_evaluations} imported without their "
+                     f"\"{EVALUATION_KEY}\" value (not valid)")
         return text
 
 
@@ -58,6 +73,7 @@ class BadItem:
     line: int
     reason: str
     fatal: bool = False  # nothing after it can be read
+    imported: bool = False  # only its "rztui" value was bad: the interview was imported
 
 
 Item = tuple[int, "bytes | str | BadItem"]
@@ -224,11 +240,36 @@ def read_items(stream: IO[bytes]) -> tuple[Iterator[Item], Callable[[], int]]:
 
 def check_item(text: bytes | str) -> Interview:
     """One payload checked like an API answer; raises :class:`InvalidResponse` saying why."""
+    return check_entry(text)[0]
+
+
+def check_entry(text: bytes | str) -> tuple[Interview, Evaluation | None, str | None]:
+    """One item of an export: the interview (its payload checked like an API answer, without
+    the ``"rztui"`` key an export adds), the evaluation that key held (None without one), and
+    why that value cannot be used (None when it can). :class:`InvalidResponse` says why the
+    interview itself cannot be imported."""
     try:
         data = loads(text)
     except InvalidResponse as exc:
         reason = exc.detail.removeprefix("the answer ").removeprefix("is ")
         raise InvalidResponse(reason) from None
+    extra: object = None
+    has_extra = type(data) is dict and EVALUATION_KEY in data
+    if has_extra:
+        extra = data.pop(EVALUATION_KEY)
+    interview = _checked_interview(data)
+    if not has_extra:
+        return interview, None, None
+    try:
+        ev = evaluation_from_json(interview.id, extra)
+    except ValueError as exc:
+        return interview, None, str(exc)
+    if ev is None:
+        return interview, None, f"{EVALUATION_KEY} is not an object"
+    return interview, ev, None
+
+
+def _checked_interview(data: object) -> Interview:
     try:
         interview = Interview.from_api(data)
     except InvalidResponse as exc:
@@ -263,6 +304,7 @@ def import_stream(
     items, consumed = read_items(stream)
     pending: list[Interview] = []
     encoded: list[bytes] = []
+    evaluations: list[Evaluation] = []
     writing: Future[ImportCounts] | None = None
     writing_size = 0
 
@@ -278,10 +320,19 @@ def import_stream(
         if on_progress is not None:
             on_progress(consumed())
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rztui-import") as pool:
+    with store.bulk_writes(), ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="rztui-import") as pool:
 
-        def submit(interviews: list[Interview], bodies: list[bytes]) -> Future[ImportCounts]:
-            return pool.submit(store.import_interviews, interviews, encoded=bodies)
+        def write(interviews: list[Interview], bodies: list[bytes],
+                  restore: list[Evaluation]) -> ImportCounts:
+            counts = store.import_interviews(interviews, encoded=bodies)
+            for ev in restore:  # after its interview: an id given twice ends as the last said
+                store.restore_evaluation(ev)
+            return counts
+
+        def submit(interviews: list[Interview], bodies: list[bytes],
+                   restore: list[Evaluation]) -> Future[ImportCounts]:
+            return pool.submit(write, interviews, bodies, restore)
 
         try:
             for line, item in items:
@@ -290,10 +341,17 @@ def import_stream(
                     bad: BadItem | None = item
                 else:
                     try:
-                        interview = check_item(item)
+                        interview, ev, why = check_entry(item)
                         encoded.append(encode_body(interview.raw))
                         pending.append(interview)
                         bad = None
+                        if ev is not None:
+                            evaluations.append(ev)
+                            result.evaluations += 1
+                        elif why is not None:
+                            result.bad_evaluations += 1
+                            bad = BadItem(line, f"its \"{EVALUATION_KEY}\" value is not valid "
+                                          f"({why})", imported=True)
                     except InvalidResponse as exc:
                         bad = BadItem(line, exc.detail)
                 if bad is not None:
@@ -302,11 +360,11 @@ def import_stream(
                         on_bad(bad)
                 if len(pending) >= batch:
                     landed()
-                    writing, writing_size = submit(pending, encoded), len(pending)
-                    pending, encoded = [], []
+                    writing, writing_size = submit(pending, encoded, evaluations), len(pending)
+                    pending, encoded, evaluations = [], [], []
             landed()
             if pending:
-                writing, writing_size = submit(pending, encoded), len(pending)
+                writing, writing_size = submit(pending, encoded, evaluations), len(pending)
                 landed()
         finally:
             if writing is not None:

@@ -94,6 +94,77 @@ def _plain_pair(
     return None
 
 
+PlainResponse = tuple[
+    str, str, "str | None", str, "float | None", "datetime | None", "str | None"]
+"""A response's fields in :class:`Response`'s order."""
+
+Times = tuple["datetime | None", "datetime | None", "datetime | None", "datetime | None"]
+Triple = tuple["str | None", "str | None", "str | None"]
+PlainInterview = tuple[str, str, Triple, Triple, Times, list[PlainResponse]]
+"""An interview's fields: id, status, job (id, title, department), candidate (id, name,
+email), the created, started, completed and expiry times, the responses."""
+
+
+def plain_response(obj: dict[str, Any]) -> PlainResponse | None:
+    """A response's fields when every one has its plain type (text is ``str``, the duration an
+    ``int`` or a finite ``float``, the time the API's form): what :meth:`Response._checked`
+    would give, without its checks one field at a time. None for anything else."""
+    g = obj.get
+    qid, text, qtype, transcript = (
+        g("question_id"), g("question_text"), g("question_type"), g("transcript"))
+    duration, answered, audio = g("duration_seconds"), g("answered_at"), g("audio_url")
+    if not (
+        (qid is None or type(qid) is str) and (text is None or type(text) is str)
+        and (qtype is None or type(qtype) is str)
+        and (transcript is None or type(transcript) is str)
+        and (audio is None or type(audio) is str)
+        and (duration is None or type(duration) is int
+             or (type(duration) is float and -_INF < duration < _INF))
+        and (answered is None or type(answered) is str)
+    ):
+        return None
+    try:
+        at = parse_time(answered)
+    except InvalidResponse:
+        return None
+    return qid or "", text or "", qtype, transcript or "", duration, at, audio
+
+
+def plain_interview(obj: dict[str, Any]) -> PlainInterview | None:
+    """An interview's fields when every one has its plain type: exactly what
+    :meth:`Interview.from_api` accepts on its fast path, without building the objects (a bulk
+    export reads 100,000). None for anything else (``from_api`` then decides)."""
+    g = obj.get
+    iid, status, responses = g("id"), g("status"), g("responses")
+    if type(iid) is not str or type(status) is not str or not status.strip():
+        return None
+    job = _plain_pair(g("job"), "id", "title", "department")
+    candidate = _plain_pair(g("candidate"), "id", "name", "email")
+    if job is None or candidate is None:
+        return None
+    items: list[PlainResponse] = []
+    if responses is None:
+        pass
+    elif type(responses) is list:
+        for r in responses:
+            one = plain_response(r) if type(r) is dict else None
+            if one is None:
+                return None
+            items.append(one)
+    else:
+        return None
+    times = (g("created_at"), g("started_at"), g("completed_at"), g("expires_at"))
+    for t in times:
+        if t is not None and type(t) is not str:
+            return None
+    try:
+        parsed = (parse_time(times[0]), parse_time(times[1]), parse_time(times[2]),
+                  parse_time(times[3]))
+    except InvalidResponse:
+        return None
+    return iid, status, job, candidate, parsed, items
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     id: str | None
@@ -146,28 +217,11 @@ class Response:
 
     @classmethod
     def _plain(cls, obj: dict[str, Any]) -> Response | None:
-        """The response when every field has its plain type (text is ``str``, the duration an
-        ``int`` or a finite ``float``): the same value :meth:`_checked` gives, without its
-        checks one field at a time. None for anything else (``_checked`` then decides)."""
-        g = obj.get
-        qid, text, qtype, transcript = (
-            g("question_id"), g("question_text"), g("question_type"), g("transcript"))
-        duration, answered, audio = g("duration_seconds"), g("answered_at"), g("audio_url")
-        if not (
-            (qid is None or type(qid) is str) and (text is None or type(text) is str)
-            and (qtype is None or type(qtype) is str)
-            and (transcript is None or type(transcript) is str)
-            and (audio is None or type(audio) is str)
-            and (duration is None or type(duration) is int
-                 or (type(duration) is float and -_INF < duration < _INF))
-            and (answered is None or type(answered) is str)
-        ):
-            return None
-        try:
-            at = parse_time(answered)
-        except InvalidResponse:
-            return None
-        return cls(qid or "", text or "", qtype, transcript or "", duration, at, audio)
+        """The response when every field has its plain type (see :func:`plain_response`):
+        the same value :meth:`_checked` gives, without its checks one field at a time. None
+        for anything else (``_checked`` then decides)."""
+        fields = plain_response(obj)
+        return None if fields is None else cls(*fields)
 
     @classmethod
     def _checked(cls, data: Any, index: int) -> Response:
@@ -208,40 +262,18 @@ class Interview:
 
     @classmethod
     def _plain(cls, obj: dict[str, Any]) -> Interview | None:
-        """The interview when every field has its plain type: the value :meth:`_checked`
-        gives, faster (a bulk import validates 100,000). None for anything else."""
-        g = obj.get
-        iid, status, responses = g("id"), g("status"), g("responses")
-        if type(iid) is not str or type(status) is not str or not status.strip():
+        """The interview when every field has its plain type (see :func:`plain_interview`):
+        the value :meth:`_checked` gives, faster (a bulk import validates 100,000). None for
+        anything else."""
+        fields = plain_interview(obj)
+        if fields is None:
             return None
-        job = _plain_pair(g("job"), "id", "title", "department")
-        candidate = _plain_pair(g("candidate"), "id", "name", "email")
-        if job is None or candidate is None:
-            return None
-        if responses is None:
-            items: tuple[Response, ...] = ()
-        elif type(responses) is list:
-            parsed: list[Response] = []
-            for r in responses:
-                one = Response._plain(r) if type(r) is dict else None
-                if one is None:
-                    return None
-                parsed.append(one)
-            items = tuple(parsed)
-        else:
-            return None
-        times = (g("created_at"), g("started_at"), g("completed_at"), g("expires_at"))
-        for t in times:
-            if t is not None and type(t) is not str:
-                return None
-        try:
-            created, started, completed, expires = (parse_time(t) for t in times)
-        except InvalidResponse:
-            return None
+        iid, status, job, candidate, (created, started, completed, expires), responses = fields
         return cls(
             iid, status, Job(job[0], job[1] or "", job[2]),
             Candidate(candidate[0], candidate[1] or "", candidate[2]),
-            created, started, completed, expires, items, obj,
+            created, started, completed, expires,
+            tuple([Response(*r) for r in responses]), obj,
         )
 
     @classmethod

@@ -28,7 +28,9 @@ def import_cmd(app: AppContext, source: str) -> None:
     Reads what `rztui export -f jsonl` writes (one interview a line) or `-f json`'s array.
     Each interview is checked as if the API had sent it, then tracked and cached: nothing is
     fetched, no API key is needed. An interview already cached is replaced by the imported
-    copy. Bad lines are named on stderr and skipped (exit code 5 at the end).
+    copy. Ratings, notes and the shortlist an export carries (its "rztui" key) are
+    restored; the stored payload is the API's. Bad lines are named on stderr and skipped
+    (exit code 5 at the end).
     """
     from ..importing import BadItem, import_stream, input_size
 
@@ -49,7 +51,9 @@ def import_cmd(app: AppContext, source: str) -> None:
 
         def bad(item: BadItem) -> None:
             progress.close()
-            end = "; the rest cannot be read" if item.fatal else "; skipped"
+            end = ("; the rest cannot be read" if item.fatal
+                   else "; the interview was imported without it" if item.imported
+                   else "; skipped")
             click.echo(f"rztui: error: {name} line {item.line}: {clean_line(item.reason)}{end}",
                        err=True)
 

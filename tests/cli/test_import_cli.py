@@ -117,3 +117,76 @@ def test_a_missing_file_is_a_usage_error(two_homes, tmp_path):
     empty.write_bytes(b"")
     res = rz("import", str(empty))
     assert res.exit_code == 0 and "imported 0 interview(s)" in res.stderr
+
+
+def evaluate(home: Path) -> dict[str, object]:
+    """Ratings, notes and the shortlist on a few of the home's interviews; returns them."""
+    store = Store(home / "data" / "rztui.db")
+    spec, hostile = ds.SPEC_INTERVIEW_ID, ds.HOSTILE_CSV_ID
+    qid = ds.snapshot(spec)["responses"][1]["question_id"]
+    store.set_rating(spec, 4)
+    store.set_rating(spec, 5, question_id=qid)
+    store.set_note(spec, "=strong on hooks\nsecond line, \"quoted\"")
+    store.set_shortlisted([spec, hostile])
+    store.set_note(hostile, "ünïcode\u2028and a separator")
+    store.mark_opened(ds.ALL_IDS[2], status="completed", answered=1)  # opened is no decision
+    found = {iid: ev for iid, ev in store.evaluations(ds.ALL_IDS).items() if not ev.empty}
+    payloads = {iid: store.interview_json(iid)[0] for iid in ds.ALL_IDS
+                if store.interview_json(iid)}
+    store.close()
+    assert set(found) == {spec, hostile}
+    return {"evaluations": {k: v.as_json() for k, v in found.items()}, "payloads": payloads}
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_ratings_notes_and_the_shortlist_travel_with_an_export(two_homes, tmp_path, fmt):
+    home = two_homes("a")
+    fill(home)
+    before = evaluate(home)
+    out = tmp_path / f"all.{fmt}"
+    assert rz("export", "-f", fmt, "--all", "-o", str(out)).exit_code == 0
+    items = ([json.loads(line) for line in out.read_text().splitlines()] if fmt == "jsonl"
+             else json.loads(out.read_text()))
+    for item in items:  # the API's payload as it was, the evaluation under its own key, last
+        api_keys = list(before["payloads"][item["id"]])
+        assert list(item) == api_keys + (["rztui"] if "rztui" in item else [])
+        ev = item.pop("rztui", None)
+        assert ev == before["evaluations"].get(item["id"])
+        assert item == before["payloads"][item["id"]]
+
+    fresh = two_homes("b")
+    res = rz("import", str(out))
+    assert res.exit_code == 0, res.stderr
+    assert "2 with ratings or notes" in res.stderr
+    store = Store(fresh / "data" / "rztui.db")
+    got = {iid: ev.as_json() for iid, ev in store.evaluations(ds.ALL_IDS).items()}
+    assert got == before["evaluations"]
+    for iid, payload in before["payloads"].items():
+        assert store.interview_json(iid)[0] == payload  # stored as the API sent it
+    store.close()
+    again = tmp_path / f"again.{fmt}"
+    assert rz("export", "-f", fmt, "--all", "-o", str(again)).exit_code == 0
+    assert again.read_bytes() == out.read_bytes()
+
+
+def test_a_bad_evaluation_is_named_and_the_interview_still_imported(two_homes):
+    home = two_homes("a")
+    good = ds.snapshot(ds.SPEC_INTERVIEW_ID)
+    other = ds.snapshot(ds.HOSTILE_CSV_ID)
+    lines = [
+        json.dumps({**good, "rztui": {"rating": 9, "note": "x"}}),
+        json.dumps({**other, "rztui": "not an object"}),
+    ]
+    res = rz("import", "-", input="\n".join(lines) + "\n")
+    assert res.exit_code == 5
+    err = res.stderr.splitlines()
+    assert err[0].startswith('rztui: error: stdin line 1: its "rztui" value is not valid (')
+    assert err[0].endswith("; the interview was imported without it")
+    assert err[1] == ('rztui: error: stdin line 2: its "rztui" value is not valid (rztui is not '
+                      "an object); the interview was imported without it")
+    assert err[2] == ("rztui: imported 2 interview(s) from stdin (2 new, 0 updated); 2 "
+                      'imported without their "rztui" value (not valid)')
+    store = Store(home / "data" / "rztui.db")
+    assert store.interview_json(ds.SPEC_INTERVIEW_ID)[0] == good
+    assert store.evaluations([ds.SPEC_INTERVIEW_ID, ds.HOSTILE_CSV_ID]) == {}
+    store.close()

@@ -126,15 +126,15 @@ async def test_crash_mid_write_leaves_no_partial_file(svc, tmp_path, monkeypatch
     out = tmp_path / "out.csv"
     out.write_text("previous export")
     calls = {"n": 0}
-    real = export_mod._CsvRows.of
+    real = export_mod.CsvRows.text_of_fields
 
-    def exploding(self, iv, questions=None):
+    def exploding(self, *args, **kwargs):
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("disk on fire")
-        return real(self, iv, questions)
+        return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(export_mod._CsvRows, "of", exploding)
+    monkeypatch.setattr(export_mod.CsvRows, "text_of_fields", exploding)
     with pytest.raises(RuntimeError):
         await export_interviews(svc, [SPEC_ID, HOSTILE_CSV_ID], "csv", out)
     assert out.read_text() == "previous export"
@@ -188,3 +188,62 @@ async def test_csv_uses_cached_question_order(svc):
     rows = list(csv.reader(io.StringIO(buf.getvalue())))
     order = CSV_COLUMNS.index("question_order")
     assert [r[order] for r in rows[1:]] == ["0", "1"]  # the API's `order`, not positions
+
+
+def test_csv_of_a_payload_off_the_fast_path_is_the_same_rows(tmp_path):
+    """Text fields that are numbers, a duration in a form the model checks one field at a
+    time: the export takes the model's slow path and writes what csv_rows gives."""
+    from rztui.api.models import Interview
+    from rztui.store import Store
+
+    odd = {
+        "id": "odd-1", "status": "completed", "candidate": {"name": 42, "email": None},
+        "job": {"title": 7.5}, "completed_at": " 2024-01-16T14:52:00+01:00 ",
+        "responses": [{"question_id": 3, "question_text": "=Why?", "transcript": "a, \"b\"",
+                       "duration_seconds": 12.0}],
+    }
+    store = Store(tmp_path / "rz.db")
+    store.save_interview(odd)
+    buf = io.StringIO(newline="")
+    rows, written = export_mod.write_from_store(buf, store, ["odd-1"], "csv")
+    assert written == ["odd-1"] and rows == 1
+    back = list(csv.reader(io.StringIO(buf.getvalue(), newline="")))
+    assert back == [CSV_COLUMNS, *csv_rows(Interview.from_api(odd))]
+    store.close()
+
+
+@pytest.mark.parametrize("raw", [
+    "770g0622-g41d-63f6-c938-668877662222", "custom-abc_1", " custom-abc", "custom-" + "a" * 300,
+    "https://x.example/interviews/custom-a", "..", "", "a/b", "CUSTOM-X",
+])
+def test_the_quick_id_check_agrees_with_parse_id(raw):
+    from rztui.api.ids import parse_id
+
+    try:
+        expected: object = parse_id(raw)
+    except InvalidId as exc:
+        expected = str(exc)
+    try:
+        got: object = export_mod._parse(raw)
+    except InvalidId as exc:
+        got = str(exc)
+    assert got == expected
+
+
+@pytest.mark.parametrize("when", [
+    "2024-01-16T14:52:00Z", "2024-01-16T14:52:00.250Z", "2024-01-16T14:52:00+02:00",
+    "0999-01-16T14:52:00Z", "2024-02-29T23:59:59Z",
+])
+def test_csv_completed_at_is_written_as_before(tmp_path, when):
+    from rztui.api.models import Interview
+    from rztui.store import Store
+
+    payload = {"id": "custom-t", "status": "completed", "completed_at": when,
+               "candidate": {"name": "A"}, "job": {"title": "B"}}
+    store = Store(tmp_path / "rz.db")
+    store.save_interview(payload)
+    buf = io.StringIO(newline="")
+    export_mod.write_from_store(buf, store, ["custom-t"], "csv")
+    back = list(csv.reader(io.StringIO(buf.getvalue(), newline="")))
+    assert back[1] == csv_rows(Interview.from_api(payload))[0]
+    store.close()

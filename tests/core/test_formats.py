@@ -382,6 +382,10 @@ def test_csv_rows_spec_with_question_orders() -> None:
         "question_type": "technical",
         "duration_seconds": "145",
         "transcript": A1,
+        "rating": "",
+        "answer_rating": "",
+        "note": "",
+        "shortlisted": "false",
     }
     assert rows[1][CSV_COLUMNS.index("question_order")] == "1"
 
@@ -398,7 +402,7 @@ def test_csv_rows_position_without_questions_and_empty_interview() -> None:
         "Senior Frontend Developer",
         "",
     ]
-    assert row[6:] == [""] * 6
+    assert row[6:] == [""] * 9 + ["false"]
 
 
 def test_csv_hostile_round_trip() -> None:

@@ -106,3 +106,24 @@ def test_an_array_of_the_demo_interviews_round_trips(store, chunk):
     result, bad = run(store, data)
     assert not bad and result.imported == len(payloads)
     assert [store.get_interview(i).raw for i in ds.ALL_IDS] == payloads
+
+
+def test_the_bulk_settings_are_put_back_after_an_import(tmp_path):
+    store = Store(tmp_path / "rz.db")
+
+    def settings() -> list[int]:
+        return [store._run(lambda c, n=name: c.execute(f"PRAGMA {n}").fetchone()[0],
+                           write=False) for name, _ in store.BULK_PRAGMAS]
+
+    before = settings()
+    seen: list[list[int]] = []
+    lines = b"\n".join(json.dumps(interview(f"custom-{i}")).encode() for i in range(5))
+    result, bad = run(store, lines, on_progress=lambda _n: seen.append(settings()), batch=2)
+    assert result.imported == 5 and not bad
+    assert seen and seen[0] == [value for _, value in store.BULK_PRAGMAS]
+    assert settings() == before
+    assert store._run(lambda c: c.execute("PRAGMA journal_mode").fetchone()[0],
+                      write=False) == "wal"
+    assert store._run(lambda c: c.execute("PRAGMA synchronous").fetchone()[0],
+                      write=False) == 1  # NORMAL, as always
+    store.close()
