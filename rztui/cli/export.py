@@ -293,8 +293,10 @@ def review(
 
     with Progress("fetching", len(wanted)) as progress:
         interviews, failures = run_async(go(progress))
+    decided = app.store.evaluations(iv.id for iv in interviews)
     reviews = [
-        review_interview(iv, keywords_for(iv.job.title, app.settings.keywords))
+        review_interview(iv, keywords_for(iv.job.title, app.settings.keywords),
+                         decided.get(iv.id))
         for iv in interviews
     ]
     if as_json:

@@ -164,3 +164,12 @@ def test_list_shows_rating_and_shortlist(run, tracked):
     assert run("list", "--shortlisted").stdout.splitlines() == [spec_line]
     assert [r["id"] for r in json.loads(run("list", "--json", "--shortlisted").stdout)] \
         == [tracked]
+
+
+def test_review_shows_the_ratings(run, tracked):
+    run("rate", tracked, "4")
+    run("rate", tracked, "2", "-q", "Q1")
+    res = run("review", tracked)
+    assert res.exit_code == 0 and "Your rating:      4/5 · answers 2.0 on average" in res.stdout
+    data = json.loads(run("review", tracked, "--json").stdout)[0]
+    assert data["rating"] == 4 and data["average_answer_rating"] == 2.0
