@@ -12,6 +12,7 @@ notification, never a traceback. Workers hand their results back as messages
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.notifications import Notification, Notify
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -474,6 +476,8 @@ class RZApp(App[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
+        if self._exit or not self.main.is_attached:
+            return  # shutting down: a worker that lost its widgets has nothing to report
         if worker.group == "load" and event.state in (
                 WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             self.main.watcher.load_finished()
@@ -485,9 +489,12 @@ class RZApp(App[None]):
         else:
             first = str(error).splitlines()[0] if str(error) else ""
             message = f"{type(error).__name__}: {first}"[:200] if first else type(error).__name__
+        if isinstance(error, NoMatches) and not self.main.is_mounted:
+            return  # the screen went away while it worked
         self.notify(message, title="Error", severity="error", markup=False)
         if worker.group == "load":
-            self.main.transcript.loading = False
+            with contextlib.suppress(NoMatches):
+                self.main.transcript.loading = False
 
     # -- screens ---------------------------------------------------------------------------
 
