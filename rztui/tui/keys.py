@@ -48,7 +48,7 @@ MAIN_BINDINGS: list[BindingType] = [
     Binding("o", "toggle_outline", "Outline", show=False),
     # Deciding about candidates (kept in the store only, never sent to the API).
     Binding("asterisk", "rate", "Rate", key_display="*", show=False,
-            tooltip="1-5: the current answer in the transcript, else the interview"),
+            tooltip="1-5: the answer in focus, else the interview"),
     Binding("w", "note", "Note", show=False, tooltip="write the interview's note"),
     Binding("plus", "shortlist", "Shortlist", key_display="+", show=False,
             tooltip="put on the shortlist, or take off"),
