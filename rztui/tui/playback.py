@@ -13,11 +13,10 @@ from typing import TYPE_CHECKING
 from textual.timer import Timer
 
 from ..api.errors import RZError
-from ..player import Playback, PlayerError, find_player, playable_source
-from ..service import Service
 from ..textsafe import clean_line
 
 if TYPE_CHECKING:
+    from ..player import Playback
     from .main_screen import MainScreen
 
 
@@ -53,6 +52,11 @@ class Listening:
                           group="play", exclusive=True, exit_on_error=False)
 
     async def _start(self, iid: str, question_id: str, label: str) -> None:
+        # Imported on first use: the player's URL checks pull in the HTTP stack, which the
+        # first frame does not need.
+        from ..player import Playback, PlayerError, find_player, playable_source
+        from ..service import Service
+
         rz = self.screen.rz
         service = rz.service or Service(rz.store, None)
         try:
