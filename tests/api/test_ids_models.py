@@ -303,3 +303,13 @@ def test_fast_path_is_taken_for_the_api_form_and_matches():
     odd = dict(COMPLETED, candidate={"name": 42})
     assert Interview._plain(odd) is None
     assert Interview.from_api(odd).candidate.name == "42"
+
+
+@pytest.mark.parametrize("raw", [
+    "660f9511-f30c-52e5-b827-557766551111", "770G0622-G41D-63F6-C938-668877662222",
+    "custom-aa0j3955-j74g-96i9-f261-991100995555", "custom-a_b-c",
+])
+def test_a_bare_id_in_its_usual_shape_is_itself_and_spaces_still_go(raw):
+    assert parse_id(raw) == raw
+    assert parse_id(f"  {raw}\n") == raw
+    assert parse_id(f"https://rz-app-omega.vercel.app/api/v1/interviews/{raw}") == raw
