@@ -202,7 +202,8 @@ def write_interviews(
         for iv in interviews:
             if should_stop is not None and should_stop():
                 raise _Stopped()
-            ev = store.evaluations([iv.id]).get(iv.id) if store is not None else None
+            ev = store.evaluations([iv.id], decided=True).get(iv.id) if store is not None \
+                else None
             yield iv, (ev if ev is not None and not ev.empty else None)
 
     if fmt == "csv":
@@ -548,7 +549,7 @@ def write_from_store(
             page = ids[start:start + EXPORT_PAGE]
             cached = store.cached_payloads(page)
             # Read alongside the payloads, a page at a time: memory stays flat.
-            evaluations = store.evaluations(page)
+            evaluations = store.evaluations(page, decided=True)
             for iid in page:
                 if should_stop is not None and should_stop():
                     raise _Stopped()

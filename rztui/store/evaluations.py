@@ -277,9 +277,13 @@ class EvaluationStore(StoreConnection):
     def evaluation(self, iid: str) -> Evaluation:
         return self.evaluations([iid]).get(iid) or Evaluation(iid)
 
-    def evaluations(self, ids: Iterable[str]) -> dict[str, Evaluation]:
-        """The evaluations of ``ids`` that have one (read a page of ids per query)."""
+    def evaluations(self, ids: Iterable[str], *, decided: bool = False
+                    ) -> dict[str, Evaluation]:
+        """The evaluations of ``ids`` that have one (read a page of ids per query);
+        ``decided``: only those with a decision in them (a rating, a note, the shortlist, an
+        answer's rating), as exports want: most rows only say when it was opened."""
         wanted = list(dict.fromkeys(ids))
+        only = f" AND {_DECIDED}" if decided else ""
 
         def go(conn: sqlite3.Connection) -> dict[str, Evaluation]:
             found: dict[str, dict[str, Any]] = {}
@@ -288,7 +292,8 @@ class EvaluationStore(StoreConnection):
                 marks = ",".join("?" * len(chunk))
                 for row in conn.execute(
                     "SELECT interview_id, rating, note, shortlisted, opened_at, seen_status, "
-                    f"seen_answered FROM evaluation WHERE interview_id IN ({marks})", chunk):
+                    f"seen_answered FROM evaluation WHERE interview_id IN ({marks}){only}",
+                        chunk):
                     found[row[0]] = {
                         "rating": row[1], "note": row[2] or "", "shortlisted": bool(row[3]),
                         "opened_at": row[4], "seen_status": row[5], "seen_answered": row[6],
