@@ -169,7 +169,7 @@ def _echo_comparison_tty(comparison: Any, answers: list[Any]) -> None:
 @click.option(
     "--sort", "sort", type=click.Choice(["candidate", "duration", "length", "rating"]),
     default="candidate", show_default=True,
-    help="Candidate A-Z, or longest duration / longest answer first.",
+    help="Candidate A-Z, longest duration / longest answer first, or your best-rated first.",
 )
 @click.option("--reverse", is_flag=True, help="Reverse the order.")
 @pass_app
