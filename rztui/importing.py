@@ -29,13 +29,14 @@ from .api.body import DEFAULT_MAX_RESPONSE_BYTES, loads
 from .api.errors import InvalidResponse, RZError
 from .api.ids import parse_id
 from .api.models import Interview
+from .export_json import EVALUATION_KEY
 from .store import ImportCounts, Store
 from .store.evaluations import Evaluation, evaluation_from_json
 from .store.payload import encode_body
 
-#: The key an export adds for what the user decided about an interview (``rztui.export``):
-#: taken out before the payload is checked, so what is stored is the API's payload.
-EVALUATION_KEY = "rztui"
+#: EVALUATION_KEY: the key an export adds for what the user decided about an interview
+#: (``rztui.export_json``): taken out before the payload is checked, so what is stored is the
+#: API's payload.
 
 #: Interviews written per transaction.
 BATCH = 1000
