@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import stat
+from pathlib import Path
+
+import keyring
 import pytest
+from keyring.backend import KeyringBackend
+from keyring.backends import fail as fail_backend
 
 from rztui.api.client import ApiClient
 from rztui.demo import dataset as ds
@@ -65,3 +72,74 @@ async def svc(demo, tmp_path):
     async with ApiClient(demo.base_url, DEMO_KEY, backoff_initial=0.01, backoff_max=0.05) as api:
         yield Service(s, api)
     s.close()
+
+
+# --------------------------------------------------------------------------- keyring
+
+
+class MemoryKeyring(KeyringBackend):
+    """In-memory keyring. Priority below the fail backend, so defining it (which registers it
+    with keyring) never makes it the automatic choice anywhere else."""
+
+    priority = -1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        from keyring.errors import PasswordDeleteError
+
+        if (service, username) not in self.passwords:
+            raise PasswordDeleteError("not found")
+        del self.passwords[(service, username)]
+
+
+@pytest.fixture
+def memory_keyring():
+    previous = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    yield ring
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def no_keyring():
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail_backend.Keyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+# --------------------------------------------------------------------------- audio player
+
+FAKE_PLAYER = """#!/bin/sh
+python3 - "$@" <<'END'
+import json, os, sys
+with open(os.environ["FAKE_PLAYER_LOG"], "a") as f:
+    f.write(json.dumps({"argv": sys.argv[1:], "env": sorted(os.environ)}) + "\\n")
+END
+exec sleep 30
+"""
+
+
+@pytest.fixture
+def fake_mpv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fake ``mpv`` first on PATH: it writes its argv and the names in its environment, a
+    JSON line per run, to the file returned, then waits to be stopped."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    player = bin_dir / "mpv"
+    player.write_text(FAKE_PLAYER)
+    player.chmod(player.stat().st_mode | stat.S_IXUSR)
+    log = tmp_path / "player.jsonl"
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_PLAYER_LOG", str(log))
+    return log

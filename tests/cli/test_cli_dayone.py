@@ -13,11 +13,8 @@ import sys
 import tomllib
 from pathlib import Path
 
-import keyring
 import pytest
 from click.testing import CliRunner
-from keyring.backend import KeyringBackend
-from keyring.backends import fail as fail_backend
 
 from rztui import __version__
 from rztui.cli import main
@@ -91,53 +88,12 @@ def test_bare_rztui_off_a_terminal_prints_the_list(demo_env):
 # --------------------------------------------------------------------------- login / logout
 
 
-class MemoryKeyring(KeyringBackend):
-    """In-memory keyring. Priority below the fail backend, so defining it (which registers it
-    with keyring) never makes it the automatic choice anywhere else."""
-
-    priority = -1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        from keyring.errors import PasswordDeleteError
-
-        if (service, username) not in self.passwords:
-            raise PasswordDeleteError("not found")
-        del self.passwords[(service, username)]
-
-
-@pytest.fixture
-def ring():
-    previous = keyring.get_keyring()
-    memory = MemoryKeyring()
-    keyring.set_keyring(memory)
-    yield memory
-    keyring.set_keyring(previous)
-
-
-@pytest.fixture
-def no_ring():
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail_backend.Keyring())
-    yield
-    keyring.set_keyring(previous)
-
-
-def test_login_reads_a_piped_key_quietly_and_stores_it(demo_env, ring):
+def test_login_reads_a_piped_key_quietly_and_stores_it(demo_env, memory_keyring):
     res = rz("login", input=ds.DEMO_KEY + "\n", env={"ROUNDZERO_API_KEY": ""})
     assert res.exit_code == 0, res.stderr
     assert res.stdout == "key rz_demo_...8b5a verified and stored in the system keyring\n"
     assert res.stderr == ""  # no prompt, no GetPassWarning
-    assert ring.passwords[("rztui", "api_key")] == ds.DEMO_KEY
+    assert memory_keyring.passwords[("rztui", "api_key")] == ds.DEMO_KEY
     again = rz("login", "--stdin", input=ds.DEMO_KEY + "\nignored\n")
     assert again.exit_code == 0
     assert "ROUNDZERO_API_KEY is set in this environment" in again.stderr
@@ -155,24 +111,24 @@ def test_login_with_a_pipe_in_a_real_process_has_no_getpass_warning(demo_env, rz
                           "instead\n")
 
 
-def test_login_failures_keep_their_codes(demo_env, ring):
+def test_login_failures_keep_their_codes(demo_env, memory_keyring):
     bad = rz("login", "--stdin", input="rz_live_wrongwrongwrong\n")
     assert bad.exit_code == 4 and "401" in bad.stderr and "wrongwrong" not in bad.stderr
     empty = rz("login", "--stdin", input="\n")
     assert empty.exit_code == 2 and "no key given on stdin" in empty.stderr
     garbled = rz("login", "--stdin", input=b"rz_live_\xff\xfe\n")
     assert garbled.exit_code == 4 and "non-ASCII" in garbled.stderr
-    assert ring.passwords == {}
+    assert memory_keyring.passwords == {}
 
 
-def test_logout_with_nothing_stored_is_exit_0(rz_home, ring, no_ring):
+def test_logout_with_nothing_stored_is_exit_0(rz_home, memory_keyring, no_keyring):
     res = rz("logout")
     assert res.exit_code == 0 and res.stdout == ("no key was stored (this machine has no "
                                                  "system keyring)\n")
 
 
-def test_logout_removes_then_says_there_is_nothing(rz_home, ring, monkeypatch):
-    ring.set_password("rztui", "api_key", ds.DEMO_KEY)
+def test_logout_removes_then_says_there_is_nothing(rz_home, memory_keyring, monkeypatch):
+    memory_keyring.set_password("rztui", "api_key", ds.DEMO_KEY)
     first = rz("logout")
     assert first.exit_code == 0 and first.stdout == "key removed from the system keyring\n"
     second = rz("logout")

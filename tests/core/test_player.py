@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import stat
 import time
-from pathlib import Path
 
 import pytest
 
@@ -23,23 +20,6 @@ from rztui.player import (
 )
 from rztui.service import Service
 from rztui.store import Store
-
-FAKE = """#!/bin/sh
-python3 - "$@" <<'EOF'
-import json, os, sys
-with open(os.environ["FAKE_PLAYER_LOG"], "a") as f:
-    f.write(json.dumps({"argv": sys.argv[1:], "env": sorted(os.environ)}) + "\\n")
-EOF
-exec sleep 30
-"""
-
-
-def fake_player(bin_dir: Path, name: str) -> Path:
-    bin_dir.mkdir(parents=True, exist_ok=True)
-    path = bin_dir / name
-    path.write_text(FAKE)
-    path.chmod(path.stat().st_mode | stat.S_IXUSR)
-    return path
 
 
 def only(*names: str):
@@ -149,11 +129,8 @@ async def test_no_such_answer(demo_service):
         await playable_source(demo_service, iid, "no-such-question")
 
 
-def test_the_fake_player_gets_the_source_and_stops(tmp_path, monkeypatch):
-    log = tmp_path / "log.jsonl"
-    fake_player(tmp_path / "bin", "mpv")
-    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("FAKE_PLAYER_LOG", str(log))
+def test_the_fake_player_gets_the_source_and_stops(fake_mpv, monkeypatch):
+    log = fake_mpv
     monkeypatch.setenv("ROUNDZERO_API_KEY", "rz_live_secret")
     cmd = find_player("https://a.example/x.mp3")
     play = Playback(cmd, "Q1 of Ana")

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.notifications import Notify
 
 from rztui.api.client import ApiClient
 from rztui.demo import dataset as ds
@@ -269,3 +270,21 @@ def evaluate_demo(store: Store, first: str, others: list[str]) -> None:
         row = store.row(iid)
         if row is not None:
             store.mark_opened(iid, status=row.status, answered=row.answered)
+
+
+@pytest.fixture(autouse=True)
+def toast_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every toast raised, in ``app.toast_log``: at most two are on screen at once, so a
+    burst pushes the older ones out before a test can look."""
+    shown = RZApp.on_notify
+
+    def logged(app: RZApp, event: Notify) -> None:
+        app.__dict__.setdefault("toast_log", []).append(event.notification)
+        shown(app, event)
+
+    monkeypatch.setattr(RZApp, "on_notify", logged)
+
+
+def notes(app: RZApp) -> list[str]:
+    """Every toast's message so far (not only the ones still on screen)."""
+    return [str(n.message) for n in app.__dict__.get("toast_log", [])]

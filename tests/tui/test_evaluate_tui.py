@@ -5,8 +5,6 @@ SQLite store; a fake player on PATH records what it is given."""
 from __future__ import annotations
 
 import json
-import os
-import stat
 import time
 from pathlib import Path
 
@@ -157,31 +155,13 @@ async def test_moving_down_the_list_is_not_reading(store, server, monkeypatch):
         assert all(store.evaluation(i).opened_at is None for i in ids)
 
 
-FAKE = """#!/bin/sh
-python3 - "$@" <<'EOF'
-import json, os, sys
-with open(os.environ["FAKE_PLAYER_LOG"], "a") as f:
-    f.write(json.dumps({"argv": sys.argv[1:], "env": sorted(os.environ)}) + "\\n")
-EOF
-exec sleep 30
-"""
-
-
 @pytest.fixture
-def fake_mpv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    player = bin_dir / "mpv"
-    player.write_text(FAKE)
-    player.chmod(player.stat().st_mode | stat.S_IXUSR)
-    log = tmp_path / "player.jsonl"
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("FAKE_PLAYER_LOG", str(log))
-    monkeypatch.setenv("ROUNDZERO_API_KEY", ds.DEMO_KEY)
-    return log
+def player_log(fake_mpv: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("ROUNDZERO_API_KEY", ds.DEMO_KEY)  # the player must not see it
+    return fake_mpv
 
 
-async def test_p_plays_the_current_answer_and_p_stops(store, server, fake_mpv):
+async def test_p_plays_the_current_answer_and_p_stops(store, server, player_log):
     app = make_app(store, server, [SPEC])  # fetched from the server: fresh audio URLs
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_until(pilot, lambda: app.main.current_interview is not None)
@@ -190,9 +170,9 @@ async def test_p_plays_the_current_answer_and_p_stops(store, server, fake_mpv):
         await pilot.press("P")
         await wait_until(pilot, lambda: app.main.listening.playing, what="playing")
         deadline = time.monotonic() + 10
-        while not fake_mpv.exists() and time.monotonic() < deadline:
+        while not player_log.exists() and time.monotonic() < deadline:
             await pilot.pause(0.05)
-        seen = json.loads(fake_mpv.read_text().splitlines()[0])
+        seen = json.loads(player_log.read_text().splitlines()[0])
         url = app.main.current_interview.responses[1].audio_url
         assert seen["argv"][-2:] == ["--", url]
         assert "ROUNDZERO_API_KEY" not in seen["env"]

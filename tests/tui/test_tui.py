@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import keyring
 import pytest
-from keyring.backend import KeyringBackend
-from textual.notifications import Notify
 from textual.widgets import Input, OptionList, TextArea
 from tui_conftest import (
     doc_text,
     factory,
     ids_with,
     make_app,
+    notes,
     screen_text,
     settle,
     start_server,
@@ -22,7 +20,6 @@ from tui_conftest import (
 from rztui.demo import dataset as ds
 from rztui.formats import format_ats
 from rztui.tui import clipboard
-from rztui.tui.app import RZApp
 from rztui.tui.screens.add import AddScreen
 from rztui.tui.screens.confirm import ConfirmScreen
 from rztui.tui.screens.help import HelpScreen
@@ -45,24 +42,6 @@ def no_system_clipboard(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(clipboard, "system_copy", lambda text: (copied.append(text), (True,
                                                                                      None))[1])
     return copied
-
-
-@pytest.fixture(autouse=True)
-def toast_log(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every toast raised, in ``app.toast_log``: at most two are on screen at once, so a
-    burst pushes the older ones out before a test can look."""
-    shown = RZApp.on_notify
-
-    def logged(app: RZApp, event: Notify) -> None:
-        app.__dict__.setdefault("toast_log", []).append(event.notification)
-        shown(app, event)
-
-    monkeypatch.setattr(RZApp, "on_notify", logged)
-
-
-def notes(app) -> list[str]:
-    """Every toast's message so far (not only the ones still on screen)."""
-    return [str(n.message) for n in app.__dict__.get("toast_log", [])]
 
 
 # -- list, selection, transcript ---------------------------------------------------------------
@@ -523,45 +502,6 @@ async def test_key_rejected_by_api_offers_new_key(store, server):
 
 
 # -- keys --------------------------------------------------------------------------------------
-
-
-class MemoryKeyring(KeyringBackend):
-    """In-memory keyring for tests. Priority below the fail backend: defining it (which
-    registers it with keyring) never makes it the automatic choice anywhere else."""
-
-    priority = -1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.passwords.pop((service, username), None)
-
-
-@pytest.fixture
-def memory_keyring():
-    previous = keyring.get_keyring()
-    ring = MemoryKeyring()
-    keyring.set_keyring(ring)
-    yield ring
-    keyring.set_keyring(previous)
-
-
-@pytest.fixture
-def no_keyring():
-    from keyring.backends import fail
-
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(previous)
 
 
 async def _enter_key(pilot, key: str) -> None:

@@ -13,13 +13,13 @@ from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
-from textual.notifications import Notify
 from textual.widgets import Input, OptionList
 from tui_conftest import (
     ManualClock,
     doc_text,
     ids_with,
     make_app,
+    notes,
     poller_idle,
     settle,
     table_of,
@@ -30,7 +30,6 @@ from rztui.config import Settings
 from rztui.demo import dataset as ds
 from rztui.demo.webhook_sender import WebhookSender
 from rztui.search import search
-from rztui.tui.app import RZApp
 from rztui.tui.screens.compare import CompareScreen
 from rztui.tui.screens.export import ExportScreen
 from rztui.tui.screens.help import HelpScreen
@@ -59,24 +58,6 @@ def server(live_server):
 def make(store, server, ids=(), **kwargs):
     kwargs.setdefault("epoch", server.epoch)  # cached copies dated like the server's
     return make_app(store, server, ids, **kwargs)
-
-
-@pytest.fixture(autouse=True)
-def toast_log(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every toast raised, in ``app.toast_log``: at most two are on screen at once, so a
-    burst pushes the older ones out before a test can look."""
-    shown = RZApp.on_notify
-
-    def logged(app: RZApp, event: Notify) -> None:
-        app.__dict__.setdefault("toast_log", []).append(event.notification)
-        shown(app, event)
-
-    monkeypatch.setattr(RZApp, "on_notify", logged)
-
-
-def notes(app) -> list[str]:
-    """Every toast's message so far (not only the ones still on screen)."""
-    return [str(n.message) for n in app.__dict__.get("toast_log", [])]
 
 
 def status_text(app) -> str:

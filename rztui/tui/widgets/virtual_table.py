@@ -140,29 +140,23 @@ class VirtualTable(ScrollView, can_focus=True):
         Binding("ctrl+end", "scroll_bottom", "Bottom", show=False),
     ]
 
-    class RowHighlighted(Message):
+    class _RowMessage(Message):
+        """Something happened to ``row`` of ``table``."""
+
+        def __init__(self, table: VirtualTable, row: int) -> None:
+            self.table = table
+            self.row = row
+            super().__init__()
+
+        @property
+        def control(self) -> VirtualTable:
+            return self.table
+
+    class RowHighlighted(_RowMessage):
         """The cursor moved to ``row``."""
 
-        def __init__(self, table: VirtualTable, row: int) -> None:
-            self.table = table
-            self.row = row
-            super().__init__()
-
-        @property
-        def control(self) -> VirtualTable:
-            return self.table
-
-    class RowSelected(Message):
+    class RowSelected(_RowMessage):
         """Enter on the cursor row, or a click on it."""
-
-        def __init__(self, table: VirtualTable, row: int) -> None:
-            self.table = table
-            self.row = row
-            super().__init__()
-
-        @property
-        def control(self) -> VirtualTable:
-            return self.table
 
     class HeaderSelected(Message):
         """A click on a column's header."""
