@@ -13,7 +13,13 @@ import sys
 import click
 
 from ..api.errors import EXIT_NOT_FOUND, EXIT_USAGE
-from ..store.evaluations import NOTE_MAX, RATING_MAX, RATING_MIN
+from ..store.evaluations import (
+    NOTE_MAX,
+    RATING_MAX,
+    RATING_MIN,
+    RatingOutOfRange,
+    check_rating,
+)
 from ..textsafe import clean_line
 from .common import AppContext, fail, handle_errors, interview_id_arg, pass_app, read_ids, warn
 
@@ -35,16 +41,17 @@ def _rating(value: str | None, clear: bool) -> int | None:
     if value is None:
         fail(f"give a rating from {RATING_MIN} to {RATING_MAX} (0 or --clear clears it)",
              EXIT_USAGE)
-    try:
-        number = int(value)
-    except ValueError:
-        number = -1
-    if number == 0:
-        return None
-    if not RATING_MIN <= number <= RATING_MAX or not value.strip().isdigit():
-        fail(f"a rating is a whole number from {RATING_MIN} to {RATING_MAX} (0 clears), not "
-             f"{clean_line(value)!r}", EXIT_USAGE)
-    return number
+    text = value.strip()
+    if text.isdecimal():
+        number = int(text)
+        if number == 0:
+            return None
+        try:
+            return check_rating(number)
+        except RatingOutOfRange:
+            pass
+    fail(f"a rating is a whole number from {RATING_MIN} to {RATING_MAX} (0 clears), not "
+         f"{clean_line(value)!r}", EXIT_USAGE)
 
 
 def _question(app: AppContext, iid: str, raw: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from textual.timer import Timer
 
@@ -21,6 +21,8 @@ from ..formats import plural
 from ..store import StoreError
 from ..store.evaluations import Evaluation
 from ..textsafe import clean_line
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from .app import RZApp
@@ -80,15 +82,16 @@ class Evaluator:
 
     # -- writing -------------------------------------------------------------------------------
 
-    def _save(self, write: Callable[[], object], done: Callable[[], None]) -> None:
+    def _save(self, write: Callable[[], T], done: Callable[[T], None]) -> None:
+        """``write`` in a thread, then ``done(what it returned)``; a failure is said."""
         async def go() -> None:
             try:
-                await asyncio.to_thread(write)
+                result = await asyncio.to_thread(write)
             except (StoreError, ValueError) as exc:
                 message = exc.message if isinstance(exc, StoreError) else str(exc)
                 self.screen.notify(f"Not saved: {message}", severity="error", markup=False)
                 return
-            done()
+            done(result)
 
         self.screen.run_worker(go(), group="evaluate", exit_on_error=False)
 
@@ -130,7 +133,7 @@ class Evaluator:
         value = rating or None
         said = f"{what}: rating removed" if value is None else f"{what}: rated {value}/5"
         self._save(lambda: self.rz.store.set_rating(iid, value, question_id=qid),
-                   lambda: self._changed(iid, said))
+                   lambda _: self._changed(iid, said))
 
     def note(self) -> None:
         """``w``: write the interview's note."""
@@ -150,7 +153,7 @@ class Evaluator:
             return
         name = self._name(iid)
         said = f"note on {name} saved" if text else f"note on {name} removed"
-        self._save(lambda: self.rz.store.set_note(iid, text), lambda: self._changed(iid, said))
+        self._save(lambda: self.rz.store.set_note(iid, text), lambda _: self._changed(iid, said))
 
     def toggle_shortlist(self) -> None:
         """``+``: put the interview on the shortlist, or take it off."""
@@ -161,21 +164,14 @@ class Evaluator:
         on = not (current is not None and current.shortlisted)
         name = self._name(iid)
 
+        verb = "on the shortlist" if on else "off the shortlist"
+
         def write() -> int:
             self.rz.store.set_shortlisted([iid], on=on)
             return len(self.rz.store.shortlisted_ids())
 
-        async def go() -> None:
-            try:
-                count = await asyncio.to_thread(write)
-            except StoreError as exc:
-                self.screen.notify(f"Not saved: {exc.message}", severity="error",
-                                   markup=False)
-                return
-            verb = "on the shortlist" if on else "off the shortlist"
-            self._changed(iid, f"{name} {verb} ({plural(count, 'interview')} on it)")
-
-        self.screen.run_worker(go(), group="evaluate", exit_on_error=False)
+        self._save(write, lambda count: self._changed(
+            iid, f"{name} {verb} ({plural(count, 'interview')} on it)"))
 
     # -- new since opened ----------------------------------------------------------------------
 

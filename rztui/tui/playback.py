@@ -89,6 +89,7 @@ class Listening:
         if playback is None or playback.running():
             return
         self.playback = None
+        self._stop_checking()
         code = playback.returncode
         if playback.command.stoppable and code not in (0, None, -15):
             self.screen.notify(f"{playback.command.name} stopped with exit code {code}: "
@@ -96,10 +97,16 @@ class Listening:
                                markup=False)
         self.screen.show_playing(None)
 
+    def _stop_checking(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
     def stop(self, *, wait: bool = False) -> None:
         """Stop the player: in a thread (it may take a moment to end), or right here with
         ``wait`` (the app is exiting)."""
         playback, self.playback = self.playback, None
+        self._stop_checking()
         if wait:  # the screen is going away: nothing to show
             if playback is not None:
                 playback.stop()
