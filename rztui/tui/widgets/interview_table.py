@@ -223,6 +223,7 @@ class InterviewTable(VirtualTable):
         self.rows: list[int] = []
         self.compact = False  # the status as its symbol only
         self._styles: dict[str, Style] = {}
+        self._fitted_width = -1  # the width the columns were last fitted to
 
     def on_mount(self) -> None:
         self._styles = self._theme_styles()
@@ -251,9 +252,20 @@ class InterviewTable(VirtualTable):
         self._styles = self._theme_styles()
         self.redraw()
 
+    def before_render(self) -> None:
+        # The columns fit the width in the frame that first shows it, not one frame later
+        # (the first frame would show "● compl…" before the Resize event came).
+        if self.size.width != self._fitted_width:
+            self._fit_to_width()
+
     def on_resize(self, _event: events.Resize) -> None:
+        if self.size.width != self._fitted_width:
+            self._fit_to_width()
+
+    def _fit_to_width(self) -> None:
         from .interview_list import InterviewList  # the table's owner; imports this module
 
+        self._fitted_width = self.size.width
         owner = self.parent
         if isinstance(owner, InterviewList):
             owner.table_resized()

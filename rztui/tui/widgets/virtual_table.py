@@ -482,7 +482,12 @@ class VirtualTable(ScrollView, can_focus=True):
 
     # -- drawing -------------------------------------------------------------------------------
 
+    def before_render(self) -> None:
+        """Called as a frame draws the table, its size already the new one (a ``Resize``
+        event only comes after that frame): a subclass may fit its columns here."""
+
     def render_lines(self, crop: Region) -> list[Strip]:
+        self.before_render()
         self._base = self.rich_style  # once for all the lines: it walks the ancestors
         self._bar = self._bar_segments()
         self._drawn = self._on_screen()
