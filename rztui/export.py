@@ -48,14 +48,15 @@ from .api.errors import (
     RZError,
 )
 from .api.ids import MAX_ID_LENGTH, looks_like_id, parse_id
-from .api.models import TERMINAL_STATUSES, Interview, plain_interview
+from .api.models import TERMINAL_STATUSES, Interview
+from .export_csv import EXPORT_PAGE, MISSING, WRITTEN, csv_pages
 from .export_json import (
     _compact_element,
     _compact_with_evaluation,
     _element,
     _with_evaluation,
 )
-from .formats import CSV_COLUMNS, CsvRows, csv_line, format_jsonl_line, iso_utc, write_csv
+from .formats import CSV_COLUMNS, CsvRows, csv_line, format_jsonl_line, write_csv
 from .service import FetchStats, Service
 from .store import CachedPayload, Store
 from .store.evaluations import Evaluation
@@ -306,8 +307,6 @@ async def fetch_for_export(
     return interviews, {iid: failures[iid] for iid in wanted if iid in failures}
 
 
-#: Ids classified, fetched or written per step: what an export holds in memory at once.
-EXPORT_PAGE = 500
 
 
 class _Ticks:
@@ -341,27 +340,9 @@ class _Ticks:
             self.loop.call_soon_threadsafe(self._report, pending)
 
 
-#: The key an export adds to an interview the user evaluated (after the API's own keys);
-#: ``rztui import`` takes it out again before the payload is checked and stored.
-def _csv_text_of(
-    rows: CsvRows, cached: CachedPayload, ev: Evaluation | None
-) -> tuple[str, int]:
-    """An interview's CSV rows as text, and how many. A payload whose every field has its plain
-    type (all that rztui stores) goes from the decoded JSON straight to the rows; anything
-    else through :class:`Interview`, which accepts or refuses it as it always did."""
-    data = json.loads(cached.text())
-    fields = plain_interview(data) if type(data) is dict else None
-    if fields is None:
-        return rows.text_of(Interview.from_api(data), cached.question_set(), ev)
-    iid, status, job, candidate, times, responses = fields
-    return rows.text_of_fields(
-        (iid, status, candidate[1], candidate[2], job[1]), iso_utc(times[2]),
-        [(r[0], r[1], r[2], r[4], r[3]) for r in responses], cached.question_set(), ev,
-    )
-
-
-def _unreadable(iid: str, exc: Exception) -> RZError:
-    reason = exc.detail if isinstance(exc, RZError) else str(exc)
+def _unreadable(iid: str, exc: Exception | str) -> RZError:
+    reason = exc if isinstance(exc, str) else exc.detail if isinstance(exc, RZError) \
+        else str(exc)
     return InvalidResponse(f"the cached copy cannot be read ({reason}): fetch it again with "
                            "--refresh", interview_id=iid)
 
@@ -376,9 +357,11 @@ def write_from_store(
     should_stop: Callable[[], bool] | None = None,
     on_written: Callable[[str], None] | None = None,
     failures: dict[str, RZError] | None = None,
+    workers: int = 1,
 ) -> tuple[int, list[str]]:
     """Write the cached interviews ``ids`` to ``stream`` in that order, reading the store a page
-    at a time; returns (rows for CSV or interviews, the ids written).
+    at a time; returns (rows for CSV or interviews, the ids written). A big CSV export uses up to
+    ``workers`` processes (see :mod:`rztui.export_csv`).
 
     An id with nothing cached, or a cached copy that cannot be read, goes into ``failures``.
     ``should_stop`` is checked before each interview (``_Stopped``); ``on_written(id)`` is
@@ -410,7 +393,7 @@ def write_from_store(
         if on_written is not None:
             on_written(iid)
 
-    def fail(iid: str, exc: Exception) -> None:
+    def fail(iid: str, exc: Exception | str) -> None:
         failed[iid] = _unreadable(iid, exc)
         if on_written is not None:
             on_written(iid)
@@ -419,22 +402,21 @@ def write_from_store(
         if excel:
             stream.write("\ufeff")
         stream.write(csv_line(CSV_COLUMNS))
-        rows = CsvRows()
         count = 0
-        page: list[str] = []
-        for cached, ev in each():
-            try:
-                text, n = _csv_text_of(rows, cached, ev)
-            except (ValueError, RZError) as exc:
-                fail(cached.id, exc)
-                continue
-            page.append(text)
-            count += n
-            done(cached.id)
-            if len(page) >= 256:
-                stream.write("".join(page))
-                page.clear()
-        stream.write("".join(page))
+        for page in csv_pages(store, ids, workers=workers):
+            if should_stop is not None and should_stop():
+                raise _Stopped()
+            stream.write(page.text)
+            count += page.rows
+            for iid, outcome, why in page.outcomes:
+                if outcome == WRITTEN:
+                    done(iid)
+                elif outcome == MISSING:
+                    failed[iid] = RZError("no longer in the local store", interview_id=iid)
+                    if on_written is not None:
+                        on_written(iid)
+                else:
+                    fail(iid, why)
         return count, exported
     if fmt == "jsonl":
         lines: list[str] = []
@@ -534,8 +516,10 @@ async def export_interviews(
     *,
     excel: bool = False,
     refresh: bool = False,
+    workers: int = 1,
 ) -> ExportResult:
-    """Fetch ``ids`` and write them as ``fmt`` to ``out`` (a path, or an open text stream).
+    """Fetch ``ids`` and write them as ``fmt`` to ``out`` (a path, or an open text stream);
+    a big CSV export uses up to ``workers`` processes.
 
     A path is written atomically (temp file, 0600, rename). When every requested interview
     failed, nothing is written (an existing file is left alone). Raises :class:`ExportError`
@@ -571,7 +555,7 @@ async def export_interviews(
     def write_to(stream: IO[str]) -> int:
         rows, result.exported = write_from_store(
             stream, service.store, ready, fmt, excel=excel, should_stop=stop.is_set,
-            on_written=written, failures=failures,
+            on_written=written, failures=failures, workers=workers,
         )
         ticks.from_thread(0, flush=True)
         if not result.exported and failures and path is not None:

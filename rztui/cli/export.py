@@ -132,6 +132,7 @@ def export(
     everything else is still written. A file is replaced only once it is complete.
     """
     from ..export import check_destination, export_interviews
+    from ..export_csv import usable_cores
 
     fmt = _format_for(fmt, output)
     if excel and fmt != "csv":
@@ -144,6 +145,7 @@ def export(
         warn("no interviews selected: the export is empty")
 
     fetching = needs_api(app, wanted, refresh)
+    workers = usable_cores()  # a big CSV export runs on every core (see export_csv)
 
     async def go(progress: Progress) -> ExportResult:
         # No key lookup (and no client) when every interview is cached as final.
@@ -153,10 +155,12 @@ def export(
             if output is None or output == "-":
                 with _utf8_stdout() as stream:
                     return await export_interviews(
-                        svc, wanted, fmt, stream, progress.update, excel=excel, refresh=refresh
+                        svc, wanted, fmt, stream, progress.update, excel=excel, refresh=refresh,
+                        workers=workers,
                     )
             return await export_interviews(
-                svc, wanted, fmt, output, progress.update, excel=excel, refresh=refresh
+                svc, wanted, fmt, output, progress.update, excel=excel, refresh=refresh,
+                workers=workers,
             )
 
     with Progress("fetching", len(wanted)) as progress:

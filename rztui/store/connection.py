@@ -72,8 +72,12 @@ class StoreConnection:
         busy_timeout: float | None = None,
         on_warning: Callable[[str], None] | None = None,
         on_migration: MigrationHook | None = None,
+        reader: bool = False,
     ) -> None:
         self.path = Path(path)
+        #: Opened only to read (an export's worker process): no file is created, upgraded,
+        #: recovered or moved aside; any damage or a file moved away is an error.
+        self.reader = reader
         #: Told about a one-time upgrade of an existing store while it runs (at open).
         self.on_migration = on_migration
         #: Seconds to wait for another process's lock (default :data:`DEFAULT_BUSY_TIMEOUT`).
@@ -95,6 +99,10 @@ class StoreConnection:
     # -- opening, recovery ---------------------------------------------------------------------
 
     def _open(self) -> sqlite3.Connection:
+        if self.reader:
+            conn = self._connect_read_only("opened only to read")
+            conn.row_factory = sqlite3.Row
+            return conn
         try:
             conn = self._connect()
         except StoreCorrupt as damage:
@@ -334,6 +342,8 @@ class StoreConnection:
                     path=self.path,
                 )
             if self._moved():
+                if self.reader:
+                    raise StoreError(f"the store {self.path} was moved away", path=self.path)
                 self._recover(None)  # another process moved the file aside: use the new one
             for attempt in (1, 2):
                 try:
@@ -342,7 +352,7 @@ class StoreConnection:
                     err = classify(exc, self.path, busy_timeout=self.busy_timeout)
                     if err is None:
                         raise
-                    if not isinstance(err, StoreCorrupt) or attempt == 2:
+                    if not isinstance(err, StoreCorrupt) or attempt == 2 or self.reader:
                         raise err from exc
                     damage = err
                 self._recover(damage)
