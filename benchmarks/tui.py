@@ -13,6 +13,7 @@ drawing. Prints, all measured in this one run:
 Run: ``python benchmarks/tui.py --rows 100000`` (default 2000; ``--verbose``: every keystroke).
 Building a store of 100k interviews takes a minute or two: ``--store-dir DIR`` keeps it and uses
 it again next time (``benchmarks/tui_tmux.py DIR`` then measures the same in tmux).
+rztui starts as the ``rztui`` command does (CLI, then app; ``RZTUI_HOME`` is the store's home).
 No network: every interview is cached in the store and the client points at a closed port.
 Not a timed test; figures vary by machine.
 """
@@ -58,13 +59,13 @@ Bare().run()
 """
 
 RZTUI = r"""
-import os, sys
+import os, runpy, sys
 sys.path.insert(0, {root!r})
-from rztui.store import Store
-from rztui.tui.app import RZApp
-store = Store(os.path.join(os.environ["RZTUI_HOME"], "data", "rztui.db"))
-RZApp(store=store, base_url="http://127.0.0.1:9", api_key="rz_bench_key_0000",
-      watch=False).run()
+# The rztui command as a user starts it (the CLI, then the app), with the key in the environment
+# (no keyring) and the API at a closed port: every interview is cached, nothing needs the network.
+os.environ.update(ROUNDZERO_API_KEY="rz_bench_key_0000", ROUNDZERO_BASE_URL="http://127.0.0.1:9")
+sys.argv = ["rztui"]
+runpy.run_module("rztui", run_name="__main__")
 """
 
 

@@ -48,8 +48,15 @@ _CJK_CHARS = (
     "\u3130-\u318f\u31a0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7af"
     "\uf900-\ufaff\U00020000-\U0002fa1f\u2600-\u27bf\U0001f000-\U0001faff"
 )
-CJK_RE = re.compile(f"[{_CJK_CHARS}]")
-_CJK_EDGE = re.compile(f"(?<=[{_CJK_CHARS}])|(?=[{_CJK_CHARS}])")
+
+
+@lru_cache(maxsize=1)
+def _cjk() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(one such character, the edge of one): compiled when first needed, not at start-up
+    (the character classes take ~10 ms to compile, and the list's first frame waits on it)."""
+    return (re.compile(f"[{_CJK_CHARS}]"),
+            re.compile(f"(?<=[{_CJK_CHARS}])|(?=[{_CJK_CHARS}])"))
+
 
 # bm25 weights per column: interview_id, question_id (unindexed), candidate, job, question,
 # transcript. A name is a precise intent; what was said matters more than what was asked.
@@ -157,9 +164,9 @@ DocRow = tuple[str, str, int, int, str, str, str, str, str, str]
 
 def index_text(text: str) -> str:
     """Text as it goes into the index: CJK characters get :data:`CJK_SEP` around them."""
-    if text.isascii() or not CJK_RE.search(text):  # isascii costs nothing: most text is
+    if text.isascii() or not _cjk()[0].search(text):  # isascii costs nothing: most text is
         return text
-    return _CJK_EDGE.sub(CJK_SEP, text)
+    return _cjk()[1].sub(CJK_SEP, text)
 
 
 def match_key(text: str | None) -> str:
@@ -385,7 +392,8 @@ def segment_query(expr: str) -> str:
     Inside a "string" the characters just get separators; outside, a run of them becomes a
     quoted phrase (``山田*`` -> ``"山\\x03田"*``).
     """
-    if not CJK_RE.search(expr):
+    cjk = _cjk()[0]
+    if not cjk.search(expr):
         return expr
     out: list[str] = []
     i, n, in_string = 0, len(expr), False
@@ -404,9 +412,9 @@ def segment_query(expr: str) -> str:
             in_string = True
             out.append(ch)
             i += 1
-        elif CJK_RE.match(ch):
+        elif cjk.match(ch):
             j = i
-            while j < n and CJK_RE.match(expr[j]):
+            while j < n and cjk.match(expr[j]):
                 j += 1
             out.append('"' + CJK_SEP.join(expr[i:j]) + '"')
             i = j
