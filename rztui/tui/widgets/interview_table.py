@@ -81,6 +81,9 @@ def _short(count: int) -> str:
     return f"{count / 1_000_000:.1f}M"
 
 
+_BOLD = Style(bold=True)  # a Style, not "bold": the table's fast path draws such cells
+
+
 def _cell(plain: str, style: Style | str = "", justify: str = "left") -> Text:
     """A cell as text, never markup; too long: cut with an ellipsis."""
     return Text(plain, style=style, justify=justify, no_wrap=True,  # type: ignore[arg-type]
@@ -301,7 +304,7 @@ class InterviewTable(VirtualTable):
         style = self._styles.get(colour, "")
         return [
             _cell(symbol if self.compact else f"{symbol} {label}", style),
-            _cell(index.names[r], "bold" if index.new[r] else ""),
+            _cell(index.names[r], _BOLD if index.new[r] else ""),
             _cell(index.jobs[r]),
             Text(relative_time(moment, now) if moment else NO_VALUE, no_wrap=True,
                  overflow="ellipsis", end=""),

@@ -50,11 +50,15 @@ def padded_cell(cell: Text, width: int) -> list[Segment] | None:
     plain = cell.plain
     content = width - 2 * PADDING
     style = cell.style
-    if cell.spans or content < 1 or cell.overflow != "ellipsis" or not plain \
+    if cell.spans or content < 1 or cell.overflow != "ellipsis" \
             or not plain.isprintable() or cell_len(plain) != len(plain) \
             or not isinstance(style, Style | str) or (isinstance(style, str) and style):
         return None
     shown: Style | None = style if isinstance(style, Style) and style else None
+    if not plain:  # an empty cell: blank; as rich pads it, in its style when justified
+        if cell.justify in ("left", "right"):
+            return [_PAD, Segment(" " * content, shown), _PAD]
+        return [_PAD, Segment(" " * content, _NULL), _PAD] if cell.justify is None else None
     size = len(plain)
     if cell.justify in ("left", "right"):
         if size > content:
