@@ -49,16 +49,13 @@ from .api.errors import (
 )
 from .api.ids import MAX_ID_LENGTH, looks_like_id, parse_id
 from .api.models import TERMINAL_STATUSES, Interview
-from .export_csv import EXPORT_PAGE, MISSING, WRITTEN, csv_pages
 from .export_json import (
-    _compact_element,
-    _compact_with_evaluation,
-    _element,
     _with_evaluation,
 )
+from .export_pages import EXPORT_PAGE, MISSING, WRITTEN, export_pages
 from .formats import CSV_COLUMNS, CsvRows, csv_line, format_jsonl_line, write_csv
 from .service import FetchStats, Service
-from .store import CachedPayload, Store
+from .store import Store
 from .store.evaluations import Evaluation
 from .store.payload import compact_json
 from .textsafe import json_safe
@@ -359,102 +356,43 @@ def write_from_store(
     failures: dict[str, RZError] | None = None,
     workers: int = 1,
 ) -> tuple[int, list[str]]:
-    """Write the cached interviews ``ids`` to ``stream`` in that order, reading the store a page
-    at a time; returns (rows for CSV or interviews, the ids written). A big CSV export uses up to
-    ``workers`` processes (see :mod:`rztui.export_csv`).
+    """Write the cached interviews ``ids`` to ``stream`` in that order, a page at a time (see
+    :mod:`rztui.export_pages`: a big export uses up to ``workers`` processes); returns (rows
+    for CSV or interviews, the ids written).
 
     An id with nothing cached, or a cached copy that cannot be read, goes into ``failures``.
-    ``should_stop`` is checked before each interview (``_Stopped``); ``on_written(id)`` is
-    called for each, written or failed.
+    ``should_stop`` is checked before each page (``_Stopped``); ``on_written(id)`` is called
+    for each id, written or failed.
     """
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}")
     exported: list[str] = []
     failed = failures if failures is not None else {}
-
-    def each() -> Iterator[tuple[CachedPayload, Evaluation | None]]:
-        for start in range(0, len(ids), EXPORT_PAGE):
-            page = ids[start:start + EXPORT_PAGE]
-            cached = store.cached_payloads(page)
-            # Read alongside the payloads, a page at a time: memory stays flat.
-            evaluations = store.evaluations(page, decided=True)
-            for iid in page:
-                if should_stop is not None and should_stop():
-                    raise _Stopped()
-                found = cached.get(iid)
-                if found is None:
-                    failed[iid] = RZError("no longer in the local store", interview_id=iid)
-                    if on_written is not None:
-                        on_written(iid)
-                    continue
-                ev = evaluations.get(iid)
-                yield found, (ev if ev is not None and not ev.empty else None)
-
-    def done(iid: str) -> None:
-        exported.append(iid)
-        if on_written is not None:
-            on_written(iid)
-
-    def fail(iid: str, exc: Exception | str) -> None:
-        failed[iid] = _unreadable(iid, exc)
-        if on_written is not None:
-            on_written(iid)
-
+    count = 0
     if fmt == "csv":
         if excel:
             stream.write("\ufeff")
         stream.write(csv_line(CSV_COLUMNS))
-        count = 0
-        for page in csv_pages(store, ids, workers=workers):
-            if should_stop is not None and should_stop():
-                raise _Stopped()
+    for page in export_pages(store, ids, fmt, workers=workers):
+        if should_stop is not None and should_stop():
+            raise _Stopped()
+        if page.text:
+            if fmt == "json":  # an array: its elements indented as json.dumps(list, indent=2)
+                stream.write(("," if exported else "[") + "\n  ")
             stream.write(page.text)
-            count += page.rows
-            for iid, outcome, why in page.outcomes:
-                if outcome == WRITTEN:
-                    done(iid)
-                elif outcome == MISSING:
-                    failed[iid] = RZError("no longer in the local store", interview_id=iid)
-                    if on_written is not None:
-                        on_written(iid)
-                else:
-                    fail(iid, why)
-        return count, exported
-    if fmt == "jsonl":
-        lines: list[str] = []
-        for cached, ev in each():
-            try:
-                # Stored compact: exactly the line format_jsonl_line would build, no parse.
-                if cached.compact:
-                    text = json_safe(_compact_with_evaluation(cached.text(), ev))
-                elif ev is None:
-                    text = format_jsonl_line(cached.interview())
-                else:
-                    text = json_safe(compact_json(_with_evaluation(cached.interview().raw, ev)))
-            except (ValueError, RZError) as exc:
-                fail(cached.id, exc)
-                continue
-            lines.append(text + "\n")
-            if len(lines) >= 256:
-                stream.write("".join(lines))
-                lines.clear()
-            done(cached.id)
-        stream.write("".join(lines))
-        return len(exported), exported
+        count += page.counted
+        for iid, outcome, why in page.outcomes:
+            if outcome == WRITTEN:
+                exported.append(iid)
+            elif outcome == MISSING:
+                failed[iid] = RZError("no longer in the local store", interview_id=iid)
+            else:
+                failed[iid] = _unreadable(iid, why)
+            if on_written is not None:
+                on_written(iid)
     if fmt == "json":
-        for cached, ev in each():
-            try:
-                if cached.compact:
-                    text = _compact_element(cached.text(), ev)
-                else:
-                    cached.interview()  # written by an older rztui: validate it
-                    text = _element(cached.text(), ev)
-            except (ValueError, RZError) as exc:
-                fail(cached.id, exc)
-                continue
-            stream.write(("," if exported else "[") + "\n  " + text)
-            done(cached.id)
         stream.write("\n]\n" if exported else "[]\n")
-        return len(exported), exported
-    raise ValueError(f"unknown export format {fmt!r}")
+    return count, exported
 
 
 async def _fetch_missing(

@@ -132,7 +132,7 @@ def export(
     everything else is still written. A file is replaced only once it is complete.
     """
     from ..export import check_destination, export_interviews
-    from ..export_csv import usable_cores
+    from ..export_pages import usable_cores
 
     fmt = _format_for(fmt, output)
     if excel and fmt != "csv":
@@ -145,7 +145,7 @@ def export(
         warn("no interviews selected: the export is empty")
 
     fetching = needs_api(app, wanted, refresh)
-    workers = usable_cores()  # a big CSV export runs on every core (see export_csv)
+    workers = usable_cores()  # a big export runs on every core (see export_pages)
 
     async def go(progress: Progress) -> ExportResult:
         # No key lookup (and no client) when every interview is cached as final.

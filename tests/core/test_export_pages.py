@@ -1,5 +1,5 @@
-"""A big CSV export in worker processes: the same bytes and the same failures as in one process,
-and a worker that cannot help costs nothing but time.
+"""A big export in worker processes: the same bytes and the same failures as in one process (CSV,
+JSON Lines and JSON), and a worker that cannot help costs nothing but time.
 
 The worker processes here are real (spawned Pythons reading the same SQLite file); the page size
 and the threshold are lowered so that the demo data spans many pages.
@@ -8,6 +8,7 @@ and the threshold are lowered so that the demo data spans many pages.
 from __future__ import annotations
 
 import io
+import json
 import os
 import sqlite3
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -15,7 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
-from rztui import export_csv
+from rztui import export_pages
 from rztui.demo import dataset as ds
 from rztui.export import write_from_store
 from rztui.store import Store
@@ -46,52 +47,65 @@ def store(tmp_path):
 
 @pytest.fixture
 def small_pages(monkeypatch):
-    monkeypatch.setattr(export_csv, "EXPORT_PAGE", 4)
-    monkeypatch.setattr(export_csv, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(export_pages, "EXPORT_PAGE", 4)
+    monkeypatch.setattr(export_pages, "PARALLEL_MIN", 1)
 
 
-def _export(store: Store, ids: list[str], workers: int):
+FORMATS = ["csv", "jsonl", "json"]
+
+
+def _export(store: Store, ids: list[str], workers: int, fmt: str = "csv"):
     stream = io.StringIO(newline="")
     failures: dict = {}
     ticked: list[str] = []
-    rows, written = write_from_store(stream, store, ids, "csv", failures=failures,
+    rows, written = write_from_store(stream, store, ids, fmt, failures=failures,
                                      workers=workers, on_written=ticked.append)
     return stream.getvalue(), rows, written, {k: v.detail for k, v in failures.items()}, ticked
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_workers_write_the_same_bytes_and_failures_as_one_process(store, small_pages,
-                                                                  monkeypatch):
+                                                                  monkeypatch, fmt):
     ids = IDS
-    one = _export(store, ids, workers=1)
+    one = _export(store, ids, 1, fmt)
     here = []  # pages made in this process (the workers are other processes)
-    real = export_csv.csv_page
-    monkeypatch.setattr(export_csv, "csv_page", lambda *a: here.append(a) or real(*a))
-    two = _export(store, ids, workers=2)
+    real = export_pages.PageMaker.make
+    monkeypatch.setattr(export_pages.PageMaker, "make",
+                        lambda self, *a: here.append(a) or real(self, *a))
+    two = _export(store, ids, 2, fmt)
     assert here == []  # every page came from a worker
     assert two == one
-    text, rows, written, failures, ticked = two
-    assert rows > len(ds.ALL_IDS) and written == list(ds.ALL_IDS)
+    text, counted, written, failures, ticked = two
+    assert written == list(ds.ALL_IDS)
+    assert counted > len(ds.ALL_IDS) if fmt == "csv" else counted == len(ds.ALL_IDS)
     assert set(failures) == {DAMAGED_ID, MISSING_ID}
     assert "cannot be read" in failures[DAMAGED_ID]
     assert "no longer in the local store" in failures[MISSING_ID]
     assert ticked == ids  # every id reported once, in order
-    assert "'=HYPERLINK" in text  # the formula guard, in the workers too
-    assert len(text.splitlines()) > 100
+    if fmt == "csv":
+        assert "'=HYPERLINK" in text  # the formula guard, in the workers too
+    elif fmt == "jsonl":
+        assert [json.loads(line)["id"] for line in text.splitlines()] == list(ds.ALL_IDS)
+    else:
+        parsed = json.loads(text)
+        assert [i["id"] for i in parsed] == list(ds.ALL_IDS)
+        assert parsed[3]["rztui"]["note"].startswith("=HYPERLINK")
 
 
 def test_below_the_threshold_no_worker_starts(store, monkeypatch):
     started = []
-    monkeypatch.setattr(export_csv, "_in_workers", lambda *a: started.append(a) or iter(()))
+    monkeypatch.setattr(export_pages, "_in_workers", lambda *a: started.append(a) or iter(()))
     _export(store, list(ds.ALL_IDS), workers=4)
     assert started == []  # the demo's few dozen interviews: under PARALLEL_MIN
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("how", ["submit", "result"])
-def test_a_broken_pool_costs_only_time(store, small_pages, monkeypatch, how):
+def test_a_broken_pool_costs_only_time(store, small_pages, monkeypatch, how, fmt):
     """A worker that dies (the pool breaks) is a fault a real export cannot be made to show on
     demand: it is injected at the pool. This process then writes those pages itself."""
     ids = IDS
-    expected = _export(store, ids, workers=1)
+    expected = _export(store, ids, 1, fmt)
     real_submit = ProcessPoolExecutor.submit
     calls = []
 
@@ -106,7 +120,7 @@ def test_a_broken_pool_costs_only_time(store, small_pages, monkeypatch, how):
         return real_submit(self, fn, *args, **kwargs)
 
     monkeypatch.setattr(ProcessPoolExecutor, "submit", submit)
-    assert _export(store, ids, workers=2) == expected
+    assert _export(store, ids, 2, fmt) == expected
     assert calls
 
 
