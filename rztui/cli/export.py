@@ -163,7 +163,7 @@ def export(
                 workers=workers,
             )
 
-    with Progress("fetching", len(wanted)) as progress:
+    with Progress("fetching" if fetching else "exporting", len(wanted)) as progress:
         result = run_async(go(progress))
 
     for exc in result.failures.values():
