@@ -171,8 +171,8 @@ def _in_workers(store: Store, maker: PageMaker, pages: list[Sequence[str]],
         # fork would copy their locks mid-use.
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_worker_start)
-    except (OSError, ValueError):
-        pass  # no processes to be had here: all in this one
+    except Exception:  # no processes to be had here (no sem_open, no /dev/shm): all in this one
+        pool = None
 
     def submit(page: Sequence[str]) -> Future[Page | None] | None:
         nonlocal pool
