@@ -6,6 +6,8 @@ from textual.binding import Binding, BindingType
 
 # In footer order: the footer clips at 80 columns, so Help comes first.
 MAIN_BINDINGS: list[BindingType] = [
+    # One pane at a time (a narrow terminal), the transcript shown: the way back, shown first.
+    Binding("escape", "focus_list('narrow')", "List"),
     Binding("question_mark", "app.help", "Help", key_display="?"),
     # priority: acted on as it arrives, so keys typed right after it (a burst, "/eng")
     # reach the filter box, not the list (in a text box it is typed, like any character).

@@ -306,7 +306,7 @@ class MainScreen(Screen[None]):
             return not self.watcher.paused
         if action == "resume_watch":
             return self.watcher.paused
-        return True
+        return self.narrow and self.detail if parameters == ("narrow",) else True
 
     # -- showing an interview --------------------------------------------------------------
 
@@ -567,7 +567,7 @@ class MainScreen(Screen[None]):
         else:
             lst.action_status_filter(int(which))
 
-    def action_focus_list(self) -> None:
+    def action_focus_list(self, _narrow: str = "") -> None:
         """Escape in the transcript, the review or the outline: back to the list."""
         self.interview_list.table.focus()
 

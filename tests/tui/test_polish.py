@@ -80,6 +80,12 @@ async def test_the_newest_toasts_are_shown(store, server):
 # -- narrow and wide ---------------------------------------------------------------------------
 
 
+def footer_keys(app) -> list[tuple[str, str]]:
+    from textual.widgets._footer import FooterKey
+
+    return [(k.key_display, k.description) for k in app.main.query(FooterKey)]
+
+
 async def test_narrow_shows_one_pane_at_a_time(store, server):
     app = make_app(store, server, [SPEC, *COMPLETED[:3]], cache=True)
     async with app.run_test(size=(60, 20)) as pilot:
@@ -97,10 +103,12 @@ async def test_narrow_shows_one_pane_at_a_time(store, server):
         assert main.current_id == COMPLETED[0]
         assert main.transcript.size.width >= 56
         assert any(len(line.strip()) > 40 for line in screen_text(app).splitlines())
+        assert ("esc", "List") in footer_keys(app)[:2]  # the way back, at the footer's start
         await pilot.press("escape")  # back to the list, on the same row
         await settle(pilot)
         assert lst.display and not pane.display
         assert table_of(app).current_id == COMPLETED[0]
+        assert "List" not in dict(footer_keys(app)).values()  # nothing to go back to
         # Tab goes to the transcript side too; `/` back to the list (its filter box).
         await pilot.press("tab")
         await settle(pilot)

@@ -35,7 +35,8 @@ def _bindings(items: Iterable[BindingType]) -> list[Binding]:
 def help_content(sections: Sequence[tuple[str, Iterable[BindingType]]],
                  extra: Sequence[tuple[str, str]] = ()) -> Content:
     """One line per key: its description, then its tooltip (dimmer) when it has one. A key
-    bound twice in a section (one shown at a time, e.g. pause / resume) is one line."""
+    bound twice in a section (one shown at a time, e.g. pause / resume) is one line, and a
+    description that another of the key's says too is left out."""
     parts: list[Content] = []
     for title, bindings in sections:
         rows = [b for b in _bindings(bindings) if b.description]
@@ -45,7 +46,9 @@ def help_content(sections: Sequence[tuple[str, Iterable[BindingType]]],
         merged: dict[str, tuple[list[str], str]] = {}
         for b in rows:
             descriptions, tooltip = merged.setdefault(_key_label(b), ([], ""))
-            if b.description not in descriptions:
+            said = b.description.casefold()
+            if not any(said in d.casefold() for d in descriptions):  # "List" in "Back to..."
+                descriptions[:] = [d for d in descriptions if d.casefold() not in said]
                 descriptions.append(b.description)
             merged[_key_label(b)] = (descriptions, tooltip or b.tooltip)
         for key, (descriptions, tooltip) in merged.items():
