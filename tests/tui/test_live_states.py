@@ -91,11 +91,18 @@ async def test_rate_limited_fetching_counts_down_instead_of_a_stale_progress(sto
                 "rate-limited · next request in"
             first = seconds_left(line, words)
             assert 1 <= first <= 5  # the window is 3 s; its reset is in whole seconds
-            if first >= 2:  # the next second is drawn without any other event
-                await asyncio.sleep(1.1)
-                await pilot.pause()
-                later = status_text(app)
-                assert words not in later or seconds_left(later, words) < first, later
+            if first >= 2:  # the next seconds are drawn without any other event
+                # Looked at for a while, not once a second later: on a loaded machine the first
+                # look can come late in a window, and the next window starts at 3 s again.
+                seen: list[int] = []
+                deadline = time.monotonic() + 4.0
+                while time.monotonic() < deadline and not (seen and min(seen) < first):
+                    await asyncio.sleep(0.1)
+                    await pilot.pause()
+                    later = status_text(app)
+                    if words in later:
+                        seen.append(seconds_left(later, words))
+                assert seen and min(seen) < first, (first, seen)
             await wait_until(pilot, lambda: all(
                 store.cached_status(i) == "completed" for i in ids), timeout=30,
                 what="every interview fetched")
