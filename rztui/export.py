@@ -49,9 +49,7 @@ from .api.errors import (
 )
 from .api.ids import MAX_ID_LENGTH, looks_like_id, parse_id
 from .api.models import TERMINAL_STATUSES, Interview
-from .export_json import (
-    _with_evaluation,
-)
+from .export_json import _with_evaluation
 from .export_pages import EXPORT_PAGE, MISSING, WRITTEN, export_pages
 from .formats import CSV_COLUMNS, CsvRows, csv_line, format_jsonl_line, write_csv
 from .service import FetchStats, Service
@@ -304,8 +302,6 @@ async def fetch_for_export(
     return interviews, {iid: failures[iid] for iid in wanted if iid in failures}
 
 
-
-
 class _Ticks:
     """``on_progress`` calls, on the event loop, also for work done in the writer thread
     (batched there: a call per interview would wake the loop 100,000 times)."""
@@ -457,7 +453,7 @@ async def export_interviews(
     workers: int = 1,
 ) -> ExportResult:
     """Fetch ``ids`` and write them as ``fmt`` to ``out`` (a path, or an open text stream);
-    a big CSV export uses up to ``workers`` processes.
+    a big export uses up to ``workers`` processes.
 
     A path is written atomically (temp file, 0600, rename). When every requested interview
     failed, nothing is written (an existing file is left alone). Raises :class:`ExportError`
