@@ -224,8 +224,12 @@ def _worker_page(path: str, fmt: str, page: Sequence[str]) -> Page | None:
     """:meth:`PageMaker.make` in a worker process; None when it cannot be made here (the caller
     makes it then, and reports what is wrong)."""
     try:
-        store = _STORES.get(path) or _STORES.setdefault(path, Store(path, reader=True))
-        maker = _MAKERS.get(fmt) or _MAKERS.setdefault(fmt, PageMaker(fmt))
+        store = _STORES.get(path)
+        if store is None:
+            store = _STORES[path] = Store(path, reader=True)
+        maker = _MAKERS.get(fmt)
+        if maker is None:
+            maker = _MAKERS[fmt] = PageMaker(fmt)
         return maker.make(store, page)
     except Exception:
         return None

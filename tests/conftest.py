@@ -53,14 +53,25 @@ def store(tmp_path):
     s.close()
 
 
+@pytest.fixture(scope="session")
+def save_demo_data():
+    """``save_demo_data(store)``: caches every demo interview, as fetched once the live ones
+    are over, with its questions (tracking is the caller's)."""
+    def save(s: Store) -> Store:
+        for iid in ds.ALL_IDS:
+            s.save_interview(ds.snapshot(iid, ds.LIVE_END_SECONDS + 1))
+            s.save_questions(iid, ds.questions_payload(iid))
+        return s
+    return save
+
+
 @pytest.fixture(scope="module")
-def demo_store(tmp_path_factory):
-    """Every demo interview, as fetched once the live ones are over, with its questions."""
+def demo_store(tmp_path_factory, save_demo_data):
+    """Every demo interview, tracked, as fetched once the live ones are over, with its
+    questions."""
     s = Store(tmp_path_factory.mktemp("demo") / "rz.db")
     s.track(ds.ALL_IDS)
-    for iid in ds.ALL_IDS:
-        s.save_interview(ds.snapshot(iid, ds.LIVE_END_SECONDS + 1))
-        s.save_questions(iid, ds.questions_payload(iid))
+    save_demo_data(s)
     yield s
     s.close()
 

@@ -78,13 +78,11 @@ NOTE = "=looks strong\nsecond line, \"quoted\"\u2028and a separator"
 
 
 @pytest.fixture(scope="module")
-def evaluated_store(tmp_path_factory):
+def evaluated_store(tmp_path_factory, save_demo_data):
     """The demo data with ratings, notes and the shortlist on a few interviews."""
     s = Store(tmp_path_factory.mktemp("evaluated") / "rz.db")
     s.track(ds.ALL_IDS)
-    for iid in ds.ALL_IDS:
-        s.save_interview(ds.snapshot(iid, ds.LIVE_END_SECONDS + 1))
-        s.save_questions(iid, ds.questions_payload(iid))
+    save_demo_data(s)
     spec = ds.SPEC_INTERVIEW_ID
     qid = ds.snapshot(spec)["responses"][1]["question_id"]
     s.set_rating(spec, 4)

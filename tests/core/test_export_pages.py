@@ -28,13 +28,11 @@ IDS = [*ds.ALL_IDS[:7], DAMAGED_ID, *ds.ALL_IDS[7:], MISSING_ID]
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(tmp_path, save_demo_data):
     """The demo data, rated and noted here and there, one payload damaged, one id not cached."""
     s = Store(tmp_path / "rz.db")
     s.track(IDS)
-    for iid in ds.ALL_IDS:
-        s.save_interview(ds.snapshot(iid, ds.LIVE_END_SECONDS + 1))
-        s.save_questions(iid, ds.questions_payload(iid))
+    save_demo_data(s)
     s.set_rating(ds.ALL_IDS[0], 4)
     s.set_note(ds.ALL_IDS[3], '=HYPERLINK("x")\nsecond line')
     s.set_shortlisted([ds.ALL_IDS[5]])
