@@ -172,3 +172,35 @@ async def test_the_scrollbar_takes_the_mouse_and_a_new_row_set_lays_nothing_out(
         table.rows_changed()
         await pilot.pause()
         assert layouts == [] and table.virtual_size.height == 41
+
+
+# -- its lines bypass Textual's styles cache only when that would add nothing ------------------
+
+async def test_lines_are_what_textuals_styles_cache_would_draw() -> None:
+    app = Pair(100)
+    async with app.run_test(size=(60, 14)) as pilot:
+        table = app.query_one(Numbers)
+        table.move_cursor(row=3)
+        await pilot.pause()
+        assert table._bare_box()
+        for crop in (Region(0, 0, 30, 12), Region(4, 2, 20, 7)):
+            ours = table.render_lines(crop)
+            table._styles_cache.clear()
+            theirs = Widget.render_lines(table, crop)  # through the styles cache
+            assert [list(s) for s in ours] == [list(s) for s in theirs]
+
+
+@pytest.mark.parametrize("rule", ["border: solid red", "padding: 0 2", "tint: red 30%",
+                                  "opacity: 0.5", "outline: heavy green"])
+async def test_styles_that_change_the_lines_go_through_textual(rule: str) -> None:
+    app = Pair(100)
+    async with app.run_test(size=(60, 14)) as pilot:
+        table = app.query_one(Numbers)
+        name, value = (part.strip() for part in rule.split(":"))
+        table.set_styles(f"{name}: {value};")
+        await pilot.pause()
+        assert not table._bare_box()
+        crop = Region(0, 0, table.size.width, table.size.height)
+        ours = table.render_lines(crop)
+        table._styles_cache.clear()
+        assert [list(s) for s in ours] == [list(s) for s in Widget.render_lines(table, crop)]

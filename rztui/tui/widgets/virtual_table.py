@@ -186,7 +186,7 @@ class VirtualTable(ScrollView, can_focus=True):
             LRUCache(1024)
         self._cell_cache: LRUCache[tuple[Hashable, ...], list[Segment]] = LRUCache(4096)
         self._styled: LRUCache[tuple[Hashable, ...], list[Segment]] = LRUCache(4096)
-        self._pres: LRUCache[tuple[Style, int, Style], Style] = LRUCache(256)
+        self._pres: LRUCache[tuple[Style, Style, int], list[Style]] = LRUCache(64)
         self._cell_style_cache: dict[tuple[Hashable, ...], tuple[Style, Style]] = {}
         self._barred: LRUCache[tuple[Hashable, ...], Strip] = LRUCache(1024)  # line + bar
         self._generation = 0
@@ -495,7 +495,37 @@ class VirtualTable(ScrollView, can_focus=True):
         self._base = self.rich_style  # once for all the lines: it walks the ancestors
         self._bar = self._bar_segments()
         self._drawn = self._on_screen()
-        return super().render_lines(crop)
+        if not self._bare_box():
+            return super().render_lines(crop)
+        # Nothing around or over the lines (see ``_bare_box``): Textual's styles cache would
+        # only copy each line (a new strip for every line at every refresh, its filters run
+        # again). The cached lines go out as they are, through the app's filters, whose
+        # result each strip keeps.
+        filters = self.get_line_filters()
+        background = self.background_colors[1]
+        render_line = self.render_line
+        strips = []
+        for y in crop.line_range:
+            strip = render_line(y)
+            for line_filter in filters:
+                strip = strip.apply_filter(line_filter, background)
+            strips.append(strip)
+        x1, x2 = crop.column_span
+        if (x1, x2) != (0, self.size.width):
+            strips = [strip.crop(x1, x2) for strip in strips]
+        return strips
+
+    def _bare_box(self) -> bool:
+        """Whether the widget's styles add nothing to its lines: no border, outline, padding,
+        tint, hatch or opacity (the table's own CSS has none; a theme or an app may add
+        them, and Textual's styles cache then draws them)."""
+        styles = self.styles
+        return (not any(edge for edge, _ in styles.border)
+                and not any(edge for edge, _ in styles.outline)
+                and not any(styles.padding) and not styles.tint.a
+                and self.opacity == 1.0 and styles.text_opacity == 1.0
+                and (not styles.has_rule("hatch") or styles.hatch == "none")
+                and self.content_region.size == self.size)
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -575,29 +605,36 @@ class VirtualTable(ScrollView, can_focus=True):
         row_style = self.get_component_styles("table--header").rich_style if header else base
         # A row cursor: hovering anywhere on a line lights up every cell of it.
         under, over = self._cell_styles(header, hover, cursor)
+        pres = self._pre_styles(row_style, under)
         segments: list[Segment] = []
-        for index, (key, cell) in enumerate(self._padded_cells(row, header)):
-            # As DataTable's Styled(cell, pre_style, post_style), with the column as meta.
-            pre = self._pre_style(row_style, index, under)
+        styled_cache = self._styled
+        for pre, (key, cell) in zip(pres, self._padded_cells(row, header), strict=False):
+            # As DataTable's Styled(cell, pre_style, post_style), with the column as meta;
+            # the cell's segments merged where their styles are equal.
             styled_key = (key, pre, over)
-            styled = self._styled.get(styled_key)
+            styled = styled_cache.get(styled_key)
             if styled is None:
-                styled = self._styled[styled_key] = list(Segment.apply_style(cell, pre, over))
+                styled = styled_cache[styled_key] = list(
+                    Segment.simplify(Segment.apply_style(cell, pre, over)))
             segments.extend(styled)
         # The rest of the line, in the row's style (the cursor's, on the cursor row).
         used = sum(c.render_width for c in self.columns)
-        extend = self._pre_style(row_style, -1, under)
-        segments.append(Segment(" " * max(0, width - used), extend))
-        return Strip(segments).adjust_cell_length(width, base).simplify()
+        if used < width:
+            segments.append(Segment(" " * (width - used), pres[-1]))
+        elif used > width:
+            return Strip(segments, used).crop_extend(0, width, base)
+        return Strip(segments, width)
 
-    def _pre_style(self, row_style: Style, column: int, under: Style) -> Style:
-        """The style under a cell: the row's, where it is (as DataTable marks it, for the
-        mouse; -1: the rest of the line), and the cursor's or the hover's."""
-        key = (row_style, column, under)
-        style = self._pres.get(key)
-        if style is None:
-            meta: dict[str, int | bool] = {"column": max(0, column)}
-            if column < 0:
-                meta["out_of_bounds"] = True
-            style = self._pres[key] = row_style + Style.from_meta(meta) + under
-        return style
+    def _pre_styles(self, row_style: Style, under: Style) -> list[Style]:
+        """The style under each cell, and last under the rest of the line: the row's, where
+        it is (as DataTable marks it, for the mouse; the rest of the line is out of bounds),
+        and the cursor's or the hover's."""
+        key = (row_style, under, len(self.columns))
+        styles = self._pres.get(key)
+        if styles is None:
+            styles = [row_style + Style.from_meta({"column": column}) + under
+                      for column in range(len(self.columns))]
+            styles.append(row_style + Style.from_meta({"column": 0, "out_of_bounds": True})
+                          + under)
+            self._pres[key] = styles
+        return styles
