@@ -423,6 +423,60 @@ async def test_a_large_store_shows_first_rows_at_once_then_sorts_and_filters(
         store.close()
 
 
+async def test_a_filter_worked_out_in_a_worker_shows_with_its_text(tmp_path, server,
+                                                                   monkeypatch):
+    """The frame with the text typed waits for the worker's rows (at most HOLD_FRAME): the
+    two show together. A worker that takes longer does not hold the screen back."""
+    rows = big_store(tmp_path / "big.db", 3000)
+    store = Store(tmp_path / "big.db")
+    monkeypatch.setattr(InterviewList, "SYNC_ROWS", 1000)
+    go = threading.Event()
+    run = il._Plan.run
+
+    def gated(plan, cancelled=lambda: False):
+        if plan.terms:
+            assert go.wait(30)
+        return run(plan, cancelled)
+
+    monkeypatch.setattr(il._Plan, "run", gated)
+    monkeypatch.setattr(InterviewList, "HOLD_FRAME", 5.0)  # long enough to see it held
+    app = make(store, server, [])
+    try:
+        async with app.run_test(size=(140, 40)) as pilot:
+            lst = app.main.interview_list
+            await until(pilot, lambda: lst.loaded)
+            await settle(pilot)
+            await pilot.press("slash", "q")
+            await until(pilot, lambda: lst.busy)
+            assert lst._held is not None and app._batch_count == 1  # no frame yet
+            go.set()
+            await until(pilot, lambda: not lst.busy)
+            assert lst._held is None and app._batch_count == 0  # released with the rows
+            quinns = sum("q" in f"{r[1]} {r[2]} {r[0]} {r[3]}".lower() for r in rows)
+            assert f"{quinns:,} of 3,000" in tabs(app)
+            # A worker that is slow: the frame goes out after HOLD_FRAME all the same.
+            go.clear()
+            monkeypatch.setattr(InterviewList, "HOLD_FRAME", 0.05)
+            lst.filter_input.value = "ada"
+            await until(pilot, lambda: lst.busy)
+            assert lst._held is not None
+            await until(pilot, lambda: lst._held is None, timeout=2)
+            assert app._batch_count == 0 and lst.busy
+            go.set()
+            await until(pilot, lambda: not lst.busy)
+            # Leaving while held (the app quits mid-filter) lets go of the screen too.
+            go.clear()
+            monkeypatch.setattr(InterviewList, "HOLD_FRAME", 5.0)
+            lst.filter_input.value = "ben"
+            await until(pilot, lambda: lst._held is not None)
+            lst.on_unmount()
+            assert lst._held is None and app._batch_count == 0
+            go.set()
+    finally:
+        go.set()
+        store.close()
+
+
 async def test_the_filter_box_is_where_typing_goes(store, server):
     app = make(store, server, COMPLETED[:2])
     async with app.run_test(size=(140, 40)) as pilot:

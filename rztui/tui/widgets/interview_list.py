@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
@@ -30,6 +31,7 @@ from textual.content import Content, Span
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import Reactive
+from textual.timer import Timer
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
@@ -126,6 +128,11 @@ class InterviewList(Vertical):
     #: Sorting and filtering run inline when they look at up to this many rows (a few ms),
     #: else in a thread worker.
     SYNC_ROWS: ClassVar[int] = 10_000
+    #: A filter typed or picked whose rows are worked out in a worker holds the screen's next
+    #: frame until they come, for at most this long: the text and its rows then show in one
+    #: frame. (Without it the text shows at once, and Textual's frame pacing puts the rows one
+    #: or two frames, 17-33 ms, after it, however soon the worker is done.)
+    HOLD_FRAME: ClassVar[float] = 0.04
 
     BINDINGS = [
         Binding("escape", "clear_filter", "Clear filter", show=False),
@@ -170,6 +177,8 @@ class InterviewList(Vertical):
         self._open_first = False  # Enter in the filter before its rows arrived
         self._empty_text = "Loading tracked interviews…"
         self._tabs_shown: tuple[str, tuple[Span, ...]] | None = None
+        self._held: AbstractContextManager[None] | None = None  # see ``HOLD_FRAME``
+        self._hold_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield FilterInput(placeholder="/ filter: name, email, job, id, status", id="filter",
@@ -287,9 +296,10 @@ class InterviewList(Vertical):
 
     # -- filtering and sorting -------------------------------------------------------------
 
-    def apply_filters(self, keep: str | None = None) -> None:
+    def apply_filters(self, keep: str | None = None, hold: bool = False) -> None:
         """Show the rows of the current sort and filters, the cursor on ``keep`` (default: the
-        row under the cursor) if it is among them."""
+        row under the cursor) if it is among them. ``hold``: the user changed a filter (see
+        ``HOLD_FRAME``)."""
         if keep is None:
             keep = self.table.current_id
         if not self.loaded:
@@ -310,8 +320,30 @@ class InterviewList(Vertical):
                 self._finish(result)
             return
         self._update_tabs()  # the filter and sort now; the counts when the rows come
+        if hold and plan.order is not None:  # not for a new sort: it takes longer than that
+            self._hold_frame()
         self.run_worker(lambda: self._work(plan), name="interview-list", group="interview-list",
                         thread=True, exclusive=True, exit_on_error=False)
+
+    def _hold_frame(self) -> None:
+        if self._held is not None:
+            return  # held already: still at most HOLD_FRAME from the first keystroke
+        held = self.app.batch_update()
+        held.__enter__()
+        self._held = held
+        self._hold_timer = self.set_timer(self.HOLD_FRAME, self._release_frame)
+
+    def _release_frame(self) -> None:
+        held, self._held = self._held, None
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
+        if held is not None:
+            held.__exit__(None, None, None)
+            self.screen.check_idle()  # the screen draws what waited
+
+    def on_unmount(self) -> None:
+        self._release_frame()
 
     def _light(self, plan: _Plan) -> bool:
         if plan.order is None:
@@ -342,6 +374,7 @@ class InterviewList(Vertical):
         self._shown_serial = plan.serial
         self.table.show(index, result.selection.rows, result.cursor)
         self._shown()
+        self._release_frame()
         if self._open_first:
             self._open_first = False
             self._open_first_row()
@@ -467,11 +500,11 @@ class InterviewList(Vertical):
 
     def set_status_filter(self, status: str | None) -> None:
         self.status_filter = status
-        self.apply_filters()
+        self.apply_filters(hold=True)
 
     def set_filter_text(self, text: str) -> None:
         self.filter_text = text
-        self.apply_filters()
+        self.apply_filters(hold=True)
 
     def action_cycle_sort(self) -> None:
         i = SORT_FIELDS.index(self.sort_field)
