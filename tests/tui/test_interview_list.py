@@ -84,7 +84,8 @@ def shown_text(table: InterviewTable) -> list[str]:
 
 
 def tabs(app: RZApp) -> str:
-    return str(app.main.query_one("#status-tabs").render())
+    return "\n".join(str(app.main.query_one(line).render())
+                     for line in ("#status-tabs", "#status-count"))
 
 
 @pytest.fixture(autouse=True)

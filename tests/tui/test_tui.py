@@ -147,7 +147,7 @@ async def test_status_filter_keys(store, server):
         assert set(table_of(app).visible_ids) == set(INVITED[:2])
         await pilot.press("1")
         assert table_of(app).row_count == len(ids)
-        tabs = str(app.main.query_one("#status-tabs").render())
+        tabs = str(app.main.query_one("#status-count").render())
         assert "8 of 8" in tabs
 
 

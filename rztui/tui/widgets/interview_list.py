@@ -119,7 +119,7 @@ class InterviewList(Vertical):
     """Filter input + status filter line + table. Posts ``Highlighted`` and ``Opened``."""
 
     DEFAULT_CSS = """
-    InterviewList > #status-tabs {
+    InterviewList > #status-tabs, InterviewList > #status-count {
         text-wrap: nowrap;
         text-overflow: ellipsis;
     }
@@ -176,14 +176,16 @@ class InterviewList(Vertical):
         self._selection: Selection | None = None  # the rows shown, to refine while typing
         self._open_first = False  # Enter in the filter before its rows arrived
         self._empty_text = "Loading tracked interviews…"
-        self._tabs_shown: tuple[str, tuple[Span, ...]] | None = None
+        self._lines_shown: dict[str | None, tuple[str, tuple[Span, ...]]] = {}
+        self._tab_key: tuple[object, ...] | None = None
         self._held: AbstractContextManager[None] | None = None  # see ``HOLD_FRAME``
         self._hold_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield FilterInput(placeholder="/ filter: name, email, job, id, status", id="filter",
                     compact=True, select_on_focus=False)
-        yield Static(id="status-tabs", markup=False)
+        yield Static(id="status-tabs", markup=False)  # 1 ● 8,000  2 ◐ 4,000 ...
+        yield Static(id="status-count", markup=False)  # 120 of 20,000 · all · by date ▲
         yield InterviewTable(id="table", clock=self._clock)
         yield Static(Content("Loading tracked interviews…"), id="list-empty", markup=False)
 
@@ -406,26 +408,37 @@ class InterviewList(Vertical):
             empty.display = bool(text)
 
     def _update_tabs(self) -> None:
+        """The status tabs with their counts, and the line under them: how many rows show,
+        the filter and the sort. Each is drawn again only when it changes (one line to draw
+        for a keystroke that changes the count)."""
         tabs = self.query_one("#status-tabs", Static)
         width = tabs.content_region.width
-        line1 = self._tab_line(short=False)
-        if width and line1.cell_length > width:
-            line1 = self._tab_line(short=True)  # 100,000 -> 100k: one line, as many tabs
+        index = self.index
+        counts = index.counts
+        key = (len(index), index.shortlisted_count, self.status_filter, self.loaded, width,
+               *(counts.get(status, 0) for status in STATUS_FILTERS[1:5]))
+        if key != self._tab_key:
+            self._tab_key = key
+            line = self._tab_line(short=False)
+            if width and line.cell_length > width:
+                line = self._tab_line(short=True)  # 100,000 -> 100k: one line, as many tabs
+            self._show_line(tabs, line)
         shown = self.table.row_count
-        total = len(self.index)
+        total = len(index)
         arrow = "▼" if self.sort_reverse else "▲"
-        line2 = Content.assemble(
+        self._show_line(self.query_one("#status-count", Static), Content.assemble(
             *(((f"{shown:,}", "bold"), f" of {total:,} · ") if self.loaded else ("loading… · ",)),
             (FILTER_NAMES[self.status_filter], "bold"),
             f" · by {SORT_NAMES[self.sort_field]} {arrow}",
-        )
-        # Two lines, always (no wrapping: see DEFAULT_CSS): no new layout for every keystroke;
-        # drawn again only when they change.
-        content = Content("\n").join([line1, line2])
+        ))
+
+    def _show_line(self, line: Static, content: Content) -> None:
+        # One line each, always (no wrapping: see DEFAULT_CSS): no new layout for a
+        # keystroke; drawn again only when it changes.
         drawn = (content.plain, tuple(content.spans))  # Content's == compares the text only
-        if drawn != self._tabs_shown:
-            self._tabs_shown = drawn
-            tabs.update(content, layout=False)
+        if drawn != self._lines_shown.get(line.id):
+            self._lines_shown[line.id] = drawn
+            line.update(content, layout=False)
 
     def _tab_line(self, short: bool) -> Content:
         counts = self.index.counts

@@ -30,6 +30,8 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
+from textual.color import Color
+from textual.filter import LineFilter
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import Reactive
@@ -189,10 +191,13 @@ class VirtualTable(ScrollView, can_focus=True):
         self._pres: LRUCache[tuple[Style, Style, int], list[Style]] = LRUCache(64)
         self._cell_style_cache: dict[tuple[Hashable, ...], tuple[Style, Style]] = {}
         self._barred: LRUCache[tuple[Hashable, ...], Strip] = LRUCache(1024)  # line + bar
+        self._bars: LRUCache[tuple[Hashable, ...], list[Segment]] = LRUCache(64)  # scrollbars
         self._generation = 0
         self._base: Style | None = None
         self._scroll_pending = False
         self._bar: list[Segment] | None = None  # the scrollbar, a cell per line (this frame)
+        # (line filters, background) when this widget runs the app's filters (this frame)
+        self._filtering: tuple[tuple[LineFilter, ...], Color] | None = None
         self._grab: tuple[int, float] | None = None  # dragging the thumb: (screen y, scroll y)
         self._drawn: tuple[Hashable, ...] | None = None  # ``_on_screen`` when last drawn
 
@@ -250,7 +255,7 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def _clear_caches(self) -> None:
         for cache in (self._lines, self._padded, self._cell_cache, self._styled, self._pres,
-                      self._cell_style_cache, self._barred):
+                      self._cell_style_cache, self._barred, self._bars):
             cache.clear()
 
     def rows_changed(self, cursor: int = 0) -> None:
@@ -297,6 +302,15 @@ class VirtualTable(ScrollView, can_focus=True):
         virtual = self.virtual_size.height
         if not height or virtual <= height:
             return None
+        base = self._base or self.rich_style
+        state = 2 if self._grab is not None else int(self._show_hover and self._hover == _BAR)
+        key = (height, virtual, self.scroll_y, state, base, self.has_focus, self._filtering)
+        bar = self._bars.get(key)
+        if bar is None:
+            bar = self._bars[key] = self._draw_bar(height, virtual, base)
+        return bar
+
+    def _draw_bar(self, height: int, virtual: int, base: Style) -> list[Segment]:
         styles = self.styles
         if self._grab is not None:
             background, color = styles.scrollbar_background_active, styles.scrollbar_color_active
@@ -313,9 +327,9 @@ class VirtualTable(ScrollView, can_focus=True):
             bar_color=color.rich_color)
         # Over the widget's style, as Textual draws a widget's renderable; no actions in the
         # cells: this widget handles the mouse on its scrollbar.
-        base = self._base or self.rich_style
-        return [Segment(seg.text, base + seg.style.clear_meta_and_links() if seg.style else base)
-                for seg in bar.segments][:height]
+        return self._filtered([
+            Segment(seg.text, base + seg.style.clear_meta_and_links() if seg.style else base)
+            for seg in bar.segments][:height])
 
     def _thumb(self) -> tuple[int, int]:
         """Lines [start, end) the scrollbar's thumb covers."""
@@ -493,27 +507,34 @@ class VirtualTable(ScrollView, can_focus=True):
     def render_lines(self, crop: Region) -> list[Strip]:
         self.before_render()
         self._base = self.rich_style  # once for all the lines: it walks the ancestors
+        bare = self._bare_box()
+        # The app's line filters (true colour for ANSI colours, dim, NO_COLOR) map each
+        # segment on its own: run once on each cell when it is first drawn, not on every line
+        # at every frame. Not bare: Textual's styles cache draws the box and runs them.
+        self._filtering = (tuple(self.get_line_filters()), self.background_colors[1]) \
+            if bare else None
         self._bar = self._bar_segments()
         self._drawn = self._on_screen()
-        if not self._bare_box():
+        if not bare:
             return super().render_lines(crop)
         # Nothing around or over the lines (see ``_bare_box``): Textual's styles cache would
         # only copy each line (a new strip for every line at every refresh, its filters run
-        # again). The cached lines go out as they are, through the app's filters, whose
-        # result each strip keeps.
-        filters = self.get_line_filters()
-        background = self.background_colors[1]
+        # again), so the cached lines go out as they are.
         render_line = self.render_line
-        strips = []
-        for y in crop.line_range:
-            strip = render_line(y)
-            for line_filter in filters:
-                strip = strip.apply_filter(line_filter, background)
-            strips.append(strip)
+        strips = [render_line(y) for y in crop.line_range]
         x1, x2 = crop.column_span
         if (x1, x2) != (0, self.size.width):
             strips = [strip.crop(x1, x2) for strip in strips]
         return strips
+
+    def _filtered(self, segments: list[Segment]) -> list[Segment]:
+        """``segments`` through the app's line filters, when this widget runs them."""
+        if self._filtering is None:
+            return segments
+        filters, background = self._filtering
+        for line_filter in filters:
+            segments = line_filter.apply(segments, background)
+        return segments
 
     def _bare_box(self) -> bool:
         """Whether the widget's styles add nothing to its lines: no border, outline, padding,
@@ -539,11 +560,11 @@ class VirtualTable(ScrollView, can_focus=True):
         # drawn from the cache.
         shown = width - (bar is not None)
         key = (-2 if row >= self.row_count else -1 if row < 0 else self.row_key(row), shown,
-               cursor, hover, base, self.has_focus, self._generation)
+               cursor, hover, base, self.has_focus, self._generation, self._filtering)
         strip = self._lines.get(key)
         if strip is None:
-            strip = Strip.blank(shown, base) if row >= self.row_count \
-                else self._render_row(row, base, shown, cursor, hover)
+            strip = Strip(self._filtered([Segment(" " * shown, base)]), shown) \
+                if row >= self.row_count else self._render_row(row, base, shown, cursor, hover)
             self._lines[key] = strip
         if cell is None:
             return strip
@@ -611,16 +632,16 @@ class VirtualTable(ScrollView, can_focus=True):
         for pre, (key, cell) in zip(pres, self._padded_cells(row, header), strict=False):
             # As DataTable's Styled(cell, pre_style, post_style), with the column as meta;
             # the cell's segments merged where their styles are equal.
-            styled_key = (key, pre, over)
+            styled_key = (key, pre, over, self._filtering)
             styled = styled_cache.get(styled_key)
             if styled is None:
-                styled = styled_cache[styled_key] = list(
-                    Segment.simplify(Segment.apply_style(cell, pre, over)))
+                styled = styled_cache[styled_key] = self._filtered(list(
+                    Segment.simplify(Segment.apply_style(cell, pre, over))))
             segments.extend(styled)
         # The rest of the line, in the row's style (the cursor's, on the cursor row).
         used = sum(c.render_width for c in self.columns)
         if used < width:
-            segments.append(Segment(" " * (width - used), pres[-1]))
+            segments.extend(self._filtered([Segment(" " * (width - used), pres[-1])]))
         elif used > width:
             return Strip(segments, used).crop_extend(0, width, base)
         return Strip(segments, width)
