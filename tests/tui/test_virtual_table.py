@@ -15,7 +15,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
-from rztui.tui.widgets.virtual_table import VirtualTable, padded_cell
+from rztui.tui.widgets.virtual_table import Cell, VirtualTable, padded_cell
 
 GREEN = Style(color="green")
 
@@ -48,6 +48,25 @@ def test_fast_cells_match_rich(text: str, style: Style | str, justify: str | Non
         assert fast == rich_cell(cell(text, style, justify), width)
     elif fast is not None:  # rich adds an empty segment: the same cells on screen
         assert drawn(fast) == drawn(rich_cell(cell(text, style, justify), width))
+
+
+@pytest.mark.parametrize("text,style,justify", [
+    ("● completed", GREEN, "left"), ("Jane Smith", "", "left"), ("2", "", "right"),
+    ("3d ago", "", None), ("Senior Frontend Developer", "", "left"), ("", GREEN, "right"),
+    ("李明 王", "", "left"), ("tab\there", "", "left"), ("x", "bold", "left"),
+])
+@pytest.mark.parametrize("width", [3, 9, 40])
+async def test_a_cell_draws_as_its_text(text: str, style: Style | str, justify: str | None,
+                                        width: int) -> None:
+    """A ``Cell`` is drawn exactly as the ``Text`` it stands for, fast path or not."""
+    app = Pair(3)
+    async with app.run_test(size=(60, 14)):
+        table = app.query_one(Numbers)
+        as_cell = Cell(text, style, justify)  # type: ignore[arg-type]
+        assert padded_cell(as_cell, width) == padded_cell(as_cell.as_text(), width)
+        assert as_cell.as_text().plain == text
+        assert table._padded_cell(as_cell, width)[1] == table._padded_cell(
+            cell(text, style, justify), width)[1]
 
 
 def drawn(segments: list) -> list[tuple[str, Style]]:

@@ -21,7 +21,7 @@ from ...store.listing import (
     ListIndex,
 )
 from ...textsafe import clean_line
-from .virtual_table import VirtualTable
+from .virtual_table import Cell, VirtualTable
 
 # status -> (symbol, label, theme colour variable). The label makes it readable without colour.
 STATUS_LOOK: dict[str, tuple[str, str, str]] = {
@@ -84,10 +84,6 @@ def _short(count: int) -> str:
 _BOLD = Style(bold=True)  # a Style, not "bold": the table's fast path draws such cells
 
 
-def _cell(plain: str, style: Style | str = "", justify: str = "left") -> Text:
-    """A cell as text, never markup; too long: cut with an ellipsis."""
-    return Text(plain, style=style, justify=justify, no_wrap=True,  # type: ignore[arg-type]
-                overflow="ellipsis", end="")
 
 
 class Entry:
@@ -290,10 +286,11 @@ class InterviewTable(VirtualTable):
     def row_key(self, row: int) -> int:
         return self.rows[row]
 
-    def row_cells(self, row: int) -> list[Text]:
+    def row_cells(self, row: int) -> list[Cell]:
         return self._cells(self.rows[row])
 
-    def _cells(self, r: int) -> list[Text]:
+    def _cells(self, r: int) -> list[Cell]:
+        """A row's cells: text, never markup; too long, cut with an ellipsis."""
         index = self.index
         moment = index.moment_of(r)
         now = self._clock()
@@ -301,23 +298,22 @@ class InterviewTable(VirtualTable):
         # An invited row's moment is its expiry (see rztui.store.listing).
         past = status == INVITED and moment is not None and moment <= now
         symbol, label, colour = status_look(status, past_expiry=past)
-        style = self._styles.get(colour, "")
+        new = index.new[r]
         return [
-            _cell(symbol if self.compact else f"{symbol} {label}", style),
-            _cell(index.names[r], _BOLD if index.new[r] else ""),
-            _cell(index.jobs[r]),
-            Text(relative_time(moment, now) if moment else NO_VALUE, no_wrap=True,
-                 overflow="ellipsis", end=""),
-            _cell(index.answered_text(r), justify="right"),
-            _cell(f"{NEW_MARK if index.new[r] else ''}"
-                  f"{SHORTLIST_MARK if index.shortlisted[r] else ''}{index.rating[r] or ''}",
-                  self._styles.get("new", ""), justify="right"),
+            Cell(symbol if self.compact else f"{symbol} {label}", self._styles.get(colour, "")),
+            Cell(index.names[r], _BOLD if new else ""),
+            Cell(index.jobs[r]),
+            Cell(relative_time(moment, now) if moment else NO_VALUE, "", None),
+            Cell(index.answered_text(r), "", "right"),
+            Cell(f"{NEW_MARK if new else ''}"
+                 f"{SHORTLIST_MARK if index.shortlisted[r] else ''}{index.rating[r] or ''}",
+                 self._styles.get("new", ""), "right"),
         ]
 
     def get_cell(self, interview_id: str, column: str) -> Text:
         """The cell of ``column`` ("status", "candidate", ...) as drawn for ``interview_id``."""
         r = self.index.pos[interview_id]
-        return self._cells(r)[[key for key, _ in COLUMNS].index(column)]
+        return self._cells(r)[[key for key, _ in COLUMNS].index(column)].as_text()
 
     @property
     def visible_ids(self) -> ShownIds:

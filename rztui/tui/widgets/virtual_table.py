@@ -21,8 +21,10 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from rich.cells import cell_len
+from rich.console import JustifyMethod
 from rich.padding import Padding
 from rich.segment import Segment
 from rich.style import Style
@@ -45,15 +47,29 @@ _PAD = Segment(" " * PADDING, _NULL)
 _BAR = -2  # where the mouse is: the scrollbar (a row number: a row; -1: the header)
 
 
-def padded_cell(cell: Text, width: int) -> list[Segment] | None:
+class Cell(NamedTuple):
+    """A cell in one style, as a ``Text`` with ``no_wrap``, ``overflow="ellipsis"`` and
+    ``end=""`` (never markup), without making one: most cells of a big table are this."""
+
+    plain: str
+    style: Style | str = ""
+    justify: JustifyMethod | None = "left"
+
+    def as_text(self) -> Text:
+        return Text(self.plain, style=self.style, justify=self.justify, no_wrap=True,
+                    overflow="ellipsis", end="")
+
+
+def padded_cell(cell: Text | Cell, width: int) -> list[Segment] | None:
     """``cell`` drawn as DataTable draws it (``Padding(cell, (0, 1))`` at ``width`` cells), for
     the common cell: one style, one line, each character one cell wide, cut with an ellipsis.
     The same segments rich gives, without its layout work; None for any other cell."""
+    if isinstance(cell, Text) and (cell.spans or cell.overflow != "ellipsis"):
+        return None
     plain = cell.plain
     content = width - 2 * PADDING
     style = cell.style
-    if cell.spans or content < 1 or cell.overflow != "ellipsis" \
-            or not plain.isprintable() or cell_len(plain) != len(plain) \
+    if content < 1 or not plain.isprintable() or cell_len(plain) != len(plain) \
             or not isinstance(style, Style | str) or (isinstance(style, str) and style):
         return None
     shown: Style | None = style if isinstance(style, Style) and style else None
@@ -207,8 +223,8 @@ class VirtualTable(ScrollView, can_focus=True):
     def row_count(self) -> int:
         return 0
 
-    def row_cells(self, row: int) -> Sequence[Text]:
-        """The cells of ``row`` (one ``Text`` per column; never markup)."""
+    def row_cells(self, row: int) -> Sequence[Text | Cell]:
+        """The cells of ``row`` (one ``Text`` or ``Cell`` per column; never markup)."""
         raise NotImplementedError
 
     def row_key(self, row: int) -> int:
@@ -607,16 +623,18 @@ class VirtualTable(ScrollView, can_focus=True):
             self._padded[key] = padded
         return padded
 
-    def _padded_cell(self, cell: Text, width: int) -> tuple[Hashable, list[Segment]]:
+    def _padded_cell(self, cell: Text | Cell, width: int) -> tuple[Hashable, list[Segment]]:
         # Statuses, job titles, times and counts repeat from row to row: each is drawn once.
-        key = (cell.plain, cell.style, cell.justify, cell.overflow, tuple(cell.spans), width)
+        key: tuple[Hashable, ...] = (cell, width) if isinstance(cell, Cell) else \
+            (cell.plain, cell.style, cell.justify, cell.overflow, tuple(cell.spans), width)
         segments = self._cell_cache.get(key)
         if segments is None:
             segments = padded_cell(cell, width)
             if segments is None:
+                text = cell.as_text() if isinstance(cell, Cell) else cell
                 options = self.app.console_options.update(no_wrap=True)
                 segments = self.app.console.render_lines(
-                    Padding(cell, (0, PADDING)), options.update_dimensions(width, 1))[0]
+                    Padding(text, (0, PADDING)), options.update_dimensions(width, 1))[0]
             self._cell_cache[key] = segments
         return key, segments
 
