@@ -21,10 +21,12 @@ from __future__ import annotations
 import math
 import sqlite3
 from array import array
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -184,14 +186,49 @@ class RowView:
     answered: int
 
 
+_SEP = "\x00"  # between the haystacks of a packed selection: never in a term
+
+
 @dataclass(frozen=True, slots=True)
 class Selection:
-    """The rows a list shows, and what they were chosen by (to refine them next time)."""
+    """The rows a list shows, and what they were chosen by (to refine them next time).
+
+    ``packed`` gives a copy that carries its rows' haystacks close together: in one string
+    (``text``, each ending at the next of ``starts``) and as strings of their own made one
+    after the other (``hays``). Refining it then reads contiguous memory instead of every
+    row's string wherever the index keeps it: ``str.find`` over ``text`` when few rows match,
+    a pass over ``hays`` when many do (2-5 times faster for a few thousand rows)."""
 
     rows: list[int]
     status: str | None
     terms: tuple[str, ...]
     order_version: int
+    text: str | None = None
+    starts: list[int] | None = None
+    hays: list[str] | None = None
+
+    def packed(self, haystack: Sequence[str]) -> Selection:
+        text = _SEP.join([haystack[i] for i in self.rows]) + _SEP
+        hays = text.split(_SEP)[:-1]  # new strings, made in order
+        starts = list(accumulate((len(h) + 1 for h in hays), initial=0))
+        return replace(self, text=text, starts=starts, hays=hays)
+
+    def find(self, term: str) -> list[int]:
+        """The rows whose packed haystack holds ``term`` (no ``_SEP`` in it), in order."""
+        text, starts, hays, rows = self.text, self.starts, self.hays, self.rows
+        assert text is not None and starts is not None and hays is not None
+        assert _SEP not in term
+        if text.count(term) * 4 > len(rows):  # many rows match: visit each
+            return [row for row, hay in zip(rows, hays, strict=True) if term in hay]
+        found: list[int] = []
+        add = found.append
+        find = text.find
+        at = find(term)
+        while at >= 0:
+            k = bisect_right(starts, at) - 1
+            add(rows[k])
+            at = find(term, starts[k + 1])
+        return found
 
     def refined_by(self, status: str | None, terms: tuple[str, ...], order_version: int) -> bool:
         """Whether the rows for ``status`` and ``terms`` (folded) are among these rows: the
@@ -439,6 +476,45 @@ class ListIndex:
             rows.reverse()
         return rows
 
+    def sort_key(self, field: str, row: int) -> tuple[Any, ...]:
+        """The key ``order(field)`` sorts ``row`` by, row number last (its tie-break): with it a
+        row whose data changed goes to its place without sorting every row again."""
+        name = self.names[row].casefold()
+        added = self.added[row]
+        if field == "candidate":
+            return (name, added, row)
+        if field == "job":
+            return (self.jobs[row].casefold(), name, added, row)
+        if field == "status":
+            return (STATUS_RANK.get(self.status[row] or "", 4), -self._when_key(row), name,
+                    added, row)
+        if field == "when":
+            return (self._when_key(row), name, added, row)
+        if field == "answered":
+            return (self.answered[row], name, added, row)
+        if field == "rating":
+            rating = self.rating[row]
+            return (-rating if rating else 1, name, added, row)
+        return (added, row)
+
+    def _when_key(self, row: int) -> float:
+        moment = self.moment[row]
+        if math.isnan(moment):
+            return self.added[row] if self.status[row] is None else 0.0
+        return moment
+
+    def matches(self, row: int, status: str | None, terms: Sequence[str]) -> bool:
+        """Whether ``select`` would keep ``row`` for ``status`` and ``terms``."""
+        if not self.alive[row]:
+            return False
+        if status == SHORTLIST:
+            if not self.shortlisted[row]:
+                return False
+        elif status is not None and self.status[row] != status:
+            return False
+        hay = self.haystack[row]
+        return all(term in hay for term in fold_terms(terms))
+
     def _name_keys(self, n: int) -> list[str]:
         names = self.names
         return [names[i].casefold() for i in range(n)]
@@ -453,11 +529,13 @@ class ListIndex:
         terms = fold_terms(terms)
         rows = order
         todo = terms
+        packed = None
         if within is not None and within.refined_by(status, terms, order_version):
             rows = within.rows
             status_done = True
             done = set(within.terms)  # its rows hold these already
             todo = tuple(t for t in terms if t not in done)
+            packed = within if within.text is not None else None
         else:
             status_done = status is None
         if not status_done and status == SHORTLIST:
@@ -468,7 +546,10 @@ class ListIndex:
             rows = [i for i in rows if st[i] == status]
         hay = self.haystack
         for term in todo:  # every term must match (AND), narrowing as we go
-            rows = [i for i in rows if term in hay[i]]
+            if packed is not None and rows is packed.rows and _SEP not in term:
+                rows = packed.find(term)
+            else:
+                rows = [i for i in rows if term in hay[i]]
         if rows is order or (within is not None and rows is within.rows):
             rows = list(rows)  # a list of its own
         return Selection(rows, status, terms, order_version)

@@ -103,6 +103,39 @@ def test_every_sort_is_a_total_order_so_reversing_reverses_it() -> None:
     assert index.order("added", reverse=True) == [3, 2, 1, 0]
 
 
+row_data = st.tuples(
+    st.sampled_from([100.0, 200.0]), st.sampled_from([None, "completed", "invited", "expired",
+                                                      "in_progress", "odd"]),
+    st.sampled_from(["", "Ana", "ana", "Bo", "Zoë"]), st.sampled_from([None, "Dev", "ops"]),
+    st.sampled_from([None, 1000.0, 2000.0]), st.integers(0, 3), st.integers(0, 5),
+    st.integers(0, 1))
+
+
+@settings(max_examples=80, deadline=None)
+@given(rows=st.lists(row_data, min_size=1, max_size=25), dead=st.sets(st.integers(0, 24)),
+       status=st.sampled_from([None, "completed", "invited", SHORTLIST]),
+       terms=st.sampled_from([[], ["an"], ["a", "dev"], ["zz"], ["id-1"]]))
+def test_one_rows_sort_key_and_match_agree_with_sorting_and_selecting_every_row(
+        rows, dead, status, terms) -> None:
+    """What lets one changed row move to its place: ``sort_key`` orders as ``order`` does
+    (the row number breaks ties) and ``matches`` keeps what ``select`` keeps."""
+    index = ListIndex()
+    for n, (added, st_, name, job, when, answered, rating, listed) in enumerate(rows):
+        index.put((f"id-{n}", added, None, st_, name, f"{name}@x", job, when, answered, rating,
+                   listed, 0))
+    for n in dead:
+        if n < len(rows):
+            index.remove(f"id-{n}")
+    alive = [r for r in range(len(rows)) if index.alive[r]]
+    for field in SORT_FIELDS:
+        ascending = sorted(alive, key=lambda r, f=field: index.sort_key(f, r))
+        assert index.order(field) == ascending, field
+        assert index.order(field, reverse=True) == ascending[::-1], field
+    order = index.order("added")
+    assert index.select(order, status, terms).rows == \
+        [r for r in order if index.matches(r, status, terms)]
+
+
 def test_equal_keys_sort_the_same_in_the_first_page_and_the_index(store: Store) -> None:
     """A batch tracked at one moment ties on date added (and more): `S` must still reverse
     it, and the first page must show the rows the whole index puts first, for every sort."""
@@ -145,11 +178,27 @@ def test_typing_on_refines_to_what_a_fresh_filter_finds(typed: str, status: str 
                    NAMES[n % len(NAMES)], f"p{n}@example.com", ["Dev", "Ops"][n % 2], None, 0,
                    n % 6, n % 2, 0))
     order = index.order("candidate")
-    selection = None
+    selection = packed = None
     for end in range(1, len(typed) + 1):
         selection = index.select(order, status, typed[:end].split(), selection, 1)
+        # The same from a packed selection (as the list packs what it shows).
+        packed = index.select(order, status, typed[:end].split(), packed, 1)
         fresh = index.select(order, status, typed[:end].split())
-        assert selection.rows == fresh.rows, typed[:end]
+        assert selection.rows == fresh.rows == packed.rows, typed[:end]
+        packed = packed.packed(index.haystack)
+
+
+def test_a_packed_selection_finds_each_row_once_and_in_order() -> None:
+    index = ListIndex()
+    for n, name in enumerate(["ana ana", "anana", "bob", "", "xana", "ana"]):
+        index.put((f"id-{n}", float(n), None, "completed", name, "", "Dev", None, 0, 0, 0, 0))
+    order = index.order("added")
+    everything = index.select(order, None, []).packed(index.haystack)
+    assert everything.text is not None and everything.text.count("\x00") == 6
+    assert everything.find("ana") == [0, 1, 4, 5]  # twice in a row: once; at the very end too
+    assert everything.find("id-") == list(range(6))
+    assert everything.find("ab") == [] and everything.find("bob") == [2]
+    assert index.select(order, None, ["na", "an"], everything, 0).rows == [0, 1, 4, 5]
 
 
 def test_rating_sort_and_the_shortlist_filter() -> None:

@@ -478,6 +478,57 @@ async def test_a_filter_worked_out_in_a_worker_shows_with_its_text(tmp_path, ser
         store.close()
 
 
+async def test_a_live_update_at_scale_moves_one_row_without_sorting_them_all(
+        tmp_path, server, monkeypatch):
+    """A poll or a "seen" mark changes one row of thousands: it moves to its place in the
+    sort and the filter at once, with no worker and no new sort; the rest stay drawn."""
+    rows = big_store(tmp_path / "big.db", 3000)
+    store = Store(tmp_path / "big.db")
+    monkeypatch.setattr(InterviewList, "SYNC_ROWS", 1000)  # a new sort would need a worker
+    app = make(store, server, [])
+    try:
+        async with app.run_test(size=(140, 40)) as pilot:
+            lst, table = app.main.interview_list, app.main.interview_list.table
+            await until(pilot, lambda: lst.loaded)
+            await settle(pilot)
+            lst.set_sort("candidate")
+            await settle(pilot)
+            lst.set_status_filter("completed")
+            await settle(pilot)
+            table.move_cursor(row=5)
+            under_cursor = table.current_id
+            shown = list(table.visible_ids)
+            moved, gone = shown[1], shown[2]
+            sorts = []
+            order = il.ListIndex.order
+            monkeypatch.setattr(il.ListIndex, "order",
+                                lambda self, *a, **k: sorts.append(a) or order(self, *a, **k))
+            with sqlite3.connect(tmp_path / "big.db") as conn:
+                conn.execute("UPDATE interviews SET candidate_name = 'Aaa First' WHERE id = ?",
+                             (moved,))
+                conn.execute("UPDATE interviews SET status = 'expired' WHERE id = ?", (gone,))
+            workers = len([w for w in app.workers if w.group == "interview-list"])
+            app.main.interview_updated(moved)
+            app.main.interview_updated(gone)
+            assert not lst.busy and not sorts  # done in place, now
+            assert len([w for w in app.workers if w.group == "interview-list"]) == workers
+            index = lst.index
+            expected = index.select(order(index, "candidate"), "completed", []).rows
+            assert table.rows == expected
+            assert table.visible_ids[0] == moved and gone not in table.visible_ids
+            assert table.current_id == under_cursor
+            await pilot.pause()
+            assert "Aaa First" in shown_text(table)[1]
+            completed = sum(r[3] == "completed" for r in rows) - 1
+            assert f"{completed:,} of 3,000" in tabs(app)
+            # Typing on still refines the moved rows right.
+            lst.filter_input.value = "aaa"
+            await settle(pilot)
+            assert list(table.visible_ids) == [moved]
+    finally:
+        store.close()
+
+
 async def test_the_filter_box_is_where_typing_goes(store, server):
     app = make(store, server, COMPLETED[:2])
     async with app.run_test(size=(140, 40)) as pilot:

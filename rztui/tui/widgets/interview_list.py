@@ -255,21 +255,59 @@ class InterviewList(Vertical):
     def refresh_row(self, interview_id: str) -> None:
         """Reload one row from the store and update it (the poller's entry point): it moves to
         its place in the current sort (and filter). A row that is no longer tracked is removed.
-        """
+        With the rows on screen settled, it moves alone (a few key comparisons, whatever the
+        number of rows); else the rows are worked out again."""
         store = self.app.store  # type: ignore[attr-defined]
         row = store.row(interview_id)
         if row is None:
             self.remove_ids([interview_id])
             return
-        if interview_id not in self.index:
+        index = self.index
+        r = index.row_of(interview_id)
+        if r is None:
             self.add_rows([row])
             return
-        self.index.put(listing_of(row))
-        # Its sort key may have changed: sorted again, into its place; the cursor stays on
-        # the row it was on (wherever that row goes).
-        self._order = self._order_for = self._selection = None
-        self.table.redraw()
-        self.apply_filters()
+        field, reverse = self.sort_field, self.sort_reverse
+        before = index.sort_key(field, r)
+        index.put(listing_of(row))
+        self.table.redraw_row(r)
+        order, selection = self._order, self._selection
+        if not self.loaded or self.busy or order is None or selection is None \
+                or self._order_for != (field, reverse, index.version):
+            self._order = self._order_for = self._selection = None
+            self.apply_filters()
+            return
+        if index.sort_key(field, r) != before:
+            order.remove(r)
+            order.insert(self._place(order, r), r)
+        rows = list(selection.rows)
+        if r in selection.rows:
+            rows.remove(r)
+        if index.matches(r, self.status_filter, self.filter_text.split()):
+            rows.insert(self._place(rows, r), r)
+        self._selection = Selection(rows, selection.status, selection.terms,
+                                    selection.order_version)
+        # The cursor stays on the row it was on (wherever that row goes).
+        keep = self.table.current_id
+        cursor = 0
+        if keep is not None and (kept := index.row_of(keep)) is not None and kept in rows:
+            cursor = rows.index(kept)
+        self.table.show(index, rows, cursor)
+        self._shown()
+
+    def _place(self, rows: list[int], r: int) -> int:
+        """Where row ``r`` goes in ``rows`` (in the current sort): a binary search."""
+        key, field, reverse = self.index.sort_key, self.sort_field, self.sort_reverse
+        wanted = key(field, r)
+        lo, hi = 0, len(rows)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            other = key(field, rows[mid])
+            if (other > wanted) if reverse else (other < wanted):
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
 
     def add_rows(self, rows: Iterable[ListRow]) -> None:
         if not index_rows(self.index, rows):
@@ -347,6 +385,14 @@ class InterviewList(Vertical):
     def on_unmount(self) -> None:
         self._release_frame()
 
+    def _pack_selection(self) -> None:
+        """Once the rows are on screen: pack their haystacks for the next keystroke to search
+        (``Selection.packed``; about 1 ms for 5,000 rows), if few enough to search inline."""
+        selection = self._selection
+        if selection is not None and selection.text is None \
+                and len(selection.rows) <= self.SYNC_ROWS:
+            self._selection = selection.packed(self.index.haystack)
+
     def _light(self, plan: _Plan) -> bool:
         if plan.order is None:
             return False  # a sort: always in the worker
@@ -377,6 +423,7 @@ class InterviewList(Vertical):
         self.table.show(index, result.selection.rows, result.cursor)
         self._shown()
         self._release_frame()
+        self.call_after_refresh(self._pack_selection)
         if self._open_first:
             self._open_first = False
             self._open_first_row()

@@ -209,6 +209,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._barred: LRUCache[tuple[Hashable, ...], Strip] = LRUCache(1024)  # line + bar
         self._bars: LRUCache[tuple[Hashable, ...], list[Segment]] = LRUCache(64)  # scrollbars
         self._generation = 0
+        self._row_versions: dict[int, int] = {}  # row key -> times it was drawn again
         self._base: Style | None = None
         self._scroll_pending = False
         self._bar: list[Segment] | None = None  # the scrollbar, a cell per line (this frame)
@@ -266,7 +267,16 @@ class VirtualTable(ScrollView, can_focus=True):
     def redraw(self) -> None:
         """Draw every line again (their content, or the time, changed)."""
         self._generation += 1
+        self._row_versions.clear()
         self._clear_caches()
+        self.refresh()
+
+    def redraw_row(self, key: int) -> None:
+        """Draw the row whose ``row_key`` is ``key`` again (its data changed), when shown."""
+        if len(self._row_versions) >= 4096:  # many rows changed: draw them all afresh
+            self.redraw()
+            return
+        self._row_versions[key] = self._row_versions.get(key, 0) + 1
         self.refresh()
 
     def _clear_caches(self) -> None:
@@ -575,8 +585,9 @@ class VirtualTable(ScrollView, can_focus=True):
         # By the row's content, not its place: a row that moves (a new filter or sort) is
         # drawn from the cache.
         shown = width - (bar is not None)
-        key = (-2 if row >= self.row_count else -1 if row < 0 else self.row_key(row), shown,
-               cursor, hover, base, self.has_focus, self._generation, self._filtering)
+        row_key = -2 if row >= self.row_count else -1 if row < 0 else self.row_key(row)
+        key = (row_key, self._row_versions.get(row_key, 0), shown, cursor, hover, base,
+               self.has_focus, self._generation, self._filtering)
         strip = self._lines.get(key)
         if strip is None:
             strip = Strip(self._filtered([Segment(" " * shown, base)]), shown) \
@@ -613,8 +624,9 @@ class VirtualTable(ScrollView, can_focus=True):
     def _padded_cells(self, row: int, header: bool) -> list[tuple[Hashable, list[Segment]]]:
         """Each cell of ``row`` drawn at its column's width with its padding (DataTable's
         ``Padding(cell, (0, 1))``), in the cell's own styles; with what identifies it."""
-        key = (None if header else self.row_key(row), header, self._generation,
-               tuple(c.render_width for c in self.columns))
+        row_key = None if header else self.row_key(row)
+        key = (row_key, self._row_versions.get(row_key, 0) if row_key is not None else 0,
+               header, self._generation, tuple(c.render_width for c in self.columns))
         padded = self._padded.get(key)
         if padded is None:
             cells = [c.label for c in self.columns] if header else self.row_cells(row)
