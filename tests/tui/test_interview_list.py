@@ -130,6 +130,33 @@ async def test_sort_keys_header_clicks_and_arrows(store, server):
 # -- filtering and tabs ---------------------------------------------------------------------
 
 
+async def test_the_transcript_follows_the_filter_once_typing_pauses(store, server,
+                                                                     monkeypatch):
+    ids = [*COMPLETED[:6], *BY_STATUS["in_progress"][:2]]
+    app = make(store, server, ids)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        lst, table = app.main.interview_list, app.main.interview_list.table
+        opened: list[str] = []
+        real = app.main.open_interview
+        monkeypatch.setattr(app.main, "open_interview",
+                            lambda iid, **kw: opened.append(iid) or real(iid, **kw))
+        monkeypatch.setattr(InterviewList, "TYPING_PAUSE", 1.0)  # slower than the keys below
+        await pilot.press("slash")
+        for text in ("i", "in", "in ", "in p", "in pr"):  # rows change: first one, then another
+            lst.filter_input.value = text
+            await pilot.pause()
+        assert opened == []  # nothing opened while typing
+        await until(pilot, lambda: opened)
+        assert opened == [table.visible_ids[0]] == [BY_STATUS["in_progress"][0]]
+        assert app.main.current_id == BY_STATUS["in_progress"][0]
+        # Off the filter box, moving the cursor opens at once, as always.
+        table.focus()
+        await pilot.press("down")
+        await until(pilot, lambda: len(opened) == 2)
+        assert opened[-1] == table.current_id
+
+
 async def test_filter_as_you_type_over_every_field(store, server):
     spec = ds.SPEC_INTERVIEW_ID
     ids = [*COMPLETED[:4], spec, *BY_STATUS["in_progress"][:2], *BY_STATUS["expired"][:1]]

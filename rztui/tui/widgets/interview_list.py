@@ -133,6 +133,9 @@ class InterviewList(Vertical):
     #: frame. (Without it the text shows at once, and Textual's frame pacing puts the rows one
     #: or two frames, 17-33 ms, after it, however soon the worker is done.)
     HOLD_FRAME: ClassVar[float] = 0.04
+    #: While the filter box has the focus, the row under the cursor is announced (and its
+    #: transcript opened) once the rows have stayed this long.
+    TYPING_PAUSE: ClassVar[float] = 0.15
 
     BINDINGS = [
         Binding("escape", "clear_filter", "Clear filter", show=False),
@@ -180,6 +183,7 @@ class InterviewList(Vertical):
         self._tab_key: tuple[object, ...] | None = None
         self._held: AbstractContextManager[None] | None = None  # see ``HOLD_FRAME``
         self._hold_timer: Timer | None = None
+        self._typing_pause: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield FilterInput(placeholder="/ filter: name, email, job, id, status", id="filter",
@@ -431,8 +435,20 @@ class InterviewList(Vertical):
     def _shown(self) -> None:
         self._update_tabs()
         self._update_empty(self.table.row_count)
-        # After the frame that shows the rows: the transcript the app then opens takes a while.
-        self.call_after_refresh(self._post_highlight)
+        self._announce()
+
+    def _announce(self) -> None:
+        """Post ``Highlighted`` for the row now under the cursor: after the frame that shows
+        the rows (the transcript the app then opens takes a while), or while typing in the
+        filter, once typing pauses (not at every keystroke: opening an interview is UI work
+        the next keystroke would wait for)."""
+        if self._typing_pause is not None:
+            self._typing_pause.stop()
+            self._typing_pause = None
+        if self.filter_input.has_focus:
+            self._typing_pause = self.set_timer(self.TYPING_PAUSE, self._post_highlight)
+        else:
+            self.call_after_refresh(self._post_highlight)
 
     @property
     def busy(self) -> bool:
@@ -601,7 +617,10 @@ class InterviewList(Vertical):
     @on(VirtualTable.RowHighlighted, "#table")
     def _row_highlighted(self, event: VirtualTable.RowHighlighted) -> None:
         event.stop()
-        self._post_highlight()
+        if self.filter_input.has_focus:
+            self._announce()
+        else:
+            self._post_highlight()
 
     @on(VirtualTable.RowSelected, "#table")
     def _row_selected(self, event: VirtualTable.RowSelected) -> None:
