@@ -391,7 +391,8 @@ class InterviewList(Vertical):
 
     def _pack_selection(self) -> None:
         """Once the rows are on screen: pack their haystacks for the next keystroke to search
-        (``Selection.packed``; about 1 ms for 5,000 rows), if few enough to search inline."""
+        (``Selection.packed``; a few ms for 5,000 rows, between keystrokes), if few enough to
+        search inline."""
         selection = self._selection
         if selection is not None and selection.text is None \
                 and len(selection.rows) <= self.SYNC_ROWS:
