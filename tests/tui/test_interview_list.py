@@ -157,6 +157,28 @@ async def test_the_transcript_follows_the_filter_once_typing_pauses(store, serve
         assert opened[-1] == table.current_id
 
 
+async def test_a_keystroke_that_leaves_the_same_rows_draws_no_line_of_the_table(
+        store, server, monkeypatch):
+    ids = [*COMPLETED[:6], *BY_STATUS["in_progress"][:2]]
+    app = make(store, server, ids)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        table = app.main.interview_list.table
+        await pilot.press("slash", *"in")
+        await pilot.pause()
+        shown = list(table.visible_ids)
+        refreshed: list[tuple] = []
+        real = table.refresh
+        monkeypatch.setattr(table, "refresh",
+                            lambda *a, **k: refreshed.append(a) or real(*a, **k))
+        await pilot.press("space")  # "in ": the same words, the same rows
+        await pilot.pause()
+        assert list(table.visible_ids) == shown and refreshed == []
+        await pilot.press(*"progress")  # "in progress": fewer rows: drawn again
+        await pilot.pause()
+        assert refreshed and table.row_count == 2 < len(shown)
+
+
 async def test_filter_as_you_type_over_every_field(store, server):
     spec = ds.SPEC_INTERVIEW_ID
     ids = [*COMPLETED[:4], spec, *BY_STATUS["in_progress"][:2], *BY_STATUS["expired"][:1]]

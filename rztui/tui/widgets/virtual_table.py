@@ -217,6 +217,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._filtering: tuple[tuple[LineFilter, ...], Color] | None = None
         self._grab: tuple[int, float] | None = None  # dragging the thumb: (screen y, scroll y)
         self._drawn: tuple[Hashable, ...] | None = None  # ``_on_screen`` when last drawn
+        self._drawn_count = 0  # ``row_count`` then
 
     # -- what a subclass provides ------------------------------------------------------------
 
@@ -289,16 +290,17 @@ class VirtualTable(ScrollView, can_focus=True):
 
         Lines are cached by row content, not by position: nothing to drop. When the screen
         shows the same rows as before (typing on in a filter often leaves the first rows as
-        they were), only the scrollbar is drawn again."""
+        they were), only the scrollbar is drawn again, and nothing at all if there are as many
+        rows as before (the frame then draws what else changed, not this widget's lines)."""
         drawn = self._drawn
         self._resize(refresh=False)
         self.scroll_to(y=0, animate=False, immediate=True)
         self._cursor = -1  # a new row, even at the same position
         self.move_cursor(row=cursor, refresh=False)
-        if drawn is not None and drawn == self._on_screen():
-            self.refresh(Region(self.size.width - 1, 0, 1, self.size.height))
-        else:
+        if drawn is None or drawn != self._on_screen():
             self.refresh()
+        elif self._drawn_count != self.row_count:
+            self.refresh(Region(self.size.width - 1, 0, 1, self.size.height))
 
     def _on_screen(self) -> tuple[Hashable, ...]:
         """What the lines on screen show: their rows, the cursor's, the scroll position and
@@ -541,6 +543,7 @@ class VirtualTable(ScrollView, can_focus=True):
             if bare else None
         self._bar = self._bar_segments()
         self._drawn = self._on_screen()
+        self._drawn_count = self.row_count
         if not bare:
             return super().render_lines(crop)
         # Nothing around or over the lines (see ``_bare_box``): Textual's styles cache would
