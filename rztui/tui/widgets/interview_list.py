@@ -273,6 +273,8 @@ class InterviewList(Vertical):
             return
         field, reverse = self.sort_field, self.sort_reverse
         before = index.sort_key(field, r)
+        terms = self.filter_text.split()
+        was_shown = index.matches(r, self.status_filter, terms)
         index.put(listing_of(row))
         self.table.redraw_row(r)
         order, selection = self._order, self._selection
@@ -281,31 +283,51 @@ class InterviewList(Vertical):
             self._order = self._order_for = self._selection = None
             self.apply_filters()
             return
-        if index.sort_key(field, r) != before:
-            order.remove(r)
-            order.insert(self._place(order, r), r)
+        after = index.sort_key(field, r)
+        # Binary searches by the row's old key and its new one (every other row keeps its
+        # key): no pass over all the rows in Python.
+        if after != before:
+            self._drop(order, before, r)
+            order.insert(self._place(order, after), r)
+        # The cursor stays on the row it was on, wherever that row goes; if it was on this
+        # row and the filter drops it, on the next one.
         rows = list(selection.rows)
-        if r in selection.rows:
-            rows.remove(r)
-        if index.matches(r, self.status_filter, self.filter_text.split()):
-            rows.insert(self._place(rows, r), r)
+        cursor = self.table.cursor_row
+        on_row = self.table.current_id == interview_id
+        at = self._drop(rows, before, r) if was_shown else None
+        if at is not None and at < cursor:
+            cursor -= 1
+        if index.matches(r, self.status_filter, terms):
+            at = self._place(rows, after)
+            rows.insert(at, r)
+            if on_row:
+                cursor = at
+            elif at <= cursor:
+                cursor += 1
         self._selection = Selection(rows, selection.status, selection.terms,
                                     selection.order_version)
-        # The cursor stays on the row it was on (wherever that row goes).
-        keep = self.table.current_id
-        cursor = 0
-        if keep is not None and (kept := index.row_of(keep)) is not None and kept in rows:
-            cursor = rows.index(kept)
-        self.table.show(index, rows, cursor)
+        self.table.show(index, rows, max(0, min(cursor, len(rows) - 1)))
         self._shown()
 
-    def _place(self, rows: list[int], r: int) -> int:
-        """Where row ``r`` goes in ``rows`` (in the current sort): a binary search."""
+    def _drop(self, rows: list[int], key: tuple[object, ...], r: int) -> int | None:
+        """Take row ``r`` (sorted in by ``key``) out of ``rows``; where it was, None if absent."""
+        at = self._place(rows, key, r)
+        if at >= len(rows) or rows[at] != r:
+            if r not in rows:
+                return None
+            at = rows.index(r)  # not where its key says (changed without being moved)
+        del rows[at]
+        return at
+
+    def _place(self, rows: list[int], wanted: tuple[object, ...], r: int | None = None) -> int:
+        """Where a row with the sort key ``wanted`` goes in ``rows`` (in the current sort);
+        with ``r``, where that row is if it is there: a binary search."""
         key, field, reverse = self.index.sort_key, self.sort_field, self.sort_reverse
-        wanted = key(field, r)
         lo, hi = 0, len(rows)
         while lo < hi:
             mid = (lo + hi) // 2
+            if rows[mid] == r:
+                return mid
             other = key(field, rows[mid])
             if (other > wanted) if reverse else (other < wanted):
                 lo = mid + 1
