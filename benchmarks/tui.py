@@ -250,7 +250,8 @@ def main() -> None:
         rss_loaded = term.rss_mb()
         print(f"every row loaded {(loaded - t0) * 1000:.0f} ms after start; RSS then "
               f"{rss_loaded:.0f} MB (target <= 150 MB)")
-        count_ms, echo_ms = [], []
+        count_ms, echo_ms, inline_ms = [], [], []
+        from rztui.tui.widgets.interview_list import InterviewList  # its inline limit
         for word in TYPED:
             term.send("/")
             term.drain(0.5)
@@ -262,6 +263,8 @@ def main() -> None:
                 echo_ms.append((term.wait_for(lambda text, s=shown: s in text) - t) * 1000)
                 if counts[word][n - 1] != previous:
                     count_ms.append((term.wait_for(lambda text, w=want: w in text) - t) * 1000)
+                    if previous <= InterviewList.SYNC_ROWS:  # rows looked at: those shown
+                        inline_ms.append(count_ms[-1])
                     if args.verbose:
                         print(f"  {word[:n]!r}: {counts[word][n - 1]:,} rows, count on screen "
                               f"after {count_ms[-1]:.0f} ms (echo {echo_ms[-1]:.0f} ms)")
@@ -295,6 +298,9 @@ def main() -> None:
           f"{max(count_ms):.0f} ms; its echo in "
           f"the filter box {e:.0f} ms; a bare Textual Input's echo {be:.0f} ms; ratio "
           f"{c / be:.2f}x (target <= 1.5x)")
+    print(f"  of which {len(inline_ms)} look at up to {InterviewList.SYNC_ROWS:,} rows (inline): "
+          f"median {median(inline_ms):.0f} ms ({median(inline_ms) / be:.2f}x); the other "
+          f"{len(count_ms) - len(inline_ms)} run in a worker")
     print(f"RSS after filtering: {rss_after:.0f} MB")
     if args.store_dir is None:
         shutil.rmtree(home, ignore_errors=True)
