@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
-import json
 import os
 import stat
 import tempfile
@@ -49,14 +48,12 @@ from .api.errors import (
 )
 from .api.ids import MAX_ID_LENGTH, looks_like_id, parse_id
 from .api.models import TERMINAL_STATUSES, Interview
-from .export_json import _with_evaluation
+from .export_json import element_of, jsonl_of, with_evaluation
 from .export_pages import EXPORT_PAGE, MISSING, WRITTEN, export_pages
-from .formats import CSV_COLUMNS, CsvRows, csv_line, format_jsonl_line, write_csv
+from .formats import CSV_COLUMNS, CsvRows, csv_line, write_csv
 from .service import FetchStats, Service
 from .store import Store
 from .store.evaluations import Evaluation
-from .store.payload import compact_json
-from .textsafe import json_safe
 
 EXPORT_FORMATS: tuple[str, ...] = ("csv", "json", "jsonl")
 EXTENSIONS: dict[str, str] = {"csv": ".csv", "json": ".json", "jsonl": ".jsonl"}
@@ -218,17 +215,14 @@ def write_interviews(
         return write_csv(stream, rows(), excel_bom=excel)
     if fmt == "jsonl":
         for iv, ev in each():
-            stream.write(format_jsonl_line(iv) if ev is None else json_safe(
-                compact_json(_with_evaluation(iv.raw, ev))))
-            stream.write("\n")
+            stream.write(jsonl_of(iv, ev) + "\n")
         return len(interviews)
     if fmt == "json":
         # Same text as json.dumps(list, indent=2), one element at a time.
         stream.write("[" if interviews else "[]")
         for i, (iv, ev) in enumerate(each()):
-            value = iv.raw if ev is None else _with_evaluation(iv.raw, ev)
-            text = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
-            stream.write(("," if i else "") + "\n  " + json_safe(text))
+            value = iv.raw if ev is None else with_evaluation(iv.raw, ev)
+            stream.write(("," if i else "") + "\n  " + element_of(value))
         stream.write("\n]\n" if interviews else "\n")
         return len(interviews)
     raise ValueError(f"unknown export format {fmt!r}")

@@ -1,6 +1,7 @@
 """The JSON text of exports: an API payload exactly as stored, re-indented without being parsed
 again, and the ``"rztui"`` key (the user's ratings, note, shortlist) appended after the API's
-keys. Used by :mod:`rztui.export`; tested against ``json.dumps(indent=2)`` byte for byte."""
+keys. Used by :mod:`rztui.export` and :mod:`rztui.export_pages`; tested against
+``json.dumps(indent=2)`` byte for byte."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import json
 from collections.abc import Callable
 from json.encoder import encode_basestring as _quote
 
+from .api.models import Interview
+from .formats import format_jsonl_line
 from .store.evaluations import Evaluation
 from .store.payload import compact_json
 from .textsafe import json_safe
@@ -15,34 +18,44 @@ from .textsafe import json_safe
 EVALUATION_KEY = "rztui"
 
 
-def _with_evaluation(payload: object, ev: Evaluation) -> object:
+def with_evaluation(payload: object, ev: Evaluation) -> object:
     """The payload with ``"rztui": ev.as_json()`` after the API's keys (a copy)."""
     if not isinstance(payload, dict):
         return payload
     return {**payload, EVALUATION_KEY: ev.as_json()}
 
 
-def _compact_with_evaluation(text: str, ev: Evaluation | None) -> str:
+def compact_with_evaluation(text: str, ev: Evaluation | None) -> str:
     """A stored compact payload with the evaluation added, without parsing it: the same text
-    as ``compact_json(_with_evaluation(json.loads(text), ev))``."""
+    as ``compact_json(with_evaluation(json.loads(text), ev))``."""
     if ev is None:
         return text
     if text.endswith("}") and text != "{}" and f'"{EVALUATION_KEY}":' not in text:
         return f'{text[:-1]},"{EVALUATION_KEY}":{compact_json(ev.as_json())}}}'
-    return compact_json(_with_evaluation(json.loads(text), ev))
+    return compact_json(with_evaluation(json.loads(text), ev))
 
 
-def _element(text: str, ev: Evaluation | None = None) -> str:
-    """An interview as an element of the JSON export: indented like json.dumps(list, indent=2)."""
-    value = json.loads(text)
-    if ev is not None:
-        value = _with_evaluation(value, ev)
+def jsonl_of(interview: Interview, ev: Evaluation | None = None) -> str:
+    """An interview's line of the JSON Lines export (without its newline)."""
+    if ev is None:
+        return format_jsonl_line(interview)
+    return json_safe(compact_json(with_evaluation(interview.raw, ev)))
+
+
+def element_of(value: object) -> str:
+    """A payload as an element of the JSON export: indented like json.dumps(list, indent=2)."""
     return json_safe(_indented(value, "\n  "))
 
 
-def _compact_element(text: str, ev: Evaluation | None = None) -> str:
-    """:func:`_element` of a stored compact payload, re-indented without parsing it."""
-    return json_safe(reindent(_compact_with_evaluation(text, ev), "\n  "))
+def element(text: str, ev: Evaluation | None = None) -> str:
+    """:func:`element_of` a payload's JSON text, with the evaluation."""
+    value = json.loads(text)
+    return element_of(value if ev is None else with_evaluation(value, ev))
+
+
+def compact_element(text: str, ev: Evaluation | None = None) -> str:
+    """:func:`element` of a stored compact payload, re-indented without parsing it."""
+    return json_safe(reindent(compact_with_evaluation(text, ev), "\n  "))
 
 
 _STEPS: dict[str, list[dict[str, tuple[str, int]]]] = {}  # pad -> by depth -> run -> step

@@ -25,10 +25,9 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from .api.errors import RZError
 from .api.models import Interview, plain_interview
-from .export_json import _compact_element, _compact_with_evaluation, _element, _with_evaluation
-from .formats import CsvRows, format_jsonl_line, iso_utc
+from .export_json import compact_element, compact_with_evaluation, element, jsonl_of
+from .formats import CsvRows, iso_utc
 from .store import Store
-from .store.payload import compact_json
 from .textsafe import json_safe
 
 if TYPE_CHECKING:
@@ -80,19 +79,17 @@ def csv_text_of(
 
 def jsonl_line(cached: CachedPayload, ev: Evaluation | None) -> str:
     """An interview's line of JSON Lines (with its newline)."""
-    if cached.compact:  # stored compact: exactly the line format_jsonl_line would build
-        return json_safe(_compact_with_evaluation(cached.text(), ev)) + "\n"
-    if ev is None:
-        return format_jsonl_line(cached.interview()) + "\n"
-    return json_safe(compact_json(_with_evaluation(cached.interview().raw, ev))) + "\n"
+    if cached.compact:  # stored compact: exactly the line jsonl_of would build
+        return json_safe(compact_with_evaluation(cached.text(), ev)) + "\n"
+    return jsonl_of(cached.interview(), ev) + "\n"
 
 
 def json_element(cached: CachedPayload, ev: Evaluation | None) -> str:
     """An interview as an element of the JSON array (indented, without the separator)."""
     if cached.compact:
-        return _compact_element(cached.text(), ev)
+        return compact_element(cached.text(), ev)
     cached.interview()  # written by an older rztui: validate it
-    return _element(cached.text(), ev)
+    return element(cached.text(), ev)
 
 
 class PageMaker:
