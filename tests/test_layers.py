@@ -87,3 +87,68 @@ def test_no_textual_internals() -> None:
     bad = [o for o in _offenders(_sources(), ("textual",))
            if any(part.startswith("_") for part in o.split(" imports ")[1].split(".")[1:])]
     assert bad == []
+
+
+def _module_graph() -> dict[str, set[str]]:
+    """Module -> the rztui modules it imports (``TYPE_CHECKING`` and function-level imports
+    included: a cycle a type checker or a lazy import closes is still a cycle to a reader)."""
+    paths = {_module_name(p): p for p in _sources()}
+    graph: dict[str, set[str]] = {}
+    for name, path in paths.items():
+        graph[name] = {m for m in _imports(path) if m in paths and m != name}
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(graph[node]):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_the_import_graph_has_no_cycle() -> None:
+    # A package's __init__ that hands on names from its modules is not a cycle with them.
+    graph = _module_graph()
+    for name, deps in graph.items():
+        graph[name] = {d for d in deps if not name.startswith(d + ".")}
+    # Being taken apart on its own branch (the list's table posts messages to the list).
+    known = [["rztui.tui.widgets.interview_list", "rztui.tui.widgets.interview_table"]]
+    assert [c for c in _cycles(graph) if c not in known] == []
+
+
+def test_the_cycle_check_can_fail() -> None:
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_nothing_below_the_main_screen_imports_it_or_the_app() -> None:
+    below = [p for p in _sources() if p.relative_to(ROOT).parts[0] == "tui"
+             and p.name not in ("app.py", "main_screen.py", "launch.py", "commands.py")]
+    assert _offenders(below, ("rztui.tui.app", "rztui.tui.main_screen")) == []

@@ -7,7 +7,7 @@ The export command's description names what `e` would export right now.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from textual.app import SystemCommand
@@ -18,8 +18,9 @@ if TYPE_CHECKING:
     from .main_screen import MainScreen
 
 
-def main_screen_commands(screen: MainScreen) -> Iterator[SystemCommand]:
-    app = screen.rz
+def main_screen_commands(screen: MainScreen, *, enter_key: Callable[[], object],
+                         show_help: Callable[[], object]) -> Iterator[SystemCommand]:
+    ctx = screen.ctx
     lst = screen.interview_list
     yield SystemCommand("Add interviews", "Track interviews by id or pasted URL",
                         screen.action_add)
@@ -50,11 +51,11 @@ def main_screen_commands(screen: MainScreen) -> Iterator[SystemCommand]:
     yield SystemCommand("Toggle question outline", "Show or hide the questions pane",
                         screen.action_toggle_outline)
     yield SystemCommand("Copy answer", "Copy the current answer's transcript",
-                        screen.action_copy_answer)
+                        lambda: screen.action_copy("answer"))
     yield SystemCommand("Copy interview (ATS)", "Copy all answers in ATS format",
-                        screen.action_copy_interview)
+                        lambda: screen.action_copy("interview"))
     yield SystemCommand("Copy interview id", "Copy the selected interview's id",
-                        screen.action_copy_id)
+                        lambda: screen.action_copy("id"))
     yield SystemCommand("Rate…", "1-5: the current answer when the transcript has the focus, "
                         "else the interview (*)", screen.action_rate)
     yield SystemCommand("Write a note", "The interview's note, kept on this computer (w)",
@@ -66,15 +67,15 @@ def main_screen_commands(screen: MainScreen) -> Iterator[SystemCommand]:
     yield SystemCommand("Stop the audio" if screen.listening.playing else "Play answer",
                         "The current answer's recording in a local player (P)",
                         screen.action_play)
-    refusal = app.refusal
+    refusal = ctx.refusal
     key_help = "Paste and verify a ROUND0 API key (ctrl+k)"
     if refusal is not None:
         key_help = f"The API refused: {refusal.detail} (ctrl+k)"
-    yield SystemCommand("Enter API key", key_help, app.action_enter_key)
-    if refusal is not None and app.service is not None:
+    yield SystemCommand("Enter API key", key_help, enter_key)
+    if refusal is not None and ctx.service is not None:
         yield SystemCommand("Ask the API again", "Check whether the key is accepted now; "
                             "polling resumes if it is (R)", screen.action_refresh_all)
-    yield SystemCommand("Keys", "Show every key binding", app.action_help)
+    yield SystemCommand("Keys", "Show every key binding", show_help)
     for status in STATUS_FILTERS:
         yield SystemCommand(f"Show {FILTER_NAMES[status]}", "Filter the list by status",
                             lambda s=status: lst.set_status_filter(s))

@@ -58,8 +58,8 @@ MAIN_BINDINGS: list[BindingType] = [
             tooltip="completed or answered since you last looked"),
     Binding("P", "play", "Play answer", show=False,
             tooltip="the current answer's audio; P again stops"),
-    Binding("c", "copy_answer", "Copy answer", show=False),
-    Binding("C", "copy_interview", "Copy ATS", show=False),
-    Binding("y", "copy_id", "Copy id", show=False),
+    Binding("c", "copy('answer')", "Copy answer", show=False),
+    Binding("C", "copy('interview')", "Copy ATS", show=False),
+    Binding("y", "copy('id')", "Copy id", show=False),
     Binding("q", "app.quit", "Quit"),
 ]

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from textual.content import Content
@@ -164,6 +165,15 @@ class StatusLine(Static):
     def set_state(self, state: StatusState) -> None:
         self.state = state
         self.render_state()
+
+    def update_state(self, **changes: Any) -> None:
+        """Change some fields of the state (``activity="fetching 3/10"``)."""
+        self.set_state(replace(self.state, **changes))
+
+    def update_connection(self, **changes: Any) -> None:
+        """Change some fields of the connection part (``online=True``)."""
+        self.set_state(replace(self.state, connection=replace(self.state.connection,
+                                                              **changes)))
 
     @property
     def flashed(self) -> str:
