@@ -13,8 +13,8 @@ MAIN_BINDINGS: list[BindingType] = [
     # reach the filter box, not the list (in a text box it is typed, like any character).
     Binding("slash", "focus_filter", "Filter", key_display="/", priority=True),
     # Tab moves between the panes only (never into the filter box: `/` goes there).
-    Binding("tab", "next_pane", "Next pane: list, transcript, outline", show=False),
-    Binding("shift+tab", "previous_pane", "Previous pane", show=False),
+    Binding("tab", "pane(1)", "Next pane: list, transcript, outline", show=False),
+    Binding("shift+tab", "pane(-1)", "Previous pane", show=False),
     # The list's status filters work from any pane (the filter box types them).
     Binding("f", "list_status('cycle')", "Status filter: the next one", show=False),
     Binding("1", "list_status('0')", "Show every status", show=False),

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from textual import events, on
 from textual.app import ComposeResult
-from textual.containers import Horizontal
 from textual.content import Content
 from textual.lazy import Lazy
 from textual.screen import Screen
@@ -54,6 +53,7 @@ from .reviewing import Reviewing
 from .watch import FOCUS_POLL_SECONDS, StatusChange, WatchController, WatchOptions
 from .widgets.interview_list import InterviewList
 from .widgets.outline import QuestionOutline
+from .widgets.panes import NARROW_WIDTH, WIDE_WIDTH, Panes
 from .widgets.status_line import StatusLine, TopBar, host_of
 from .widgets.transcript import (
     Document,
@@ -67,16 +67,6 @@ if TYPE_CHECKING:
     from .screens.add import ParsedIds
     from .screens.compare import CompareChoice
     from .screens.search import SearchChoice
-
-OUTLINE_MIN_WIDTH = 120  # below this the outline hides itself (`o` still shows it)
-# Below this, one pane at a time: the list fills the screen, Enter opens the transcript in its
-# place, Escape goes back (the screen has the class ``-narrow``; ``-detail`` while the
-# transcript side is shown).
-NARROW_WIDTH = 90
-# From this width the transcript keeps a reading width (~100 columns of text) and the list
-# takes the rest (the screen has the class ``-wide``): list 64 + transcript 96 + outline 30.
-WIDE_WIDTH = 190
-
 
 class MainScreen(Screen[None]):
     """The three panes. Its bindings only apply here, not in modal dialogs.
@@ -94,13 +84,8 @@ class MainScreen(Screen[None]):
         self.outline = QuestionOutline(id="outline")
         self.status_line = StatusLine(id="status", clock=ctx.now)
         self._pane = TranscriptPane(id="pane", clock=ctx.now)
-        self._panes_box = Horizontal(self.interview_list, self._pane, self.outline, id="panes")
+        self.panes = Panes(self.interview_list, self._pane, self.outline, id="panes")
         self._top_bar = TopBar(id="topbar", markup=False)
-        self._outline_forced: bool | None = None  # None: automatic by width
-        self._outline_forced_when_wide = True
-        self._outline_wanted = True  # by width or `o`; shown only with the transcript
-        self.narrow = False  # one pane at a time (below NARROW_WIDTH)
-        self.detail = False  # narrow: the transcript (or review) side is shown, not the list
         self._key_problem = ""  # the top bar's note on the key ("rejected")
         hooks = Hooks(post=self.post_message,
                       run_worker=lambda *a, **k: self.app.run_worker(*a, **k),
@@ -126,13 +111,12 @@ class MainScreen(Screen[None]):
         self.evaluator = Evaluator(ctx, reading, hooks, interview_list=lst, view=view,
                                    outline=self.outline, status_line=line, focused=focused)
         self.listening = Listening(ctx, reading, hooks, view=view, status_line=line)
-        self.reviewing = Reviewing(ctx, reading, panes=self._panes_box, pane=self._pane,
-                                   relayout=self._apply_layout, narrow=lambda: self.narrow,
-                                   focused=focused, evaluation=self.evaluator.evaluation)
+        self.reviewing = Reviewing(ctx, reading, panes=self.panes,
+                                   evaluation=self.evaluator.evaluation)
 
     def compose(self) -> ComposeResult:
         yield self._top_bar
-        yield self._panes_box
+        yield self.panes
         yield self.status_line
         # The footer (a widget per key) is mounted after the first frame: start-up time.
         yield Lazy(Footer(compact=True))
@@ -174,10 +158,9 @@ class MainScreen(Screen[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         width = event.size.width
-        self.narrow = width < NARROW_WIDTH
-        self.set_class(self.narrow, "-narrow")
+        self.set_class(width < NARROW_WIDTH, "-narrow")
         self.set_class(width >= WIDE_WIDTH, "-wide")
-        self._apply_outline_visibility(width)
+        self.panes.resized(width)
 
     def show_top_bar(self) -> None:
         ctx = self.ctx
@@ -330,7 +313,8 @@ class MainScreen(Screen[None]):
             return not self.watcher.paused
         if action == "resume_watch":
             return self.watcher.paused
-        return self.narrow and self.detail if parameters == ("narrow",) else True
+        panes = self.panes
+        return panes.narrow and panes.detail if parameters == ("narrow",) else True
 
     # -- showing an interview --------------------------------------------------------------
 
@@ -354,17 +338,7 @@ class MainScreen(Screen[None]):
     def _opened(self, message: InterviewList.Opened) -> None:
         if message.interview_id != self.reading.id:
             self.open_interview(message.interview_id)
-        self._focus_reading()
-
-    def _focus_reading(self) -> None:
-        """The transcript, or the review while it is shown in its place."""
-        from .widgets.review_panel import ReviewPanel
-
-        panels = self.query(ReviewPanel)
-        if self.review_mode and panels:
-            panels.first().focus()
-        else:
-            self.transcript.focus()
+        self.panes.focus_reading()
 
     def open_interview(self, interview_id: str, *, refresh: bool = False) -> None:
         """Show the cached copy at once, then fetch what is missing or may have changed."""
@@ -500,50 +474,13 @@ class MainScreen(Screen[None]):
 
     # -- actions: panes --------------------------------------------------------------------
 
-    def _apply_outline_visibility(self, width: int) -> None:
-        wide = width >= OUTLINE_MIN_WIDTH
-        if self._outline_forced is not None and self._outline_forced_when_wide != wide:
-            self._outline_forced = None  # crossing the threshold goes back to automatic
-        self._outline_wanted = wide if self._outline_forced is None else self._outline_forced
-        self._apply_layout()
-
-    def _apply_layout(self) -> None:
-        """Which panes are shown: the list and the transcript (or the review) side by side,
-        or, when narrow, one of them; the outline with the transcript when wanted."""
-        from .widgets.review_panel import ReviewPanel
-
-        both = not self.narrow
-        show_list = both or not self.detail
-        show_right = both or self.detail
-        self.interview_list.display = show_list
-        self.query_one(TranscriptPane).display = show_right and not self.review_mode
-        for panel in self.query(ReviewPanel):
-            panel.display = show_right and self.review_mode
-        # The review has a row per question already, and needs the width.
-        self.outline.display = show_right and self._outline_wanted and not self.review_mode
-
-    def _show_detail(self, on: bool) -> None:
-        if self.detail != on:
-            self.detail = on
-            self._apply_layout()
-
-    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        """Narrow: the focus says which pane is shown (Enter, Tab, ctrl+f and opening a
-        search hit focus the transcript side; Escape, `/` and Tab back focus the list)."""
-        if self.narrow:
-            self._show_detail(self.interview_list not in event.widget.ancestors_with_self)
-
     def action_toggle_outline(self) -> None:
-        """`o`: show or hide the outline; sticks until the width crosses the threshold."""
-        if self.review_mode:  # the outline is hidden while the review is shown
+        """`o`: show or hide the outline (while the review is shown: back to the transcript,
+        which the outline goes with)."""
+        if self.reviewing.on:
             self.reviewing.set_mode(False)
-            return
-        self._outline_forced = not self._outline_wanted
-        self._outline_forced_when_wide = self.app.size.width >= OUTLINE_MIN_WIDTH
-        self._outline_wanted = self._outline_forced
-        if self.narrow and self._outline_wanted and not self.detail:
-            self.transcript.focus()  # the outline goes with the transcript
-        self._apply_layout()
+        else:
+            self.panes.toggle_outline(self.app.size.width)
 
     def action_focus_filter(self) -> None:
         focused = self.app.focused
@@ -552,38 +489,9 @@ class MainScreen(Screen[None]):
             return
         self.interview_list.action_focus_filter()
 
-    def _panes(self) -> list[Widget]:
-        """The focus targets Tab cycles through, in order: the ones on screen."""
-        from .widgets.review_panel import ReviewPanel
-
-        panes: list[Widget] = [self.interview_list.table]
-        if self.review_mode:
-            panes.extend(self.query(ReviewPanel))
-        else:
-            panes.append(self.transcript)
-        if self.outline.display:
-            panes.append(self.outline.options)
-        return [p for p in panes if p.display and p.can_focus]
-
-    def _cycle_pane(self, step: int) -> None:
-        panes = self._panes()
-        focused = self.app.focused
-        at = 0
-        if focused is not None:
-            for i, pane in enumerate(panes):
-                if pane in focused.ancestors_with_self:
-                    at = i
-                    break
-            else:  # the filter box belongs to the list
-                if self.interview_list in focused.ancestors_with_self:
-                    at = 0
-        panes[(at + step) % len(panes)].focus()
-
-    def action_next_pane(self) -> None:
-        self._cycle_pane(1)
-
-    def action_previous_pane(self) -> None:
-        self._cycle_pane(-1)
+    def action_pane(self, step: int) -> None:
+        """Tab / shift+Tab: the next / previous pane on screen."""
+        self.panes.cycle(step, self.app.focused)
 
     def action_list_status(self, which: str) -> None:
         lst = self.interview_list
@@ -599,7 +507,7 @@ class MainScreen(Screen[None]):
     def action_search(self) -> None:
         if self.app.screen is not self:
             return
-        if self.review_mode:
+        if self.reviewing.on:
             self.reviewing.set_mode(False)
         self.query_one(TranscriptPane).open_search()
 
@@ -653,7 +561,7 @@ class MainScreen(Screen[None]):
             return
         if self.reading.id != interview_id:
             self.open_interview(interview_id)
-        if self.review_mode:
+        if self.reviewing.on:
             self.reviewing.set_mode(False)
         self.call_after_refresh(self._go_to_answer, interview_id, question_id, tuple(terms))
 
@@ -675,10 +583,6 @@ class MainScreen(Screen[None]):
             view.focus()
 
     # -- actions: review (tui/reviewing.py) -------------------------------------------------
-
-    @property
-    def review_mode(self) -> bool:
-        return self.reviewing.on
 
     async def action_toggle_review(self) -> None:
         await self.reviewing.toggle()

@@ -11,67 +11,44 @@ from ..store.listing import status_text
 from ..textsafe import clean_line
 
 if TYPE_CHECKING:
-    from textual.widget import Widget
-
     from ..store.evaluations import Evaluation
     from .context import AppContext, Reading
-    from .widgets.review_panel import ReviewPanel
-    from .widgets.transcript import TranscriptPane
+    from .widgets.panes import Panes
 
 
 class Reviewing:
-    """``panes``: the container the panel goes in, after ``pane`` (the transcript's);
-    ``relayout``: the screen shows or hides its panes for the mode; ``narrow``: one pane at a
-    time; ``focused``: the widget with the focus."""
+    """``panes``: where the panel goes and which panes show; ``evaluation``: the user's
+    ratings of an interview."""
 
-    def __init__(self, ctx: AppContext, reading: Reading, *, panes: Widget,
-                 pane: TranscriptPane, relayout: Callable[[], None],
-                 narrow: Callable[[], bool], focused: Callable[[], Widget | None],
+    def __init__(self, ctx: AppContext, reading: Reading, *, panes: Panes,
                  evaluation: Callable[[str], Evaluation | None]) -> None:
         self.ctx = ctx
         self.reading = reading
         self.panes = panes
-        self.pane = pane
-        self._relayout = relayout
-        self._narrow = narrow
-        self._focused = focused
         self._evaluation = evaluation
-        self.on = False
 
-    def _panel(self) -> ReviewPanel | None:
-        from .widgets.review_panel import ReviewPanel
-
-        panels = self.panes.query(ReviewPanel)
-        return panels.first() if panels else None
+    @property
+    def on(self) -> bool:
+        return self.panes.review_mode
 
     async def toggle(self) -> None:
-        await self.panel()
+        await self.panes.mount_review()
         self.set_mode(not self.on)
 
-    async def panel(self) -> ReviewPanel:
-        from .widgets.review_panel import ReviewPanel
-
-        found = self._panel()
-        if found is not None:
-            return found
-        panel = ReviewPanel(id="review")
-        panel.display = False  # the screen's layout decides from here on
-        await self.panes.mount(panel, after=self.pane)
-        return panel
-
     def set_mode(self, on: bool) -> None:
-        panel = self._panel()
+        panes = self.panes
+        panel = panes.review_panel()
         if panel is None:
             return
-        pane = self.pane
-        focused = self._focused()
+        pane = panes.pane
+        focused = panes.app.focused
         had_focus = focused is not None and (
             pane in focused.ancestors_with_self or panel in focused.ancestors_with_self)
-        self.on = on
-        self._relayout()
+        panes.review_mode = on
+        panes.apply_layout()
         if on:
             self.update()
-            if had_focus or self._narrow():  # narrow: `v` shows the review in the list's place
+            if had_focus or panes.narrow:  # narrow: `v` shows the review in the list's place
                 panel.focus()
         elif had_focus:
             pane.view.focus()
@@ -82,7 +59,7 @@ class Reviewing:
             return
         from ..review import keywords_for, review_interview
 
-        panel = self._panel()
+        panel = self.panes.review_panel()
         if panel is None:
             return
         interview = self.reading.interview

@@ -678,12 +678,12 @@ async def test_keys_typed_before_the_key_prompt_do_nothing(store, server, tmp_pa
         await pilot.pause()
         await pilot.press("v", "e", "enter")
         await pilot.pause()
-        assert app.keys_held and not app.main.review_mode
+        assert app.keys_held and not app.main.reviewing.on
         assert app.screen is app.main  # no export dialog either
         go.set()
         await wait_until(pilot, lambda: isinstance(app.screen, KeyEntryScreen),
                          what="the key prompt")
-        assert not app.main.review_mode
+        assert not app.main.reviewing.on
         assert app.screen.query_one("#key-input", Input).value == ""
         assert list(cwd.iterdir()) == []
         assert not (store.path.parent / "exports").exists()
@@ -697,9 +697,9 @@ async def test_keys_typed_during_start_up_act_once_a_key_is_found(store, server)
         await pilot.pause()
         await pilot.press("v")
         await pilot.pause()
-        assert not app.main.review_mode
+        assert not app.main.reviewing.on
         go.set()
-        await wait_until(pilot, lambda: app.main.review_mode, what="v after start-up")
+        await wait_until(pilot, lambda: app.main.reviewing.on, what="v after start-up")
         assert app.screen is app.main and not app.keys_held
 
 
