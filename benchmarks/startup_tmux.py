@@ -11,7 +11,8 @@ The tmux server runs on its own socket and stays up between runs (a session kept
 server started per run would add its own start-up to both sides and hide part of the ratio.
 rztui runs as installed (the ``rztui`` script next to this Python, or ``--command``), with the
 store in ``RZTUI_HOME``, the key in ``ROUNDZERO_API_KEY`` and the API at a closed port: every
-interview is cached, nothing needs the network.
+interview is cached, nothing needs the network. rztui is byte-compiled first, as installing it
+does (an editable install under ``PYTHONDONTWRITEBYTECODE`` compiles every module at each start).
 
     python benchmarks/startup_tmux.py --rows 2000 100000 --repeats 7 [--store-dir DIR]
 
@@ -164,7 +165,9 @@ def main() -> None:
     if shutil.which("tmux") is None:
         raise SystemExit("needs tmux")
 
-    from tui import build_store
+    from tui import build_store, compile_sources
+
+    compile_sources()  # byte-compiled, as installing does (see benchmarks/tui.py)
 
     base = args.store_dir or Path(tempfile.mkdtemp(prefix="rztui-startup-"))
     work = Path(tempfile.mkdtemp(prefix="rztui-bare-"))
