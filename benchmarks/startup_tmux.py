@@ -128,28 +128,30 @@ def rztui_command(given: str | None) -> list[str]:
     return [found]
 
 
-def measure(home: Path, repeats: int, rztui: list[str], bare: list[str]) -> tuple[
-        list[float], list[float]]:
+def measure(home: Path, repeats: int, commands: dict[str, list[str]],
+            bare: list[str]) -> dict[str, list[float]]:
+    """Seconds to the first row for each of ``commands`` (label -> argv) and to ``hello`` for
+    the bare app (label ``bare``), ``repeats`` runs each, in rotating order."""
     env = {**ENV, "RZTUI_HOME": str(home)}
     pattern = first_row_pattern(home)
     sides: dict[str, tuple[list[str], Callable[[str], bool]]] = {
-        "bare": (bare, lambda s: "hello" in s),
-        "rztui": (rztui, lambda s: bool(pattern.search(s))),
-    }
-    times: dict[str, list[float]] = {"bare": [], "rztui": []}
+        "bare": (bare, lambda s: "hello" in s)}
+    for label, argv in commands.items():
+        sides[label] = (argv, lambda s: bool(pattern.search(s)))
+    times: dict[str, list[float]] = {label: [] for label in sides}
     # One start of each first, not counted: files into the page cache, the server warm.
     for argv, found in sides.values():
-        t0 = start(argv, env)
+        start(argv, env)
         wait(found)
+    labels = list(sides)
     for n in range(repeats):
-        order = ["bare", "rztui"] if n % 2 == 0 else ["rztui", "bare"]
-        for side in order:
-            argv, found = sides[side]
+        for label in labels[n % len(labels):] + labels[:n % len(labels)]:
+            argv, found = sides[label]
             t0 = start(argv, env)
-            times[side].append(wait(found) - t0)
+            times[label].append(wait(found) - t0)
             tmux("kill-session", "-t", RUN)
             time.sleep(0.2)
-    return times["bare"], times["rztui"]
+    return times
 
 
 def main() -> None:
@@ -160,6 +162,8 @@ def main() -> None:
                         help="keep the stores here (DIR/rows-N) and use them again")
     parser.add_argument("--command", default=None,
                         help="how rztui is started (default: the installed rztui command)")
+    parser.add_argument("--also", action="append", default=[], metavar="LABEL=COMMAND",
+                        help="another rztui to time in the same runs (e.g. an older commit)")
     parser.add_argument("--verbose", action="store_true", help="every run's figures")
     args = parser.parse_args()
     if shutil.which("tmux") is None:
@@ -183,14 +187,20 @@ def main() -> None:
             home = base / f"rows-{rows}"
             home.mkdir(parents=True, exist_ok=True)
             have, built = build_store(home, rows)
-            b, o = measure(home, args.repeats, rztui, bare)
+            commands = {"rztui": rztui}
+            for also in args.also:
+                label, _, command = also.partition("=")
+                commands[label] = shlex.split(command)
+            times = measure(home, args.repeats, commands, bare)
+            mb = statistics.median(times["bare"])
             if args.verbose:
-                print("  bare  ", " ".join(f"{t * 1000:.0f}" for t in b))
-                print("  rztui ", " ".join(f"{t * 1000:.0f}" for t in o))
-            mb, mo = statistics.median(b), statistics.median(o)
-            print(f"{have:>7,} tracked: first list row {mo * 1000:.0f} ms, bare app "
-                  f"{mb * 1000:.0f} ms, {mo / mb:.2f}x (medians; target <= 1.5x)"
-                  + (f"  [store built in {built:.0f} s]" if built else ""))
+                for label, values in times.items():
+                    print(f"  {label:>12} " + " ".join(f"{t * 1000:.0f}" for t in values))
+            for label in commands:
+                mo = statistics.median(times[label])
+                print(f"{have:>7,} tracked: {label}: first list row {mo * 1000:.0f} ms, bare app "
+                      f"{mb * 1000:.0f} ms, {mo / mb:.2f}x (medians; target <= 1.5x)"
+                      + (f"  [store built in {built:.0f} s]" if built else ""))
     finally:
         stop_server()
         shutil.rmtree(work, ignore_errors=True)

@@ -59,8 +59,8 @@ def main() -> None:
     conn.close()
     start_server()
     try:
-        bare_times, ours = measure(home, args.repeats, rztui, bare)
-        b, o = statistics.median(bare_times), statistics.median(ours)
+        times = measure(home, args.repeats, {"rztui": rztui}, bare)
+        b, o = statistics.median(times["bare"]), statistics.median(times["rztui"])
         print(f"first list row: bare {b * 1000:.0f} ms, rztui {o * 1000:.0f} ms, "
               f"{o / b:.2f}x (median of {args.repeats})")
 
