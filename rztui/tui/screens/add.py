@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -22,6 +21,7 @@ from ...api.errors import RZError
 from ...api.ids import looks_like_id, parse_id, split_ids
 from ...formats import plural
 from ...textsafe import clean_line
+from ..keys import ADD
 
 ODD_SHOWN = 8  # odd tokens named in the dialog (the rest are counted)
 
@@ -67,10 +67,7 @@ def _shown(token: str) -> str:
 
 
 class AddScreen(ModalScreen[ParsedIds | None]):
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "submit", "Add"),
-    ]
+    BINDINGS = ADD.bindings
 
     def __init__(self) -> None:
         super().__init__()

@@ -20,7 +20,6 @@ from pathlib import Path
 
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -39,6 +38,7 @@ from ...export import (
 from ...formats import plural
 from ...service import Service
 from ...textsafe import clean_line
+from ..keys import EXPORT
 
 FORMAT_LABELS = {
     "csv": "CSV: one row per response (spreadsheets)",
@@ -64,10 +64,7 @@ class PathInput(Input):
 class ExportScreen(ModalScreen[ExportResult | None]):
     """Pick a format and a path, export with progress; failures are listed, not hidden."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "export", "Export"),
-    ]
+    BINDINGS = EXPORT.bindings
     DEFAULT_CSS = """
     ExportScreen #export-format { width: 1fr; margin-bottom: 1; }
     ExportScreen #export-path { margin-bottom: 0; }

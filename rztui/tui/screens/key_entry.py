@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -19,10 +18,11 @@ from textual.widgets import Button, Input, Static
 
 from ...api.errors import AuthError, RZError, SubscriptionInactive
 from ...credentials import ENV_KEY, mask_key
+from ..keys import KEY_ENTRY
 
 
 class KeyEntryScreen(ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "offline", "Continue offline")]
+    BINDINGS = KEY_ENTRY.bindings
 
     def __init__(self, host: str, verify: Callable[[str], Awaitable[None]], *,
                  reason: str = "") -> None:

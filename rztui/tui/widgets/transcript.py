@@ -23,7 +23,6 @@ from rich.style import Style
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -34,6 +33,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Input, Static
 
+from ..keys import SEARCH_BAR, TRANSCRIPT
 from .transcript_doc import (
     GUTTER,
     Block,
@@ -81,19 +81,7 @@ class TranscriptView(ScrollView, can_focus=True):
         "transcript--rating", "transcript--note",
     }
 
-    BINDINGS = [
-        Binding("up,k", "line_up", "Up", show=False),
-        Binding("down,j", "line_down", "Down", show=False),
-        Binding("pageup,b", "page_up_", "Page up", show=False),
-        Binding("pagedown,space", "page_down_", "Page down", show=False),
-        Binding("home,g", "top", "Top", show=False),
-        Binding("end,G", "bottom", "Bottom", show=False),
-        Binding("n", "next_match", "Next match", show=False),
-        Binding("N", "previous_match", "Previous match", show=False),
-        Binding("right_square_bracket", "next_answer", "Next answer", key_display="]"),
-        Binding("left_square_bracket", "previous_answer", "Prev answer", key_display="[",
-                show=False),
-    ]
+    BINDINGS = TRANSCRIPT.bindings
 
     current_response: reactive[int | None] = reactive(None, always_update=True, layout=False)
 
@@ -445,7 +433,7 @@ class TranscriptView(ScrollView, can_focus=True):
 class SearchBar(Horizontal):
     """ctrl+f: find in the transcript. Enter = next match, Escape = close."""
 
-    BINDINGS = [Binding("escape", "close", "Close search", show=False)]
+    BINDINGS = SEARCH_BAR.bindings
 
     class Closed(Message):
         pass
