@@ -38,7 +38,7 @@ from ..api.errors import (
 )
 from ..credentials import mask_key
 from ..textsafe import clean_line
-from .commands import main_screen_commands
+from .commands import main_commands
 from .keys import APP
 from .main_screen import MainScreen
 from .messages import ApiWaiting, KeyFound, KeyMissing, KeySaved
@@ -504,4 +504,7 @@ class RZApp(App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if screen is self.main:
-            yield from main_screen_commands(self.main)
+            # call_later: a command runs whether the palette awaits it or a caller does not
+            main = self.main
+            yield from main_commands(main.palette_state(),
+                                     partial(main.call_later, main.run_action))
