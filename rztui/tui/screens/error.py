@@ -6,13 +6,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from ..keys import ERROR
+from .dialog import Dialog
 
 
-class ErrorScreen(ModalScreen[str | None]):
+class ErrorScreen(Dialog[str | None]):
     """Shows ``message`` (plain text, never markup). ``actions``: (id, label) buttons; the
     chosen id is the result, Escape gives ``None``."""
 

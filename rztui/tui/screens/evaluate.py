@@ -11,19 +11,19 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static, TextArea
 
 from ...formats import stars
 from ...store.evaluations import NOTE_MAX
 from ...textsafe import clean_line
 from ..keys import NOTE, RATE
+from .dialog import Dialog
 
 #: What the rating dialog returns for "remove the rating".
 CLEAR = 0
 
 
-class RateScreen(ModalScreen[int | None]):
+class RateScreen(Dialog[int | None]):
     """Press 1-5 to rate, 0 to clear, Escape to cancel (returns None)."""
 
     DEFAULT_CSS = """
@@ -67,7 +67,7 @@ class RateScreen(ModalScreen[int | None]):
             self.dismiss(int(event.button.id.removeprefix("rate-")))
 
 
-class NoteScreen(ModalScreen[str | None]):
+class NoteScreen(Dialog[str | None]):
     """Edit the interview's note: ctrl+s saves (an empty note removes it), Escape cancels."""
 
     DEFAULT_CSS = """

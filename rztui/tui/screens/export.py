@@ -22,7 +22,6 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, ProgressBar, Select, Static
 
 from ...api.errors import RZError
@@ -39,6 +38,7 @@ from ...formats import plural
 from ...service import Service
 from ...textsafe import clean_line
 from ..keys import EXPORT
+from .dialog import Dialog
 
 FORMAT_LABELS = {
     "csv": "CSV: one row per response (spreadsheets)",
@@ -61,7 +61,7 @@ class PathInput(Input):
         await super()._on_key(event)
 
 
-class ExportScreen(ModalScreen[ExportResult | None]):
+class ExportScreen(Dialog[ExportResult | None]):
     """Pick a format and a path, export with progress; failures are listed, not hidden."""
 
     BINDINGS = EXPORT.bindings

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ..keys import HELP, HELP_GROUPS, KeyGroup, key_label
+from .dialog import Dialog
 
 
 def help_content(groups: Sequence[KeyGroup] = HELP_GROUPS) -> Content:
@@ -49,7 +49,16 @@ def help_content(groups: Sequence[KeyGroup] = HELP_GROUPS) -> Content:
     return Content("\n").join(parts)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
+    DEFAULT_CSS = """
+    HelpScreen #help-dialog {
+        height: 90%;
+    }
+    HelpScreen #help-scroll {
+        height: 1fr;
+    }
+    """
+
     BINDINGS = HELP.bindings
 
     def __init__(self, groups: Sequence[KeyGroup] = HELP_GROUPS) -> None:

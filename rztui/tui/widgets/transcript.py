@@ -71,6 +71,44 @@ def wrap_block(text: str, width: int) -> list[tuple[int, int]]:
 class TranscriptView(ScrollView, can_focus=True):
     """Renders a Document line by line; search highlights; tracks the current answer."""
 
+    DEFAULT_CSS = """
+    TranscriptView {
+        height: 1fr;
+        padding: 0 0 0 1;
+        scrollbar-size-vertical: 1;
+        background: $surface;
+        &:focus {
+            background-tint: $foreground 3%;
+        }
+        & > .transcript--text { color: $foreground; }
+        & > .transcript--title { color: $text; text-style: bold; }
+        & > .transcript--job { color: $text-primary; text-style: bold; }
+        & > .transcript--meta { color: $foreground-muted; }
+        & > .transcript--label { color: $foreground-muted; }
+        & > .transcript--question { color: $text; text-style: bold; }
+        & > .transcript--number { color: $text-accent; text-style: bold; }
+        & > .transcript--tag { color: $text-secondary; }
+        & > .transcript--rating { color: $text-accent; text-style: bold; }
+        & > .transcript--note { color: $foreground; text-style: italic; }
+        & > .transcript--answer { color: $foreground; }
+        & > .transcript--rule { color: $panel-lighten-2; }
+        & > .transcript--banner { color: $text-warning; }
+        & > .transcript--warning { color: $text-warning; text-style: bold; }
+        & > .transcript--error { color: $text-error; text-style: bold; }
+        & > .transcript--match { background: $warning 35%; }
+        & > .transcript--match-current {
+            background: $warning;
+            color: $background;
+            text-style: bold;
+        }
+        & > .transcript--gutter { color: $accent; }
+        & > .transcript--completed { color: $text-success; text-style: bold; }
+        & > .transcript--in-progress { color: $text-warning; text-style: bold; }
+        & > .transcript--invited { color: $text-primary; text-style: bold; }
+        & > .transcript--expired { color: $text-error; text-style: bold; }
+        & > .transcript--unknown { color: $text-secondary; text-style: bold; }
+    }
+    """
     COMPONENT_CLASSES = {
         "transcript--text", "transcript--title", "transcript--job", "transcript--meta",
         "transcript--label", "transcript--question", "transcript--number", "transcript--tag",
@@ -432,6 +470,24 @@ class TranscriptView(ScrollView, can_focus=True):
 
 class SearchBar(Horizontal):
     """ctrl+f: find in the transcript. Enter = next match, Escape = close."""
+
+    DEFAULT_CSS = """
+    SearchBar {
+        height: 1;
+        background: $boost;
+    }
+    SearchBar > #search-input {
+        width: 1fr;
+        border: none;
+        height: 1;
+    }
+    SearchBar > #search-count {
+        width: auto;
+        min-width: 12;
+        padding: 0 1;
+        color: $text-muted;
+    }
+    """
 
     BINDINGS = SEARCH_BAR.bindings
 
