@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import App, SystemCommand
-from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.notifications import Notification, Notify
 from textual.screen import Screen
@@ -37,9 +36,10 @@ from ..api.errors import (
 )
 from ..credentials import mask_key
 from ..textsafe import clean_line
-from .commands import main_screen_commands
+from .commands import main_commands
 from .context import AppContext
 from .fetching import KEY_CHECK_PATH
+from .keys import APP
 from .main_screen import MainScreen
 from .messages import (
     ApiAccepted,
@@ -89,9 +89,7 @@ class RZApp(App[None]):
     hold_keys_seconds = HOLD_KEYS_SECONDS
     CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses live elsewhere
     TITLE = "rztui"
-    BINDINGS = [
-        Binding("ctrl+k", "enter_key", "API key", show=False),
-    ]
+    BINDINGS = APP.bindings
 
     def __init__(
         self,
@@ -486,48 +484,14 @@ class RZApp(App[None]):
     # -- screens ---------------------------------------------------------------------------
 
     def action_help(self) -> None:
-        from .screens.compare import CompareScreen
-        from .screens.help import HelpScreen, help_content
-        from .widgets.interview_list import InterviewList, InterviewTable
-        from .widgets.transcript import SearchBar, TranscriptView
+        from .screens.help import HelpScreen
 
-        content = help_content(
-            [
-                ("Everywhere", [*MainScreen.BINDINGS, *self.BINDINGS,
-                                Binding("ctrl+p", "", "Command palette"),
-                                Binding("ctrl+q", "", "Quit")]),
-                ("Interview list", [*InterviewList.BINDINGS, *InterviewTable.BINDINGS,
-                                    Binding("enter", "", "Open the interview"),
-                                    Binding("click header", "", "Sort by that column")]),
-                ("Transcript", TranscriptView.BINDINGS),
-                ("Question outline (o)", [
-                    Binding("up,down", "", "Pick a question"),
-                    Binding("enter", "", "Jump to its answer in the transcript"),
-                    Binding("m", "", "Compare everyone's answer to it"),
-                    Binding("escape", "", "Back to the list")]),
-                ("Find (ctrl+f)", [Binding("enter", "", "Next match and back to the text"),
-                                   *SearchBar.BINDINGS]),
-                ("Search all interviews (ctrl+s)", [
-                    Binding("enter", "", "Open the hit: its answer, the words found (n/N)"),
-                    Binding("down", "", "Go to the hits; typing goes on refining"),
-                    Binding("escape", "", "Close")]),
-                ("Compare answers (m)", [
-                    Binding("m", "", "The current answer's question; the outline's "
-                                     "highlighted one when the outline has the focus"),
-                    *CompareScreen.BINDINGS]),
-                ("Export dialog (e)", [Binding("ctrl+s", "", "Export"),
-                                       Binding("escape", "", "Cancel")]),
-                ("Rate (*)", [Binding("1,2,3,4,5", "", "Rate", key_display="1-5"),
-                              Binding("0", "", "Remove the rating"),
-                              Binding("escape", "", "Cancel")]),
-                ("Note (w)", [Binding("ctrl+s", "", "Save (an empty note is removed)"),
-                              Binding("escape", "", "Cancel")]),
-            ],
-        )
-        self.push_screen(HelpScreen(content))
+        self.push_screen(HelpScreen())
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if screen is self.main:
-            yield from main_screen_commands(self.main, enter_key=self.action_enter_key,
-                                            show_help=self.action_help)
+            # call_later: a command runs whether the palette awaits it or a caller does not
+            main = self.main
+            yield from main_commands(main.palette_state(),
+                                     partial(main.call_later, main.run_action))

@@ -29,6 +29,7 @@ from ..api.models import COMPLETED, TERMINAL_STATUSES, Interview, QuestionSet
 from ..credentials import mask_key
 from ..formats import plural
 from ..textsafe import clean_line
+from .commands import PaletteState
 from .context import AppContext, Hooks, Reading
 from .evaluate import Evaluator
 from .fetching import SYNC_SECONDS, Fetcher
@@ -616,3 +617,23 @@ class MainScreen(Screen[None]):
     def action_archive_audio(self) -> None:
         if self.app.screen is self:
             self.outputs.archive_selected()
+
+    # -- the command palette (commands.py makes its entries from the key table) -----------
+
+    def action_list_sort(self, field: str) -> None:
+        """The palette's "Sort by …": the list has no action of its own for one field."""
+        self.interview_list.set_sort(field)
+
+    def palette_state(self) -> PaletteState:
+        """What the command palette offers now."""
+        from .widgets.interview_list import FILTER_NAMES, SORT_FIELDS, SORT_NAMES, STATUS_FILTERS
+
+        _ids, export_title = self.outputs.export_targets()
+        refusal = self.ctx.refusal
+        return PaletteState(
+            paused=self.watcher.paused, playing=self.listening.playing,
+            export_title=export_title,
+            refusal_detail=None if refusal is None else refusal.detail,
+            has_service=self.ctx.service is not None,
+            status_filters=tuple(FILTER_NAMES[s] for s in STATUS_FILTERS),
+            sort_fields=tuple((f, SORT_NAMES[f]) for f in SORT_FIELDS))

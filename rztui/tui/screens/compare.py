@@ -19,7 +19,6 @@ from typing import NamedTuple
 
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
@@ -39,6 +38,7 @@ from ...formats import NO_VALUE, plural
 from ...store import Store
 from ...store.listing import status_text
 from ...textsafe import clean_line
+from ..keys import COMPARE
 from ..messages import ComparisonLoaded
 from ..widgets.outline import QuestionOutline
 
@@ -146,19 +146,7 @@ class CompareScreen(Screen[CompareChoice | None]):
     }
     """
 
-    BINDINGS = [
-        Binding("escape,q", "close", "Close"),
-        Binding("s", "cycle_sort", "Sort"),
-        Binding("S", "reverse", "Reverse"),  # as in the interview list
-        Binding("c", "copy_answer", "Copy answer"),
-        Binding("C", "copy_all", "Copy all"),
-        Binding("1", "rate(1)", "Rate 1-5", key_display="1-5"),
-        *(Binding(str(n), f"rate({n})", f"Rate {n}", show=False) for n in range(2, 6)),
-        Binding("0", "rate(0)", "Clear rating", show=False),
-        Binding("j", "cursor('down')", "Next", show=False),
-        Binding("k", "cursor('up')", "Previous", show=False),
-        Binding("enter", "open", "Open interview", show=False),
-    ]
+    BINDINGS = COMPARE.bindings
 
     def __init__(
         self,

@@ -20,10 +20,8 @@ from pathlib import Path
 
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, ProgressBar, Select, Static
 
 from ...api.errors import RZError
@@ -39,6 +37,8 @@ from ...export import (
 from ...formats import plural
 from ...service import Service
 from ...textsafe import clean_line
+from ..keys import EXPORT
+from .dialog import Dialog
 
 FORMAT_LABELS = {
     "csv": "CSV: one row per response (spreadsheets)",
@@ -61,13 +61,10 @@ class PathInput(Input):
         await super()._on_key(event)
 
 
-class ExportScreen(ModalScreen[ExportResult | None]):
+class ExportScreen(Dialog[ExportResult | None]):
     """Pick a format and a path, export with progress; failures are listed, not hidden."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "export", "Export"),
-    ]
+    BINDINGS = EXPORT.bindings
     DEFAULT_CSS = """
     ExportScreen #export-format { width: 1fr; margin-bottom: 1; }
     ExportScreen #export-path { margin-bottom: 0; }

@@ -16,7 +16,6 @@ from typing import ClassVar, NamedTuple
 
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -29,6 +28,7 @@ from ...api.errors import RZError
 from ...formats import plural
 from ...search import QueryError, SearchHit, SearchResult, search
 from ...store import Store
+from ..keys import SEARCH_ALL
 from ..messages import SearchableCount, SearchDone
 
 DEBOUNCE_SECONDS = 0.15
@@ -113,10 +113,7 @@ class SearchScreen(ModalScreen[SearchChoice | None]):
     }
     """
 
-    BINDINGS = [
-        Binding("escape", "close", "Close"),
-        Binding("down", "to_hits", "Hits", show=False),
-    ]
+    BINDINGS = SEARCH_ALL.bindings
 
     last_query: ClassVar[str] = ""  # reopening shows the previous search again
 

@@ -112,7 +112,12 @@ class ReviewPanel(VerticalScroll):
     DEFAULT_CSS = """
     ReviewPanel {
         height: 1fr;
-        padding: 0 1;
+        padding: 0 1 0 2;
+        background: $surface;
+        scrollbar-size-vertical: 1;
+        &:focus {
+            background-tint: $foreground 3%;
+        }
     }
     ReviewPanel > #review-body {
         width: 1fr;

@@ -30,6 +30,15 @@ def host_of(base_url: str) -> str:
 class TopBar(Static):
     """``rztui · <host> · <masked key> · demo``: never the key itself."""
 
+    DEFAULT_CSS = """
+    TopBar {
+        height: 1;
+        background: $panel;
+        color: $foreground;
+        padding: 0 1 0 0;
+    }
+    """
+
     def show(self, *, base_url: str, masked_key: str, demo: bool, busy: str = "",
              key_problem: str = "") -> None:
         """``key_problem``: a lasting reason the key does not work (``rejected``)."""
@@ -146,6 +155,15 @@ class StatusLine(Static):
     """``online · synced 2m ago · 87/100 left · watching 3 · next poll in 4m · polls 2/50 per
     min``, and on the right ``webhooks: listening on …``. When the line is too narrow the
     least important parts go first (priority numbers below)."""
+
+    DEFAULT_CSS = """
+    StatusLine {
+        height: 1;
+        background: $panel;
+        color: $foreground-muted;
+        padding: 0 1;
+    }
+    """
 
     def __init__(self, *, clock: Callable[[], datetime], **kwargs) -> None:
         super().__init__(markup=False, **kwargs)
