@@ -103,7 +103,7 @@ class AnswerList(OptionList):
     """An OptionList where a click only makes an answer current (to copy it); a double click or
     Enter opens it. A stray click should not leave the comparison."""
 
-    async def _on_click(self, event: events.Click) -> None:
+    def on_click(self, event: events.Click) -> None:
         event.prevent_default()  # Textual would run OptionList's handler too (select on click)
         clicked = event.style.meta.get("option")
         if clicked is None or self.get_option_at_index(clicked).disabled:

@@ -56,9 +56,10 @@ class PathInput(Input):
 
     key_time: float = 0.0
 
-    async def _on_key(self, event: events.Key) -> None:
+    def on_key(self, event: events.Key) -> None:
+        # Runs before Input's own key handler (a subclass's handler comes first) and stops
+        # nothing: the key still reaches the box.
         self.key_time = event.time
-        await super()._on_key(event)
 
 
 class ExportScreen(ModalScreen[ExportResult | None]):
