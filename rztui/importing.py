@@ -239,11 +239,6 @@ def read_items(stream: IO[bytes]) -> tuple[Iterator[Item], Callable[[], int]]:
     return _lines(reader), lambda: counted.consumed
 
 
-def check_item(text: bytes | str) -> Interview:
-    """One payload checked like an API answer; raises :class:`InvalidResponse` saying why."""
-    return check_entry(text)[0]
-
-
 def check_entry(text: bytes | str) -> tuple[Interview, Evaluation | None, str | None]:
     """One item of an export: the interview (its payload checked like an API answer, without
     the ``"rztui"`` key an export adds), the evaluation that key held (None without one), and
