@@ -185,3 +185,11 @@ def test_the_private_name_check_can_fail(tmp_path: Path) -> None:
     found = _private_uses(source, library, _private_names_in([source]) | {"_on_key"})
     assert [f.split(" uses ")[1] for f in found] == [
         "self._exit", "super()._on_key", "rich._wrap", "x._unnotify"]
+
+
+def test_the_top_level_keeps_only_infrastructure() -> None:
+    """Features live in packages named for what a user does (files/, answers/, live/...); the
+    top level keeps what every layer stands on."""
+    top = {p.stem for p in ROOT.glob("*.py")}
+    assert top == {"__init__", "__main__", "config", "credentials", "formats", "service",
+                   "textsafe"}

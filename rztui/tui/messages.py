@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:  # none of these is needed to post or read a message
-    from ..compare import Comparison
+    from ..answers.compare import Comparison
+    from ..answers.search import SearchResult
     from ..live.session import LiveSession, News
-    from ..search import SearchResult
     from ..store import ListRow
     from ..store.listing import ListIndex
 

@@ -10,7 +10,7 @@ from ..formats import plural
 from ..textsafe import clean_line
 
 if TYPE_CHECKING:
-    from ..export import ExportResult
+    from ..files.export import ExportResult
     from ..service import Service
     from .app import RZApp
     from .main_screen import MainScreen
@@ -144,7 +144,7 @@ class Outputs:
                            exit_on_error=False)
 
     async def _archive_audio(self, interview_id: str, auto: bool) -> None:
-        from ..archive import archive_interviews
+        from ..files.archive import archive_interviews
 
         screen = self.screen
         service = self.rz.service

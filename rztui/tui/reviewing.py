@@ -68,7 +68,7 @@ class Reviewing:
         """The panel shows the interview on screen (and the user's ratings of it)."""
         if not self.on:
             return
-        from ..review import keywords_for, review_interview
+        from ..answers.review import keywords_for, review_interview
 
         panel = self._panel()
         if panel is None:

@@ -16,7 +16,7 @@ from rztui.cli import main
 from rztui.cli.common import dump_json
 from rztui.cli.interviews import LIST_COLUMNS, _iso_time
 from rztui.demo import dataset as ds
-from rztui.export_json import element_of, jsonl_of, with_evaluation
+from rztui.files.export_json import element_of, jsonl_of, with_evaluation
 from rztui.formats import CsvRows, iso_utc, write_csv
 from rztui.store import Store
 from rztui.store.db import PAGE_SIZE

@@ -1,4 +1,4 @@
-"""Batch export (rztui.export) against the demo server: CSV, JSON, JSONL, partial failure."""
+"""Batch export (rztui.files.export) against the demo server: CSV, JSON, JSONL, partial failure."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import stat
 
 import pytest
 
-from rztui import export as export_mod
 from rztui.api.errors import CredentialsError, InvalidId, NotFound
 from rztui.demo.dataset import HOSTILE_CSV_ID, HOSTILE_IDS, SPEC_INTERVIEW_ID
-from rztui.export import ExportError, export_interviews
+from rztui.files import export as export_mod
+from rztui.files.export import ExportError, export_interviews
 from rztui.formats import CSV_COLUMNS, CsvRows, csv_rows
 from rztui.service import Service
 

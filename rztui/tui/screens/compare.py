@@ -1,4 +1,4 @@
-"""``m``: every tracked candidate's answer to one question, stacked (see rztui.compare).
+"""``m``: every tracked candidate's answer to one question, stacked (see rztui.answers.compare).
 
 ``CompareScreen(store, question_id, question_text, job_title)``. The answers load in a thread
 worker (each is a cached interview to parse). One answer per ``OptionList`` option: the list
@@ -25,8 +25,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...api.models import Interview, QuestionSet
-from ...compare import (
+from ...answers.compare import (
     SORT_KEYS,
     SORT_NAMES,
     Answer,
@@ -35,6 +34,7 @@ from ...compare import (
     format_answer,
     format_text,
 )
+from ...api.models import Interview, QuestionSet
 from ...formats import NO_VALUE, plural
 from ...store import Store
 from ...store.listing import status_text

@@ -1,8 +1,8 @@
 """Export the selected or filtered interviews to a file (``e`` in the app).
 
-A dialog for the format and the path, then :func:`rztui.export.export_interviews` (the same code
-as ``rztui export``) runs in a worker with a progress bar. Dismisses with the
-:class:`~rztui.export.ExportResult` (or None when cancelled before anything was written).
+A dialog for the format and the path, then :func:`rztui.files.export.export_interviews` (the
+same code as ``rztui export``) runs in a worker with a progress bar. Dismisses with the
+:class:`~rztui.files.export.ExportResult` (or None when cancelled before anything was written).
 
 Usage from the app::
 
@@ -27,7 +27,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, ProgressBar, Select, Static
 
 from ...api.errors import RZError
-from ...export import (
+from ...files.export import (
     EXPORT_FORMATS,
     EXTENSIONS,
     ExportResult,

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from .api.errors import (
+from ..api.errors import (
     EXIT_FAILURE,
     EXIT_OK,
     EXIT_USAGE,
@@ -46,12 +46,12 @@ from .api.errors import (
     InvalidResponse,
     RZError,
 )
-from .api.ids import MAX_ID_LENGTH, looks_like_id, parse_id
-from .api.models import TERMINAL_STATUSES, Interview
+from ..api.ids import MAX_ID_LENGTH, looks_like_id, parse_id
+from ..api.models import TERMINAL_STATUSES, Interview
+from ..formats import CSV_COLUMNS, csv_line
+from ..service import FetchStats, Service
+from ..store import Store
 from .export_pages import EXPORT_PAGE, MISSING, WRITTEN, export_pages
-from .formats import CSV_COLUMNS, csv_line
-from .service import FetchStats, Service
-from .store import Store
 
 EXPORT_FORMATS: tuple[str, ...] = ("csv", "json", "jsonl")
 EXTENSIONS: dict[str, str] = {"csv": ".csv", "json": ".json", "jsonl": ".jsonl"}
@@ -297,7 +297,7 @@ def write_from_store(
     workers: int = 1,
 ) -> tuple[int, list[str]]:
     """Write the cached interviews ``ids`` to ``stream`` in that order, a page at a time (see
-    :mod:`rztui.export_pages`: a big export uses up to ``workers`` processes); returns (rows
+    :mod:`rztui.files.export_pages`: a big export uses up to ``workers`` processes); returns (rows
     for CSV or interviews, the ids written).
 
     An id with nothing cached, or a cached copy that cannot be read, goes into ``failures``.
