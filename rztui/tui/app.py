@@ -237,11 +237,11 @@ class RZApp(App[None]):
 
     def on_notify(self, event: Notify) -> None:
         """Runs before Textual adds the toast: make room for it. Textual has no public way
-        to take back one toast (``clear_notifications`` takes them all), so the oldest goes
-        with ``_unnotify``, as a toast that times out does."""
+        to take back one toast (``clear_notifications`` takes them all), so the oldest times
+        out now: Textual drops expired toasts when it adds the new one."""
         shown = [n for n in self._toasts if not n.has_expired]
         while len(shown) >= MAX_TOASTS:
-            self._unnotify(shown.pop(0), refresh=False)  # App._on_notify refreshes next
+            shown.pop(0).timeout = 0  # expired: gone when App._on_notify adds this one
         shown.append(event.notification)
         self._toasts = shown
 
@@ -464,7 +464,7 @@ class RZApp(App[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
-        if self._exit or not self.main.is_attached:
+        if self.return_code is not None or not self.main.is_attached:  # exit() was called
             return  # shutting down: a worker that lost its widgets has nothing to report
         if worker.group == "load" and event.state in (
                 WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):

@@ -567,7 +567,7 @@ class MainScreen(Screen[None]):
         self.call_after_refresh(self._go_to_answer, interview_id, question_id, tuple(terms))
 
     def _go_to_answer(self, interview_id: str, question_id: str, terms: tuple[str, ...]) -> None:
-        from ..search import answer_index
+        from ..answers.search import answer_index
 
         if self.reading.id != interview_id:
             return

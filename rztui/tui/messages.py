@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:  # none of these is needed to post or read a message
+    from ..answers.compare import Comparison
+    from ..answers.search import SearchResult
     from ..api.errors import RZError
     from ..api.models import Interview, QuestionSet
-    from ..compare import Comparison
     from ..live.session import LiveSession, News
-    from ..search import SearchResult
     from ..store import ListRow
     from ..store.listing import ListIndex
 

@@ -11,7 +11,7 @@ from ..formats import plural
 from ..textsafe import clean_line
 
 if TYPE_CHECKING:
-    from ..export import ExportResult
+    from ..files.export import ExportResult
     from .context import AppContext, Hooks, Reading
     from .widgets.interview_list import InterviewList
     from .widgets.status_line import StatusLine
@@ -156,7 +156,7 @@ class Outputs:
                               exit_on_error=False)
 
     async def _archive_audio(self, interview_id: str, auto: bool) -> None:
-        from ..archive import archive_interviews
+        from ..files.archive import archive_interviews
 
         service = self.ctx.service
         if service is None:

@@ -1,4 +1,4 @@
-"""``P``: listen to the focused answer; ``P`` again stops it (see :mod:`rztui.player`).
+"""``P``: listen to the focused answer; ``P`` again stops it (see :mod:`rztui.answers.player`).
 
 Finding the source may take a request (a stale audio URL is fetched again), so it runs in a
 worker; the player runs as its own process group, checked twice a second so the status line
@@ -17,7 +17,7 @@ from ..api.errors import RZError
 from ..textsafe import clean_line
 
 if TYPE_CHECKING:
-    from ..player import Playback
+    from ..answers.player import Playback
     from .context import AppContext, Hooks, Reading
     from .widgets.status_line import StatusLine
     from .widgets.transcript import TranscriptView
@@ -65,7 +65,7 @@ class Listening:
     async def _start(self, iid: str, question_id: str, label: str) -> None:
         # Imported on first use: the player's URL checks pull in the HTTP stack, which the
         # first frame does not need.
-        from ..player import Playback, PlayerError, find_player, playable_source
+        from ..answers.player import Playback, PlayerError, find_player, playable_source
 
         service = self.ctx.service_or_cache()
         try:

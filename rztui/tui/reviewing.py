@@ -57,7 +57,7 @@ class Reviewing:
         """The panel shows the interview on screen (and the user's ratings of it)."""
         if not self.on:
             return
-        from ..review import keywords_for, review_interview
+        from ..answers.review import keywords_for, review_interview
 
         panel = self.panes.review_panel()
         if panel is None:

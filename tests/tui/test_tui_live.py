@@ -26,10 +26,10 @@ from tui_conftest import (
     wait_until,
 )
 
+from rztui.answers.search import search
 from rztui.config import Settings
 from rztui.demo import dataset as ds
 from rztui.demo.webhook_sender import WebhookSender
-from rztui.search import search
 from rztui.tui.screens.compare import CompareScreen
 from rztui.tui.screens.export import ExportScreen
 from rztui.tui.screens.help import HelpScreen

@@ -1,4 +1,4 @@
-"""``m``: every tracked candidate's answer to one question, stacked (see rztui.compare).
+"""``m``: every tracked candidate's answer to one question, stacked (see rztui.answers.compare).
 
 ``CompareScreen(store, question_id, question_text, job_title)``. The answers load in a thread
 worker (each is a cached interview to parse). One answer per ``OptionList`` option: the list
@@ -24,8 +24,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...api.models import Interview, QuestionSet
-from ...compare import (
+from ...answers.compare import (
     SORT_KEYS,
     SORT_NAMES,
     Answer,
@@ -34,6 +33,7 @@ from ...compare import (
     format_answer,
     format_text,
 )
+from ...api.models import Interview, QuestionSet
 from ...formats import NO_VALUE, plural
 from ...store import Store
 from ...store.listing import status_text
@@ -103,7 +103,7 @@ class AnswerList(OptionList):
     """An OptionList where a click only makes an answer current (to copy it); a double click or
     Enter opens it. A stray click should not leave the comparison."""
 
-    async def _on_click(self, event: events.Click) -> None:
+    def on_click(self, event: events.Click) -> None:
         event.prevent_default()  # Textual would run OptionList's handler too (select on click)
         clicked = event.style.meta.get("option")
         if clicked is None or self.get_option_at_index(clicked).disabled:

@@ -1,8 +1,8 @@
 """Export the selected or filtered interviews to a file (``e`` in the app).
 
-A dialog for the format and the path, then :func:`rztui.export.export_interviews` (the same code
-as ``rztui export``) runs in a worker with a progress bar. Dismisses with the
-:class:`~rztui.export.ExportResult` (or None when cancelled before anything was written).
+A dialog for the format and the path, then :func:`rztui.files.export.export_interviews` (the
+same code as ``rztui export``) runs in a worker with a progress bar. Dismisses with the
+:class:`~rztui.files.export.ExportResult` (or None when cancelled before anything was written).
 
 Usage from the app::
 
@@ -25,7 +25,7 @@ from textual.content import Content
 from textual.widgets import Button, Checkbox, Input, ProgressBar, Select, Static
 
 from ...api.errors import RZError
-from ...export import (
+from ...files.export import (
     EXPORT_FORMATS,
     EXTENSIONS,
     ExportResult,
@@ -56,9 +56,10 @@ class PathInput(Input):
 
     key_time: float = 0.0
 
-    async def _on_key(self, event: events.Key) -> None:
+    def on_key(self, event: events.Key) -> None:
+        # Runs before Input's own key handler (a subclass's handler comes first) and stops
+        # nothing: the key still reaches the box.
         self.key_time = event.time
-        await super()._on_key(event)
 
 
 class ExportScreen(Dialog[ExportResult | None]):

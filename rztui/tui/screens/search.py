@@ -1,4 +1,4 @@
-"""ctrl+s: search every cached interview as you type (SQLite FTS5, see rztui.search).
+"""ctrl+s: search every cached interview as you type (SQLite FTS5, see rztui.answers.search).
 
 Typing waits ~150 ms for a pause, then runs the query in a thread worker (a newer query makes
 older results stale: they are dropped). Enter or a click picks a hit and dismisses the screen
@@ -24,9 +24,9 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from ...answers.search import QueryError, SearchHit, SearchResult, search
 from ...api.errors import RZError
 from ...formats import plural
-from ...search import QueryError, SearchHit, SearchResult, search
 from ...store import Store
 from ..keys import SEARCH_ALL
 from ..messages import SearchableCount, SearchDone

@@ -3,8 +3,8 @@
 A transcript can be 100,000 characters. As one markup ``Static`` it would be parsed, wrapped and
 laid out as a whole on every open. Here a document is a list of plain-text ``Block`` s (already
 cleaned of terminal controls, never parsed as markup); wrapping keeps character offsets
-(``rich._wrap.divide_line``) so a search match maps straight to a line, and ``render_line`` only
-builds the visible lines, with an LRU cache.
+(Rich's word wrap, ``compat.wrap_offsets``) so a search match maps straight to a line, and
+``render_line`` only builds the visible lines, with an LRU cache.
 
 The "current answer" (what ``c`` copies, marked with a bar in the gutter) is the answer at the
 top of the view, or the one last jumped to (outline, search, ``[``/``]``).
@@ -17,7 +17,6 @@ from bisect import bisect_right
 from collections.abc import Callable
 from datetime import datetime
 
-from rich._wrap import divide_line
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -33,6 +32,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Input, Static
 
+from ..compat import wrap_offsets
 from ..keys import SEARCH_BAR, TRANSCRIPT
 from .transcript_doc import (
     GUTTER,
@@ -60,7 +60,7 @@ def wrap_block(text: str, width: int) -> list[tuple[int, int]]:
         elif not para:
             out.append((pos, pos))
         else:
-            breaks = divide_line(para, width, fold=True)
+            breaks = wrap_offsets(para, width)
             starts = [0, *breaks]
             ends = [*breaks, n]
             out.extend((pos + s, pos + e) for s, e in zip(starts, ends, strict=True))
