@@ -95,6 +95,7 @@ class Service:
         *,
         label: str | None = None,
         fetch: bool = True,
+        on_tracked: Callable[[list[str]], None] | None = None,
         on_done: Callable[[str, Interview | RZError], None] | None = None,
     ) -> AddResult:
         """Track ``ids`` (ids or pasted URLs), fetch them, and untrack the ones that 404.
@@ -103,7 +104,9 @@ class Service:
         :attr:`AddResult.invalid` and not tracked. Ids already tracked are fine: they are
         fetched too (a cached final one costs no request) and untracked if the API no longer
         has them. Without an API client (no key) or with ``fetch=False`` the ids are only
-        tracked. ``on_done`` is called once per fetched id, as with :meth:`interviews`.
+        tracked. ``on_tracked`` is called with the newly tracked ids once they are tracked,
+        before any request (a front end shows them at once); ``on_done`` once per fetched id,
+        as with :meth:`interviews`.
         """
         result = AddResult()
         for raw in ids:
@@ -115,6 +118,8 @@ class Service:
         if not result.ids:
             return result
         new = set(self.store.track(result.ids, label=label))
+        if on_tracked is not None:
+            on_tracked([i for i in result.ids if i in new])
         if not fetch or self.api is None:
             result.unfetched = list(result.ids)
         else:

@@ -92,6 +92,11 @@ class Evaluator:
             index = 0
         return interview, index
 
+    def run(self, what: str) -> None:
+        """The keys: ``rate`` (`*`), ``note`` (`w`), ``shortlist`` (`+`), ``next_new`` (`u`)."""
+        {"rate": self.rate, "note": self.note, "shortlist": self.toggle_shortlist,
+         "next_new": self.next_new}[what]()
+
     # -- writing -------------------------------------------------------------------------------
 
     def _save(self, write: Callable[[], T], done: Callable[[T], None]) -> None:

@@ -19,7 +19,6 @@ from .messages import (
     ApiAnswered,
     ApiFailed,
     InterviewChanged,
-    InterviewLoaded,
     RowsLoaded,
     TrackedChanged,
 )
@@ -55,7 +54,6 @@ class Fetcher:
         self.outline = outline
         self.status_line = status_line
         self.watcher = watcher
-        self._unfetched_done = False
         # Interview id -> why its questions could not be fetched (the outline says so, not
         # "Loading…" for ever); `r` tries again.
         self._questions_failed: dict[str, str] = {}
@@ -111,22 +109,6 @@ class Fetcher:
             self.hooks.post(TrackedChanged(new_rows, gone))
 
     # -- the API ---------------------------------------------------------------------------
-
-    def fetch_unfetched(self) -> None:
-        """Tracked but never fetched (added by the CLI offline, or a new demo store): fetch
-        them once, in the background, when both the rows and a key are there. Watching starts
-        after that, so the poller does not ask for the same interviews a second time."""
-        lst = self.list
-        if self._unfetched_done or self.ctx.service is None or not lst.loaded:
-            return
-        self._unfetched_done = True
-        # The one on screen is being loaded already: don't ask for it twice.
-        on_screen = {self.reading.id, lst.table.current_id}
-        ids = [i for i in lst.index.ids_with_status([None]) if i not in on_screen]
-        if ids:
-            self.fetch_new(ids, announce=False, then_watch=True)
-        else:
-            self.watcher.start()
 
     def load_interview(self, interview_id: str, *, have_cached: bool, fetch: bool,
                        refresh: bool, fetch_questions: bool) -> None:
@@ -190,65 +172,8 @@ class Fetcher:
             changed = (fetch or questions is not reading.questions
                        or reading.interview is None)
             if changed:
-                self.hooks.post(InterviewLoaded(interview, questions))
-
-    def fetch_new(self, ids: list[str], announce: bool = True, then_watch: bool = False) -> None:
-        """Newly tracked interviews; those the API does not know are untracked again."""
-        self.hooks.run_worker(self._fetch_new(ids, announce, then_watch), group="add",
-                              exit_on_error=False)
-
-    async def _fetch_new(self, ids: list[str], announce: bool, then_watch: bool) -> None:
-        watcher = self.watcher
-        try:
-            await self._fetch_ids(ids, announce)
-        finally:
-            if then_watch:
-                watcher.start()
-            else:  # fetched now: the poller takes it from here
-                store = self.ctx.store
-                watcher.change_ids(add=(i for i in ids if store.is_tracked(i)))
-
-    async def _fetch_ids(self, ids: list[str], announce: bool) -> None:
-        service = self.ctx.service
-        if service is None:
-            if announce:
-                self.hooks.notify("No API key: the new interviews will be fetched once a key "
-                                  "is set.", severity="warning", markup=False)
-            return
-        missing: list[str] = []
-        failed: list[RZError] = []
-        progress = 0
-
-        def done(iid: str, result: Interview | RZError) -> None:
-            nonlocal progress
-            progress += 1
-            self._activity(f"fetching {progress}/{len(ids)}")
-            if isinstance(result, NotFound):
-                missing.append(iid)
-            elif isinstance(result, RZError):
-                failed.append(result)
-            else:
-                self.hooks.post(InterviewChanged(iid))
-
-        self._activity(f"fetching 0/{len(ids)}")
-        try:
-            await service.interviews(ids, on_done=done)
-        finally:
-            self._activity("")
-        if missing:
-            self.ctx.store.untrack(missing)
-            self.list.remove_ids(missing)
-            self.watcher.change_ids(remove=missing)
-            listed = ", ".join(missing[:3]) + ("…" if len(missing) > 3 else "")
-            self.hooks.notify(f"Not found, so not tracked: {listed}", severity="warning",
-                              markup=False, timeout=8)
-        if failed:
-            self._failed(failed[0])
-            if not isinstance(failed[0], (AuthError, SubscriptionInactive)):  # said already
-                self.hooks.notify(f"{len(failed)} could not be fetched yet: "
-                                  f"{failed[0].message}", severity="warning", markup=False)
-        if len(failed) < len(ids):
-            self._answered()
+                self.hooks.post(InterviewChanged(interview_id, interview=interview,
+                                                 questions=questions))
 
     def retry_refused(self, ids: list[str]) -> None:
         """`R` while the API refuses the key or the subscription: one request to ask again;

@@ -17,7 +17,6 @@ if TYPE_CHECKING:  # none of these is needed to post or read a message
     from ..answers.search import SearchResult
     from ..api.errors import RZError
     from ..api.models import Interview, QuestionSet
-    from ..live.session import LiveSession, News
     from ..store import ListRow
     from ..store.listing import ListIndex
 
@@ -96,24 +95,18 @@ class ApiFailed(Message, bubble=False):
 
 
 class InterviewChanged(Message, bubble=False):
-    """The store has news about this interview (a fetch, a poll, a rating): its row, and the
-    transcript if it is the one shown (``row_only``: the row alone)."""
+    """News about this interview: a fetched copy (``interview``, ``questions``) to show if it
+    is still the one picked, keeping the reader's place; or news in the store (a poll, a
+    rating): its row, and the transcript if it is the one shown (``row_only``: the row)."""
 
-    def __init__(self, interview_id: str, *, row_only: bool = False) -> None:
+    def __init__(self, interview_id: str, *, row_only: bool = False,
+                 interview: Interview | None = None,
+                 questions: QuestionSet | None = None) -> None:
         self.interview_id = interview_id
         self.row_only = row_only
-        super().__init__()
-
-
-class InterviewLoaded(Message, bubble=False):
-    """The interview picked (and its questions) is here: shown if it is still the one picked,
-    keeping the reader's place."""
-
-    def __init__(self, interview: Interview, questions: QuestionSet | None) -> None:
         self.interview = interview
         self.questions = questions
         super().__init__()
-
 
 
 class RowsLoaded(Message, bubble=False):
@@ -131,24 +124,6 @@ class TrackedChanged(Message, bubble=False):
     def __init__(self, rows: list[ListRow], gone: set[str]) -> None:
         self.rows = rows
         self.gone = gone
-        super().__init__()
-
-
-class LiveBuilt(Message, bubble=False):
-    """The live session is built (its poller reads every watched id's poll state: off the UI
-    thread); it is started on the UI's loop."""
-
-    def __init__(self, live: LiveSession) -> None:
-        self.live = live
-        super().__init__()
-
-
-class PollerNews(Message, bubble=False):
-    """News from the live session: a poller event (Transition, Updated, Dropped, PollerStats)
-    or the session's own (webhooks listening or failed, an event received, polling stopped)."""
-
-    def __init__(self, news: News) -> None:
-        self.news = news
         super().__init__()
 
 

@@ -5,7 +5,7 @@ API client, a :class:`~rztui.live.session.LiveSession` is built in a thread (it 
 state of every watched id) and started on the UI's event loop: the same object ``rztui watch``
 drives. It polls the tracked interviews that can still change and, with ``--webhook-listen``
 (always in ``--demo``, where the demo server also sends the events), runs the webhook receiver.
-Its news arrives at the main screen as :class:`~rztui.tui.messages.PollerNews` and comes here.
+Its news comes here on the UI's loop, in order (``call_later``).
 Status badges and the open transcript update in place (the screen does that); a status change
 the list sees, whoever fetched it, raises a toast (and the bell, if configured), once per
 burst; the status line shows what is watched and how much of the poll budget is used.
@@ -39,7 +39,7 @@ from ..api.errors import AuthError, RZError, SubscriptionInactive
 from ..api.models import COMPLETED, EXPIRED, IN_PROGRESS, INVITED, TERMINAL_STATUSES
 from ..formats import plural
 from ..textsafe import clean_line
-from .messages import ApiFailed, InterviewChanged, LiveBuilt, PollerNews
+from .messages import ApiFailed, InterviewChanged
 from .widgets.status_line import WatchView
 
 if TYPE_CHECKING:  # the poller and webhooks are imported when watching starts
@@ -149,7 +149,7 @@ class WatchOptions:
 
 class WatchController:
     """The :class:`~rztui.live.session.LiveSession` of one main screen: built in a thread, then
-    started on the UI's loop; its news arrives as :class:`PollerNews` messages."""
+    started on the UI's loop; its news is handled there, in order."""
 
     def __init__(self, ctx: AppContext, reading: Reading, hooks: Hooks,
                  options: WatchOptions, *, interview_list: InterviewList,
@@ -253,7 +253,7 @@ class WatchController:
                 demo_server=options.demo_server, poller_factory=options.poller_factory)
         finally:
             self._building = False
-        self.hooks.post(LiveBuilt(live))
+        self.hooks.call_later(self.live_built, live)  # (call_later is safe from a thread)
 
     def live_built(self, live: LiveSession) -> None:
         """On the UI thread: subscribe, then start polling (and webhooks)."""
@@ -262,8 +262,9 @@ class WatchController:
         if service is not None:  # the key may have changed meanwhile
             live.set_service(service)
         live.poller.add(self.watchable_ids())  # tracked while it was being built
-        post = self.hooks.post
-        self._unsubscribe = live.subscribe(lambda news: post(PollerNews(news)))
+        # Each piece of news is handled on the UI's loop, in order, after what it is doing.
+        call_later = self.hooks.call_later
+        self._unsubscribe = live.subscribe(lambda news: call_later(self.news, news))
         if self.held or self._user_paused:
             live.pause()
         self.hooks.run_worker(live.start(), group="live-start", exit_on_error=False)

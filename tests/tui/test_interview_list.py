@@ -139,8 +139,8 @@ async def test_the_transcript_follows_the_filter_once_typing_pauses(store, serve
         await settle(pilot)
         lst, table = app.main.interview_list, app.main.interview_list.table
         opened: list[str] = []
-        real = app.main.open_interview
-        monkeypatch.setattr(app.main, "open_interview",
+        real = app.main.reader.open
+        monkeypatch.setattr(app.main.reader, "open",
                             lambda iid, **kw: opened.append(iid) or real(iid, **kw))
         monkeypatch.setattr(InterviewList, "TYPING_PAUSE", 1.0)  # slower than the keys below
         await pilot.press("slash")
@@ -256,7 +256,7 @@ async def test_a_live_update_moves_the_row_to_its_place(store, server):
         payload["status"] = "expired"
         store.save_interview(payload)
         table.move_cursor(row=3)
-        app.main.interview_updated(moved)  # what the poller calls
+        app.main.reader.updated(moved)  # what the poller calls
         under_cursor = before[3]
         await settle(pilot)
         # The row moves to its sorted place; the cursor stays on the interview it was on.
@@ -366,7 +366,7 @@ async def test_compact_at_narrow_widths_and_empty_states(store, server):
         empty = app.main.query_one("#list-empty")
         assert empty.display and "No interviews tracked yet" in str(empty.render())
         assert "0 of 0" in tabs(app)
-        app.main.track_ids([ds.SPEC_INTERVIEW_ID, COMPLETED[0]])
+        app.main.tracking.add([ds.SPEC_INTERVIEW_ID, COMPLETED[0]])
         await settle(pilot)
         assert not empty.display and app.main.interview_list.table.row_count == 2
         lst = app.main.interview_list
@@ -558,8 +558,8 @@ async def test_a_live_update_at_scale_moves_one_row_without_sorting_them_all(
                              (moved,))
                 conn.execute("UPDATE interviews SET status = 'expired' WHERE id = ?", (gone,))
             workers = len([w for w in app.workers if w.group == "interview-list"])
-            app.main.interview_updated(moved)
-            app.main.interview_updated(gone)
+            app.main.reader.updated(moved)
+            app.main.reader.updated(gone)
             assert not lst.busy and not sorts  # done in place, now
             assert len([w for w in app.workers if w.group == "interview-list"]) == workers
             index = lst.index
@@ -587,7 +587,7 @@ async def test_a_live_update_at_scale_moves_one_row_without_sorting_them_all(
                         "UPDATE interviews SET candidate_name = ?, status = ? WHERE id = ?",
                         (rng.choice(["Aaron", "Zed", "Mia Zed", "Quinn"]),
                          rng.choice(["completed", "expired", "in_progress"]), iid))
-                app.main.interview_updated(iid)
+                app.main.reader.updated(iid)
                 index = lst.index
                 fresh = index.select(order(index, "status", True), "completed", []).rows
                 assert table.rows == fresh, step

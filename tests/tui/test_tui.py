@@ -244,7 +244,7 @@ async def test_refresh_row_updates_in_place(store, server):
         payload = ds.snapshot(SPEC, 0.0)
         payload["candidate"]["name"] = "Jane Renamed"
         store.save_interview(payload)
-        app.main.interview_updated(SPEC)  # what the poller will call
+        app.main.reader.updated(SPEC)  # what the poller will call
         await pilot.pause()
         assert table_of(app).visible_ids == [COMPLETED[0], SPEC, COMPLETED[1]]
         assert str(table_of(app).get_cell(SPEC, "candidate")) == "Jane Renamed"
@@ -783,7 +783,7 @@ async def test_live_update_moves_row_to_its_sorted_place(store, server):
         payload = ds.snapshot(SPEC, 0.0)
         payload["candidate"]["name"] = "Aaron First"
         store.save_interview(payload)
-        app.main.interview_updated(SPEC)
+        app.main.reader.updated(SPEC)
         await settle(pilot)
         assert table.visible_ids[0] == SPEC
         assert table.current_id == SPEC  # the cursor went with it

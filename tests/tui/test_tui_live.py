@@ -207,8 +207,9 @@ async def test_add_and_remove_change_what_is_watched(store, server):
     async with app.run_test(size=(140, 40)) as pilot:
         await poller_idle(pilot, clock)
         assert app.main.watcher.poller.watched == []
-        app.main.track_ids([INVITED[0], COMPLETED[0]])
-        assert "tracking 2 new interviews" in status_text(app)  # for a few seconds
+        app.main.tracking.add([INVITED[0], COMPLETED[0]])
+        # Tracked (in the add worker, before any request), said for a few seconds.
+        await wait_until(pilot, lambda: "tracking 2 new interviews" in status_text(app))
         app.main.status_line.end_flash()
         await settle(pilot)
         await poller_idle(pilot, clock)
@@ -312,7 +313,7 @@ async def test_a_burst_of_changes_is_one_toast_and_one_bell(store, server):
             payload = ds.snapshot(iid, 0.0, epoch=server.epoch)
             payload["status"] = "expired" if n == 0 else "completed"
             store.save_interview(payload)
-            app.main.interview_updated(iid)
+            app.main.reader.updated(iid)
         await wait_until(pilot, lambda: app._notifications, what="the toast")
         await settle(pilot)
         [note] = list(app._notifications)
@@ -328,7 +329,7 @@ async def test_hostile_name_in_a_toast_is_not_markup(store, server):
         payload = ds.snapshot(ds.HOSTILE_MARKUP_ID, 0.0, epoch=server.epoch)
         payload["status"] = "expired"
         store.save_interview(payload)
-        app.main.interview_updated(ds.HOSTILE_MARKUP_ID)
+        app.main.reader.updated(ds.HOSTILE_MARKUP_ID)
         await toast(pilot, "[@click=app.quit]Click me[/]")
         assert app.is_running
 
