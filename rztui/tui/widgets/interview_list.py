@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -35,10 +35,11 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
+from ...list_columns import SORT_FIELDS, SORT_NAMES, SORTS
 from ...store import ListRow
 from ...store.listing import (
     SHORTLIST,
-    SORT_FIELDS,
+    Entries,
     HasPath,
     ListIndex,
     Selection,
@@ -50,17 +51,20 @@ from ...store.listing import (
 )
 from ...textsafe import clean_line
 from .interview_table import (
-    COLUMNS,
     FILTER_NAMES,
     SHORTLIST_MARK,
-    SORT_NAMES,
     STATUS_FILTERS,
     STATUS_LOOK,
-    Entries,
     InterviewTable,
-    _short,
+    short_count,
 )
 from .virtual_table import VirtualTable
+
+# Other modules import these from here: the list's public names.
+__all__ = [
+    "FILTER_NAMES", "SORT_FIELDS", "SORT_NAMES", "STATUS_FILTERS", "FilterInput",
+    "InterviewList", "InterviewTable",
+]
 
 
 @dataclass(slots=True)
@@ -83,7 +87,7 @@ class _Plan:
         version = index.version
         order, order_version = self.order, self.order_version
         if order is None:
-            order, order_version = index.order(self.field, self.reverse), self.serial
+            order, order_version = index.order(SORTS[self.field].keys, self.reverse), self.serial
         if cancelled():
             return None
         selection = index.select(order, self.status, self.terms, self.within, order_version)
@@ -168,8 +172,6 @@ class InterviewList(Vertical):
         self.filter_text = ""
         self._last_highlighted: str | None = ""  # "" = never posted
         self._last_row_id: str | None = None  # the last row the cursor was on
-        self._widths: dict[str, int] = {}  # column widths (for the sort arrow)
-        self.compact = False  # narrow pane: status symbol only, no job column
         self.loaded = False
         self._serial = 0  # of the latest request for rows
         self._shown_serial = 0  # of the one on screen
@@ -209,7 +211,6 @@ class InterviewList(Vertical):
     def on_mount(self) -> None:
         self._show_first_page()
         self._update_tabs()
-        self._update_labels()
         # Filter on the keystroke itself, not on the Changed message that follows it: the text
         # typed and the rows it leaves then reach the screen in the same frame.
         self.watch(self.filter_input, "value", self._filter_value, init=False)
@@ -248,10 +249,6 @@ class InterviewList(Vertical):
         self._order = self._order_for = self._selection = None
         self.apply_filters()
 
-    def rebuild_cells(self) -> None:
-        """Draw every row again (the theme changed)."""
-        self.table.redraw()
-
     def redraw(self) -> None:
         """Relative times are computed when drawn: redrawing moves them on."""
         self.table.redraw()
@@ -272,7 +269,8 @@ class InterviewList(Vertical):
             self.add_rows([row])
             return
         field, reverse = self.sort_field, self.sort_reverse
-        before = index.sort_key(field, r)
+        keys = SORTS[field].keys
+        before = index.sort_key(keys, r)
         terms = self.filter_text.split()
         was_shown = index.matches(r, self.status_filter, terms)
         index.put(listing_of(row))
@@ -283,7 +281,7 @@ class InterviewList(Vertical):
             self._order = self._order_for = self._selection = None
             self.apply_filters()
             return
-        after = index.sort_key(field, r)
+        after = index.sort_key(keys, r)
         # Binary searches by the row's old key and its new one (every other row keeps its
         # key): no pass over all the rows in Python.
         if after != before:
@@ -322,13 +320,13 @@ class InterviewList(Vertical):
     def _place(self, rows: list[int], wanted: tuple[object, ...], r: int | None = None) -> int:
         """Where a row with the sort key ``wanted`` goes in ``rows`` (in the current sort);
         with ``r``, where that row is if it is there: a binary search."""
-        key, field, reverse = self.index.sort_key, self.sort_field, self.sort_reverse
+        key, keys, reverse = self.index.sort_key, SORTS[self.sort_field].keys, self.sort_reverse
         lo, hi = 0, len(rows)
         while lo < hi:
             mid = (lo + hi) // 2
             if rows[mid] == r:
                 return mid
-            other = key(field, rows[mid])
+            other = key(keys, rows[mid])
             if (other > wanted) if reverse else (other < wanted):
                 lo = mid + 1
             else:
@@ -534,7 +532,7 @@ class InterviewList(Vertical):
                 else STATUS_LOOK[status][0]
             count = len(self.index) if status is None else self.index.shortlisted_count \
                 if status == SHORTLIST else counts.get(status, 0)
-            shown = "…" if not self.loaded else _short(count) if short else f"{count:,}"
+            shown = "…" if not self.loaded else short_count(count) if short else f"{count:,}"
             label = f"{n} {symbol} {shown}"
             if status == self.status_filter:
                 parts.append(Content.styled(f" {label} ", "bold reverse"))
@@ -542,23 +540,10 @@ class InterviewList(Vertical):
                 parts.append(Content.styled(label, "dim"))
         return Content(" ").join(parts)
 
-    def _update_labels(self) -> None:
-        arrow = "▼" if self.sort_reverse else "▲"
-        labels = {key: label for key, label in COLUMNS}
-        if self.sort_field in labels:  # the arrow always shows: the label gives way to it
-            label = labels[self.sort_field]
-            width = self._widths.get(self.sort_field, len(label) + 2)
-            labels[self.sort_field] = (f"{label} {arrow}" if len(label) + 2 <= width
-                                       else f"{label[:max(0, width - 1)]}{arrow}")
-        if self.compact:
-            labels["status"] = ""
-            labels["job"] = ""
-        self.table.set_labels(labels)
-
     def set_sort(self, field: str, reverse: bool = False) -> None:
         self.sort_field = field
         self.sort_reverse = reverse
-        self._update_labels()
+        self.table.set_sort(field, reverse)
         self.apply_filters()
 
     @property
@@ -694,30 +679,10 @@ class InterviewList(Vertical):
         self.apply_filters(keep)
         self.table.focus()
 
-    def table_resized(self) -> None:
-        # Always leave room for the scrollbar (the table draws it in its last cell): rows
-        # arrive later.
-        self._fit_columns(self.table.size.width - 1)
+    def on_resize(self, _event: events.Resize) -> None:
         self._update_tabs()  # big counts may need their short form
 
-    def _fit_columns(self, width: int) -> None:
-        """Fixed widths from the pane width (nothing is measured per cell). A narrow pane shows
-        the status as its symbol only and drops the job column: the name matters more."""
-        content = max(16, width - 2 * len(COLUMNS))  # less each column's padding
-        when, answered, rating = 7, 3, 3
-        compact = content - 11 - when - answered - rating < 20
-        if compact:
-            status, job = 1, 0
-            candidate = max(6, content - status - when - answered - rating)
-        else:
-            status = 13 if content >= 70 else 11
-            rest = content - status - when - answered - rating
-            candidate = max(12, int(rest * 0.56))
-            job = max(0, rest - candidate)
-        if compact != self.compact:
-            self.compact = compact
-            self.table.compact = compact
-        self._widths = {"status": status, "candidate": candidate, "job": job,
-                        "when": when, "answered": answered, "rating": rating}
-        self.table.set_widths(self._widths)
-        self._update_labels()
+    @property
+    def compact(self) -> bool:
+        """A narrow pane: the table shows the status as its symbol only, and no job column."""
+        return self.table.compact
