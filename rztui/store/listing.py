@@ -9,7 +9,7 @@
 - :meth:`ListIndex.order` (sort) and :meth:`ListIndex.select` (status + filter words) work on
   plain lists of row numbers, so a worker can run them while the UI goes on. A sort is a tuple
   of :class:`SortKey` (each column's, in ``rztui.list_columns``).
-- :class:`Entry`, :class:`Entries`, :class:`ShownIds`: read-only views over the index.
+- ``store/list_views.py``: read-only views over the index (``Entry``, ``Entries``, ``ShownIds``).
 
 What is read and kept comes from the record (``store/listrow.py``): the fields with ``listed``
 are read by :data:`LIST_SQL`, those with ``index`` kept in ``ListIndex.values``.
@@ -28,17 +28,17 @@ import sqlite3
 from array import array
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, ValuesView
+from collections.abc import Callable, Iterable, Iterator, MutableSequence, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from itertools import accumulate
 from operator import attrgetter, itemgetter
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol, overload
+from typing import Any, NamedTuple, Protocol
 
 from ..api.models import COMPLETED, EXPIRED, IN_PROGRESS, INVITED
 from ..textsafe import clean_line
-from .listrow import FIELDS, ListRow
+from .listrow import FIELDS, TEXT, ListRow
 
 #: How many rows :func:`first_page` reads: more than any terminal shows at once.
 FIRST_PAGE_ROWS = 200
@@ -89,7 +89,8 @@ _ID = LISTED.index("id")
 # What the shown columns and the haystack are made of (see ``ListIndex._derived``).
 _SHOWN = itemgetter(*(LISTED.index(name) for name in (
     "id", "label", "status", "candidate_name", "candidate_email", "job_title")), _MOMENT)
-_PLAIN = tuple(LISTED.index(name) for name, _ in INDEXED)
+#: Where each of them is in a listing, and whether it is text (``index="text"``).
+_PLAIN = tuple((LISTED.index(name), code == TEXT) for name, code in INDEXED)
 _LISTED_OF = attrgetter(*LISTED)
 
 #: The pseudo-status of the shortlist filter (a status tab of its own).
@@ -258,15 +259,18 @@ class ListIndex:
         self.jobs: list[str] = []  # shown in the Job column
         self.haystack: list[str] = []  # casefolded: name, email, job, id, status
         self.moment = array("d")  # the When column, Unix seconds (NaN: none)
-        #: The fields kept as they are (``INDEXED``), by ListRow field name: None counts as 0.
-        self.values: dict[str, array[Any]] = {name: array(code) for name, code in INDEXED}
+        #: The fields kept as they are (``INDEXED``), by ListRow field name: numbers in an
+        #: array (None counts as 0), text in a list (cleaned, stored once, None counts as "").
+        self.values: dict[str, MutableSequence[Any]] = {
+            name: [] if code == TEXT else array(code) for name, code in INDEXED}
         self._plain = tuple(self.values.values())  # in the order of ``_PLAIN``
         # Named here: read on every sort, filter and drawn line.
-        self.added: array[float] = self.values["added_at"]
-        self.answered: array[int] = self.values["answered"]
-        self.rating: array[int] = self.values["rating"]  # 0: not rated
-        self.shortlisted: array[int] = self.values["shortlisted"]
-        self.new: array[int] = self.values["new"]  # completed or answered since last opened
+        self.added: MutableSequence[float] = self.values["added_at"]
+        self.answered: MutableSequence[int] = self.values["answered"]
+        self.rating: MutableSequence[int] = self.values["rating"]  # 0: not rated
+        self.shortlisted: MutableSequence[int] = self.values["shortlisted"]
+        #: Completed or answered since last opened.
+        self.new: MutableSequence[int] = self.values["new"]
         self.alive = bytearray()
         self.pos: dict[str, int] = {}
         self.counts: dict[str | None, int] = {}  # alive rows per status
@@ -327,8 +331,8 @@ class ListIndex:
             self.jobs.append(job)
             self.haystack.append(hay)
             self.moment.append(moment)
-            for values, k in zip(self._plain, _PLAIN, strict=True):
-                values.append(listing[k] or 0)
+            for values, (k, text) in zip(self._plain, _PLAIN, strict=True):
+                values.append(self._share(clean_line(listing[k])) if text else listing[k] or 0)
             self.alive.append(1)
             self.ids.append(iid)
             self.pos[iid] = row
@@ -343,8 +347,8 @@ class ListIndex:
             self.jobs[row] = job
             self.haystack[row] = hay
             self.moment[row] = moment
-            for values, k in zip(self._plain, _PLAIN, strict=True):
-                values[row] = listing[k] or 0
+            for values, (k, text) in zip(self._plain, _PLAIN, strict=True):
+                values[row] = self._share(clean_line(listing[k])) if text else listing[k] or 0
         self.counts[status] = self.counts.get(status, 0) + 1
         self.shortlisted_count += self.shortlisted[row]
         self.new_count += self.new[row]
@@ -368,8 +372,10 @@ class ListIndex:
         self.jobs.extend(jobs)
         self.haystack.extend(hay)
         self.moment.extend(moment)
-        for values, k in zip(self._plain, _PLAIN, strict=True):
-            values.extend([listing[k] or 0 for listing in listings])
+        share = self._share
+        for values, (k, text) in zip(self._plain, _PLAIN, strict=True):
+            values.extend([share(clean_line(listing[k])) for listing in listings] if text
+                          else [listing[k] or 0 for listing in listings])
         self.alive.extend(b"\x01" * len(ids))
         self.ids.extend(ids)
         self.pos.update(zip(ids, range(start, start + len(ids)), strict=True))
@@ -401,9 +407,6 @@ class ListIndex:
 
     def row_of(self, interview_id: str) -> int | None:
         return self.pos.get(interview_id)
-
-    def entry(self, row: int) -> Entry:
-        return Entry(self, row)
 
     def answered_text(self, row: int) -> str:
         answered = self.answered[row]
@@ -557,121 +560,3 @@ def index_rows(index: ListIndex, rows: Iterable[ListRow]) -> list[int]:
     """Put store rows in the index; their row numbers."""
     return [index.put(listing_of(row)) for row in rows]
 
-
-class Entry:
-    """One tracked interview as the list has it (``InterviewList.entries[id]``), cleaned text:
-    read from the index when asked (no object is kept per row)."""
-
-    __slots__ = ("_index", "_row")
-
-    def __init__(self, index: ListIndex, row: int) -> None:
-        self._index = index
-        self._row = row
-
-    @property
-    def row(self) -> Entry:
-        """The entry itself: what callers of a store row read (``entry.row.status``) is here."""
-        return self
-
-    @property
-    def id(self) -> str:
-        return self._index.ids[self._row]
-
-    @property
-    def status(self) -> str | None:  # None: tracked but never fetched
-        return self._index.status[self._row]
-
-    @property
-    def candidate_name(self) -> str:  # "" when the API gave none
-        index, row = self._index, self._row
-        return index.names[row] if index.named[row] else ""
-
-    @property
-    def job_title(self) -> str:  # "" when the API gave none
-        job = self._index.jobs[self._row]
-        return "" if job == NO_VALUE else job
-
-    @property
-    def answered(self) -> int:
-        return self._index.answered[self._row]
-
-    @property
-    def added_at(self) -> float:
-        return self._index.added[self._row]
-
-    @property
-    def name_key(self) -> str:
-        return self._index.names[self._row].casefold()
-
-    @property
-    def job_key(self) -> str:
-        return self._index.jobs[self._row].casefold()
-
-    @property
-    def haystack(self) -> str:
-        return self._index.haystack[self._row]
-
-
-class _EntryValues(ValuesView[Entry]):
-    _mapping: Entries
-
-    def __iter__(self) -> Iterator[Entry]:
-        index = self._mapping.index
-        return (Entry(index, row) for row in list(index.pos.values()))
-
-
-class Entries(Mapping[str, Entry]):
-    """Every tracked interview, by id: a read-only view of the index."""
-
-    def __init__(self, index: ListIndex) -> None:
-        self.index = index
-
-    def __getitem__(self, interview_id: str) -> Entry:
-        return Entry(self.index, self.index.pos[interview_id])
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(list(self.index.pos))
-
-    def __len__(self) -> int:
-        return len(self.index)
-
-    def __contains__(self, interview_id: object) -> bool:
-        return interview_id in self.index.pos
-
-    def values(self) -> _EntryValues:
-        return _EntryValues(self)
-
-
-class ShownIds(Sequence[str]):
-    """The ids of ``rows`` (row numbers of ``index``), in order: a view, nothing is copied."""
-
-    def __init__(self, index: ListIndex, rows: list[int]) -> None:
-        self._ids = index.ids
-        self._rows = rows
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    @overload
-    def __getitem__(self, i: int) -> str: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[str]: ...
-
-    def __getitem__(self, i: int | slice) -> str | list[str]:
-        if isinstance(i, slice):
-            return [self._ids[r] for r in self._rows[i]]
-        return self._ids[self._rows[i]]
-
-    def __iter__(self) -> Iterator[str]:
-        ids = self._ids
-        return (ids[r] for r in self._rows)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Sequence) and not isinstance(other, str):
-            return len(other) == len(self) and all(a == b for a, b in zip(self, other,
-                                                                         strict=True))
-        return NotImplemented
-
-    def __repr__(self) -> str:
-        return f"ShownIds({list(self)!r})"

@@ -8,8 +8,8 @@ from these declarations:
   ``listed``, the list index's query (``store/listing.py``, ``LIST_SQL``);
 - ``api``: how the store takes it from an interview payload into the ``interviews`` column of the
   same name when it saves one (:data:`UPSERT_SQL`);
-- ``index``: the list index keeps the field in a parallel array of this type code
-  (``ListIndex.values[name]``);
+- ``index``: the list index keeps the field in a parallel array of this type code, or
+  (:data:`TEXT`) in a list of cleaned strings (``ListIndex.values[name]``);
 - ``json``: its key in ``rztui list --json``, and ``kind``: how it is written there.
 
 A new field the API already sends: a migration adding the column (to ``interviews`` and to the
@@ -29,6 +29,8 @@ from .evaluations import NEW_SQL
 #: How ``list --json`` writes a field: as it is, text ("" -> null), a time (ISO 8601 UTC),
 #: a flag (true/false).
 JsonKind = Literal["value", "text", "time", "flag"]
+#: ``index=TEXT``: the list index keeps the field as cleaned text.
+TEXT = "text"
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from rztui.demo import dataset as ds
 from rztui.list_columns import SORT_FIELDS, SORTS
 from rztui.store import Store
+from rztui.store.list_views import Entry
 from rztui.store.listing import (
     DESC_SQL,
     LIST_SQL,
@@ -78,7 +79,7 @@ def test_rows_are_cleaned_and_unfetched_ones_named(store: Store) -> None:
     rows = {iid: index.pos[iid] for iid in index}
     assert index.names[rows["never-fetched"]] == "Interview from the ATS"
     assert index.names[rows["no-label"]] == "no-label"  # not fetched: the id
-    assert index.entry(rows["no-label"]).candidate_name == ""
+    assert Entry(index, rows["no-label"]).candidate_name == ""
     assert index.status[rows["no-label"]] is None
     assert "not fetched" in index.haystack[rows["no-label"]]
     hostile = rows[ds.HOSTILE_TERMINAL_ID]

@@ -37,9 +37,9 @@ from textual.worker import get_current_worker
 
 from ...list_columns import SORT_FIELDS, SORT_NAMES, SORTS
 from ...store import ListRow
+from ...store.list_views import Entries
 from ...store.listing import (
     SHORTLIST,
-    Entries,
     HasPath,
     ListIndex,
     Selection,

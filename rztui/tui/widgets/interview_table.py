@@ -30,7 +30,8 @@ from ...list_columns import (
     labels,
     status_look,
 )
-from ...store.listing import SHORTLIST, ListIndex, ShownIds
+from ...store.list_views import ShownIds
+from ...store.listing import SHORTLIST, ListIndex
 from .virtual_table import Cell, VirtualTable
 
 __all__ = [
