@@ -1,4 +1,4 @@
-"""Full-text search over 10,000 cached interviews (SQLite FTS5 through rztui.search.search).
+"""Full-text search over 10,000 cached interviews (SQLite FTS5 through rztui.answers.search.search).
 
 Builds a store with the demo dataset plus N synthetic completed interviews (make_bulk: composed
 spoken-style transcripts, 3-4 answers each), inserted with Store.save_interviews (index kept in
@@ -22,8 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from rztui.answers.search import search
 from rztui.demo.dataset import ALL_IDS, LIVE_END_SECONDS, Dataset
-from rztui.search import search
 from rztui.store import Store
 from rztui.store.schema import MIGRATIONS
 

@@ -1,6 +1,6 @@
 """``python -m rztui``: the same as the ``rztui`` command."""
 
-from rztui.cli import main
+from rztui.cli import run
 
 if __name__ == "__main__":
-    main(prog_name="rztui")
+    run()

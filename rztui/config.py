@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,6 +98,8 @@ class Settings:
         """
         if not path.exists():
             return cls()
+        import tomllib  # only with a config file: start-up time
+
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -344,6 +345,8 @@ def _key_line(key: str) -> re.Pattern[str]:
 
 def _split_comment(rest: str) -> tuple[str, str]:
     """``value  # comment`` -> (value, ``  # comment``), using TOML itself to find the end."""
+    import tomllib
+
     candidates = [len(rest)] + [m.start() for m in re.finditer(r"\s*#", rest)]
     for end in sorted(set(candidates)):
         try:
@@ -371,6 +374,8 @@ def save_setting(key: str, value: SettingValue, path: Path | None = None) -> Pat
             parse(value)
         except _Rejected as exc:
             raise ConfigError(f"cannot save {key}: {exc}") from None
+    import tomllib
+
     target = (path if path is not None else Paths.resolve().config_file).expanduser()
     if target.is_symlink():
         target = target.resolve()

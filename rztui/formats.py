@@ -14,7 +14,6 @@ Safety is per format:
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -542,6 +541,8 @@ def write_csv(
     """
     if excel_bom:
         stream.write("\ufeff")
+    import csv  # exports only: the app's first frame does not need it
+
     writer = csv.writer(stream, quoting=csv.QUOTE_MINIMAL)
     writer.writerow(CSV_COLUMNS)
     count = 0

@@ -5,9 +5,13 @@
   origin) go through a separate client that has no Authorization at all.
 - Every response's ``X-RateLimit-*`` headers feed a :class:`RateLimiter` that holds requests back
   before the window is spent, so a healthy client never draws a 429.
-- Idempotent GETs are retried (tenacity) on 429, 5xx, timeouts and connection errors, bounded,
-  with exponential backoff and jitter; a 429 holds every request for exactly its ``Retry-After``,
-  else until ``X-RateLimit-Reset``. Every such sleep is reported to ``on_wait(seconds, reason)``.
+- One transport for every method (:meth:`ApiClient.request`). GETs, and writes that carry an
+  ``Idempotency-Key`` (the same key on every attempt), are retried (tenacity) on 429, 5xx,
+  timeouts and connection errors, bounded, with exponential backoff and jitter. A write without
+  a key is sent once: only a refused connect or a 429 (turned away, not processed) sends it
+  again; any other failure after it may have arrived is :class:`OutcomeUnknown`. A 429 holds
+  every request for exactly its ``Retry-After``, else until ``X-RateLimit-Reset``. Every such
+  sleep is reported to ``on_wait(seconds, reason)``.
 - Every request has a total deadline and a cap on the decoded body (:mod:`.body`); neither an
   over-cap body nor a blown deadline is retried. JSON is parsed strictly in one place.
 """
@@ -17,9 +21,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
+import json
 import math
 import random
+import re
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeVar
@@ -44,6 +51,7 @@ from .errors import (
     InvalidResponse,
     NetworkError,
     NotFound,
+    OutcomeUnknown,
     RateLimited,
     RequestTimeout,
     RZError,
@@ -58,12 +66,24 @@ from .netguard import AddressPolicy, GuardedTransport
 from .validate import API_PREFIX, validate_api_key, validate_base_url
 
 USER_AGENT = f"rztui/{__version__}"
+# RFC 9110 9.2.1: safe methods change nothing, so sending one twice costs only a request.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# PUT and DELETE are idempotent on paper, but a DELETE repeated after it worked answers 404 and
+# nothing in the API promises more: like POST and PATCH, they go again only with a key.
+KNOWN_METHODS = SAFE_METHODS | {"POST", "PUT", "PATCH", "DELETE"}
+# What a success looks like: the spec's GETs answer 200; a create may answer 201.
+ACCEPTED_STATUSES = frozenset({200, 201})
+# Failures that happen before a byte of the request is written: it never reached the server.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Header-safe as is (Stripe allows up to 255 characters); a UUID fits.
+_IDEMPOTENCY_KEY_RE = re.compile(r"[A-Za-z0-9._~:+/=\-]{1,255}")
 DEFAULT_DEADLINE = 60.0  # seconds for one whole request, headers and body
 T = TypeVar("T")
 
 __all__ = [
-    "API_PREFIX", "ApiClient", "RateLimiter", "RateState", "WaitCallback", "WaitReason",
-    "error_for_response", "normalise_base_url",
+    "ACCEPTED_STATUSES", "API_PREFIX", "SAFE_METHODS", "ApiClient", "RateLimiter", "RateState",
+    "WaitCallback", "WaitReason", "check_idempotency_key", "error_for_response",
+    "new_idempotency_key", "normalise_base_url",
 ]
 
 
@@ -345,11 +365,31 @@ class ApiClient:
 
     # -- requests ---------------------------------------------------------------------------
 
-    async def _exchange(self, path: str, max_bytes: int) -> tuple[int, httpx.Headers, bytes]:
-        """One GET within the deadline: status, headers and the decoded body (capped)."""
+    def _build(
+        self, method: str, path: str, content: bytes | None, idempotency_key: str | None
+    ) -> httpx.Request:
+        # An absolute URL would make httpx ignore base_url and carry the key elsewhere: only a
+        # path under the configured origin is ever built.
+        if not path.startswith("/") or path.startswith("//"):
+            raise ValueError(f"not an API path: {redact(path)[:80]!r}")
         # No key: send none and let the API answer 401 (an empty "Bearer " is malformed).
-        auth = {"Authorization": f"Bearer {self._key}"} if self._key else {}
-        request = self._http.build_request("GET", path, headers=auth)
+        headers = {"Authorization": f"Bearer {self._key}"} if self._key else {}
+        if content is not None:
+            headers["Content-Type"] = "application/json"
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
+        request = self._http.build_request(method, path, headers=headers, content=content)
+        base = httpx.URL(self.base_url)
+        if (request.url.scheme, request.url.host, request.url.port) != (
+            base.scheme, base.host, base.port
+        ):
+            raise ValueError(f"not an API path: {redact(path)[:80]!r}")
+        return request
+
+    async def _exchange(
+        self, request: httpx.Request, max_bytes: int
+    ) -> tuple[int, httpx.Headers, bytes]:
+        """One request within the deadline: status, headers and the decoded body (capped)."""
         try:
             async with asyncio.timeout(self.deadline):
                 resp = await self._http.send(request, stream=True)
@@ -357,8 +397,11 @@ class ApiClient:
                     status, headers = resp.status_code, resp.headers
                     encoding = headers.get("content-encoding")
                     if status < 400:
-                        check_content_length(headers.get("content-length"), max_bytes)
-                        body = await read_limited(raw_chunks(resp), encoding, max_bytes)
+                        try:
+                            check_content_length(headers.get("content-length"), max_bytes)
+                            body = await read_limited(raw_chunks(resp), encoding, max_bytes)
+                        except InvalidResponse as exc:
+                            raise _if_done(exc, request.method, status) from None
                     else:
                         try:  # an error's envelope is small: more (or garbage) is ignored
                             body = await read_limited(raw_chunks(resp), encoding,
@@ -371,19 +414,24 @@ class ApiClient:
             raise DeadlineExceeded(
                 f"the API did not finish answering within {self.deadline:g}s"
             ) from None
-        except httpx.TimeoutException:
-            raise RequestTimeout("the API did not answer in time") from None
+        except httpx.TimeoutException as exc:
+            err: NetworkError = RequestTimeout("the API did not answer in time")
+            err.request_sent = not isinstance(exc, _NOT_SENT)
+            raise err from None
         except httpx.HTTPError as exc:
-            raise NetworkError(f"cannot reach the API ({type(exc).__name__})") from None
+            err = NetworkError(f"cannot reach the API ({type(exc).__name__})")
+            err.request_sent = not isinstance(exc, _NOT_SENT)
+            raise err from None
         return status, headers, body
 
-    async def _get_once(self, path: str, max_bytes: int) -> Any:
+    async def _once(self, build: Callable[[], httpx.Request], max_bytes: int) -> Any:
+        request = build()  # anew each attempt, as a browser would (cookies, fresh headers)
         await self.limiter.acquire()
         rate_headers: httpx.Headers | None = None
         retry_after: float | None = None
         try:
             self.requests_sent += 1
-            status, headers, body = await self._exchange(path, max_bytes)
+            status, headers, body = await self._exchange(request, max_bytes)
             if status == 429:
                 retry_after = _retry_after_header(headers, self._clock)
             if retry_after is None:
@@ -404,19 +452,23 @@ class ApiClient:
             raise err
         if status >= 400:
             raise error_for_response(status, headers, body, clock=self._clock)
-        if status != 200:
-            raise ApiError(f"unexpected HTTP {status}", status=status)
-        if not body.strip():
-            raise InvalidResponse("the API answered with an empty body")
         try:
-            return loads(body)
-        except InvalidResponse as exc:
-            ctype = headers.get("content-type", "unknown type").split(";")[0].strip().lower()
-            if ctype != "application/json" and not ctype.endswith("+json"):
-                raise InvalidResponse(
-                    f"the API answered with something that is not JSON ({redact(ctype)[:40]})"
-                ) from None
-            raise exc from None
+            if status not in ACCEPTED_STATUSES:
+                raise ApiError(f"unexpected HTTP {status}", status=status)
+            if not body.strip():
+                raise InvalidResponse("the API answered with an empty body")
+            try:
+                return loads(body)
+            except InvalidResponse as exc:
+                ctype = headers.get("content-type", "unknown type").split(";")[0].strip().lower()
+                if ctype != "application/json" and not ctype.endswith("+json"):
+                    raise InvalidResponse(
+                        "the API answered with something that is not JSON "
+                        f"({redact(ctype)[:40]})"
+                    ) from None
+                raise exc from None
+        except RZError as exc:
+            raise _if_done(exc, request.method, status) from None
 
     def _wait(self, retry_state: RetryCallState) -> float:
         exc = retry_state.outcome.exception() if retry_state.outcome else None
@@ -430,18 +482,85 @@ class ApiClient:
         _notify(self._on_wait, wait, "backoff")
         return wait
 
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        idempotency_key: str | None = None,
+        max_bytes: int | None = None,
+    ) -> Any:
+        """Send ``method path`` (a path under the API's origin) and return its strict JSON body.
+
+        ``json`` (not None) is sent as the body, ``Content-Type: application/json``, encoded
+        once so every attempt carries the same bytes. Pacing, caps and the deadline apply to
+        every method; which failures are retried depends on it:
+
+        - GET (and the other safe methods) and any request with an ``idempotency_key``: 429,
+          5xx, timeouts and lost connections, up to ``max_attempts``, the key unchanged.
+        - anything else (POST, PATCH, PUT, DELETE without a key): only what provably never
+          reached the server or was turned away unprocessed (a failed connect, a 429).
+
+        A request that is not safe and fails after any attempt may have reached the server
+        raises :class:`OutcomeUnknown`; a 2xx whose answer cannot be used raises
+        :class:`InvalidResponse` with ``accepted_status`` set: it was done.
+        ``ValueError`` (nothing sent) for an unknown method, a path off the API's origin, a
+        malformed key or a body that is not strict JSON.
+        """
+        verb = method.upper()
+        if verb not in KNOWN_METHODS:
+            raise ValueError(f"unsupported HTTP method: {redact(method)[:20]!r}")
+        if idempotency_key is not None:
+            check_idempotency_key(idempotency_key)
+        content = None if json is None else _encode_json(json)
+
+        def build() -> httpx.Request:
+            return self._build(verb, path, content, idempotency_key)
+
+        build()  # a bad path fails here, before the limiter or the network is touched
+        limit = self.max_response_bytes if max_bytes is None else max_bytes
+        repeatable = verb in SAFE_METHODS or idempotency_key is not None
+
+        def should_retry(exc: BaseException) -> bool:
+            if not isinstance(exc, RZError) or not exc.retryable:
+                return False
+            if repeatable:
+                return True
+            # Without a key a second send could do it twice, so only what was never processed
+            # goes again. A 429 is the rate limiter turning the request away before anything is
+            # done (api-facts: "Over the limit: HTTP 429 ... rate_limit_exceeded", a refusal
+            # that comes with "retry after N seconds"); a failed connect never reached it.
+            if isinstance(exc, RateLimited):
+                return True
+            return isinstance(exc, NetworkError) and not exc.request_sent
+
+        maybe_done = False  # has any attempt possibly reached the server and been acted on?
+        try:
+            async for attempt in AsyncRetrying(
+                retry=retry_if_exception(should_retry),
+                stop=stop_after_attempt(self.max_attempts),
+                wait=self._wait,
+                reraise=True,
+            ):
+                with attempt:
+                    try:
+                        return await self._once(build, limit)
+                    except RZError as exc:
+                        maybe_done = maybe_done or _maybe_done(exc)
+                        raise
+        except RZError as exc:
+            # After a 503 and then a 429, the first attempt's fate is still unknown: the last
+            # error alone would hide it. A 2xx, though, says it was done.
+            done = isinstance(exc, InvalidResponse) and exc.accepted_status is not None
+            if verb in SAFE_METHODS or not maybe_done or done:
+                raise
+            raise _outcome_unknown(verb, path, exc, idempotency_key) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
     async def get_json(self, path: str, *, max_bytes: int | None = None) -> Any:
         """GET an API path with pacing and bounded retries; the body is strict JSON."""
-        limit = self.max_response_bytes if max_bytes is None else max_bytes
-        async for attempt in AsyncRetrying(
-            retry=retry_if_exception(lambda e: isinstance(e, RZError) and e.retryable),
-            stop=stop_after_attempt(self.max_attempts),
-            wait=self._wait,
-            reraise=True,
-        ):
-            with attempt:
-                return await self._get_once(path, limit)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return await self.request("GET", path, max_bytes=max_bytes)
 
     async def get_interview(self, interview_id: str) -> Interview:
         """The interview as a model; ``.raw`` keeps the payload exactly as the API sent it.
@@ -523,3 +642,55 @@ class ApiClient:
 
 def _short(text: str) -> str:
     return repr(redact(text)[:60])
+
+
+def new_idempotency_key() -> str:
+    """A fresh key for one write: store it with the write BEFORE the first attempt, and send the
+    same key on every attempt and after a crash, so the write happens exactly once."""
+    return str(uuid.uuid4())
+
+
+def check_idempotency_key(key: str) -> str:
+    """The key, if it can travel as a header value unchanged (no CR/LF, no quoting needed)."""
+    if not _IDEMPOTENCY_KEY_RE.fullmatch(key):
+        raise ValueError("an Idempotency-Key is 1 to 255 of A-Z a-z 0-9 . _ ~ : + / = -")
+    return key
+
+
+def _encode_json(value: Any) -> bytes:
+    try:  # strict JSON out, as in: NaN and Infinity are refused before anything is sent
+        return json.dumps(value, ensure_ascii=False, allow_nan=False,
+                          separators=(",", ":")).encode("utf-8")
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"the request body is not JSON ({str(exc)[:60]})") from None
+
+
+def _if_done(exc: RZError, method: str, status: int) -> RZError:
+    """A 2xx to a request that changes something means it was done, even when the answer is
+    unusable: say so, or the user would send it again."""
+    if method in SAFE_METHODS or not 200 <= status < 300:
+        return exc
+    text = f"the API accepted the {method} (HTTP {status}) but its answer is unusable: " \
+           f"{exc.detail}"
+    done = type(exc)(text) if isinstance(exc, InvalidResponse) else InvalidResponse(text)
+    done.accepted_status = status
+    return done
+
+
+def _maybe_done(exc: RZError) -> bool:
+    """Did this failure possibly follow the server receiving (and acting on) the request?"""
+    if isinstance(exc, NetworkError):
+        return exc.request_sent
+    return isinstance(exc, ServerError)  # a 5xx can come after the work was done
+
+
+def _outcome_unknown(
+    method: str, path: str, cause: RZError, idempotency_key: str | None
+) -> OutcomeUnknown:
+    what = f"{method} {redact(path)[:80]}"
+    if idempotency_key is not None:
+        advice = "sending it again with the same Idempotency-Key is safe"
+    else:
+        advice = "it may have been done: check before sending it again"
+    return OutcomeUnknown(f"{what}: outcome unknown ({cause.detail}); {advice}",
+                          cause=cause, idempotency_key=idempotency_key)

@@ -90,6 +90,9 @@ class CredentialsError(RZError):
 class InvalidResponse(RZError):
     """A body that is not JSON, or JSON of the wrong shape, or about another interview."""
 
+    # Set (to the 2xx status) when a request that changes something was done all the same.
+    accepted_status: int | None = None
+
 
 class ResponseTooLarge(InvalidResponse):
     """The body (decoded) is over the size cap: never retried."""
@@ -97,6 +100,8 @@ class ResponseTooLarge(InvalidResponse):
 
 class NetworkError(RZError):
     retryable = True
+    # False when it failed while connecting: the request provably never reached the server.
+    request_sent = True
 
 
 class RequestTimeout(NetworkError):
@@ -156,6 +161,28 @@ class RateLimited(ApiError):
 
 class ServerError(ApiError):
     retryable = True
+
+
+class OutcomeUnknown(RZError):
+    """A request that changes something (POST, PATCH, ...) failed after the server may have
+    received it (lost connection, timeout, 5xx): it may or may not have been done.
+
+    ``cause`` is the last failure. With ``idempotency_key`` set, sending it again with that same
+    key is safe (the server answers a repeat with the first outcome); without one, a second send
+    could do it twice, so look before sending it again.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        cause: RZError,
+        idempotency_key: str | None = None,
+        interview_id: str | None = None,
+    ) -> None:
+        self.cause = cause
+        self.idempotency_key = idempotency_key
+        super().__init__(message, interview_id=interview_id)
 
 
 def exit_code_for(exc: BaseException) -> int:

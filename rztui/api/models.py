@@ -306,10 +306,6 @@ class Interview:
         return self.status in TERMINAL_STATUSES
 
     @property
-    def is_known_status(self) -> bool:
-        return self.status in KNOWN_STATUSES
-
-    @property
     def total_duration_seconds(self) -> float:
         return float(sum(r.duration_seconds or 0 for r in self.responses))
 

@@ -20,8 +20,6 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 
-import click
-
 from ..api.errors import EXIT_USAGE, ConfigError, RZError, exit_code_for, redact
 from ..api.ids import looks_like_id, parse_id, split_ids
 from ..textsafe import clean_line, json_safe
@@ -43,23 +41,31 @@ def dump_json(data: Any) -> str:
     return json_safe(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+def _echo(message: str, file: IO[str] | None = None) -> None:
+    """``click.echo`` to stderr (or ``file``). click is imported here, when there is something
+    to say: ``rztui`` alone opens the app without loading it (start-up time)."""
+    import click
+
+    click.echo(message, err=True, file=file)
+
+
 def fail(message: str, code: int) -> NoReturn:
-    click.echo(f"rztui: error: {redact(message)}", err=True)
+    _echo(f"rztui: error: {redact(message)}")
     sys.exit(code)
 
 
 def warn(message: str) -> None:
-    click.echo(f"rztui: warning: {redact(message)}", err=True)
+    _echo(f"rztui: warning: {redact(message)}")
 
 
 def note(message: str) -> None:
     """A remark on stderr (summaries, hints): not a warning, not data."""
-    click.echo(f"rztui: {clean_line(message)}", err=True)
+    _echo(f"rztui: {clean_line(message)}")
 
 
 def error_line(exc: RZError) -> None:
     """One failure, named, without exiting (the command carries on with the rest)."""
-    click.echo(f"rztui: error: {exc.message}", err=True)
+    _echo(f"rztui: error: {exc.message}")
 
 
 def isatty(stream: Any) -> bool:
@@ -126,16 +132,14 @@ class UpgradeNotice:
     def __call__(self, progress: MigrationProgress) -> None:
         n = progress.interviews
         if self.bar is None and not progress.finished:
-            click.echo(f"rztui: Upgrading the store at {clean_line(str(progress.path))} "
-                       f"(one time, {n} interview{'' if n == 1 else 's'})…",
-                       err=True, file=self.stream)
+            _echo(f"rztui: Upgrading the store at {clean_line(str(progress.path))} "
+                  f"(one time, {n} interview{'' if n == 1 else 's'})…", self.stream)
             self.bar = Progress("upgrading", max(n, 2), stream=self.stream)
         if progress.finished:
             if self.bar is not None:
                 self.bar.close()
             self.bar = None
-            click.echo(f"rztui: store upgraded in {progress.seconds:.1f} s", err=True,
-                       file=self.stream)
+            _echo(f"rztui: store upgraded in {progress.seconds:.1f} s", self.stream)
         elif self.bar is not None:
             self.bar.update(round(progress.fraction * max(n, 2)))
 
@@ -261,6 +265,8 @@ def pass_app(fn: Callable[..., T]) -> Callable[..., T]:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> T:
+        import click
+
         ctx = click.get_current_context()
         app = ctx.find_object(AppContext)
         if app is None:
@@ -328,6 +334,8 @@ def cached_first(
 
 def refresh_option(fn: Callable[..., T]) -> Callable[..., T]:
     """``--refresh``, for the commands that serve completed interviews from the store."""
+    import click
+
     return click.option(
         "--refresh", is_flag=True, help="Fetch again even if a final copy is cached."
     )(fn)
@@ -340,6 +348,13 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coro)
 
 
+def _is_click_exit(exc: Exception) -> bool:
+    """click's own exits (``--help``, usage errors) pass through; without click loaded there
+    can be none."""
+    click = sys.modules.get("click")
+    return click is not None and isinstance(exc, click.exceptions.Exit | click.ClickException)
+
+
 def handle_errors(fn: Callable[..., T]) -> Callable[..., T]:
     """Turn every failure into one line on stderr and the documented exit code."""
 
@@ -350,17 +365,27 @@ def handle_errors(fn: Callable[..., T]) -> Callable[..., T]:
         except RZError as exc:
             fail(exc.message, exit_code_for(exc))
         except KeyboardInterrupt:
-            click.echo("rztui: interrupted", err=True)
+            _echo("rztui: interrupted")
             sys.exit(130)
         except BrokenPipeError:
             sys.stderr.close()  # `rztui ... | head`: the reader left, nothing to report
             sys.exit(0)
-        except (click.exceptions.Exit, click.ClickException, SystemExit):
+        except SystemExit:
             raise
         except Exception as exc:  # last resort: still one line, never a traceback
+            if _is_click_exit(exc):
+                raise
             fail(f"internal error ({type(exc).__name__}: {exc})", 1)
 
     return wrapper
+
+
+@handle_errors
+def open_tui(app_ctx: AppContext) -> None:
+    """The interactive app (``rztui`` alone, ``rztui --demo``)."""
+    from ..tui.launch import launch
+
+    launch(app_ctx)
 
 
 # --------------------------------------------------------------------------- ids in

@@ -1,8 +1,8 @@
 """CLI commands for getting data out in bulk: export, archive, review, purge.
 
-Thin front ends over :mod:`rztui.export`, :mod:`rztui.archive` and :mod:`rztui.review`; the TUI
-uses the same functions. Data goes to stdout, everything else (progress, warnings, summaries,
-errors) to stderr, so every command is pipe-friendly.
+Thin front ends over :mod:`rztui.files.export`, :mod:`rztui.files.archive` and
+:mod:`rztui.answers.review`; the TUI uses the same functions. Data goes to stdout, everything else
+(progress, warnings, summaries, errors) to stderr, so every command is pipe-friendly.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from .common import (
 
 if TYPE_CHECKING:
     from ..api.models import Interview
-    from ..export import ExportResult
+    from ..files.export import ExportResult
 
 PERSONAL_DATA = (
     "{where} holds candidates' personal data (names, emails, transcripts): keep it somewhere "
@@ -96,7 +96,7 @@ def select_ids(
 
 
 def _format_for(fmt: str | None, output: str | None) -> str:
-    from ..export import EXPORT_FORMATS, EXTENSIONS
+    from ..files.export import EXPORT_FORMATS, EXTENSIONS
 
     if fmt:
         return fmt
@@ -131,8 +131,8 @@ def export(
     rate limit. Interviews that fail are named on stderr and the exit code says the worst;
     everything else is still written. A file is replaced only once it is complete.
     """
-    from ..export import check_destination, export_interviews
-    from ..export_pages import usable_cores
+    from ..files.export import check_destination, export_interviews
+    from ..files.export_pages import usable_cores
 
     fmt = _format_for(fmt, output)
     if excel and fmt != "csv":
@@ -220,7 +220,7 @@ def archive(
     archived, unchanged files are skipped, so running it again is cheap. An expired URL is
     renewed by fetching the interview again. The API key is never sent to the audio host.
     """
-    from ..archive import ArchiveResult, archive_interviews
+    from ..files.archive import ArchiveResult, archive_interviews
 
     wanted = select_ids(app, ids, all_, status, job)
     if not wanted:
@@ -284,8 +284,8 @@ def review(
     Keywords come from `[keywords]` in config.toml (`global`, plus per job title under
     `[keywords.jobs]`); the spec's list is the default.
     """
-    from ..export import fetch_for_export
-    from ..review import format_review, keywords_for, review_interview
+    from ..answers.review import format_review, keywords_for, review_interview
+    from ..files.export import fetch_for_export
 
     wanted = select_ids(app, ids, all_, status, job)
 

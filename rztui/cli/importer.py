@@ -1,6 +1,6 @@
 """``rztui import FILE|-``: track and cache interviews from an export, offline.
 
-Thin front end over :mod:`rztui.importing`. Reads what ``rztui export -f jsonl`` writes (one
+Thin front end over :mod:`rztui.files.importing`. Reads what ``rztui export -f jsonl`` writes (one
 payload a line) or ``-f json``'s array; nothing is fetched and no key is needed. Bad items are
 named on stderr (one line each, with the line number) and skipped; the exit code is then 5.
 """
@@ -32,7 +32,7 @@ def import_cmd(app: AppContext, source: str) -> None:
     restored; the stored payload is the API's. Bad lines are named on stderr and skipped
     (exit code 5 at the end).
     """
-    from ..importing import BadItem, import_stream, input_size
+    from ..files.importing import BadItem, import_stream, input_size
 
     with ExitStack() as stack:
         if source == "-":

@@ -1,8 +1,8 @@
 """CLI commands that look across candidates: ``rztui search`` and ``rztui compare``.
 
-Thin front ends over :mod:`rztui.search` and :mod:`rztui.compare`; both read only the local store
-(no key, no network), and both cover tracked interviews only (`rztui get` caches an interview
-without tracking it).
+Thin front ends over :mod:`rztui.answers.search` and :mod:`rztui.answers.compare`; both read only
+the local store (no key, no network), and both cover tracked interviews only (`rztui get` caches an
+interview without tracking it).
 
 ``rztui search`` prints one line per hit. On a terminal: id, candidate, job, question and the
 snippet, with the matched words in bold reverse video. Piped, five tab-separated fields (id,
@@ -116,7 +116,7 @@ def search_cmd(app: AppContext, query: tuple[str, ...], as_json: bool, limit: in
     are in bold reverse video; piped, each line is 5 tab-separated fields
     (id, candidate, job, question, snippet) with matches as «word».
     """
-    from ..search import search
+    from ..answers.search import search
 
     result = search(app.store, " ".join(query), limit=limit)
     if result.literal:
@@ -141,7 +141,7 @@ def search_cmd(app: AppContext, query: tuple[str, ...], as_json: bool, limit: in
 
 
 def _echo_comparison_tty(comparison: Any, answers: list[Any]) -> None:
-    from ..compare import header_lines
+    from ..answers.compare import header_lines
 
     question, facts = header_lines(comparison, len(answers))
     click.echo(click.style(question, bold=True))
@@ -184,7 +184,7 @@ def compare_cmd(
     The same question is the same id, or the same text (case and spacing aside) in
     the same job. Reads the local store only: nothing is fetched.
     """
-    from ..compare import CompareError, format_text, resolve, to_json
+    from ..answers.compare import CompareError, format_text, resolve, to_json
 
     try:
         comparison = resolve(app.store, " ".join(question), job_contains=job)

@@ -480,30 +480,7 @@ class Poller:
         dropped = {i: self.watch.dropped[i] for i in wanted if i in self.watch.dropped}
         return WatchResult(statuses, dropped, timed_out)
 
-    async def _until_gate(self) -> None:
-        """Wait until a request may go (the budget, holds); raises a fatal error."""
-        while True:
-            if self._fatal is not None:
-                raise self._fatal
-            now = self._clock()
-            delay = self.holds.blocked_for(now)
-            if delay is None:
-                delay = self.gate_at(now) - now
-                if delay <= 0:
-                    return
-            await self._wait(delay)
-
     # -- one poll ---------------------------------------------------------------------------
-
-    async def poll_once(self, interview_id: str) -> Interview | None:
-        """Fetch one interview now (waiting for the budget), process it like a scheduled poll
-        and return what was fetched (None if it failed; errors are in stats/events)."""
-        iid = parse_id(interview_id)
-        entry = self._entries.get(iid) or self.watch.admit(iid, None, self._clock())
-        if entry is None:
-            return self.store.get_interview(iid)
-        await self._until_gate()
-        return await self._poll(entry)
 
     def _requests_sent(self) -> int | None:
         api = self.service.api

@@ -134,9 +134,6 @@ class Store(EvaluationStore):
 
     _ROW_SQL = ROW_SQL  # derived from ListRow (store/listrow.py)
 
-    def list_rows(self) -> list[ListRow]:
-        return list(self.iter_list_rows())
-
     def iter_list_rows(self, *, page: int = PAGE_SIZE) -> Iterator[ListRow]:
         """The tracked interviews in tracking order, read ``page`` rows per query (keyset
         paging on the ``tracked_added_at`` index: every page costs the same)."""
@@ -336,31 +333,6 @@ class Store(EvaluationStore):
         rows = self._query("SELECT body FROM questions WHERE interview_id = ?", (iid,))
         return QuestionSet.from_api(load_body(rows[0][0])) if rows else None
 
-    def all_interviews(self, ids: Iterable[str] | None = None) -> Iterator[Interview]:
-        """Cached interviews (of the tracked set in tracking order, or the given ids), read a
-        page at a time."""
-        if ids is None:
-            batch: list[str] = []
-            for row in self.iter_list_rows():
-                if row.status is not None:
-                    batch.append(row.id)
-                if len(batch) == PAGE_SIZE:
-                    yield from self._interviews_of(batch)
-                    batch = []
-            yield from self._interviews_of(batch)
-        else:
-            for iid in ids:
-                iv = self.get_interview(iid)
-                if iv is not None:
-                    yield iv
-
-    def _interviews_of(self, ids: Sequence[str]) -> Iterator[Interview]:
-        payloads = self.cached_payloads(ids)
-        for iid in ids:
-            cached = payloads.get(iid)
-            if cached is not None:
-                yield cached.interview()
-
     # -- poll state --------------------------------------------------------------------------
 
     def poll_state(self, iid: str) -> dict[str, Any] | None:
@@ -370,13 +342,6 @@ class Store(EvaluationStore):
             (iid,),
         )
         return dict(rows[0]) if rows else None
-
-    def all_poll_states(self) -> dict[str, dict[str, Any]]:
-        rows = self._query(
-            "SELECT interview_id, next_poll_at, last_polled_at, failures, last_status "
-            "FROM poll_state"
-        )
-        return {r[0]: dict(r) for r in rows}
 
     def poll_states(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """The poll state of each of ``ids`` that has one (a query per page of ids)."""

@@ -42,24 +42,12 @@ def check_rating(rating: int | None) -> int | None:
     return rating
 
 
-#: :func:`is_new` in SQL, over ``i`` (interviews) and ``e`` (evaluation, LEFT JOINed): 1 or 0.
+#: Whether an interview completed or gained answers since it was last opened (1 or 0), over
+#: ``i`` (interviews) and ``e`` (evaluation, LEFT JOINed). No evaluation row: never opened
+#: here with opening recorded (imported, or an older store), so never new.
 NEW_SQL = """(CASE WHEN i.status IS NULL OR e.interview_id IS NULL THEN 0
       ELSE (coalesce(i.answered, 0) > coalesce(e.seen_answered, 0)
             OR (i.status = 'completed' AND coalesce(e.seen_status, '') != 'completed')) END)"""
-
-
-def is_new(status: str | None, answered: int, seen: tuple[str | None, int | None] | None) -> bool:
-    """Whether an interview completed or gained answers since it was last opened.
-
-    ``seen``: (status, answers) when it was last opened; (None, None) for one tracked here and
-    never opened (new once it has an answer or is complete); None for one with nothing to go by
-    (imported, or tracked before this store knew about opening): never new.
-    """
-    if status is None or seen is None:
-        return False
-    seen_status, seen_answered = seen
-    return answered > (seen_answered or 0) or (status == "completed"
-                                               and seen_status != "completed")
 
 
 @dataclass(frozen=True)
@@ -316,11 +304,3 @@ class EvaluationStore(StoreConnection):
         ).fetchall(), write=False)
         return [r[0] for r in rows]
 
-    def new_ids(self) -> list[str]:
-        """Tracked interviews that completed or gained answers since they were last opened."""
-        rows = self._run(lambda conn: conn.execute(
-            "SELECT i.id FROM tracked t JOIN interviews i ON i.id = t.id "
-            "LEFT JOIN evaluation e ON e.interview_id = t.id "
-            f"WHERE {NEW_SQL} ORDER BY t.added_at, t.rowid"
-        ).fetchall(), write=False)
-        return [r[0] for r in rows]

@@ -17,9 +17,10 @@ questions change, and deletes them with the payload (untrack, purge).
 Text is cleaned (textsafe) before it is indexed, so it holds no control characters: snippets use
 \\x01/\\x02 as highlight markers, and :data:`CJK_SEP`, none of which API text can contain.
 
-The SQL that ``rztui.search`` and ``rztui.compare`` run lives here too (:func:`search_rows`,
-:func:`question_rows`, :func:`question_texts`), so they know the index only through this module.
-Search and compare cover tracked interviews only: ``rztui get`` caches without tracking.
+The SQL that ``rztui.answers.search`` and ``rztui.answers.compare`` run lives here too
+(:func:`search_rows`, :func:`question_rows`, :func:`question_texts`), so they know the index only
+through this module. Search and compare cover tracked interviews only: ``rztui get`` caches without
+tracking.
 """
 
 from __future__ import annotations

@@ -12,8 +12,6 @@ notification, never a traceback. Workers hand their results back as messages
 
 from __future__ import annotations
 
-import contextlib
-import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -23,7 +21,6 @@ from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import App, SystemCommand
-from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.notifications import Notification, Notify
 from textual.screen import Screen
@@ -39,9 +36,20 @@ from ..api.errors import (
 )
 from ..credentials import mask_key
 from ..textsafe import clean_line
-from .commands import main_screen_commands
+from .commands import main_commands
+from .context import AppContext
+from .fetching import KEY_CHECK_PATH
+from .keys import APP
 from .main_screen import MainScreen
-from .messages import ApiWaiting, KeyFound, KeyMissing, KeySaved
+from .messages import (
+    ApiAccepted,
+    ApiRefused,
+    ApiWaiting,
+    KeyFound,
+    KeyMissing,
+    KeySaved,
+    ScreenReady,
+)
 from .watch import WatchOptions
 from .widgets.status_line import host_of
 
@@ -53,7 +61,6 @@ if TYPE_CHECKING:  # httpx is imported after the first frame: start-up time
     from ..service import Service
     from ..store import Store
 
-KEY_CHECK_PATH = "/api/v1/interviews/rztui-key-check"
 # Keys typed while start-up looks for the API key are held until it knows whether it asks for
 # one; a keyring that hangs holds them this long at most.
 HOLD_KEYS_SECONDS = 5.0
@@ -82,9 +89,7 @@ class RZApp(App[None]):
     hold_keys_seconds = HOLD_KEYS_SECONDS
     CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses live elsewhere
     TITLE = "rztui"
-    BINDINGS = [
-        Binding("ctrl+k", "enter_key", "API key", show=False),
-    ]
+    BINDINGS = APP.bindings
 
     def __init__(
         self,
@@ -119,42 +124,65 @@ class RZApp(App[None]):
             from ..config import Settings
 
             settings = Settings()
-        self.store = store
-        self.base_url = base_url
-        self.settings = settings
-        self.demo = demo
+        self.ctx = AppContext(store=store, settings=settings, base_url=base_url,
+                              now=clock or _now, demo=demo, data_dir_given=data_dir,
+                              audio_dir_given=audio_dir, export_dir_given=export_dir)
+        self.ctx.api_key = api_key
         self.demo_server = demo_server
-        self.now = clock or _now
-        self.api_key = api_key
         self._client_factory = client_factory
         self._find_key = find_key
         self._store_key = store_key
-        self.api: ApiClient | None = None
-        self.service: Service | None = None
         self.key_source = "none"
         self._auth_warned = False
-        # Why the API is not used right now (the key rejected, the subscription inactive, a
-        # bad base URL or key): shown until the API answers again. Polling is held meanwhile.
-        self.refusal: RZError | None = None
-        self._ui_thread = threading.get_ident()  # (again on mount: where it runs)
         # Keys typed before start-up has decided about the key prompt (None: decided).
         self._held_keys: list[events.Key] | None = []
-        self._data_dir = data_dir
-        self._audio_dir = audio_dir
-        self.export_dir = export_dir
         self._toasts: list[Notification] = []  # the ones shown, oldest first (MAX_TOASTS)
         self._config_path = config_path
         # The theme the config file names (or the default): restored now, saved on a change.
         self._saved_theme = settings.theme
-        self.theme_problem = ""  # why the configured theme is not used ("" when it is)
+        self.ctx.settings_problems = list(settings.warnings)
         if settings.theme in self.available_themes:
             self.theme = settings.theme
         else:
-            self.theme_problem = (f"theme {clean_line(settings.theme)!r} is not one of the "
-                                  f"app's themes; using {self.theme}")
-        self.main = MainScreen(self.now, WatchOptions(
+            self.ctx.settings_problems.append(
+                f"theme {clean_line(settings.theme)!r} is not one of the app's themes; "
+                f"using {self.theme}")
+        self.main = MainScreen(self.ctx, WatchOptions(
             enabled=watch, poller_factory=poller_factory, webhook_listen=webhook_listen,
             demo_server=demo_server))
+
+    # -- the shared services (held in ctx, which the screens get) ----------------------------
+
+    @property
+    def store(self) -> Store:
+        return self.ctx.store
+
+    @property
+    def settings(self) -> Settings:
+        return self.ctx.settings
+
+    @property
+    def base_url(self) -> str:
+        return self.ctx.base_url
+
+    @property
+    def api(self) -> ApiClient | None:
+        return self.ctx.api
+
+    @property
+    def service(self) -> Service | None:
+        return self.ctx.service
+
+    @property
+    def api_key(self) -> str | None:
+        return self.ctx.api_key
+
+    @property
+    def refusal(self) -> RZError | None:
+        return self.ctx.refusal
+
+    def now(self) -> datetime:
+        return self.ctx.now()
 
     # -- set-up ----------------------------------------------------------------------------
 
@@ -162,25 +190,10 @@ class RZApp(App[None]):
         return self.main
 
     def data_dir(self) -> Path:
-        if self._data_dir is None:
-            from ..config import Paths
-
-            self._data_dir = Paths.resolve().data_dir
-        return self._data_dir
-
-    def exports_dir(self) -> Path:
-        """Where the export dialog proposes to write: ``<data dir>/exports`` by default."""
-        return self.export_dir if self.export_dir is not None else self.data_dir() / "exports"
+        return self.ctx.data_dir()
 
     def audio_dir(self) -> Path:
-        if self._audio_dir is None:
-            from ..config import Paths
-
-            self._audio_dir = Paths.resolve().audio_dir
-        return self._audio_dir
-
-    def on_mount(self) -> None:
-        self._ui_thread = threading.get_ident()
+        return self.ctx.audio_dir()
 
     async def on_event(self, event: events.Event) -> None:
         """Hold keys until start-up knows whether it asks for a key: `v` or `e Enter` typed
@@ -224,11 +237,11 @@ class RZApp(App[None]):
 
     def on_notify(self, event: Notify) -> None:
         """Runs before Textual adds the toast: make room for it. Textual has no public way
-        to take back one toast (``clear_notifications`` takes them all), so the oldest goes
-        with ``_unnotify``, as a toast that times out does."""
+        to take back one toast (``clear_notifications`` takes them all), so the oldest times
+        out now: Textual drops expired toasts when it adds the new one."""
         shown = [n for n in self._toasts if not n.has_expired]
         while len(shown) >= MAX_TOASTS:
-            self._unnotify(shown.pop(0), refresh=False)  # App._on_notify refreshes next
+            shown.pop(0).timeout = 0  # expired: gone when App._on_notify adds this one
         shown.append(event.notification)
         self._toasts = shown
 
@@ -253,27 +266,19 @@ class RZApp(App[None]):
             self.notify(f"Theme {theme} is used now but not saved: {message}",
                         title="Settings", severity="warning", markup=False, timeout=8)
 
-    def settings_problems(self) -> list[str]:
-        """What the config file had that is not used: shown once at start."""
-        problems = list(self.settings.warnings)
-        if self.theme_problem:
-            problems.append(self.theme_problem)
-        return problems
-
     async def on_unmount(self) -> None:
-        await self.main.watcher.close()  # the live session: polling, webhooks
-        if self.api is not None:
-            await self.api.aclose()
+        if self.ctx.api is not None:  # (the main screen stops its live session itself)
+            await self.ctx.api.aclose()
 
     # -- keys ------------------------------------------------------------------------------
 
     def start_key(self) -> None:
         """After the first frame: use the key given, or look one up."""
-        if self.api_key:
-            self._use_key(self.api_key, "given")
+        if self.ctx.api_key:
+            self._use_key(self.ctx.api_key, "given")
             self.release_keys()
         else:
-            self.main.show_no_key()
+            self.main.show_key(False)
             self.set_timer(self.hold_keys_seconds, self.release_keys)
             self.run_worker(self._look_up_key, thread=True, exclusive=True, group="keyring",
                             exit_on_error=False)
@@ -291,12 +296,15 @@ class RZApp(App[None]):
             return
         self.post_message(KeyFound(key, where) if key else KeyMissing(""))
 
+    def on_screen_ready(self, _message: ScreenReady) -> None:
+        self.start_key()
+
     def on_key_found(self, message: KeyFound) -> None:
         self._use_key(message.key, message.source)
         self.release_keys()
 
     def on_key_missing(self, message: KeyMissing) -> None:
-        self.main.show_no_key()
+        self.main.show_key(False)
         self.action_enter_key(message.reason)
         self.release_keys()
 
@@ -309,8 +317,9 @@ class RZApp(App[None]):
         return ApiClient(self.base_url, key, concurrency=self.settings.concurrency)
 
     def _use_key(self, key: str, source: str) -> None:
-        old = self.api
-        self.api_key = key
+        ctx = self.ctx
+        old = ctx.api
+        ctx.api_key = key
         self.key_source = source
         from ..service import Service
 
@@ -320,27 +329,26 @@ class RZApp(App[None]):
             self._unusable(exc)
             return
         api.on_wait = self._on_api_wait
-        self.api = api
-        self.service = Service(self.store, self.api)
+        ctx.api = api
+        ctx.service = Service(ctx.store, api)
         self._auth_warned = False
         if old is not None:
             self.run_worker(old.aclose(), group="close", exit_on_error=False)
-        self.main.key_changed()  # a new key: whatever was refused may work now
+        self.main.show_key(True)  # a new key: whatever was refused may work now
         self.key_works()
 
     def _unusable(self, exc: RZError) -> None:
         """The client cannot even be made: a malformed key (asked for again) or a bad base
         URL (nothing to do in here): one clear message, cached data stays readable."""
         if isinstance(exc, CredentialsError):
-            self.api_key = None
-            self.main.show_top_bar()
-            self.main.show_no_key()
+            self.ctx.api_key = None
+            self.main.show_key(False)
             self.action_enter_key(f"The API key found ({self.key_source}) cannot be used: "
                                   f"{exc.message}.")
             return
-        if self.refusal is not None and self.refusal.message == exc.message:
+        if self.ctx.refusal is not None and self.ctx.refusal.message == exc.message:
             return  # said already
-        self.refusal = exc
+        self.ctx.refusal = exc
         if isinstance(exc, ConfigError):
             self.main.show_refusal("bad base URL", "fix --base-url or ROUNDZERO_BASE_URL", "")
         else:
@@ -350,24 +358,11 @@ class RZApp(App[None]):
         self.notify(f"{exc.message.rstrip('.')}.{fix} Showing cached interviews only.",
                     title="Cannot use the API", severity="error", markup=False, timeout=20)
 
-    def why_no_api(self) -> str:
-        """Why nothing can be fetched (there is no client)."""
-        if self.refusal is not None:
-            return f"Cannot use the API: {self.refusal.message}"
-        return "No API key: press ctrl+k to enter one."
-
     def _on_api_wait(self, seconds: float, reason: WaitReason) -> None:
-        """The client is about to sleep (rate limit, Retry-After, backoff). On the UI's thread
-        it is shown at once (before the request's outcome is); from a worker's loop in
-        another thread, post_message is the thread-safe hop."""
+        """The client is about to sleep (rate limit, Retry-After, backoff): the main screen
+        counts it down. post_message is safe from a worker's loop in another thread too."""
         at = time.monotonic()
-        if threading.get_ident() == self._ui_thread:
-            self.main.status_line.show_wait(seconds, reason, at)
-        else:
-            self.post_message(ApiWaiting(seconds, reason, at))
-
-    def on_api_waiting(self, message: ApiWaiting) -> None:
-        self.main.status_line.show_wait(message.seconds, message.reason, message.at)
+        self.main.post_message(ApiWaiting(seconds, reason, at))
 
     async def verify_key(self, key: str) -> None:
         """One request: 404 = the key works (the id is made up); 401/403 raise."""
@@ -391,7 +386,7 @@ class RZApp(App[None]):
             self._use_key(key, "session")
             self.run_worker(partial(self._save_key, key), thread=True, exclusive=True,
                             group="keyring-save", exit_on_error=False)
-        elif self.api is None:
+        elif self.ctx.api is None:
             self.notify("No API key: showing cached interviews only. ctrl+k enters a key.",
                         severity="warning", markup=False)
 
@@ -425,10 +420,8 @@ class RZApp(App[None]):
         answers again, and one message per key (401: a dialog offering another key)."""
         if not isinstance(exc, (AuthError, SubscriptionInactive)):
             return
-        self.refusal = exc
-        words = refusal_words(exc)
-        self.main.show_refusal(*words)
-        self.main.watcher.hold(words[0])
+        self.ctx.refusal = exc
+        self.main.show_refusal(*refusal_words(exc), hold=True)
         if self._auth_warned:
             return
         self._auth_warned = True
@@ -451,36 +444,31 @@ class RZApp(App[None]):
         if choice == "key":
             self.action_enter_key()
 
+    def on_api_refused(self, message: ApiRefused) -> None:
+        self.key_refused(message.error)
+
+    def on_api_accepted(self, _message: ApiAccepted) -> None:
+        self.key_works()
+
     def key_works(self) -> None:
         """The API answered with the current key (or there is a new one): what was refused
         is over, and polling goes on."""
-        refusal, self.refusal = self.refusal, None
+        ctx = self.ctx
+        refusal, ctx.refusal = ctx.refusal, None
         if refusal is None or isinstance(refusal, ConfigError):
-            self.refusal = refusal  # a bad base URL stays bad
+            ctx.refusal = refusal  # a bad base URL stays bad
             return
-        self.main.show_refusal("", "", "")
-        self.main.watcher.release()
-
-    async def check_key(self) -> None:
-        """`R` while the API refuses: one request with the current key (404 for the made-up
-        id means it is accepted again). Raises the refusal if it goes on."""
-        api = self.api
-        if api is None:
-            return
-        try:
-            await api.get_json(KEY_CHECK_PATH)
-        except NotFound:
-            return
+        self.main.show_refusal("", "", "")  # and polling goes on
 
     # -- worker failures: one place --------------------------------------------------------
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
-        if self._exit or not self.main.is_attached:
+        if self.return_code is not None or not self.main.is_attached:  # exit() was called
             return  # shutting down: a worker that lost its widgets has nothing to report
         if worker.group == "load" and event.state in (
                 WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
-            self.main.watcher.load_finished()
+            self.main.load_finished(failed=event.state == WorkerState.ERROR)
         if event.state != WorkerState.ERROR:
             return
         error = worker.error
@@ -492,54 +480,18 @@ class RZApp(App[None]):
         if isinstance(error, NoMatches) and not self.main.is_mounted:
             return  # the screen went away while it worked
         self.notify(message, title="Error", severity="error", markup=False)
-        if worker.group == "load":
-            with contextlib.suppress(NoMatches):
-                self.main.transcript.loading = False
 
     # -- screens ---------------------------------------------------------------------------
 
     def action_help(self) -> None:
-        from .screens.compare import CompareScreen
-        from .screens.help import HelpScreen, help_content
-        from .widgets.interview_list import InterviewList, InterviewTable
-        from .widgets.transcript import SearchBar, TranscriptView
+        from .screens.help import HelpScreen
 
-        content = help_content(
-            [
-                ("Everywhere", [*MainScreen.BINDINGS, *self.BINDINGS,
-                                Binding("ctrl+p", "", "Command palette"),
-                                Binding("ctrl+q", "", "Quit")]),
-                ("Interview list", [*InterviewList.BINDINGS, *InterviewTable.BINDINGS,
-                                    Binding("enter", "", "Open the interview"),
-                                    Binding("click header", "", "Sort by that column")]),
-                ("Transcript", TranscriptView.BINDINGS),
-                ("Question outline (o)", [
-                    Binding("up,down", "", "Pick a question"),
-                    Binding("enter", "", "Jump to its answer in the transcript"),
-                    Binding("m", "", "Compare everyone's answer to it"),
-                    Binding("escape", "", "Back to the list")]),
-                ("Find (ctrl+f)", [Binding("enter", "", "Next match and back to the text"),
-                                   *SearchBar.BINDINGS]),
-                ("Search all interviews (ctrl+s)", [
-                    Binding("enter", "", "Open the hit: its answer, the words found (n/N)"),
-                    Binding("down", "", "Go to the hits; typing goes on refining"),
-                    Binding("escape", "", "Close")]),
-                ("Compare answers (m)", [
-                    Binding("m", "", "The current answer's question; the outline's "
-                                     "highlighted one when the outline has the focus"),
-                    *CompareScreen.BINDINGS]),
-                ("Export dialog (e)", [Binding("ctrl+s", "", "Export"),
-                                       Binding("escape", "", "Cancel")]),
-                ("Rate (*)", [Binding("1,2,3,4,5", "", "Rate", key_display="1-5"),
-                              Binding("0", "", "Remove the rating"),
-                              Binding("escape", "", "Cancel")]),
-                ("Note (w)", [Binding("ctrl+s", "", "Save (an empty note is removed)"),
-                              Binding("escape", "", "Cancel")]),
-            ],
-        )
-        self.push_screen(HelpScreen(content))
+        self.push_screen(HelpScreen())
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if screen is self.main:
-            yield from main_screen_commands(self.main)
+            # call_later: a command runs whether the palette awaits it or a caller does not
+            main = self.main
+            yield from main_commands(main.palette_state(),
+                                     partial(main.call_later, main.run_action))

@@ -1,83 +1,75 @@
-"""The command palette's commands (ctrl+p) on the main screen.
+"""The command palette's commands (ctrl+p) on the main screen, made from the key table.
 
 :meth:`RZApp.get_system_commands <rztui.tui.app.RZApp.get_system_commands>` adds these to
 Textual's own (theme, quit, keys...), so the palette lists them all together, sorted by name.
-The export command's description names what `e` would export right now.
+The entries are :data:`rztui.tui.keys.PALETTE`; what varies (pause or resume, what `e` would
+export right now, why the API refused) comes in a :class:`PaletteState`. A command runs an
+action string on the main screen through ``run``: this module knows neither the screen nor
+the app.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 
 from textual.app import SystemCommand
 
-from .widgets.interview_list import FILTER_NAMES, SORT_FIELDS, SORT_NAMES, STATUS_FILTERS
-
-if TYPE_CHECKING:
-    from .main_screen import MainScreen
+from .keys import PALETTE, Command, bound_key, key_label
 
 
-def main_screen_commands(screen: MainScreen) -> Iterator[SystemCommand]:
-    app = screen.rz
-    lst = screen.interview_list
-    yield SystemCommand("Add interviews", "Track interviews by id or pasted URL",
-                        screen.action_add)
-    yield SystemCommand("Remove interview", "Stop tracking the selected interview",
-                        screen.action_untrack)
-    yield SystemCommand("Refresh interview", "Fetch the selected interview again",
-                        screen.action_refresh)
-    yield SystemCommand("Refresh all active", "Fetch every interview that is not "
-                        "completed or expired", screen.action_refresh_all)
-    yield SystemCommand("Find in transcript", "Search the transcript (ctrl+f)",
-                        screen.action_search)
-    yield SystemCommand("Search all interviews", "Full-text search over every cached "
-                        "transcript (ctrl+s)", screen.action_global_search)
-    yield SystemCommand("Compare answers", "Every candidate's answer to the current "
-                        "question (m)", screen.action_compare)
-    yield SystemCommand("Review summary", "Durations, lengths and keywords of the "
-                        "current interview (v)", screen.action_toggle_review)
-    _ids, export_title = screen.outputs.export_targets()
-    yield SystemCommand("Export…", f"{export_title} (e)", screen.action_export)
-    yield SystemCommand("Export shown interviews", "Every interview the list shows",
-                        lambda: screen.action_export("shown"))
-    yield SystemCommand("Export all tracked", "Every tracked interview",
-                        lambda: screen.action_export("all"))
-    yield SystemCommand("Archive audio", "Download the selected interview's recordings (A)",
-                        screen.action_archive_audio)
-    yield SystemCommand("Resume watching" if screen.watcher.paused else "Pause watching",
-                        "Polling for status changes (p)", screen.watcher.toggle)
-    yield SystemCommand("Toggle question outline", "Show or hide the questions pane",
-                        screen.action_toggle_outline)
-    yield SystemCommand("Copy answer", "Copy the current answer's transcript",
-                        screen.action_copy_answer)
-    yield SystemCommand("Copy interview (ATS)", "Copy all answers in ATS format",
-                        screen.action_copy_interview)
-    yield SystemCommand("Copy interview id", "Copy the selected interview's id",
-                        screen.action_copy_id)
-    yield SystemCommand("Rate…", "1-5: the current answer when the transcript has the focus, "
-                        "else the interview (*)", screen.action_rate)
-    yield SystemCommand("Write a note", "The interview's note, kept on this computer (w)",
-                        screen.action_note)
-    yield SystemCommand("Shortlist on / off", "Put the interview on the shortlist or take it "
-                        "off (+)", screen.action_shortlist)
-    yield SystemCommand("Next new interview", "Completed or answered since you last looked "
-                        "(u)", screen.action_next_new)
-    yield SystemCommand("Stop the audio" if screen.listening.playing else "Play answer",
-                        "The current answer's recording in a local player (P)",
-                        screen.action_play)
-    refusal = app.refusal
-    key_help = "Paste and verify a ROUND0 API key (ctrl+k)"
-    if refusal is not None:
-        key_help = f"The API refused: {refusal.detail} (ctrl+k)"
-    yield SystemCommand("Enter API key", key_help, app.action_enter_key)
-    if refusal is not None and app.service is not None:
-        yield SystemCommand("Ask the API again", "Check whether the key is accepted now; "
-                            "polling resumes if it is (R)", screen.action_refresh_all)
-    yield SystemCommand("Keys", "Show every key binding", app.action_help)
-    for status in STATUS_FILTERS:
-        yield SystemCommand(f"Show {FILTER_NAMES[status]}", "Filter the list by status",
-                            lambda s=status: lst.set_status_filter(s))
-    for field in SORT_FIELDS:
-        yield SystemCommand(f"Sort by {SORT_NAMES[field]}", "Sort the interview list",
-                            lambda f=field: lst.set_sort(f))
+@dataclass(frozen=True)
+class PaletteState:
+    """What the palette offers now (``MainScreen.palette_state``)."""
+
+    paused: bool  # live watching is paused: "Resume watching"
+    playing: bool  # an answer's audio plays: "Stop the audio"
+    export_title: str  # what `e` would export right now
+    refusal_detail: str | None  # why the API refused the key; None while it is accepted
+    has_service: bool  # there is a client to ask the API again with
+    status_filters: tuple[str, ...] = ()  # the list's status filters' names, by index
+    sort_fields: tuple[tuple[str, str], ...] = ()  # (field, name) the list sorts by
+
+
+#: When a ``Command.when`` is shown.
+CONDITIONS: Mapping[str, Callable[[PaletteState], bool]] = {
+    "paused": lambda s: s.paused,
+    "watching": lambda s: not s.paused,
+    "playing": lambda s: s.playing,
+    "not_playing": lambda s: not s.playing,
+    "refused": lambda s: s.refusal_detail is not None,
+    "accepted": lambda s: s.refusal_detail is None,
+    "refused_with_service": lambda s: s.refusal_detail is not None and s.has_service,
+}
+
+
+def hint(command: Command) -> str:
+    """`` (ctrl+f)``: the key bound to the command's action, when it says one."""
+    if not command.hint:
+        return ""
+    binding = bound_key(command.action)
+    return f" ({key_label(binding)})" if binding is not None else ""
+
+
+def _expanded(command: Command, state: PaletteState) -> Iterator[tuple[str, str, str]]:
+    """(title, help, action) for each entry ``command`` makes in ``state``."""
+    values = {"export_title": state.export_title, "refusal_detail": state.refusal_detail}
+    if command.each == "status":
+        choices = [{"name": name, "index": str(i)} for i, name in enumerate(state.status_filters)]
+    elif command.each == "sort":
+        choices = [{"name": name, "field": field} for field, name in state.sort_fields]
+    else:
+        choices = [{}]
+    for choice in choices:
+        yield (command.title.format(**choice), command.help.format(**values) + hint(command),
+               command.action.format(**choice))
+
+
+def main_commands(state: PaletteState, run: Callable[[str], object]) -> Iterator[SystemCommand]:
+    """The main screen's commands in ``state``, in the key table's order; each calls ``run``
+    with its action string (a main-screen action; ``app.`` for the app's)."""
+    for command in PALETTE:
+        if command.when and not CONDITIONS[command.when](state):
+            continue
+        for title, help_text, action in _expanded(command, state):
+            yield SystemCommand(title, help_text, lambda a=action: run(a))

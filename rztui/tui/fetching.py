@@ -9,27 +9,52 @@ still what the screen shows before showing it.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
 from ..api.errors import AuthError, NotFound, RZError, SubscriptionInactive
 from ..api.models import Interview
-from .messages import RowsLoaded, TrackedChanged
+from .messages import (
+    ApiAnswered,
+    ApiFailed,
+    InterviewChanged,
+    InterviewLoaded,
+    RowsLoaded,
+    TrackedChanged,
+)
 from .widgets.transcript import error_doc, message_doc
 
 if TYPE_CHECKING:
-    from .app import RZApp
-    from .main_screen import MainScreen
+    from ..api.client import ApiClient
+    from .context import AppContext, Hooks, Reading
+    from .watch import WatchController
+    from .widgets.interview_list import InterviewList
+    from .widgets.outline import QuestionOutline
+    from .widgets.status_line import StatusLine
+    from .widgets.transcript import TranscriptView
 
+KEY_CHECK_PATH = "/api/v1/interviews/rztui-key-check"
 # How often the main screen looks for interviews tracked or removed by something else (the CLI).
 SYNC_SECONDS = 15.0
 
 
 class Fetcher:
-    """Starts the main screen's workers; ``screen`` gets their results."""
+    """Starts the main screen's workers; their results go to the screen as messages, or to
+    the widgets they concern."""
 
-    def __init__(self, screen: MainScreen) -> None:
-        self.screen = screen
+    def __init__(self, ctx: AppContext, reading: Reading, hooks: Hooks, *,
+                 interview_list: InterviewList, view: Callable[[], TranscriptView],
+                 outline: QuestionOutline, status_line: StatusLine,
+                 watcher: WatchController) -> None:
+        self.ctx = ctx
+        self.reading = reading
+        self.hooks = hooks
+        self.list = interview_list
+        self._view = view
+        self.outline = outline
+        self.status_line = status_line
+        self.watcher = watcher
         self._unfetched_done = False
         # Interview id -> why its questions could not be fetched (the outline says so, not
         # "Loading…" for ever); `r` tries again.
@@ -37,7 +62,7 @@ class Fetcher:
 
     def questions_note(self, interview_id: str) -> str:
         """What the outline says while it has no questions for this interview."""
-        if self.rz.service is None:
+        if self.ctx.service is None:
             return "Not cached (no API key)."
         why = self._questions_failed.get(interview_id)
         if why is not None:
@@ -46,40 +71,44 @@ class Fetcher:
 
     def _questions_unavailable(self, interview_id: str, exc: RZError) -> None:
         self._questions_failed[interview_id] = exc.detail
-        screen = self.screen
-        if screen.current_id == interview_id and screen.current_questions is None:
-            screen.outline.show_message(self.questions_note(interview_id), interview_id)
+        if self.reading.id == interview_id and self.reading.questions is None:
+            self.outline.show_message(self.questions_note(interview_id), interview_id)
 
-    @property
-    def rz(self) -> RZApp:
-        return self.screen.rz
+    def _activity(self, text: str) -> None:
+        self.status_line.update_state(activity=text)
+
+    def _failed(self, exc: RZError) -> None:
+        self.hooks.post(ApiFailed(exc))
+
+    def _answered(self) -> None:
+        self.hooks.post(ApiAnswered())
 
     # -- the store -------------------------------------------------------------------------
 
     def load_rows(self) -> None:
         """Every tracked row, in a thread (a few thousand take a moment): RowsLoaded."""
-        self.rz.run_worker(self._load_rows, thread=True, exclusive=True, group="rows",
-                           exit_on_error=False)
+        self.hooks.run_worker(self._load_rows, thread=True, exclusive=True, group="rows",
+                              exit_on_error=False)
 
     def _load_rows(self) -> None:
-        self.screen.post_message(RowsLoaded(self.screen.interview_list.load_index(self.rz.store)))
+        self.hooks.post(RowsLoaded(self.list.load_index(self.ctx.store)))
 
     def sync_tracked(self) -> None:
         """Interviews tracked or removed by something else (``rztui add`` in another terminal,
         a webhook): one query for the ids in a thread, rows only for the new ones."""
-        lst = self.screen.interview_list
+        lst = self.list
         if lst.loaded:
             known = set(lst.index.pos)  # read on the UI thread (no object per row)
-            self.rz.run_worker(partial(self._sync_tracked, known), thread=True, exclusive=True,
-                               group="sync", exit_on_error=False)
+            self.hooks.run_worker(partial(self._sync_tracked, known), thread=True,
+                                  exclusive=True, group="sync", exit_on_error=False)
 
     def _sync_tracked(self, known: set[str]) -> None:
-        store = self.rz.store
+        store = self.ctx.store
         tracked = store.tracked_ids()
         new_rows = [r for r in (store.row(i) for i in tracked if i not in known) if r]
         gone = known - set(tracked)
         if new_rows or gone:
-            self.screen.post_message(TrackedChanged(new_rows, gone))
+            self.hooks.post(TrackedChanged(new_rows, gone))
 
     # -- the API ---------------------------------------------------------------------------
 
@@ -87,31 +116,30 @@ class Fetcher:
         """Tracked but never fetched (added by the CLI offline, or a new demo store): fetch
         them once, in the background, when both the rows and a key are there. Watching starts
         after that, so the poller does not ask for the same interviews a second time."""
-        screen = self.screen
-        lst = screen.interview_list
-        if self._unfetched_done or self.rz.service is None or not lst.loaded:
+        lst = self.list
+        if self._unfetched_done or self.ctx.service is None or not lst.loaded:
             return
         self._unfetched_done = True
         # The one on screen is being loaded already: don't ask for it twice.
-        on_screen = {screen.current_id, screen.cursor_id()}
+        on_screen = {self.reading.id, lst.table.current_id}
         ids = [i for i in lst.index.ids_with_status([None]) if i not in on_screen]
         if ids:
             self.fetch_new(ids, announce=False, then_watch=True)
         else:
-            screen.watcher.start()
+            self.watcher.start()
 
     def load_interview(self, interview_id: str, *, have_cached: bool, fetch: bool,
                        refresh: bool, fetch_questions: bool) -> None:
         """The interview on screen (and its questions): a new one cancels the one before."""
-        self.rz.run_worker(
+        self.hooks.run_worker(
             self._load_interview(interview_id, have_cached, fetch, refresh, fetch_questions),
             group="load", exclusive=True, exit_on_error=False)
 
     async def _load_interview(self, interview_id: str, have_cached: bool, fetch: bool,
                               refresh: bool, fetch_questions: bool) -> None:
-        screen = self.screen
-        service = self.rz.service
-        view = screen.transcript
+        reading = self.reading
+        service = self.ctx.service
+        view = self._view()
         if service is None:
             view.loading = False
             if not have_cached:
@@ -119,74 +147,73 @@ class Fetcher:
                     "Not cached yet", ["This interview has not been fetched and there is no API "
                                        "key. Press ctrl+k to enter one."], "error",
                     interview_id=interview_id, title_style="transcript--warning"))
-                screen.outline.show_message("No API key.", interview_id)
+                self.outline.show_message("No API key.", interview_id)
             return
         if have_cached and not refresh:
             await asyncio.sleep(0.15)  # arrowing through the list: don't fetch every row
-        interview = screen.current_interview if have_cached else None
+        interview = reading.interview if have_cached else None
         if fetch:
-            before = self.rz.store.cached_status(interview_id)
+            before = self.ctx.store.cached_status(interview_id)
             try:
                 interview = await service.interview(interview_id, refresh=True)
             except RZError as exc:
-                screen.api_failed(exc)
-                if screen.current_id != interview_id:
+                self._failed(exc)
+                if reading.id != interview_id:
                     return
                 view.loading = False
                 if not have_cached:  # the error is shown in place of the text
                     view.set_document(error_doc(interview_id, exc.message))
-                    screen.outline.show_message("Not available.", interview_id)
+                    self.outline.show_message("Not available.", interview_id)
                 else:
                     self._questions_unavailable(interview_id, exc)  # not asked: would fail
                     if not isinstance(exc, (AuthError, SubscriptionInactive)):  # said already
-                        screen.notify(f"Showing the cached copy: {exc.message}",
-                                      severity="warning", markup=False)
+                        self.hooks.notify(f"Showing the cached copy: {exc.message}",
+                                          severity="warning", markup=False)
                 return
-            screen.api_ok()
-            screen.refresh_row(interview_id)
-            screen.watcher.reconcile(interview_id, before, interview.status)
-        questions = screen.current_questions
+            self._answered()
+            self.hooks.post(InterviewChanged(interview_id, row_only=True))
+            self.watcher.reconcile(interview_id, before, interview.status)
+        questions = reading.questions
         if fetch_questions or questions is None:
             try:
                 questions = await service.questions(interview_id, refresh=refresh)
-                screen.api_ok()
+                self._answered()
                 self._questions_failed.pop(interview_id, None)
             except RZError as exc:
-                screen.api_failed(exc)
+                self._failed(exc)
                 self._questions_unavailable(interview_id, exc)
                 questions = None
-        if screen.current_id != interview_id:
+        if reading.id != interview_id:
             return
         view.loading = False
         if interview is not None:
-            changed = (fetch or questions is not screen.current_questions
-                       or screen.current_interview is None)
+            changed = (fetch or questions is not reading.questions
+                       or reading.interview is None)
             if changed:
-                screen.show_interview(interview, questions, keep=True)
+                self.hooks.post(InterviewLoaded(interview, questions))
 
     def fetch_new(self, ids: list[str], announce: bool = True, then_watch: bool = False) -> None:
         """Newly tracked interviews; those the API does not know are untracked again."""
-        self.rz.run_worker(self._fetch_new(ids, announce, then_watch), group="add",
-                           exit_on_error=False)
+        self.hooks.run_worker(self._fetch_new(ids, announce, then_watch), group="add",
+                              exit_on_error=False)
 
     async def _fetch_new(self, ids: list[str], announce: bool, then_watch: bool) -> None:
-        watcher = self.screen.watcher
+        watcher = self.watcher
         try:
             await self._fetch_ids(ids, announce)
         finally:
             if then_watch:
                 watcher.start()
             else:  # fetched now: the poller takes it from here
-                store = self.rz.store
+                store = self.ctx.store
                 watcher.change_ids(add=(i for i in ids if store.is_tracked(i)))
 
     async def _fetch_ids(self, ids: list[str], announce: bool) -> None:
-        screen = self.screen
-        service = self.rz.service
+        service = self.ctx.service
         if service is None:
             if announce:
-                screen.notify("No API key: the new interviews will be fetched once a key is "
-                              "set.", severity="warning", markup=False)
+                self.hooks.notify("No API key: the new interviews will be fetched once a key "
+                                  "is set.", severity="warning", markup=False)
             return
         missing: list[str] = []
         failed: list[RZError] = []
@@ -195,74 +222,72 @@ class Fetcher:
         def done(iid: str, result: Interview | RZError) -> None:
             nonlocal progress
             progress += 1
-            screen.set_activity(f"fetching {progress}/{len(ids)}")
+            self._activity(f"fetching {progress}/{len(ids)}")
             if isinstance(result, NotFound):
                 missing.append(iid)
             elif isinstance(result, RZError):
                 failed.append(result)
             else:
-                screen.interview_updated(iid)
+                self.hooks.post(InterviewChanged(iid))
 
-        screen.set_activity(f"fetching 0/{len(ids)}")
+        self._activity(f"fetching 0/{len(ids)}")
         try:
             await service.interviews(ids, on_done=done)
         finally:
-            screen.set_activity("")
+            self._activity("")
         if missing:
-            self.rz.store.untrack(missing)
-            screen.interview_list.remove_ids(missing)
-            screen.watcher.change_ids(remove=missing)
+            self.ctx.store.untrack(missing)
+            self.list.remove_ids(missing)
+            self.watcher.change_ids(remove=missing)
             listed = ", ".join(missing[:3]) + ("…" if len(missing) > 3 else "")
-            screen.notify(f"Not found, so not tracked: {listed}", severity="warning",
-                          markup=False, timeout=8)
+            self.hooks.notify(f"Not found, so not tracked: {listed}", severity="warning",
+                              markup=False, timeout=8)
         if failed:
-            screen.api_failed(failed[0])
+            self._failed(failed[0])
             if not isinstance(failed[0], (AuthError, SubscriptionInactive)):  # said already
-                screen.notify(f"{len(failed)} could not be fetched yet: {failed[0].message}",
-                              severity="warning", markup=False)
+                self.hooks.notify(f"{len(failed)} could not be fetched yet: "
+                                  f"{failed[0].message}", severity="warning", markup=False)
         if len(failed) < len(ids):
-            screen.api_ok()
+            self._answered()
 
     def retry_refused(self, ids: list[str]) -> None:
         """`R` while the API refuses the key or the subscription: one request to ask again;
         if it is accepted now, polling resumes and ``ids`` are fetched again."""
-        self.rz.run_worker(self._retry_refused(ids), group="refresh-all", exclusive=True,
-                           exit_on_error=False)
+        self.hooks.run_worker(self._retry_refused(ids), group="refresh-all", exclusive=True,
+                              exit_on_error=False)
 
     async def _retry_refused(self, ids: list[str]) -> None:
-        screen = self.screen
-        screen.set_activity("asking the API again…")
+        self._activity("asking the API again…")
         try:
-            await self.rz.check_key()
+            await check_key(self.ctx.api)
         except RZError as exc:
-            screen.api_failed(exc)
+            self._failed(exc)
             refused = isinstance(exc, (AuthError, SubscriptionInactive))
-            screen.notify(f"{'Still refused' if refused else 'Could not ask'}: {exc.detail}",
-                          severity="error", markup=False, timeout=8)
+            self.hooks.notify(f"{'Still refused' if refused else 'Could not ask'}: "
+                              f"{exc.detail}", severity="error", markup=False, timeout=8)
             return
         finally:
-            screen.set_activity("")
-        screen.api_ok()  # accepted: the refusal is over, polling resumes
-        screen.notify("The API accepts the key again: watching resumed.", markup=False,
-                      timeout=5)
+            self._activity("")
+        self._answered()  # accepted: the refusal is over, polling resumes
+        self.hooks.notify("The API accepts the key again: watching resumed.", markup=False,
+                          timeout=5)
         if ids:
             await self._refresh_many(ids)
 
     def refresh_many(self, ids: list[str]) -> None:
         """`R`: fetch these again (a second `R` cancels the first)."""
-        self.rz.run_worker(self._refresh_many(ids), group="refresh-all", exclusive=True,
-                           exit_on_error=False)
+        self.hooks.run_worker(self._refresh_many(ids), group="refresh-all", exclusive=True,
+                              exit_on_error=False)
 
     async def _refresh_many(self, ids: list[str]) -> None:
-        screen = self.screen
-        service = self.rz.service
+        service = self.ctx.service
         if service is None:
             return
         total = len(ids)
         done_count = 0
         failures: list[RZError] = []
         changed: list[str] = []
-        store = self.rz.store
+        store = self.ctx.store
         before = {iid: store.cached_status(iid) for iid in ids}
 
         def done(iid: str, result: Interview | RZError) -> None:
@@ -272,22 +297,35 @@ class Fetcher:
                 failures.append(result)
             else:
                 changed.append(iid)
-                screen.refresh_row(iid)
-                screen.watcher.reconcile(iid, before.get(iid), result.status)
-            screen.set_activity(f"refreshing {done_count}/{total}")
+                self.hooks.post(InterviewChanged(iid, row_only=True))
+                self.watcher.reconcile(iid, before.get(iid), result.status)
+            self._activity(f"refreshing {done_count}/{total}")
 
-        screen.set_activity(f"refreshing 0/{total}")
+        self._activity(f"refreshing 0/{total}")
         try:
             await service.interviews(ids, refresh=True, on_done=done)
         finally:
-            screen.set_activity("")
+            self._activity("")
         if failures:
-            screen.api_failed(failures[0])
+            self._failed(failures[0])
         if len(failures) < total:
-            screen.api_ok()
-        if screen.current_id is not None and screen.current_id in changed:
-            screen.interview_updated(screen.current_id)
+            self._answered()
+        current = self.reading.id
+        if current is not None and current in changed:
+            self.hooks.post(InterviewChanged(current))
         message = f"Refreshed {total - len(failures)} of {total} active interviews"
         if failures:
             message += f"; {len(failures)} failed: {failures[0].message}"
-        screen.notify(message, severity="warning" if failures else "information", markup=False)
+        self.hooks.notify(message, severity="warning" if failures else "information",
+                          markup=False)
+
+
+async def check_key(api: ApiClient | None) -> None:
+    """One request with the current key: 404 for the made-up id means it is accepted (401
+    and 403 raise)."""
+    if api is None:
+        return
+    try:
+        await api.get_json(KEY_CHECK_PATH)
+    except NotFound:
+        return

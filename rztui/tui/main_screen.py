@@ -12,14 +12,11 @@ webhooks, status-change toasts) is :class:`~rztui.tui.watch.WatchController`'s.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
-from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from textual import events, on
 from textual.app import ComposeResult
-from textual.containers import Horizontal
 from textual.content import Content
 from textual.lazy import Lazy
 from textual.screen import Screen
@@ -27,22 +24,38 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input
 from textual.worker import WorkerState
 
-from ..api.errors import ApiError, NetworkError, RZError
+from ..api.errors import ApiError, NetworkError
 from ..api.models import COMPLETED, TERMINAL_STATUSES, Interview, QuestionSet
 from ..credentials import mask_key
 from ..formats import plural
 from ..textsafe import clean_line
+from .commands import PaletteState
+from .context import AppContext, Hooks, Reading
 from .evaluate import Evaluator
 from .fetching import SYNC_SECONDS, Fetcher
 from .keys import MAIN_BINDINGS
-from .messages import LiveBuilt, PollerNews, RowsLoaded, TrackedChanged
+from .messages import (
+    ApiAccepted,
+    ApiAnswered,
+    ApiFailed,
+    ApiRefused,
+    ApiWaiting,
+    InterviewChanged,
+    InterviewLoaded,
+    LiveBuilt,
+    PollerNews,
+    RowsLoaded,
+    ScreenReady,
+    TrackedChanged,
+)
 from .outputs import Outputs
 from .playback import Listening
 from .reviewing import Reviewing
 from .watch import FOCUS_POLL_SECONDS, StatusChange, WatchController, WatchOptions
 from .widgets.interview_list import InterviewList
 from .widgets.outline import QuestionOutline
-from .widgets.status_line import Connection, StatusLine, TopBar, host_of
+from .widgets.panes import NARROW_WIDTH, WIDE_WIDTH, Panes
+from .widgets.status_line import StatusLine, TopBar, host_of
 from .widgets.transcript import (
     Document,
     TranscriptPane,
@@ -52,78 +65,71 @@ from .widgets.transcript import (
 )
 
 if TYPE_CHECKING:
-    from .app import RZApp
     from .screens.add import ParsedIds
     from .screens.compare import CompareChoice
     from .screens.search import SearchChoice
 
-OUTLINE_MIN_WIDTH = 120  # below this the outline hides itself (`o` still shows it)
-# Below this, one pane at a time: the list fills the screen, Enter opens the transcript in its
-# place, Escape goes back (the screen has the class ``-narrow``; ``-detail`` while the
-# transcript side is shown).
-NARROW_WIDTH = 90
-# From this width the transcript keeps a reading width (~100 columns of text) and the list
-# takes the rest (the screen has the class ``-wide``): list 64 + transcript 96 + outline 30.
-WIDE_WIDTH = 190
-
-
 class MainScreen(Screen[None]):
-    """The three panes. Its bindings only apply here, not in modal dialogs."""
+    """The three panes. Its bindings only apply here, not in modal dialogs.
+
+    The app gives it the shared services (``ctx``); it composes the widgets, hands the helpers
+    below it what each needs (never the screen itself), and handles what they post up."""
 
     BINDINGS = MAIN_BINDINGS
 
-    def __init__(self, clock: Callable[[], datetime], watch: WatchOptions) -> None:
+    def __init__(self, ctx: AppContext, watch: WatchOptions) -> None:
         super().__init__(id="main")
-        self._clock = clock
-        self.watcher = WatchController(self, watch)
-        self.fetcher = Fetcher(self)
-        self.outputs = Outputs(self)
-        self.evaluator = Evaluator(self)
-        self.listening = Listening(self)
-        self.current_id: str | None = None
-        self.current_interview: Interview | None = None
-        self.current_questions: QuestionSet | None = None
-        self.reviewing = Reviewing(self)
-        self._outline_forced: bool | None = None  # None: automatic by width
-        self._outline_forced_when_wide = True
-        self._outline_wanted = True  # by width or `o`; shown only with the transcript
-        self.narrow = False  # one pane at a time (below NARROW_WIDTH)
-        self.detail = False  # narrow: the transcript (or review) side is shown, not the list
+        self.ctx = ctx
+        self.reading = Reading()
+        self.interview_list = InterviewList(id="list", clock=ctx.now)
+        self.outline = QuestionOutline(id="outline")
+        self.status_line = StatusLine(id="status", clock=ctx.now)
+        self._pane = TranscriptPane(id="pane", clock=ctx.now)
+        self.panes = Panes(self.interview_list, self._pane, self.outline, id="panes")
+        self._top_bar = TopBar(id="topbar", markup=False)
         self._key_problem = ""  # the top bar's note on the key ("rejected")
+        hooks = Hooks(post=self.post_message,
+                      run_worker=lambda *a, **k: self.app.run_worker(*a, **k),
+                      notify=self.notify, set_timer=self.set_timer,
+                      set_interval=self.set_interval, call_later=self.call_later,
+                      push_screen=lambda *a, **k: self.app.push_screen(*a, **k))
+        reading, lst, line = self.reading, self.interview_list, self.status_line
+
+        def view() -> TranscriptView:
+            return self._pane.view
+
+        def focused() -> Widget | None:
+            return self.app.focused
+
+        self.watcher = WatchController(
+            ctx, reading, hooks, watch, interview_list=lst, status_line=line,
+            loading_current=self.loading_current, on_top=lambda: self.app.screen is self,
+            bindings_changed=self.refresh_bindings, bell=lambda: self.app.bell())
+        self.fetcher = Fetcher(ctx, reading, hooks, interview_list=lst, view=view,
+                               outline=self.outline, status_line=line, watcher=self.watcher)
+        self.outputs = Outputs(ctx, reading, hooks, interview_list=lst, view=view,
+                               status_line=line, copy=self._copy_text)
+        self.evaluator = Evaluator(ctx, reading, hooks, interview_list=lst, view=view,
+                                   outline=self.outline, status_line=line, focused=focused)
+        self.listening = Listening(ctx, reading, hooks, view=view, status_line=line)
+        self.reviewing = Reviewing(ctx, reading, panes=self.panes,
+                                   evaluation=self.evaluator.evaluation)
 
     def compose(self) -> ComposeResult:
-        yield TopBar(id="topbar", markup=False)
-        with Horizontal(id="panes"):
-            yield InterviewList(id="list", clock=self._clock)
-            yield TranscriptPane(id="pane", clock=self._clock)
-            yield QuestionOutline(id="outline")
-        yield StatusLine(id="status", clock=self._clock)
+        yield self._top_bar
+        yield self.panes
+        yield self.status_line
         # The footer (a widget per key) is mounted after the first frame: start-up time.
         yield Lazy(Footer(compact=True))
 
     @property
-    def rz(self) -> RZApp:
-        return cast("RZApp", self.app)
-
-    @property
-    def interview_list(self) -> InterviewList:
-        return self.query_one(InterviewList)
-
-    @property
     def transcript(self) -> TranscriptView:
-        return self.query_one(TranscriptView)
+        return self._pane.view
 
-    @property
-    def outline(self) -> QuestionOutline:
-        return self.query_one(QuestionOutline)
+    def _copy_text(self, text: str, what: str, report: Callable[[str], None]) -> None:
+        from .clipboard import copy_text
 
-    @property
-    def status_line(self) -> StatusLine:
-        return self.query_one(StatusLine)
-
-    def cursor_id(self) -> str | None:
-        """The interview under the list's cursor (it may not be open yet)."""
-        return self.interview_list.table.current_id
+        copy_text(self.app, text, what, report=report)
 
     def on_mount(self) -> None:
         """Composed: show it, then start loading (rows, key) after the first frame."""
@@ -135,10 +141,10 @@ class MainScreen(Screen[None]):
         self.call_after_refresh(self._start_background)
         # Once each, as one toast: the store's and the config file's (the CLI printed those
         # on stderr too, but the full screen hides them).
-        if self.rz.store.warnings:
-            self.notify("\n".join(self.rz.store.warnings), severity="warning", markup=False,
+        if self.ctx.store.warnings:
+            self.notify("\n".join(self.ctx.store.warnings), severity="warning", markup=False,
                         timeout=10)
-        problems = self.rz.settings_problems()
+        problems = self.ctx.settings_problems
         if problems:
             self.notify("\n".join(clean_line(p) for p in problems), title="Settings ignored",
                         severity="warning", markup=False, timeout=15)
@@ -149,76 +155,74 @@ class MainScreen(Screen[None]):
 
     def _start_background(self) -> None:
         self.fetcher.load_rows()
-        self.rz.start_key()
+        self.post_message(ScreenReady())  # the app looks for the key
 
     def on_resize(self, event: events.Resize) -> None:
         width = event.size.width
-        self.narrow = width < NARROW_WIDTH
-        self.set_class(self.narrow, "-narrow")
+        self.set_class(width < NARROW_WIDTH, "-narrow")
         self.set_class(width >= WIDE_WIDTH, "-wide")
-        self._apply_outline_visibility(width)
+        self.panes.resized(width)
 
     def show_top_bar(self) -> None:
-        app = self.rz
-        self.query_one(TopBar).show(base_url=app.base_url, masked_key=mask_key(app.api_key),
-                                    demo=app.demo, key_problem=self._key_problem)
-        self.set_connection(replace(self.status_line.state.connection,
-                                    host=host_of(app.base_url)))
+        ctx = self.ctx
+        self._top_bar.show(base_url=ctx.base_url, masked_key=mask_key(ctx.api_key),
+                           demo=ctx.demo, key_problem=self._key_problem)
+        self.status_line.update_connection(host=host_of(ctx.base_url))
 
-    def show_refusal(self, problem: str, hint: str, key_problem: str) -> None:
-        """A lasting reason the API is not used ("key rejected (401)"), or none ("")."""
+    def show_refusal(self, problem: str, hint: str, key_problem: str, *,
+                     hold: bool = False) -> None:
+        """A lasting reason the API is not used ("key rejected (401)"; ``hold``: polling is
+        held until the API answers again), or none (""): polling goes on."""
         self._key_problem = key_problem
         self.show_top_bar()
-        self.set_connection(replace(self.status_line.state.connection, problem=problem,
-                                    problem_hint=hint))
+        self.status_line.update_connection(problem=problem, problem_hint=hint)
+        if problem and hold:
+            self.watcher.hold(problem)
+        elif not problem:
+            self.watcher.release()
 
-    def show_no_key(self) -> None:
-        self.set_connection(replace(self.status_line.state.connection, has_key=False))
-
-    def key_changed(self) -> None:
-        """The app has a client for a new key: show it, and fetch with it."""
+    def show_key(self, has_key: bool) -> None:
+        """Whether there is a usable key; a new one is used at once (fetch, watch)."""
         self.show_top_bar()
-        self.set_connection(replace(self.status_line.state.connection, has_key=True))
-        if self.current_id is not None:
-            self.open_interview(self.current_id)
+        self.status_line.update_connection(has_key=has_key)
+        if not has_key:
+            return
+        if self.reading.id is not None:
+            self.open_interview(self.reading.id)
         self.fetcher.fetch_unfetched()
         if self.watcher.live is not None:  # a new key: the same session goes on with it
             self.watcher.start()
 
-    # -- status line -----------------------------------------------------------------------
+    def on_api_waiting(self, message: ApiWaiting) -> None:
+        self.status_line.show_wait(message.seconds, message.reason, message.at)
 
-    def set_connection(self, connection: Connection) -> None:
-        line = self.status_line
-        line.set_state(replace(line.state, connection=connection))
+    # -- what the API said -----------------------------------------------------------------
 
-    def set_activity(self, text: str) -> None:
-        line = self.status_line
-        line.set_state(replace(line.state, activity=text))
-
-    def api_ok(self) -> None:
-        api = self.rz.api
+    def _rate_fields(self) -> dict[str, int | None]:
+        api = self.ctx.api
         rate = api.rate if api is not None else None
-        self.set_connection(replace(
-            self.status_line.state.connection, online=True, offline_reason="",
-            last_sync=self.rz.now(), rate_limit=rate.limit if rate else None,
-            rate_remaining=rate.remaining if rate else None))
-        self.rz.key_works()  # whatever the API refused before is over
+        return {"rate_limit": rate.limit if rate else None,
+                "rate_remaining": rate.remaining if rate else None}
+
+    def on_api_answered(self, _message: ApiAnswered | None = None) -> None:
+        self.status_line.update_connection(online=True, offline_reason="",
+                                           last_sync=self.ctx.now(), **self._rate_fields())
+        self.post_message(ApiAccepted())  # whatever the API refused before is over
         self.watcher.api_answered()  # an outage the poller is waiting out is over too
         self.watcher.refresh_stats()  # the poll budget follows the server's rate limit
 
-    def api_failed(self, exc: RZError) -> None:
-        api = self.rz.api
-        rate = api.rate if api is not None else None
-        connection = replace(self.status_line.state.connection,
-                             rate_limit=rate.limit if rate else None,
-                             rate_remaining=rate.remaining if rate else None)
+    def on_api_failed(self, message: ApiFailed) -> None:
+        exc = message.error
+        line = self.status_line
         if isinstance(exc, NetworkError):
-            connection = replace(connection, online=False, offline_reason=exc.detail)
+            line.update_connection(online=False, offline_reason=exc.detail,
+                                   **self._rate_fields())
         elif isinstance(exc, ApiError):  # the API answered: online (but nothing synced)
-            connection = replace(connection, online=True, offline_reason="")
-        self.set_connection(connection)
-        self.status_line.end_wait("backoff")  # no more retries for this one
-        self.rz.key_refused(exc)
+            line.update_connection(online=True, offline_reason="", **self._rate_fields())
+        else:
+            line.update_connection(**self._rate_fields())
+        line.end_wait("backoff")  # no more retries for this one
+        self.post_message(ApiRefused(exc))  # the app decides whether it is lasting
 
     # -- rows ------------------------------------------------------------------------------
 
@@ -230,22 +234,16 @@ class MainScreen(Screen[None]):
         self.fetcher.fetch_unfetched()
         self.evaluator.update_count()
 
-    def on_unmount(self) -> None:
+    async def on_unmount(self) -> None:
         self.listening.stop(wait=True)  # a player must not outlive the app
+        await self.watcher.close()  # the live session: polling, webhooks
 
-    def show_playing(self, text: str | None) -> None:
-        line = self.status_line
-        line.set_state(replace(line.state, playing=text or ""))
-
-    def show_new_count(self, count: int) -> None:
-        line = self.status_line
-        if line.state.new != count:
-            line.set_state(replace(line.state, new=count))
-
-    def watchable_ids(self) -> list[str]:
-        """Tracked ids that can still change, from the list's rows (no parsing)."""
-        return self.interview_list.index.ids_with_status(TERMINAL_STATUSES, among=False)
-
+    def load_finished(self, *, failed: bool) -> None:
+        """The worker loading the interview on screen is over (``failed``: with an error the
+        app has reported): watching may start now."""
+        self.watcher.load_finished()
+        if failed and self.is_mounted:
+            self.transcript.loading = False
     def refresh_row(self, interview_id: str) -> None:
         """Update one row from the store. A status the list showed that changed is announced
         here, whoever fetched it (poller, r, R, opening it): once, however many saw it."""
@@ -262,23 +260,33 @@ class MainScreen(Screen[None]):
         new = after.row.status
         self.watcher.announce(StatusChange(interview_id, old, new, after.row.candidate_name,
                                            after.row.job_title))
-        if new == COMPLETED and old is not None and self.rz.settings.auto_archive \
-                and self.rz.service is not None:
+        if new == COMPLETED and old is not None and self.ctx.settings.auto_archive \
+                and self.ctx.service is not None:
             self.outputs.archive_audio(interview_id, auto=True)
 
     def interview_updated(self, interview_id: str) -> None:
         """The store has news about this interview (poller, bulk refresh): update the row, and
         the transcript if it is the one on screen (the reader's scroll position stays)."""
         self.refresh_row(interview_id)
-        if interview_id == self.current_id:
-            store = self.rz.store
+        if interview_id == self.reading.id:
+            store = self.ctx.store
             cached = store.get_interview(interview_id)
             if cached is not None:
                 self.show_interview(cached, store.get_questions(interview_id), keep=True)
 
+    def on_interview_changed(self, message: InterviewChanged) -> None:
+        if message.row_only:
+            self.refresh_row(message.interview_id)
+        else:
+            self.interview_updated(message.interview_id)
+
+    def on_interview_loaded(self, message: InterviewLoaded) -> None:
+        if message.interview.id == self.reading.id:
+            self.show_interview(message.interview, message.questions, keep=True)
+
     def on_tracked_changed(self, message: TrackedChanged) -> None:
         lst = self.interview_list
-        gone = {i for i in message.gone if not self.rz.store.is_tracked(i)}  # still so, here
+        gone = {i for i in message.gone if not self.ctx.store.is_tracked(i)}  # still so, here
         rows = [r for r in message.rows if r.id not in lst.entries]
         if gone:
             lst.remove_ids(gone)
@@ -306,52 +314,44 @@ class MainScreen(Screen[None]):
             return not self.watcher.paused
         if action == "resume_watch":
             return self.watcher.paused
-        return self.narrow and self.detail if parameters == ("narrow",) else True
+        panes = self.panes
+        return panes.narrow and panes.detail if parameters == ("narrow",) else True
 
     # -- showing an interview --------------------------------------------------------------
 
     @on(InterviewList.Highlighted)
     def _highlighted(self, message: InterviewList.Highlighted) -> None:
         if message.interview_id is None:
-            self.current_id = None
-            self.current_interview = None
-            self.current_questions = None
-            self.rz.workers.cancel_group(self.rz, "load")
+            self.reading.id = None
+            self.reading.interview = None
+            self.reading.questions = None
+            self.app.workers.cancel_group(self.app, "load")
             self.transcript.loading = False
             self.transcript.set_document(message_doc(
                 "No interview selected", ["Nothing is shown in the list."], "empty"))
             self.outline.show_message("Select an interview.")
             self.reviewing.update()
             return
-        if message.interview_id != self.current_id:
+        if message.interview_id != self.reading.id:
             self.open_interview(message.interview_id)
 
     @on(InterviewList.Opened)
     def _opened(self, message: InterviewList.Opened) -> None:
-        if message.interview_id != self.current_id:
+        if message.interview_id != self.reading.id:
             self.open_interview(message.interview_id)
-        self._focus_reading()
-
-    def _focus_reading(self) -> None:
-        """The transcript, or the review while it is shown in its place."""
-        from .widgets.review_panel import ReviewPanel
-
-        panels = self.query(ReviewPanel)
-        if self.review_mode and panels:
-            panels.first().focus()
-        else:
-            self.transcript.focus()
+        self.panes.focus_reading()
 
     def open_interview(self, interview_id: str, *, refresh: bool = False) -> None:
         """Show the cached copy at once, then fetch what is missing or may have changed."""
-        self.current_id = interview_id
-        store = self.rz.store
+        reading = self.reading
+        reading.id = interview_id
+        store = self.ctx.store
         cached = store.get_interview(interview_id)
         questions = store.get_questions(interview_id)
-        keep = refresh and self.current_interview is not None \
-            and self.current_interview.id == interview_id
-        self.current_interview = cached
-        self.current_questions = questions
+        keep = refresh and reading.interview is not None \
+            and reading.interview.id == interview_id
+        reading.interview = cached
+        reading.questions = questions
         if cached is not None:
             self.show_interview(cached, questions, keep=keep)
         else:
@@ -361,22 +361,22 @@ class MainScreen(Screen[None]):
             self.outline.show_message("Loading…", interview_id)
             self.reviewing.update()
         fetch = refresh or cached is None or cached.status not in TERMINAL_STATUSES
-        self.transcript.loading = cached is None and self.rz.service is not None
+        self.transcript.loading = cached is None and self.ctx.service is not None
         self.fetcher.load_interview(interview_id, have_cached=cached is not None, fetch=fetch,
                                     refresh=refresh, fetch_questions=refresh or questions is None)
 
     def loading_current(self) -> bool:
         """The interview on screen is being fetched (or about to be: the cursor has moved)."""
-        if self.cursor_id() not in (None, self.current_id):
+        if self.interview_list.table.current_id not in (None, self.reading.id):
             return True
         return any(w.group == "load" and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
-                   for w in self.rz.workers)
+                   for w in self.app.workers)
 
     def show_interview(self, interview: Interview, questions: QuestionSet | None, *,
                        keep: bool = False) -> None:
-        self.current_interview = interview
-        self.current_questions = questions
-        doc: Document = build_doc(interview, questions, self.rz.now(),
+        self.reading.interview = interview
+        self.reading.questions = questions
+        doc: Document = build_doc(interview, questions, self.ctx.now(),
                                   self.evaluator.evaluation(interview.id))
         self.transcript.set_document(doc, keep_position=keep)
         self.evaluator.shown(interview)
@@ -408,7 +408,7 @@ class MainScreen(Screen[None]):
     def track_ids(self, ids: list[str], also: str = "") -> None:
         """Track ``ids`` and fetch the new ones; says so in the status line (``also``: more
         to say there). Ids the API does not know are dropped by the fetch, with a toast."""
-        store = self.rz.store
+        store = self.ctx.store
         new = store.track(ids)
         already = len(ids) - len(new)
         rows = [r for r in (store.row(i) for i in new) if r is not None]
@@ -425,7 +425,7 @@ class MainScreen(Screen[None]):
     def action_untrack(self) -> None:
         from .screens.confirm import ConfirmScreen
 
-        iid = self.cursor_id()
+        iid = self.interview_list.table.current_id
         if iid is None:
             return
         entry = self.interview_list.entries.get(iid)
@@ -439,7 +439,7 @@ class MainScreen(Screen[None]):
 
     def _untrack_answered(self, iid: str, yes: bool | None) -> None:
         if yes:
-            self.rz.store.untrack([iid])
+            self.ctx.store.untrack([iid])
             self.interview_list.remove_ids([iid])
             self.watcher.change_ids(remove=[iid])
             self.notify(f"Stopped tracking {iid}", markup=False)
@@ -448,25 +448,25 @@ class MainScreen(Screen[None]):
         """`r`: fetch the selected interview again. One that can still change while watching
         is running is handed to the poller (fetched at once, within its budget), so a status
         change it finds is reported like any other; the rest are fetched here."""
-        iid = self.cursor_id() or self.current_id
+        iid = self.interview_list.table.current_id or self.reading.id
         if iid is None:
             return
-        if self.rz.service is None:
-            self.notify(self.rz.why_no_api(), severity="warning", markup=False)
+        if self.ctx.service is None:
+            self.notify(self.ctx.why_no_api(), severity="warning", markup=False)
             return
-        questions_missing = iid == self.current_id and self.current_questions is None
+        questions_missing = iid == self.reading.id and self.reading.questions is None
         if questions_missing or not self.watcher.check_now(iid,
-                                                          self.rz.store.cached_status(iid)):
+                                                          self.ctx.store.cached_status(iid)):
             self.open_interview(iid, refresh=True)
 
     def action_refresh_all(self) -> None:
-        if self.rz.service is None:
-            self.notify(self.rz.why_no_api(), severity="warning", markup=False)
+        if self.ctx.service is None:
+            self.notify(self.ctx.why_no_api(), severity="warning", markup=False)
             return
-        if self.rz.refusal is not None:  # the key or subscription was refused: ask again
-            self.fetcher.retry_refused(self.watchable_ids())
+        if self.ctx.refusal is not None:  # the key or subscription was refused: ask again
+            self.fetcher.retry_refused(self.watcher.watchable_ids())
             return
-        ids = self.watchable_ids()
+        ids = self.watcher.watchable_ids()
         if not ids:
             self.notify("Every tracked interview is completed or expired: nothing to refresh.",
                         markup=False)
@@ -475,50 +475,13 @@ class MainScreen(Screen[None]):
 
     # -- actions: panes --------------------------------------------------------------------
 
-    def _apply_outline_visibility(self, width: int) -> None:
-        wide = width >= OUTLINE_MIN_WIDTH
-        if self._outline_forced is not None and self._outline_forced_when_wide != wide:
-            self._outline_forced = None  # crossing the threshold goes back to automatic
-        self._outline_wanted = wide if self._outline_forced is None else self._outline_forced
-        self._apply_layout()
-
-    def _apply_layout(self) -> None:
-        """Which panes are shown: the list and the transcript (or the review) side by side,
-        or, when narrow, one of them; the outline with the transcript when wanted."""
-        from .widgets.review_panel import ReviewPanel
-
-        both = not self.narrow
-        show_list = both or not self.detail
-        show_right = both or self.detail
-        self.interview_list.display = show_list
-        self.query_one(TranscriptPane).display = show_right and not self.review_mode
-        for panel in self.query(ReviewPanel):
-            panel.display = show_right and self.review_mode
-        # The review has a row per question already, and needs the width.
-        self.outline.display = show_right and self._outline_wanted and not self.review_mode
-
-    def _show_detail(self, on: bool) -> None:
-        if self.detail != on:
-            self.detail = on
-            self._apply_layout()
-
-    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        """Narrow: the focus says which pane is shown (Enter, Tab, ctrl+f and opening a
-        search hit focus the transcript side; Escape, `/` and Tab back focus the list)."""
-        if self.narrow:
-            self._show_detail(self.interview_list not in event.widget.ancestors_with_self)
-
     def action_toggle_outline(self) -> None:
-        """`o`: show or hide the outline; sticks until the width crosses the threshold."""
-        if self.review_mode:  # the outline is hidden while the review is shown
+        """`o`: show or hide the outline (while the review is shown: back to the transcript,
+        which the outline goes with)."""
+        if self.reviewing.on:
             self.reviewing.set_mode(False)
-            return
-        self._outline_forced = not self._outline_wanted
-        self._outline_forced_when_wide = self.app.size.width >= OUTLINE_MIN_WIDTH
-        self._outline_wanted = self._outline_forced
-        if self.narrow and self._outline_wanted and not self.detail:
-            self.transcript.focus()  # the outline goes with the transcript
-        self._apply_layout()
+        else:
+            self.panes.toggle_outline(self.app.size.width)
 
     def action_focus_filter(self) -> None:
         focused = self.app.focused
@@ -527,38 +490,9 @@ class MainScreen(Screen[None]):
             return
         self.interview_list.action_focus_filter()
 
-    def _panes(self) -> list[Widget]:
-        """The focus targets Tab cycles through, in order: the ones on screen."""
-        from .widgets.review_panel import ReviewPanel
-
-        panes: list[Widget] = [self.interview_list.table]
-        if self.review_mode:
-            panes.extend(self.query(ReviewPanel))
-        else:
-            panes.append(self.transcript)
-        if self.outline.display:
-            panes.append(self.outline.options)
-        return [p for p in panes if p.display and p.can_focus]
-
-    def _cycle_pane(self, step: int) -> None:
-        panes = self._panes()
-        focused = self.app.focused
-        at = 0
-        if focused is not None:
-            for i, pane in enumerate(panes):
-                if pane in focused.ancestors_with_self:
-                    at = i
-                    break
-            else:  # the filter box belongs to the list
-                if self.interview_list in focused.ancestors_with_self:
-                    at = 0
-        panes[(at + step) % len(panes)].focus()
-
-    def action_next_pane(self) -> None:
-        self._cycle_pane(1)
-
-    def action_previous_pane(self) -> None:
-        self._cycle_pane(-1)
+    def action_pane(self, step: int) -> None:
+        """Tab / shift+Tab: the next / previous pane on screen."""
+        self.panes.cycle(step, self.app.focused)
 
     def action_list_status(self, which: str) -> None:
         lst = self.interview_list
@@ -574,7 +508,7 @@ class MainScreen(Screen[None]):
     def action_search(self) -> None:
         if self.app.screen is not self:
             return
-        if self.review_mode:
+        if self.reviewing.on:
             self.reviewing.set_mode(False)
         self.query_one(TranscriptPane).open_search()
 
@@ -592,7 +526,7 @@ class MainScreen(Screen[None]):
 
         if self.app.screen is not self:
             return
-        self.app.push_screen(SearchScreen(self.rz.store), self._search_chosen)
+        self.app.push_screen(SearchScreen(self.ctx.store), self._search_chosen)
 
     def _search_chosen(self, choice: SearchChoice | None) -> None:
         if choice is not None:
@@ -605,14 +539,14 @@ class MainScreen(Screen[None]):
 
         if self.app.screen is not self:
             return
-        target = question_to_compare(self.current_interview, self.current_questions,
+        target = question_to_compare(self.reading.interview, self.reading.questions,
                                      self.outline, self.transcript.current_response)
         if target is None:
             self.notify("Nothing to compare: open an interview with answers (or pick a "
                         "question in the outline).", severity="warning", markup=False,
                         timeout=4)
             return
-        self.app.push_screen(CompareScreen(self.rz.store, *target), self._compare_chosen)
+        self.app.push_screen(CompareScreen(self.ctx.store, *target), self._compare_chosen)
 
     def _compare_chosen(self, choice: CompareChoice | None) -> None:
         if choice is not None:
@@ -626,18 +560,18 @@ class MainScreen(Screen[None]):
             self.notify("That interview is no longer tracked.", severity="warning",
                         markup=False, timeout=4)
             return
-        if self.current_id != interview_id:
+        if self.reading.id != interview_id:
             self.open_interview(interview_id)
-        if self.review_mode:
+        if self.reviewing.on:
             self.reviewing.set_mode(False)
         self.call_after_refresh(self._go_to_answer, interview_id, question_id, tuple(terms))
 
     def _go_to_answer(self, interview_id: str, question_id: str, terms: tuple[str, ...]) -> None:
-        from ..search import answer_index
+        from ..answers.search import answer_index
 
-        if self.current_id != interview_id:
+        if self.reading.id != interview_id:
             return
-        interview = self.current_interview
+        interview = self.reading.interview
         index = answer_index(interview, question_id) if interview is not None else None
         view = self.transcript
         if index is not None:
@@ -651,27 +585,14 @@ class MainScreen(Screen[None]):
 
     # -- actions: review (tui/reviewing.py) -------------------------------------------------
 
-    @property
-    def review_mode(self) -> bool:
-        return self.reviewing.on
-
     async def action_toggle_review(self) -> None:
         await self.reviewing.toggle()
 
     # -- actions: copy, export, archive ----------------------------------------------------
 
-    def shown_ids(self) -> list[str]:
-        """The ids the list shows, in its order."""
-        return list(self.interview_list.table.visible_ids)
-
-    def action_copy_answer(self) -> None:
-        self.outputs.copy_answer()
-
-    def action_copy_interview(self) -> None:
-        self.outputs.copy_interview()
-
-    def action_copy_id(self) -> None:
-        self.outputs.copy_id()
+    def action_copy(self, what: str) -> None:
+        """`c`, `C`, `y`: the current answer, the interview (ATS format), its id."""
+        self.outputs.copy(what)
 
     def action_export(self, which: str = "auto") -> None:
         """`e`: export the selected interview, or every shown one while a filter is on."""
@@ -696,3 +617,23 @@ class MainScreen(Screen[None]):
     def action_archive_audio(self) -> None:
         if self.app.screen is self:
             self.outputs.archive_selected()
+
+    # -- the command palette (commands.py makes its entries from the key table) -----------
+
+    def action_list_sort(self, field: str) -> None:
+        """The palette's "Sort by …": the list has no action of its own for one field."""
+        self.interview_list.set_sort(field)
+
+    def palette_state(self) -> PaletteState:
+        """What the command palette offers now."""
+        from .widgets.interview_list import FILTER_NAMES, SORT_FIELDS, SORT_NAMES, STATUS_FILTERS
+
+        _ids, export_title = self.outputs.export_targets()
+        refusal = self.ctx.refusal
+        return PaletteState(
+            paused=self.watcher.paused, playing=self.listening.playing,
+            export_title=export_title,
+            refusal_detail=None if refusal is None else refusal.detail,
+            has_service=self.ctx.service is not None,
+            status_filters=tuple(FILTER_NAMES[s] for s in STATUS_FILTERS),
+            sort_fields=tuple((f, SORT_NAMES[f]) for f in SORT_FIELDS))

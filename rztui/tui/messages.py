@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:  # none of these is needed to post or read a message
-    from ..compare import Comparison
+    from ..answers.compare import Comparison
+    from ..answers.search import SearchResult
+    from ..api.errors import RZError
+    from ..api.models import Interview, QuestionSet
     from ..live.session import LiveSession, News
-    from ..search import SearchResult
     from ..store import ListRow
     from ..store.listing import ListIndex
 
@@ -61,7 +63,57 @@ class KeySaved(Message):
         super().__init__()
 
 
+class ScreenReady(Message):
+    """The main screen has drawn its first frame: start-up goes on (the key)."""
+
+
+class ApiRefused(Message):
+    """An answer of the API said the key is no good (401) or the subscription is inactive
+    (403): the app shows it as a lasting state and holds polling."""
+
+    def __init__(self, error: RZError) -> None:
+        self.error = error
+        super().__init__()
+
+
+class ApiAccepted(Message):
+    """The API answered with the current key: whatever it refused before is over."""
+
+
 # -- to the main screen (they stop there) ----------------------------------------------------
+
+
+class ApiAnswered(Message, bubble=False):
+    """A request of a helper got an answer: the status line says online and synced."""
+
+
+class ApiFailed(Message, bubble=False):
+    """A request of a helper failed for good with ``error``."""
+
+    def __init__(self, error: RZError) -> None:
+        self.error = error
+        super().__init__()
+
+
+class InterviewChanged(Message, bubble=False):
+    """The store has news about this interview (a fetch, a poll, a rating): its row, and the
+    transcript if it is the one shown (``row_only``: the row alone)."""
+
+    def __init__(self, interview_id: str, *, row_only: bool = False) -> None:
+        self.interview_id = interview_id
+        self.row_only = row_only
+        super().__init__()
+
+
+class InterviewLoaded(Message, bubble=False):
+    """The interview picked (and its questions) is here: shown if it is still the one picked,
+    keeping the reader's place."""
+
+    def __init__(self, interview: Interview, questions: QuestionSet | None) -> None:
+        self.interview = interview
+        self.questions = questions
+        super().__init__()
+
 
 
 class RowsLoaded(Message, bubble=False):

@@ -39,7 +39,7 @@ from ..api.errors import AuthError, RZError, SubscriptionInactive
 from ..api.models import COMPLETED, EXPIRED, IN_PROGRESS, INVITED, TERMINAL_STATUSES
 from ..formats import plural
 from ..textsafe import clean_line
-from .messages import LiveBuilt, PollerNews
+from .messages import ApiFailed, InterviewChanged, LiveBuilt, PollerNews
 from .widgets.status_line import WatchView
 
 if TYPE_CHECKING:  # the poller and webhooks are imported when watching starts
@@ -49,7 +49,9 @@ if TYPE_CHECKING:  # the poller and webhooks are imported when watching starts
     from ..live.session import LiveSession, News, PollerFactory
     from ..service import Service
     from ..webhooks.receiver import WebhookReceiver
-    from .main_screen import MainScreen
+    from .context import AppContext, Hooks, Reading
+    from .widgets.interview_list import InterviewList
+    from .widgets.status_line import StatusLine
 
 # While an in-progress interview is on screen, ask the poller for it this often (its answers
 # appear one by one); the poller still keeps every request within its budget.
@@ -149,8 +151,23 @@ class WatchController:
     """The :class:`~rztui.live.session.LiveSession` of one main screen: built in a thread, then
     started on the UI's loop; its news arrives as :class:`PollerNews` messages."""
 
-    def __init__(self, screen: MainScreen, options: WatchOptions) -> None:
-        self.screen = screen
+    def __init__(self, ctx: AppContext, reading: Reading, hooks: Hooks,
+                 options: WatchOptions, *, interview_list: InterviewList,
+                 status_line: StatusLine, loading_current: Callable[[], bool],
+                 on_top: Callable[[], bool], bindings_changed: Callable[[], object],
+                 bell: Callable[[], None]) -> None:
+        """``loading_current``: the interview on screen is being fetched; ``on_top``: the
+        screen is not under a dialog; ``bindings_changed``: the footer's pause/resume
+        label needs a refresh."""
+        self.ctx = ctx
+        self.reading = reading
+        self.hooks = hooks
+        self.list = interview_list
+        self.status_line = status_line
+        self._loading_current = loading_current
+        self._on_top = on_top
+        self._bindings_changed = bindings_changed
+        self._bell = bell
         self.options = options
         self.live: LiveSession | None = None
         self._unsubscribe: Callable[[], None] | None = None
@@ -190,6 +207,10 @@ class WatchController:
         return poller is not None and self.running and not self.held \
             and poller.stats().state == "ok"
 
+    def watchable_ids(self) -> list[str]:
+        """Tracked ids that can still change, from the list's rows (no parsing)."""
+        return self.list.index.ids_with_status(TERMINAL_STATUSES, among=False)
+
     # -- the session -----------------------------------------------------------------------
 
     def start(self) -> None:
@@ -200,19 +221,19 @@ class WatchController:
         The poller gets the ids to watch rather than following the store itself: following
         re-reads (parses) every tracked final interview every few seconds, on the UI's loop.
         The screen follows the store instead, from the rows it already has."""
-        service = self.screen.rz.service
+        service = self.ctx.service
         if not self.options.enabled or service is None:
             return
         live = self.live
-        if live is None and self.screen.loading_current():
+        if live is None and self._loading_current():
             # The interview on screen is being fetched: the poller would ask for it too.
             self._after_load = True
             return
         if live is None:
             if not self._building:
                 self._building = True
-                self.screen.rz.run_worker(
-                    partial(self._build, service, self.screen.watchable_ids()), thread=True,
+                self.hooks.run_worker(
+                    partial(self._build, service, self.watchable_ids()), thread=True,
                     exclusive=True, group="live-setup", exit_on_error=False)
             return
         live.set_service(service)
@@ -222,30 +243,30 @@ class WatchController:
         """In a thread: building the session reads the poll state of every id."""
         from ..live.session import LiveSession
 
-        rz = self.screen.rz
+        ctx = self.ctx
         options = self.options
         demo = options.demo_server is not None
         try:
             live = LiveSession(
-                service, rz.settings, ids=ids, webhook_listen=options.webhook_listen,
-                seen_path=None if demo else rz.data_dir() / "webhook-events.json",
+                service, ctx.settings, ids=ids, webhook_listen=options.webhook_listen,
+                seen_path=None if demo else ctx.data_dir() / "webhook-events.json",
                 demo_server=options.demo_server, poller_factory=options.poller_factory)
         finally:
             self._building = False
-        self.screen.post_message(LiveBuilt(live))
+        self.hooks.post(LiveBuilt(live))
 
     def live_built(self, live: LiveSession) -> None:
         """On the UI thread: subscribe, then start polling (and webhooks)."""
         self.live = live
-        service = self.screen.rz.service
+        service = self.ctx.service
         if service is not None:  # the key may have changed meanwhile
             live.set_service(service)
-        live.poller.add(self.screen.watchable_ids())  # tracked while it was being built
-        screen = self.screen
-        self._unsubscribe = live.subscribe(lambda news: screen.post_message(PollerNews(news)))
+        live.poller.add(self.watchable_ids())  # tracked while it was being built
+        post = self.hooks.post
+        self._unsubscribe = live.subscribe(lambda news: post(PollerNews(news)))
         if self.held or self._user_paused:
             live.pause()
-        self.screen.rz.run_worker(live.start(), group="live-start", exit_on_error=False)
+        self.hooks.run_worker(live.start(), group="live-start", exit_on_error=False)
 
     def _resume_unless_paused(self) -> None:
         live = self.live
@@ -260,20 +281,19 @@ class WatchController:
         """A "load" worker finished: start watching if that was waiting for it."""
         if self._after_load:
             self._after_load = False
-            self.screen.call_later(self.start)  # (again deferred if another load started)
+            self.hooks.call_later(self.start)  # (again deferred if another load started)
 
     def stopped(self, error: Exception) -> None:
         """Polling stopped: the key was rejected (401/403), there is none, or a bug."""
         if isinstance(error, (AuthError, SubscriptionInactive)):
-            self.screen.api_failed(error)  # the app holds polling until the API answers
+            self.hooks.post(ApiFailed(error))  # the app holds polling until the API answers
             return
         message = error.message if isinstance(error, RZError) else \
             f"{type(error).__name__}: {error}"
-        line = self.screen.status_line
+        line = self.status_line
         view = line.state.watch or WatchView(state="stopped")
-        line.set_state(replace(line.state, watch=replace(view, state="stopped",
-                                                        error=short_error(message))))
-        self.screen.notify(f"Watching stopped: {message}", severity="error", markup=False)
+        line.update_state(watch=replace(view, state="stopped", error=short_error(message)))
+        self.hooks.notify(f"Watching stopped: {message}", severity="error", markup=False)
 
     def hold(self, why: str) -> None:
         """The API refused the key (401/403): no polling until :meth:`release`."""
@@ -328,15 +348,14 @@ class WatchController:
         if poller.gate_at(now) - now > 3 * poller.spacing or not poller.poke(interview_id):
             return False
         self._checking_at = poller.requests_total
-        self.screen.set_activity("checking now…")
+        self.status_line.update_state(activity="checking now…")
         return True
 
     def poll_current(self) -> None:
         """An in-progress interview on screen: ask for it every FOCUS_POLL_SECONDS, so its
         answers appear as they are given (still within the poller's budget)."""
-        interview = self.screen.current_interview
-        if interview is None or interview.status != IN_PROGRESS \
-                or self.screen.app.screen is not self.screen:
+        interview = self.reading.interview
+        if interview is None or interview.status != IN_PROGRESS or not self._on_top():
             return
         if self._watching_ok() and self.poller is not None:
             self.poller.poke(interview.id)
@@ -344,27 +363,27 @@ class WatchController:
     def toggle(self) -> None:
         """`p`: pause or resume watching (webhooks that arrive meanwhile wait for resume)."""
         live = self.live
-        screen = self.screen
+        notify = self.hooks.notify
         if live is None:
-            has_service = screen.rz.service is not None
+            has_service = self.ctx.service is not None
             why = "no API key (ctrl+k)" if not has_service else "it is turned off"
             if self.options.enabled and has_service:
                 why = "it is starting"
-            screen.notify(f"Not watching: {why}.", severity="warning", markup=False, timeout=4)
+            notify(f"Not watching: {why}.", severity="warning", markup=False, timeout=4)
             return
         if self._user_paused:
             self._user_paused = False
             if self.held:
-                screen.notify(f"Polling stays paused until the API accepts the key "
-                              f"({self.held}).", severity="warning", markup=False, timeout=5)
+                notify(f"Polling stays paused until the API accepts the key "
+                       f"({self.held}).", severity="warning", markup=False, timeout=5)
             else:
                 live.resume()
-                screen.notify("Watching resumed.", markup=False, timeout=3)
+                notify("Watching resumed.", markup=False, timeout=3)
         else:
             self._user_paused = True
             live.pause()
-            screen.notify("Watching paused: nothing is polled until you press p again "
-                          "(r still fetches one interview).", markup=False, timeout=5)
+            notify("Watching paused: nothing is polled until you press p again "
+                   "(r still fetches one interview).", markup=False, timeout=5)
         self.refresh_stats()
 
     # -- what the session says --------------------------------------------------------------
@@ -378,33 +397,27 @@ class WatchController:
             WebhooksListening,
         )
 
-        screen = self.screen
+        line = self.status_line
         if isinstance(news, PollerStats):
             self._note_answers(news)
             # A fresh snapshot: this one may be older than one shown since (messages queue).
             self.refresh_stats()
         elif isinstance(news, (Transition, Updated)):
             # The row (and the open transcript) update; the screen announces a new status.
-            screen.interview_updated(news.interview_id)
-            line = screen.status_line
-            line.set_state(replace(line.state, connection=replace(
-                line.state.connection, online=True, offline_reason="",
-                last_sync=screen.rz.now())))
-        elif isinstance(news, Dropped) and news.interview_id in screen.interview_list.entries:
-            screen.notify(f"No longer watched: {clean_line(news.message)}", severity="warning",
+            self.hooks.post(InterviewChanged(news.interview_id))
+            line.update_connection(online=True, offline_reason="", last_sync=self.ctx.now())
+        elif isinstance(news, Dropped) and news.interview_id in self.list.entries:
+            self.hooks.notify(f"No longer watched: {clean_line(news.message)}", severity="warning",
                           markup=False, timeout=8)
         elif isinstance(news, WatchStopped):
             self.stopped(news.error)
         elif isinstance(news, WebhooksListening):
             note = " (demo sender)" if news.demo else ""
             self._webhooks = f"listening on {listen_label(news.address)}{note}"
-            line = screen.status_line
-            line.set_state(replace(line.state, webhooks_ok=True, webhooks=self._webhooks))
+            line.update_state(webhooks_ok=True, webhooks=self._webhooks)
         elif isinstance(news, WebhooksFailed):
-            line = screen.status_line
-            line.set_state(replace(line.state, webhooks="off (see the notification)",
-                                   webhooks_ok=False))
-            screen.notify(f"{clean_line(news.message).rstrip('.')}.\nWatching goes on by "
+            line.update_state(webhooks="off (see the notification)", webhooks_ok=False)
+            self.hooks.notify(f"{clean_line(news.message).rstrip('.')}.\nWatching goes on by "
                           f"polling only.", title="Webhooks not started", severity="warning",
                           markup=False, timeout=15)
         elif isinstance(news, WebhookReceived):
@@ -424,16 +437,15 @@ class WatchController:
         self._requests_seen = st.requests_total
         if st.state not in ("ok", "rate_limited"):
             return
-        api = self.screen.rz.api
+        api = self.ctx.api
         rate = api.rate if api is not None else None
-        line = self.screen.status_line
-        line.set_state(replace(line.state, connection=replace(
-            line.state.connection, online=True, offline_reason="",
-            last_sync=self.screen.rz.now(), rate_limit=rate.limit if rate else None,
-            rate_remaining=rate.remaining if rate else None)))
+        self.status_line.update_connection(
+            online=True, offline_reason="", last_sync=self.ctx.now(),
+            rate_limit=rate.limit if rate else None,
+            rate_remaining=rate.remaining if rate else None)
 
     def _show_stats(self, st: PollerStats) -> None:
-        line = self.screen.status_line
+        line = self.status_line
         poller = self.poller
         next_at, held = st.next_poll_at, False
         if next_at is not None and poller is not None and st.state == "ok":
@@ -461,7 +473,7 @@ class WatchController:
         line.set_state(state)
         if self.paused != self._paused_shown:
             self._paused_shown = self.paused
-            self.screen.refresh_bindings()  # "Pause watch" / "Resume watch" in the footer
+            self._bindings_changed()  # "Pause watch" / "Resume watch" in the footer
 
     # -- announcing status changes ---------------------------------------------------------
 
@@ -469,7 +481,7 @@ class WatchController:
         """A status the list showed changed: a toast, batched with others seen meanwhile."""
         self._pending.append(change)
         if self._changes_timer is None:
-            self._changes_timer = self.screen.set_timer(TOAST_BATCH_SECONDS, self._announce)
+            self._changes_timer = self.hooks.set_timer(TOAST_BATCH_SECONDS, self._announce)
 
     def _announce(self) -> None:
         """A toast per change, or one for a burst; the bell once (if configured)."""
@@ -479,11 +491,10 @@ class WatchController:
             return
         toasts = [change_words(c) for c in changes] if len(changes) <= TOASTS_PER_BATCH \
             else [batch_words(changes)]
-        app = self.screen.rz
         for title, text, severity in toasts:
-            app.notify(text, title=title, severity=severity, markup=False, timeout=10)
-        if app.settings.bell:
-            app.bell()
+            self.hooks.notify(text, title=title, severity=severity, markup=False, timeout=10)
+        if self.ctx.settings.bell:
+            self._bell()
 
     # -- closing ---------------------------------------------------------------------------
 

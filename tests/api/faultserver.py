@@ -2,8 +2,10 @@
 
 Each route is an ``async`` handler that writes whatever bytes it likes: bodies that never end,
 headers that never end, a byte every few seconds, gzip bombs, lying ``Content-Length``... One
-request per connection (``Connection: close``). Runs its own event loop in a thread, so it
-works with synchronous callers (subprocesses, benchmarks) as well as async tests.
+request per connection (``Connection: close``). Any method is served; each request's method,
+headers and body (by ``Content-Length``) are recorded in ``stats.requests`` before its handler
+runs. Runs its own event loop in a thread, so it works with synchronous callers (subprocesses,
+benchmarks) as well as async tests.
 
     with FaultServer() as srv:
         srv.route("/api/v1/interviews/x", gzip_bomb(2 * GiB))
@@ -26,6 +28,7 @@ from typing import Any
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
+MAX_REQUEST_BODY = 1 * MiB  # more is not read (the client under test never sends that much)
 
 
 @dataclass
@@ -33,10 +36,14 @@ class Request:
     method: str
     target: str
     headers: dict[str, str]  # lower-cased names
+    body: bytes = b""
 
     @property
     def path(self) -> str:
         return self.target.split("?", 1)[0]
+
+    def json(self) -> Any:
+        return json.loads(self.body)
 
 
 Writer = asyncio.StreamWriter
@@ -49,8 +56,13 @@ class Stats:
     bytes_sent: dict[str, int] = field(default_factory=dict)  # per path
     disconnected: dict[str, int] = field(default_factory=dict)  # client hung up mid-answer
 
-    def count(self, path: str) -> int:
-        return sum(1 for r in self.requests if r.path == path)
+    def count(self, path: str, method: str | None = None) -> int:
+        return sum(1 for r in self.requests
+                   if r.path == path and (method is None or r.method == method))
+
+    def seen(self, path: str) -> list[Request]:
+        """The requests that reached ``path``, in order."""
+        return [r for r in self.requests if r.path == path]
 
 
 def _head(status: int, headers: Iterable[tuple[str, str]]) -> bytes:
@@ -184,6 +196,24 @@ def echo_authorization(status: int = 401) -> Handler:
     return handler
 
 
+def drop() -> Handler:
+    """Read the request, then hang up without a word (the server may have acted on it)."""
+
+    async def handler(req: Request, w: Writer) -> None:
+        return None  # the connection is closed once the handler returns
+
+    return handler
+
+
+def silent(seconds: float = 3600.0) -> Handler:
+    """Read the request, then say nothing for ``seconds`` (a read timeout on the client)."""
+
+    async def handler(req: Request, w: Writer) -> None:
+        await asyncio.sleep(seconds)
+
+    return handler
+
+
 def sequence(*handlers: Handler) -> Handler:
     """The first request gets the first handler, and so on; the last one repeats."""
     calls = {"n": 0}
@@ -282,7 +312,10 @@ class FaultServer:
                 if ":" in line:
                     k, v = line.split(":", 1)
                     headers[k.strip().lower()] = v.strip()
-            req = Request(method, target, headers)
+            declared = headers.get("content-length", "")
+            length = int(declared) if declared.isdigit() else 0
+            body = await reader.readexactly(min(length, MAX_REQUEST_BODY)) if length > 0 else b""
+            req = Request(method, target, headers, body)
             path = req.path
             self.stats.requests.append(req)
             handler = self.routes.get(path) or reply(

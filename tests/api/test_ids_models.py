@@ -114,7 +114,7 @@ def test_both_shapes_parse():
 def test_unknown_status_and_fields_are_kept_not_fatal():
     data = dict(COMPLETED, status="under_review", surprise={"x": 1})
     iv = Interview.from_api(data)
-    assert iv.status == "under_review" and not iv.is_terminal and not iv.is_known_status
+    assert iv.status == "under_review" and not iv.is_terminal
     assert iv.raw["surprise"] == {"x": 1}
 
 

@@ -156,8 +156,11 @@ def test_every_command_loads_under_its_name():
 def test_opening_the_app_imports_no_command_module():
     code = (
         "import sys, rztui.cli\n"
+        "from rztui.cli.common import AppContext, open_tui\n"
+        "assert 'click' not in sys.modules  # `rztui` alone opens the app without it\n"
+        "rztui.cli.main\n"
         "loaded = sorted(m for m in sys.modules if m.startswith('rztui.cli'))\n"
-        "assert loaded == ['rztui.cli', 'rztui.cli.common'], loaded\n"
+        "assert loaded == ['rztui.cli', 'rztui.cli.common', 'rztui.cli.group'], loaded\n"
         "assert 'rztui.service' not in sys.modules and 'httpx' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

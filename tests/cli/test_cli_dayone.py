@@ -274,7 +274,7 @@ def test_search_covers_tracked_interviews_only(demo_env, rz_home):
 
 
 def test_search_still_fills_the_limit_past_untracked_hits(rz_home):
-    from rztui.search import search
+    from rztui.answers.search import search
 
     store = Store(rz_home / "data" / "rztui.db")
     store.track(ds.ALL_IDS)

@@ -1,4 +1,4 @@
-"""Audio archive (rztui.archive): safe paths, URL expiry, no key leak, resumable, checks."""
+"""Audio archive (rztui.files.archive): safe paths, URL expiry, no key leak, resumable, checks."""
 
 from __future__ import annotations
 
@@ -19,7 +19,15 @@ from faultserver import FaultServer, MiB, gzip_bomb, reply, trickle  # noqa: E40
 from rztui.api.client import ApiClient
 from rztui.api.errors import RZError
 from rztui.api.models import Interview
-from rztui.archive import (
+from rztui.demo.dataset import (
+    DEMO_KEY,
+    HOSTILE_CSV_ID,
+    SPEC_INTERVIEW_ID,
+    TRAVERSAL_QUESTION_ID,
+    WINDOWS_TRAVERSAL_QUESTION_ID,
+)
+from rztui.demo.server import DemoServer
+from rztui.files.archive import (
     FAILED,
     archive_interview,
     archive_interviews,
@@ -29,14 +37,6 @@ from rztui.archive import (
     sweep_partial_files,
     url_expired,
 )
-from rztui.demo.dataset import (
-    DEMO_KEY,
-    HOSTILE_CSV_ID,
-    SPEC_INTERVIEW_ID,
-    TRAVERSAL_QUESTION_ID,
-    WINDOWS_TRAVERSAL_QUESTION_ID,
-)
-from rztui.demo.server import DemoServer
 from rztui.service import Service
 from rztui.store import Store
 

@@ -8,7 +8,7 @@ from textual.app import App
 from textual.widgets import OptionList, Static
 
 import rztui.tui.clipboard
-from rztui.compare import (
+from rztui.answers.compare import (
     CompareError,
     QuestionNotFound,
     compare,

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from rztui.answers.review import DEFAULT_KEYWORDS, keywords_for
 from rztui.api.errors import ConfigError
 from rztui.config import EXAMPLE_CONFIG, SETTING_KEYS, Settings, save_setting
-from rztui.review import DEFAULT_KEYWORDS, keywords_for
 
 
 def parsed(text: str) -> Settings:

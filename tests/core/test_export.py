@@ -1,4 +1,4 @@
-"""Batch export (rztui.export) against the demo server: CSV, JSON, JSONL, partial failure."""
+"""Batch export (rztui.files.export) against the demo server: CSV, JSON, JSONL, partial failure."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import stat
 
 import pytest
 
-from rztui import export as export_mod
 from rztui.api.errors import CredentialsError, InvalidId, NotFound
 from rztui.demo.dataset import HOSTILE_CSV_ID, HOSTILE_IDS, SPEC_INTERVIEW_ID
-from rztui.export import ExportError, export_interviews, write_interviews
-from rztui.formats import CSV_COLUMNS, csv_rows
+from rztui.files import export as export_mod
+from rztui.files.export import ExportError, export_interviews
+from rztui.formats import CSV_COLUMNS, CsvRows, csv_rows
 from rztui.service import Service
 
 SPEC_ID = SPEC_INTERVIEW_ID
@@ -126,7 +126,7 @@ async def test_crash_mid_write_leaves_no_partial_file(svc, tmp_path, monkeypatch
     out = tmp_path / "out.csv"
     out.write_text("previous export")
     calls = {"n": 0}
-    real = export_mod.CsvRows.text_of_fields
+    real = CsvRows.text_of_fields
 
     def exploding(self, *args, **kwargs):
         calls["n"] += 1
@@ -134,7 +134,7 @@ async def test_crash_mid_write_leaves_no_partial_file(svc, tmp_path, monkeypatch
             raise RuntimeError("disk on fire")
         return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(export_mod.CsvRows, "text_of_fields", exploding)
+    monkeypatch.setattr(CsvRows, "text_of_fields", exploding)
     with pytest.raises(RuntimeError):
         await export_interviews(svc, [SPEC_ID, HOSTILE_CSV_ID], "csv", out)
     assert out.read_text() == "previous export"
@@ -184,7 +184,7 @@ async def test_csv_uses_cached_question_order(svc):
     await svc.interview(SPEC_ID)
     await svc.questions(SPEC_ID)
     buf = io.StringIO()
-    write_interviews(buf, [svc.store.get_interview(SPEC_ID)], "csv", service=svc)
+    await export_interviews(svc, [SPEC_ID], "csv", buf)
     rows = list(csv.reader(io.StringIO(buf.getvalue())))
     order = CSV_COLUMNS.index("question_order")
     assert [r[order] for r in rows[1:]] == ["0", "1"]  # the API's `order`, not positions

@@ -20,8 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rztui.demo import dataset as ds
-from rztui.export import write_from_store
-from rztui.export_json import _indented, reindent
+from rztui.files.export import write_from_store
+from rztui.files.export_json import _indented, reindent
 from rztui.formats import _PLAIN_NUMBER, csv_line, neutralise_formula
 from rztui.store import Store
 from rztui.store.payload import compact_json

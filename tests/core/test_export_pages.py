@@ -16,9 +16,9 @@ from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
-from rztui import export_pages
 from rztui.demo import dataset as ds
-from rztui.export import write_from_store
+from rztui.files import export_pages
+from rztui.files.export import write_from_store
 from rztui.store import Store
 from rztui.store.errors import StoreCorrupt, StoreReadOnly
 

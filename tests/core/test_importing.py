@@ -1,4 +1,4 @@
-"""Reading an export back (rztui.importing): JSON Lines and JSON arrays as streams, every bad
+"""Reading an export back (rztui.files.importing): JSON Lines and JSON arrays as streams, every bad
 item named by its line, batches, a real store."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from rztui import importing
+from rztui.answers.search import search
 from rztui.demo import dataset as ds
-from rztui.importing import BadItem, import_stream, read_items
-from rztui.search import search
+from rztui.files import importing
+from rztui.files.importing import BadItem, import_stream, read_items
 from rztui.store import Store
 
 

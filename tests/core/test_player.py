@@ -7,10 +7,7 @@ import time
 
 import pytest
 
-from rztui.api.client import ApiClient
-from rztui.demo import dataset as ds
-from rztui.demo.dataset import DEMO_KEY
-from rztui.player import (
+from rztui.answers.player import (
     Playback,
     PlayerError,
     check_url,
@@ -18,6 +15,9 @@ from rztui.player import (
     playable_source,
     player_env,
 )
+from rztui.api.client import ApiClient
+from rztui.demo import dataset as ds
+from rztui.demo.dataset import DEMO_KEY
 from rztui.service import Service
 from rztui.store import Store
 

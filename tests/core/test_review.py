@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from rztui.api.models import Interview
-from rztui.review import (
+from rztui.answers.review import (
     DEFAULT_KEYWORDS,
     Review,
     format_review,
@@ -16,6 +15,7 @@ from rztui.review import (
     keywords_for,
     review_interview,
 )
+from rztui.api.models import Interview
 
 A1 = (
     "I've been using React hooks extensively for the past three years. Hooks like useState and "
@@ -257,9 +257,9 @@ def test_format_review_text_is_clean() -> None:
 
 
 def test_review_shows_the_users_ratings_and_their_average():
+    from rztui.answers.review import format_review, review_interview
     from rztui.api.models import Interview
     from rztui.demo import dataset as ds
-    from rztui.review import format_review, review_interview
     from rztui.store.evaluations import Evaluation
 
     iv = Interview.from_api(ds.SPEC_INTERVIEW)

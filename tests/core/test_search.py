@@ -11,9 +11,7 @@ from textual.app import App
 from textual.widgets import Input, OptionList, Static
 
 import rztui.store.fts as fts
-from rztui.api.errors import InvalidResponse
-from rztui.demo import dataset as ds
-from rztui.search import (
+from rztui.answers.search import (
     QueryError,
     SearchUnavailable,
     answer_index,
@@ -22,6 +20,8 @@ from rztui.search import (
     search,
     segment_query,
 )
+from rztui.api.errors import InvalidResponse
+from rztui.demo import dataset as ds
 from rztui.store import Store
 from rztui.store.schema import MIGRATIONS, SCHEMA_VERSION
 from rztui.tui.screens.search import SearchChoice, SearchScreen

@@ -21,7 +21,7 @@ async def test_known_id_is_tracked_and_cached(svc, demo):
     assert result.exit_code == EXIT_OK and seen == [SPEC_ID]
     assert svc.store.is_tracked(SPEC_ID) and svc.store.is_final(SPEC_ID)
     assert svc.store.get_interview(SPEC_ID).candidate.name == "Jane Smith"
-    [row] = svc.store.list_rows()
+    [row] = svc.store.iter_list_rows()
     assert row.label == "batch 1"
 
     demo.reset_stats()

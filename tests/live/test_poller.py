@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
 import random
 import statistics
 from collections.abc import Callable
@@ -183,6 +184,21 @@ def world(tmp_path):
     return make
 
 
+async def poke_and_run(poller: Poller, svc: FakeService, iid: str) -> None:
+    """What a webhook does: poke ``iid``, and the running poller fetches it (and saves and
+    reports it); stops once that poll is over."""
+    polls = len(svc.polls(iid))
+    assert poller.poke(iid)
+    task = asyncio.ensure_future(poller.run())
+    while len(svc.polls(iid)) == polls and not task.done():
+        await asyncio.sleep(0)
+    for _ in range(20):  # the poll's processing after the fetch (save, events)
+        await asyncio.sleep(0)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 def gaps(times: list[float]) -> list[float]:
     return [b - a for a, b in zip(times, times[1:], strict=False)]
 
@@ -317,8 +333,7 @@ async def test_expiry_one_final_check_then_stop(world):
     p2 = Poller(svc, store, clock=clock, sleep=clock.sleep, rng=random.Random(2))
     assert p2.watched == []
     # ...but a webhook poke revives it for one check.
-    assert p2.poke("silent")
-    await p2.poll_once("silent")
+    await poke_and_run(p2, svc, "silent")
     assert len(svc.polls("silent")) == n_silent + 1
 
 
@@ -350,7 +365,7 @@ async def test_restart_resumes_the_schedule_without_a_burst(world, tmp_path):
     clock, store, svc, poller, _ = world(scripts)
     await poller.run_until_terminal(scripts, timeout=10 * 60)
     before = list(svc.log)
-    persisted = store.all_poll_states()
+    persisted = store.poll_states(list(scripts))
     assert len(persisted) == 200 and all(s["next_poll_at"] for s in persisted.values())
     # "Restart": a new poller over the same store, at once.
     p2 = Poller(svc, Store(tmp_path / "rz.db"), clock=clock, sleep=clock.sleep,
@@ -505,7 +520,7 @@ async def test_event_queue_and_async_subscribers(world):
         seen.append(event)
 
     poller.subscribe(acb)
-    await poller.poll_once("a")
+    await poke_and_run(poller, svc, "a")
     await asyncio.sleep(0)
     items = [q.get_nowait() for _ in range(q.qsize())]
     assert any(isinstance(e, Transition) for e in items) and seen
@@ -734,7 +749,7 @@ async def test_the_client_wait_hook_feeds_the_waiting_state(world):
 
     during: list = []
     svc.interview = interview
-    await poller.poll_once("a")
+    await poke_and_run(poller, svc, "a")
     [w] = during
     assert w.reason == "rate_limited" and w.until == T0 + 12 and "Retry-After" in w.detail
     assert seen_by_the_app == [(12.0, "rate limited (429): Retry-After 12")]  # kept

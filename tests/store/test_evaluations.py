@@ -13,8 +13,27 @@ from rztui.store.evaluations import (
     Evaluation,
     RatingOutOfRange,
     evaluation_from_json,
-    is_new,
 )
+
+
+def new_ids(store: Store) -> list[str]:
+    """What the list marks new (its rows' ``new``, NEW_SQL), in tracking order."""
+    return [r.id for r in store.iter_list_rows() if r.new]
+
+
+def is_new(status: str | None, answered: int, seen: tuple[str | None, int | None] | None) -> bool:
+    """The rule NEW_SQL implements, in Python (its oracle): whether an interview completed or
+    gained answers since it was last opened.
+
+    ``seen``: (status, answers) when it was last opened; (None, None) for one tracked here and
+    never opened (new once it has an answer or is complete); None for one with nothing to go by
+    (imported, or tracked before this store knew about opening): never new.
+    """
+    if status is None or seen is None:
+        return False
+    seen_status, seen_answered = seen
+    return answered > (seen_answered or 0) or (status == "completed"
+                                               and seen_status != "completed")
 
 
 def _completed(store: Store) -> str:
@@ -126,11 +145,11 @@ def test_new_since_opened(store):
     invited = next(i for i in ds.ALL_IDS if ds.snapshot(i, 0)["status"] == "invited")
     store.track([invited])
     store.save_interview(ds.snapshot(invited, 0))
-    assert store.new_ids() == [done]  # never opened and complete; the invitation is not new
+    assert new_ids(store) == [done]  # never opened and complete; the invitation is not new
     answered = store.get_interview(done)
     assert answered is not None
     store.mark_opened(done, status="completed", answered=len(answered.responses))
-    assert store.new_ids() == []
+    assert new_ids(store) == []
     # Opening is not a decision: the retention purge does not keep it alive, and it is no
     # "evaluation" to export.
     assert store.evaluation(done).empty and store.evaluation(done).opened_at is not None
@@ -152,7 +171,7 @@ def test_imported_interviews_are_not_new(store):
 
     iv = Interview.from_api(ds.snapshot(ds.ALL_IDS[0], ds.LIVE_END_SECONDS + 1))
     store.import_interviews([iv])
-    assert store.new_ids() == []
+    assert new_ids(store) == []
     assert store.row(iv.id).new is False or store.row(iv.id).new == 0
 
 

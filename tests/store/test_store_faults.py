@@ -253,7 +253,7 @@ def test_damage_found_by_a_read_moves_the_store_aside_and_starts_fresh(damaged):
     told: list[str] = []
     s = Store(damaged, on_warning=told.append)
     assert told == [] and s.tracked_ids()[:1] == ["iv-000"]  # open did not read that page
-    assert list(s.all_interviews()) == []  # the read hit the page: a fresh, empty store
+    assert s.cached_payloads(s.tracked_ids()) == {}  # the read hit the page: fresh and empty
     assert len(told) == 1 and s.warnings == told
     aside = moved_aside(damaged.parent)
     assert aside and str(damaged.parent / aside[0]) in told[0] and "damaged" in told[0]

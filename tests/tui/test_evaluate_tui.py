@@ -72,7 +72,7 @@ async def test_rate_the_current_answer_from_the_transcript(store, server):
         await settle(pilot)
         assert "Rate Q2 of Jane Smith" in str(app.screen.query_one(".dialog-title").render())
         await pilot.press("5")
-        q2 = app.main.current_interview.responses[1].question_id
+        q2 = app.main.reading.interview.responses[1].question_id
         await wait_until(pilot, lambda: store.evaluation(SPEC).answer_ratings == {q2: 5})
         await settle(pilot)
         assert store.evaluation(SPEC).rating is None  # the answer, not the interview
@@ -164,7 +164,7 @@ def player_log(fake_mpv: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 async def test_p_plays_the_current_answer_and_p_stops(store, server, player_log):
     app = make_app(store, server, [SPEC])  # fetched from the server: fresh audio URLs
     async with app.run_test(size=(140, 40)) as pilot:
-        await wait_until(pilot, lambda: app.main.current_interview is not None)
+        await wait_until(pilot, lambda: app.main.reading.interview is not None)
         await pilot.press("enter", "right_square_bracket")
         await settle(pilot)
         await pilot.press("P")
@@ -173,7 +173,7 @@ async def test_p_plays_the_current_answer_and_p_stops(store, server, player_log)
         while not player_log.exists() and time.monotonic() < deadline:
             await pilot.pause(0.05)
         seen = json.loads(player_log.read_text().splitlines()[0])
-        url = app.main.current_interview.responses[1].audio_url
+        url = app.main.reading.interview.responses[1].audio_url
         assert seen["argv"][-2:] == ["--", url]
         assert "ROUNDZERO_API_KEY" not in seen["env"]
         assert "▶ Q2 of Jane Smith · mpv · P stops" in status_text(app)
@@ -188,7 +188,7 @@ async def test_p_without_a_player_says_what_to_install(store, server, monkeypatc
     monkeypatch.setenv("PATH", str(tmp_path))  # nothing to run
     app = make_app(store, server, [SPEC])
     async with app.run_test(size=(140, 40), notifications=True) as pilot:
-        await wait_until(pilot, lambda: app.main.current_interview is not None)
+        await wait_until(pilot, lambda: app.main.reading.interview is not None)
         await pilot.press("P")
         await settle(pilot)
         assert not app.main.listening.playing

@@ -1,4 +1,5 @@
-"""The TUI's export dialog and review panel over rztui.export and rztui.review (demo server)."""
+"""The TUI's export dialog and review panel over rztui.files.export and rztui.answers.review
+(demo server)."""
 
 from __future__ import annotations
 
@@ -93,7 +94,7 @@ async def test_export_screen_bad_path_and_cancel(svc, tmp_path):
 
 
 async def test_review_panel_renders_hostile_text_literally(svc):
-    from rztui.review import review_interview
+    from rztui.answers.review import review_interview
     from rztui.tui.widgets.review_panel import ReviewPanel, review_content
 
     for iid in HOSTILE_IDS:

@@ -151,7 +151,7 @@ async def test_the_transcript_follows_the_filter_once_typing_pauses(store, serve
         assert opened == []  # nothing opened while typing
         await until(pilot, lambda: opened)
         assert opened == [table.visible_ids[0]] == [BY_STATUS["in_progress"][0]]
-        assert app.main.current_id == BY_STATUS["in_progress"][0]
+        assert app.main.reading.id == BY_STATUS["in_progress"][0]
         # Off the filter box, moving the cursor opens at once, as always.
         table.focus()
         await pilot.press("down")
@@ -216,7 +216,7 @@ async def test_filter_as_you_type_over_every_field(store, server):
         # Enter in the filter opens the first match.
         await pilot.press("slash", *"expired", "enter")
         await settle(pilot)
-        assert app.main.current_id == BY_STATUS["expired"][0]
+        assert app.main.reading.id == BY_STATUS["expired"][0]
         assert isinstance(app.focused, TranscriptView)
 
 
@@ -295,7 +295,7 @@ async def test_click_moves_the_cursor_then_opens(store, server):
         table = app.main.interview_list.table
         await pilot.click(InterviewTable, offset=(20, 3))  # line 3: the third row
         await settle(pilot)
-        assert table.cursor_row == 2 and app.main.current_id == ids[2]
+        assert table.cursor_row == 2 and app.main.reading.id == ids[2]
         assert isinstance(app.focused, InterviewTable)
         await pilot.click(InterviewTable, offset=(20, 3))  # again: open it
         await settle(pilot)
@@ -330,7 +330,7 @@ async def test_page_keys_and_ends(store, server):
         await pilot.press("home", "down", "down", "up")
         assert table.cursor_row == 1
         await settle(pilot)
-        assert app.main.current_id == bulk.bulk_ids[1]
+        assert app.main.reading.id == bulk.bulk_ids[1]
 
 
 # -- hostile data ---------------------------------------------------------------------------
@@ -456,7 +456,7 @@ async def test_a_large_store_shows_first_rows_at_once_then_sorts_and_filters(
             assert f"{len(expected):,} of 20,000" in tabs(app)
             await pilot.press("enter")
             await settle(pilot)
-            assert app.main.current_id == expected[0]
+            assert app.main.reading.id == expected[0]
             lst.set_status_filter("invited")  # a status tab and a word together
             lst.filter_input.value = "ada"
             await settle(pilot)

@@ -269,7 +269,7 @@ async def test_offline_names_the_host_and_the_outline_says_why(store):
     store.save_interview(ds.snapshot(COMPLETED[0], 0.0, epoch=ds.DEFAULT_EPOCH))
     app = make_app(store, None, [],
                    client_factory=lambda _url, key: ApiClient(url, key, max_attempts=1))
-    app.base_url = url
+    app.ctx.base_url = url
     async with app.run_test(size=(140, 30)) as pilot:
         await settle(pilot)
         await wait_until(pilot, lambda: "offline" in status_text(app), what="offline")
@@ -284,7 +284,7 @@ async def test_offline_names_the_host_and_the_outline_says_why(store):
         try:
             await pilot.press("r")
             await settle(pilot)
-            await wait_until(pilot, lambda: app.main.current_questions is not None,
+            await wait_until(pilot, lambda: app.main.reading.questions is not None,
                              what="the questions")
             assert app.main.outline.options.option_count > 0
             assert "offline" not in status_text(app)
@@ -297,7 +297,7 @@ async def test_offline_names_the_host_and_the_outline_says_why(store):
 
 async def test_bad_base_url_is_one_clear_message_not_a_crash(store):
     app = make_app(store, None, [SPEC], cache=True)
-    app.base_url = "ftp://api.example.com"
+    app.ctx.base_url = "ftp://api.example.com"
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
         assert app.is_running and app.api is None
@@ -305,7 +305,7 @@ async def test_bad_base_url_is_one_clear_message_not_a_crash(store):
         assert note.title == "Cannot use the API" and note.severity == "error"
         assert "http:// or https://" in note.message and "--base-url" in note.message
         assert status_text(app).startswith("bad base URL")
-        assert app.main.current_interview is not None  # the cached copy is shown
+        assert app.main.reading.interview is not None  # the cached copy is shown
 
 
 @pytest.mark.parametrize("key", ["rz_live_caf\u00e9", "rz_live_a\x07b"])

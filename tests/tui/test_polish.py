@@ -48,7 +48,7 @@ async def test_copies_go_to_the_status_line_and_toasts_never_pile_up(store, serv
         await settle(pilot)
         assert len(toasts(app)) <= MAX_TOASTS
         assert "copied answer 1" in status_text(app)  # the last copy, in the status line
-        assert app.clipboard == app.main.current_interview.responses[0].transcript
+        assert app.clipboard == app.main.reading.interview.responses[0].transcript
         assert not any("copied" in str(n.message) for n in app._notifications)
         # A burst from anywhere (workers, status changes) shows the newest two.
         for i in range(5):
@@ -100,7 +100,7 @@ async def test_narrow_shows_one_pane_at_a_time(store, server):
         await settle(pilot)
         assert not lst.display and pane.display
         assert isinstance(app.focused, TranscriptView)
-        assert main.current_id == COMPLETED[0]
+        assert main.reading.id == COMPLETED[0]
         assert main.transcript.size.width >= 56
         assert any(len(line.strip()) > 40 for line in screen_text(app).splitlines())
         assert ("esc", "List") in footer_keys(app)[:2]  # the way back, at the footer's start

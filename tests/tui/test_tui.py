@@ -52,7 +52,7 @@ async def test_opens_first_row_with_transcript_and_outline(store, server):
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
         assert table_of(app).row_count == 4
-        assert app.main.current_id == SPEC
+        assert app.main.reading.id == SPEC
         text = doc_text(app)
         assert "Jane Smith" in text and "Describe your experience with React hooks" in text
         assert "useReducer" in text
@@ -76,7 +76,7 @@ async def test_filter_typing_enter_and_escape(store, server):
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.focused, TranscriptView)
-        assert app.main.current_id == SPEC
+        assert app.main.reading.id == SPEC
         # "/" works from the transcript too, and selects the old text: typing replaces it.
         await pilot.press("slash", *"zzzz")
         assert app.main.interview_list.filter_input.value == "zzzz"
@@ -89,7 +89,7 @@ async def test_filter_typing_enter_and_escape(store, server):
         assert isinstance(app.focused, InterviewTable)
         # The cursor is back on the interview that was open, which stays open.
         assert table_of(app).current_id == SPEC
-        assert app.main.current_id == SPEC
+        assert app.main.reading.id == SPEC
         # Escape in the transcript goes back to the list.
         await pilot.press("enter")
         await settle(pilot)
@@ -208,7 +208,7 @@ async def test_untrack_asks_first(store, server):
         assert not store.is_tracked(SPEC)
         assert store.get_interview(SPEC) is None
         assert table_of(app).visible_ids == [COMPLETED[0]]
-        assert app.main.current_id == COMPLETED[0]
+        assert app.main.reading.id == COMPLETED[0]
 
 
 async def test_refresh_selected_and_all_active(store):
@@ -291,7 +291,7 @@ async def test_outline_selection_scrolls_to_answer(store, server):
         view = app.main.transcript
         assert view.current_response == 3
         assert view.scroll_y > 0
-        question = app.main.current_interview.responses[3].question_text
+        question = app.main.reading.interview.responses[3].question_text
         assert question[:30] in screen_text(app)
 
 
@@ -342,7 +342,7 @@ async def test_copy_answer_interview_and_id(store, server, no_system_clipboard):
     app = make_app(store, server, [SPEC], cache=True)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        interview = app.main.current_interview
+        interview = app.main.reading.interview
         await pilot.press("c")
         await settle(pilot)
         assert app.clipboard == interview.responses[0].transcript
@@ -389,7 +389,7 @@ async def test_hostile_markup_is_data(store, server):
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
         assert app.is_running
-        assert app.main.current_id == ds.HOSTILE_MARKUP_ID
+        assert app.main.reading.id == ds.HOSTILE_MARKUP_ID
         cell = str(table_of(app).get_cell(ds.HOSTILE_MARKUP_ID, "candidate"))
         assert cell.startswith("[@click=app.quit]Click me[/]")
         # Click the name in the list, then the hostile text in the transcript.
@@ -411,7 +411,7 @@ async def test_hostile_markup_is_data(store, server):
         app.main.transcript.scroll_to_response(0)
         await pilot.press("c")
         await settle(pilot)
-        raw = app.main.current_interview.responses[0].transcript
+        raw = app.main.reading.interview.responses[0].transcript
         assert app.clipboard == raw
         assert "[@click=app.quit]Click me[/]" in app.clipboard
         # A toast naming the hostile candidate is not markup either.
@@ -678,12 +678,12 @@ async def test_keys_typed_before_the_key_prompt_do_nothing(store, server, tmp_pa
         await pilot.pause()
         await pilot.press("v", "e", "enter")
         await pilot.pause()
-        assert app.keys_held and not app.main.review_mode
+        assert app.keys_held and not app.main.reviewing.on
         assert app.screen is app.main  # no export dialog either
         go.set()
         await wait_until(pilot, lambda: isinstance(app.screen, KeyEntryScreen),
                          what="the key prompt")
-        assert not app.main.review_mode
+        assert not app.main.reviewing.on
         assert app.screen.query_one("#key-input", Input).value == ""
         assert list(cwd.iterdir()) == []
         assert not (store.path.parent / "exports").exists()
@@ -697,9 +697,9 @@ async def test_keys_typed_during_start_up_act_once_a_key_is_found(store, server)
         await pilot.pause()
         await pilot.press("v")
         await pilot.pause()
-        assert not app.main.review_mode
+        assert not app.main.reviewing.on
         go.set()
-        await wait_until(pilot, lambda: app.main.review_mode, what="v after start-up")
+        await wait_until(pilot, lambda: app.main.reviewing.on, what="v after start-up")
         assert app.screen is app.main and not app.keys_held
 
 
@@ -815,7 +815,7 @@ async def test_filter_typed_during_start_up_lands_in_the_filter(store, server):
         await wait_until(pilot, lambda: isinstance(app.focused, TranscriptView),
                          what="the filter's Enter")
         assert app.main.interview_list.filter_input.value == "jane"
-        assert app.main.current_id == SPEC and app.screen is app.main
+        assert app.main.reading.id == SPEC and app.screen is app.main
 
 
 async def test_filter_keys_in_one_burst(store, server):

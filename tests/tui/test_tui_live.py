@@ -26,10 +26,10 @@ from tui_conftest import (
     wait_until,
 )
 
+from rztui.answers.search import search
 from rztui.config import Settings
 from rztui.demo import dataset as ds
 from rztui.demo.webhook_sender import WebhookSender
-from rztui.search import search
 from rztui.tui.screens.compare import CompareScreen
 from rztui.tui.screens.export import ExportScreen
 from rztui.tui.screens.help import HelpScreen
@@ -120,8 +120,8 @@ async def test_open_in_progress_transcript_grows_without_moving(store, server):
     async with app.run_test(size=(110, 22)) as pilot:
         await poller_idle(pilot, clock)
         view = app.main.transcript
-        assert app.main.current_interview.status == "in_progress"
-        assert len(app.main.current_interview.responses) == 3
+        assert app.main.reading.interview.status == "in_progress"
+        assert len(app.main.reading.interview.responses) == 3
         assert view.max_scroll_y > 10
         view.focus()
         reading = view._response_first_line[1] + 3  # into the second answer
@@ -133,7 +133,7 @@ async def test_open_in_progress_transcript_grows_without_moving(store, server):
         server.advance(20)  # the fourth answer arrives
         app.main.watcher.poll_current()  # what the on-screen timer does every FOCUS_POLL_SECONDS
         await poller_idle(pilot, clock)
-        assert len(app.main.current_interview.responses) == 4
+        assert len(app.main.reading.interview.responses) == 4
         assert "Q4" in doc_text(app)
         assert view.line_count > lines_before
         assert view.scroll_y == reading  # the reader stays where they were
@@ -145,7 +145,7 @@ async def test_open_in_progress_transcript_grows_without_moving(store, server):
         server.advance(20)
         app.main.watcher.poll_current()
         await poller_idle(pilot, clock)
-        assert app.main.current_interview.status == "completed"
+        assert app.main.reading.interview.status == "completed"
         assert view.render_line(0).text == top_text
 
 
@@ -245,14 +245,14 @@ async def test_r_hands_a_live_interview_to_the_poller(store, server):
     app = make(store, server, [LIVE], poll_clock=clock)
     async with app.run_test(size=(140, 40)) as pilot:
         await poller_idle(pilot, clock)
-        assert app.main.current_interview.status == "invited"
+        assert app.main.reading.interview.status == "invited"
         server.advance(30)
         sent = app.main.watcher.poller.requests_total
         await pilot.press("r")  # ("checking now…" until the poller has been: not for long)
         await poller_idle(pilot, clock)
         assert app.main.watcher.poller.requests_total > sent  # the poller fetched it, at once
         await toast(pilot, "Ava Thompson started: Senior Frontend Developer")
-        assert app.main.current_interview.status == "in_progress"
+        assert app.main.reading.interview.status == "in_progress"
         assert "checking now" not in status_text(app)
 
 
@@ -406,7 +406,7 @@ async def test_demo_mode_runs_the_whole_webhook_loop(store, server):
         assert "(demo sender)" in status_text(app)
         server.advance(30)  # the demo sender sees Ava start and posts a signed event
         await toast(pilot, "Ava Thompson started")
-        assert app.main.current_interview.status == "in_progress"
+        assert app.main.reading.interview.status == "in_progress"
 
 
 # -- search all, compare -----------------------------------------------------------------------
@@ -418,7 +418,7 @@ async def test_ctrl_s_from_the_filter_opens_the_hit_with_terms_found(store, serv
     hit = search(store, "useReducer").hits[0]
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        assert app.main.current_id != hit.interview_id
+        assert app.main.reading.id != hit.interview_id
         await pilot.press("slash", *"zzz")  # a filter that hides the hit's interview
         assert table_of(app).row_count == 0
         await pilot.press("ctrl+s")  # priority binding: works from the filter box
@@ -428,7 +428,7 @@ async def test_ctrl_s_from_the_filter_opens_the_hit_with_terms_found(store, serv
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen is app.main
-        assert app.main.current_id == hit.interview_id
+        assert app.main.reading.id == hit.interview_id
         assert app.main.interview_list.filter_text == ""  # cleared so the row can be shown
         assert table_of(app).current_id == hit.interview_id
         view = app.main.transcript
@@ -448,7 +448,7 @@ async def test_m_compares_the_current_answer_and_opens_the_choice(store, server)
         await settle(pilot)
         app.main.transcript.focus()
         await pilot.press("right_square_bracket")  # answer 2 of Jane Smith
-        qid = app.main.current_interview.responses[app.main.transcript.current_response].question_id
+        qid = app.main.reading.interview.responses[app.main.transcript.current_response].question_id
         await pilot.press("m")
         screen = app.screen
         assert isinstance(screen, CompareScreen)
@@ -462,7 +462,7 @@ async def test_m_compares_the_current_answer_and_opens_the_choice(store, server)
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen is app.main
-        assert app.main.current_id == chosen.interview_id
+        assert app.main.reading.id == chosen.interview_id
         assert app.main.transcript.current_response == chosen.response_index
         assert app.main.transcript.search_term == ""  # ...is closed, not "no matches" here
         assert not app.main.query_one("#search-bar").display
@@ -478,7 +478,7 @@ async def test_m_from_the_outline_compares_the_highlighted_question(store, serve
         await pilot.press("m")
         screen = app.screen
         assert isinstance(screen, CompareScreen)
-        assert screen.question_id == app.main.current_questions.questions[2].id
+        assert screen.question_id == app.main.reading.questions.questions[2].id
         await pilot.press("escape")
         assert app.screen is app.main
 
@@ -549,7 +549,7 @@ async def test_A_archives_the_selected_interviews_audio(store, server):
     app = make(store, server, [COMPLETED[0]])  # fetched: the audio URLs are signed
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        n = len(app.main.current_interview.responses)
+        n = len(app.main.reading.interview.responses)
         await pilot.press("A")
         await settle(pilot)
         folder = app.audio_dir() / COMPLETED[0]
@@ -567,7 +567,7 @@ async def test_A_renews_urls_whose_audio_host_is_gone(store, server):
     app = make(store, server, [COMPLETED[0]])
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        n = len(app.main.current_interview.responses)
+        n = len(app.main.reading.interview.responses)
         await pilot.press("A")
         await settle(pilot)
         assert len(list((app.audio_dir() / COMPLETED[0]).glob("*.wav"))) == n

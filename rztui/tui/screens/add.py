@@ -12,16 +12,16 @@ from dataclasses import dataclass, field
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static, TextArea
 
 from ...api.errors import RZError
 from ...api.ids import looks_like_id, parse_id, split_ids
 from ...formats import plural
 from ...textsafe import clean_line
+from ..keys import ADD
+from .dialog import Dialog
 
 ODD_SHOWN = 8  # odd tokens named in the dialog (the rest are counted)
 
@@ -66,11 +66,19 @@ def _shown(token: str) -> str:
     return text if len(text) <= 24 else f"{text[:23]}…"
 
 
-class AddScreen(ModalScreen[ParsedIds | None]):
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "submit", "Add"),
-    ]
+class AddScreen(Dialog[ParsedIds | None]):
+    DEFAULT_CSS = """
+    AddScreen #ids {
+        height: 8;
+    }
+    AddScreen #add-summary {
+        height: auto;
+        min-height: 1;
+        margin-top: 1;
+    }
+    """
+
+    BINDINGS = ADD.bindings
 
     def __init__(self) -> None:
         super().__init__()

@@ -1,4 +1,4 @@
-"""``m``: every tracked candidate's answer to one question, stacked (see rztui.compare).
+"""``m``: every tracked candidate's answer to one question, stacked (see rztui.answers.compare).
 
 ``CompareScreen(store, question_id, question_text, job_title)``. The answers load in a thread
 worker (each is a cached interview to parse). One answer per ``OptionList`` option: the list
@@ -19,14 +19,12 @@ from typing import NamedTuple
 
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...api.models import Interview, QuestionSet
-from ...compare import (
+from ...answers.compare import (
     SORT_KEYS,
     SORT_NAMES,
     Answer,
@@ -35,10 +33,12 @@ from ...compare import (
     format_answer,
     format_text,
 )
+from ...api.models import Interview, QuestionSet
 from ...formats import NO_VALUE, plural
 from ...store import Store
 from ...store.listing import status_text
 from ...textsafe import clean_line
+from ..keys import COMPARE
 from ..messages import ComparisonLoaded
 from ..widgets.outline import QuestionOutline
 
@@ -103,7 +103,7 @@ class AnswerList(OptionList):
     """An OptionList where a click only makes an answer current (to copy it); a double click or
     Enter opens it. A stray click should not leave the comparison."""
 
-    async def _on_click(self, event: events.Click) -> None:
+    def on_click(self, event: events.Click) -> None:
         event.prevent_default()  # Textual would run OptionList's handler too (select on click)
         clicked = event.style.meta.get("option")
         if clicked is None or self.get_option_at_index(clicked).disabled:
@@ -146,19 +146,7 @@ class CompareScreen(Screen[CompareChoice | None]):
     }
     """
 
-    BINDINGS = [
-        Binding("escape,q", "close", "Close"),
-        Binding("s", "cycle_sort", "Sort"),
-        Binding("S", "reverse", "Reverse"),  # as in the interview list
-        Binding("c", "copy_answer", "Copy answer"),
-        Binding("C", "copy_all", "Copy all"),
-        Binding("1", "rate(1)", "Rate 1-5", key_display="1-5"),
-        *(Binding(str(n), f"rate({n})", f"Rate {n}", show=False) for n in range(2, 6)),
-        Binding("0", "rate(0)", "Clear rating", show=False),
-        Binding("j", "cursor('down')", "Next", show=False),
-        Binding("k", "cursor('up')", "Previous", show=False),
-        Binding("enter", "open", "Open interview", show=False),
-    ]
+    BINDINGS = COMPARE.bindings
 
     def __init__(
         self,

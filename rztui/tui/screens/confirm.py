@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from ..keys import CONFIRM
+from .dialog import Dialog
 
-class ConfirmScreen(ModalScreen[bool]):
-    BINDINGS = [
-        Binding("y", "answer(True)", "Yes"),
-        Binding("n,escape", "answer(False)", "No"),
-    ]
+
+class ConfirmScreen(Dialog[bool]):
+    BINDINGS = CONFIRM.bindings
 
     def __init__(self, title: str, body: Content | str, *, yes: str = "Yes",
                  no: str = "Cancel") -> None:

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from ..keys import ERROR
+from .dialog import Dialog
 
-class ErrorScreen(ModalScreen[str | None]):
+
+class ErrorScreen(Dialog[str | None]):
     """Shows ``message`` (plain text, never markup). ``actions``: (id, label) buttons; the
     chosen id is the result, Escape gives ``None``."""
 
-    BINDINGS = [Binding("escape", "close", "Close")]
+    BINDINGS = ERROR.bindings
 
     def __init__(self, title: str, message: str,
                  actions: tuple[tuple[str, str], ...] = ()) -> None:

@@ -9,21 +9,21 @@ from __future__ import annotations
 
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static, TextArea
 
 from ...formats import stars
 from ...store.evaluations import NOTE_MAX
 from ...textsafe import clean_line
+from ..keys import NOTE, RATE
+from .dialog import Dialog
 
 #: What the rating dialog returns for "remove the rating".
 CLEAR = 0
 
 
-class RateScreen(ModalScreen[int | None]):
+class RateScreen(Dialog[int | None]):
     """Press 1-5 to rate, 0 to clear, Escape to cancel (returns None)."""
 
     DEFAULT_CSS = """
@@ -33,10 +33,7 @@ class RateScreen(ModalScreen[int | None]):
     }
     """
 
-    BINDINGS = [
-        Binding("escape,q", "cancel", "Cancel"),
-        *(Binding(str(n), f"choose({n})", f"Rate {n}", show=False) for n in range(0, 6)),
-    ]
+    BINDINGS = RATE.bindings
 
     def __init__(self, what: str, current: int | None) -> None:
         super().__init__()
@@ -70,7 +67,7 @@ class RateScreen(ModalScreen[int | None]):
             self.dismiss(int(event.button.id.removeprefix("rate-")))
 
 
-class NoteScreen(ModalScreen[str | None]):
+class NoteScreen(Dialog[str | None]):
     """Edit the interview's note: ctrl+s saves (an empty note removes it), Escape cancels."""
 
     DEFAULT_CSS = """
@@ -80,10 +77,7 @@ class NoteScreen(ModalScreen[str | None]):
     """
     AUTO_FOCUS = "#note-text"
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "save", "Save", priority=True),
-    ]
+    BINDINGS = NOTE.bindings
 
     def __init__(self, who: str, note: str) -> None:
         super().__init__()

@@ -1,8 +1,8 @@
 """Export the selected or filtered interviews to a file (``e`` in the app).
 
-A dialog for the format and the path, then :func:`rztui.export.export_interviews` (the same code
-as ``rztui export``) runs in a worker with a progress bar. Dismisses with the
-:class:`~rztui.export.ExportResult` (or None when cancelled before anything was written).
+A dialog for the format and the path, then :func:`rztui.files.export.export_interviews` (the
+same code as ``rztui export``) runs in a worker with a progress bar. Dismisses with the
+:class:`~rztui.files.export.ExportResult` (or None when cancelled before anything was written).
 
 Usage from the app::
 
@@ -20,14 +20,12 @@ from pathlib import Path
 
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, ProgressBar, Select, Static
 
 from ...api.errors import RZError
-from ...export import (
+from ...files.export import (
     EXPORT_FORMATS,
     EXTENSIONS,
     ExportResult,
@@ -39,6 +37,8 @@ from ...export import (
 from ...formats import plural
 from ...service import Service
 from ...textsafe import clean_line
+from ..keys import EXPORT
+from .dialog import Dialog
 
 FORMAT_LABELS = {
     "csv": "CSV: one row per response (spreadsheets)",
@@ -56,18 +56,16 @@ class PathInput(Input):
 
     key_time: float = 0.0
 
-    async def _on_key(self, event: events.Key) -> None:
+    def on_key(self, event: events.Key) -> None:
+        # Runs before Input's own key handler (a subclass's handler comes first) and stops
+        # nothing: the key still reaches the box.
         self.key_time = event.time
-        await super()._on_key(event)
 
 
-class ExportScreen(ModalScreen[ExportResult | None]):
+class ExportScreen(Dialog[ExportResult | None]):
     """Pick a format and a path, export with progress; failures are listed, not hidden."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "export", "Export"),
-    ]
+    BINDINGS = EXPORT.bindings
     DEFAULT_CSS = """
     ExportScreen #export-format { width: 1fr; margin-bottom: 1; }
     ExportScreen #export-path { margin-bottom: 0; }

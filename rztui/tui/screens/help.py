@@ -1,56 +1,43 @@
-"""``?``: every key binding, grouped by where it works, generated from the bindings."""
+"""``?``: every key binding, grouped by where it works, generated from the key table."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
-_KEY_NAMES = {"slash": "/", "question_mark": "?", "left_square_bracket": "[",
-              "right_square_bracket": "]", "space": "space"}
+from ..keys import HELP, HELP_GROUPS, KeyGroup, key_label
+from .dialog import Dialog
 
 
-def _key_label(binding: Binding) -> str:
-    if binding.key_display:
-        return binding.key_display
-    keys = [_KEY_NAMES.get(k.strip(), k.strip()) for k in binding.key.split(",")]
-    return ", ".join(keys)
-
-
-def _bindings(items: Iterable[BindingType]) -> list[Binding]:
-    out: list[Binding] = []
-    for item in items:
-        if isinstance(item, Binding):
-            out.append(item)
-        elif isinstance(item, tuple) and len(item) >= 2:
-            out.append(Binding(*item))
-    return out
-
-
-def help_content(sections: Sequence[tuple[str, Iterable[BindingType]]],
-                 extra: Sequence[tuple[str, str]] = ()) -> Content:
-    """One line per key: its description, then its tooltip (dimmer) when it has one. A key
-    bound twice in a section (one shown at a time, e.g. pause / resume) is one line, and a
-    description that another of the key's says too is left out."""
+def help_content(groups: Sequence[KeyGroup] = HELP_GROUPS) -> Content:
+    """One line per key: its label, then its help text (dimmer) when it has one. A key bound
+    twice in a group (one shown at a time, e.g. pause / resume) is one line, and a label that
+    another of the key's says too is left out. A binding with the label and action of one
+    before it (``1``..``5`` rate) is written once, as the first one's key (``1-5``)."""
     parts: list[Content] = []
-    for title, bindings in sections:
-        rows = [b for b in _bindings(bindings) if b.description]
+    for group in groups:
+        rows = [b for b in group.keys if b.description]
         if not rows:
             continue
-        parts.append(Content.styled(title, "bold $text-accent"))
+        parts.append(Content.styled(group.title, "bold $text-accent"))
         merged: dict[str, tuple[list[str], str]] = {}
+        written: set[tuple[str, str]] = set()
         for b in rows:
-            descriptions, tooltip = merged.setdefault(_key_label(b), ([], ""))
+            if b.action:
+                same = (b.action.split("(")[0], b.description)
+                if same in written:
+                    continue
+                written.add(same)
+            descriptions, tooltip = merged.setdefault(key_label(b), ([], ""))
             said = b.description.casefold()
             if not any(said in d.casefold() for d in descriptions):  # "List" in "Back to..."
                 descriptions[:] = [d for d in descriptions if d.casefold() not in said]
                 descriptions.append(b.description)
-            merged[_key_label(b)] = (descriptions, tooltip or b.tooltip)
+            merged[key_label(b)] = (descriptions, tooltip or b.tooltip)
         for key, (descriptions, tooltip) in merged.items():
             text = " / ".join(descriptions)
             line: list[tuple[str, str] | str] = [(f"  {key:<16}", "bold"),
@@ -59,17 +46,28 @@ def help_content(sections: Sequence[tuple[str, Iterable[BindingType]]],
                 line.append((f"  {tooltip}", "$text-muted"))
             parts.append(Content.assemble(*line))
         parts.append(Content(""))
-    for key, description in extra:
-        parts.append(Content.assemble((f"  {key:<16}", "bold"), description))
     return Content("\n").join(parts)
 
 
-class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+class HelpScreen(Dialog[None]):
+    DEFAULT_CSS = """
+    HelpScreen #help-dialog {
+        height: 90%;
+    }
+    HelpScreen #help-scroll {
+        height: 1fr;
+    }
+    """
 
-    def __init__(self, content: Content) -> None:
+    BINDINGS = HELP.bindings
+
+    def __init__(self, groups: Sequence[KeyGroup] = HELP_GROUPS) -> None:
         super().__init__()
-        self._content = content
+        self._content = help_content(groups)
+
+    @property
+    def content(self) -> Content:
+        return self._content
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="help-dialog"):

@@ -11,18 +11,26 @@ from collections.abc import Awaitable, Callable
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from ...api.errors import AuthError, RZError, SubscriptionInactive
 from ...credentials import ENV_KEY, mask_key
+from ..keys import KEY_ENTRY
+from .dialog import Dialog
 
 
-class KeyEntryScreen(ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "offline", "Continue offline")]
+class KeyEntryScreen(Dialog[str | None]):
+    DEFAULT_CSS = """
+    KeyEntryScreen #key-status {
+        height: auto;
+        min-height: 1;
+        margin-top: 1;
+    }
+    """
+
+    BINDINGS = KEY_ENTRY.bindings
 
     def __init__(self, host: str, verify: Callable[[str], Awaitable[None]], *,
                  reason: str = "") -> None:

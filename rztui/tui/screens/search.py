@@ -1,4 +1,4 @@
-"""ctrl+s: search every cached interview as you type (SQLite FTS5, see rztui.search).
+"""ctrl+s: search every cached interview as you type (SQLite FTS5, see rztui.answers.search).
 
 Typing waits ~150 ms for a pause, then runs the query in a thread worker (a newer query makes
 older results stale: they are dropped). Enter or a click picks a hit and dismisses the screen
@@ -16,7 +16,6 @@ from typing import ClassVar, NamedTuple
 
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -25,10 +24,11 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from ...answers.search import QueryError, SearchHit, SearchResult, search
 from ...api.errors import RZError
 from ...formats import plural
-from ...search import QueryError, SearchHit, SearchResult, search
 from ...store import Store
+from ..keys import SEARCH_ALL
 from ..messages import SearchableCount, SearchDone
 
 DEBOUNCE_SECONDS = 0.15
@@ -113,10 +113,7 @@ class SearchScreen(ModalScreen[SearchChoice | None]):
     }
     """
 
-    BINDINGS = [
-        Binding("escape", "close", "Close"),
-        Binding("down", "to_hits", "Hits", show=False),
-    ]
+    BINDINGS = SEARCH_ALL.bindings
 
     last_query: ClassVar[str] = ""  # reopening shows the previous search again
 

@@ -127,6 +127,28 @@ class InterviewList(Vertical):
         text-wrap: nowrap;
         text-overflow: ellipsis;
     }
+    InterviewList > #filter {
+        height: 1;
+        margin: 0 1 0 1;
+        border: none;
+        background: $boost;
+        &:focus {
+            background: $primary 20%;
+        }
+    }
+    InterviewList > #status-tabs, InterviewList > #status-count {
+        height: 1;
+        padding: 0 1;
+        color: $foreground;
+    }
+    InterviewList > #table {
+        height: 1fr;  /* it draws its own scrollbar (virtual_table.py) */
+    }
+    InterviewList > #list-empty {
+        height: auto;
+        padding: 1 2;
+        color: $text-muted;
+    }
     """
 
     #: Sorting and filtering run inline when they look at up to this many rows (a few ms),

@@ -31,6 +31,18 @@ def outline_title(questions: QuestionSet, answered: int | None) -> Content:
 
 
 class QuestionOutline(Vertical):
+    DEFAULT_CSS = """
+    QuestionOutline > #outline-title {
+        height: auto;
+        padding: 0 1;
+    }
+    QuestionOutline > #outline-list {
+        height: 1fr;
+        border: none;
+        scrollbar-size-vertical: 1;
+    }
+    """
+
     class Jump(Message):
         """Show this question's answer (``response`` is None when it was not answered)."""
 

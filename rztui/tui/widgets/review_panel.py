@@ -1,8 +1,8 @@
 """The automated-review summary of one interview (``v`` in the app).
 
-Renders a :class:`rztui.review.Review` as Textual ``Content`` built from (text, style) pieces:
-API text is never parsed as markup, and it goes through ``clean_line`` first so terminal control
-characters can't reach the screen. Same numbers as ``rztui review`` (one implementation).
+Renders a :class:`rztui.answers.review.Review` as Textual ``Content`` built from (text, style)
+pieces: API text is never parsed as markup, and it goes through ``clean_line`` first so terminal
+control characters can't reach the screen. Same numbers as ``rztui review`` (one implementation).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from ...answers.review import Review, rating_text
 from ...formats import NO_VALUE, format_timestamp, human_duration
-from ...review import Review, rating_text
 from ...store.listing import status_text
 from ...textsafe import clean_line
 
@@ -112,7 +112,12 @@ class ReviewPanel(VerticalScroll):
     DEFAULT_CSS = """
     ReviewPanel {
         height: 1fr;
-        padding: 0 1;
+        padding: 0 1 0 2;
+        background: $surface;
+        scrollbar-size-vertical: 1;
+        &:focus {
+            background-tint: $foreground 3%;
+        }
     }
     ReviewPanel > #review-body {
         width: 1fr;

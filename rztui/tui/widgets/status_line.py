@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from textual.content import Content
@@ -28,6 +29,15 @@ def host_of(base_url: str) -> str:
 
 class TopBar(Static):
     """``rztui · <host> · <masked key> · demo``: never the key itself."""
+
+    DEFAULT_CSS = """
+    TopBar {
+        height: 1;
+        background: $panel;
+        color: $foreground;
+        padding: 0 1 0 0;
+    }
+    """
 
     def show(self, *, base_url: str, masked_key: str, demo: bool, busy: str = "",
              key_problem: str = "") -> None:
@@ -146,6 +156,15 @@ class StatusLine(Static):
     min``, and on the right ``webhooks: listening on …``. When the line is too narrow the
     least important parts go first (priority numbers below)."""
 
+    DEFAULT_CSS = """
+    StatusLine {
+        height: 1;
+        background: $panel;
+        color: $foreground-muted;
+        padding: 0 1;
+    }
+    """
+
     def __init__(self, *, clock: Callable[[], datetime], **kwargs) -> None:
         super().__init__(markup=False, **kwargs)
         self._clock = clock
@@ -164,6 +183,15 @@ class StatusLine(Static):
     def set_state(self, state: StatusState) -> None:
         self.state = state
         self.render_state()
+
+    def update_state(self, **changes: Any) -> None:
+        """Change some fields of the state (``activity="fetching 3/10"``)."""
+        self.set_state(replace(self.state, **changes))
+
+    def update_connection(self, **changes: Any) -> None:
+        """Change some fields of the connection part (``online=True``)."""
+        self.set_state(replace(self.state, connection=replace(self.state.connection,
+                                                              **changes)))
 
     @property
     def flashed(self) -> str:

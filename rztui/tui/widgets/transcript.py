@@ -3,8 +3,8 @@
 A transcript can be 100,000 characters. As one markup ``Static`` it would be parsed, wrapped and
 laid out as a whole on every open. Here a document is a list of plain-text ``Block`` s (already
 cleaned of terminal controls, never parsed as markup); wrapping keeps character offsets
-(``rich._wrap.divide_line``) so a search match maps straight to a line, and ``render_line`` only
-builds the visible lines, with an LRU cache.
+(Rich's word wrap, ``compat.wrap_offsets``) so a search match maps straight to a line, and
+``render_line`` only builds the visible lines, with an LRU cache.
 
 The "current answer" (what ``c`` copies, marked with a bar in the gutter) is the answer at the
 top of the view, or the one last jumped to (outline, search, ``[``/``]``).
@@ -17,13 +17,11 @@ from bisect import bisect_right
 from collections.abc import Callable
 from datetime import datetime
 
-from rich._wrap import divide_line
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -34,6 +32,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Input, Static
 
+from ..compat import wrap_offsets
+from ..keys import SEARCH_BAR, TRANSCRIPT
 from .transcript_doc import (
     GUTTER,
     Block,
@@ -60,7 +60,7 @@ def wrap_block(text: str, width: int) -> list[tuple[int, int]]:
         elif not para:
             out.append((pos, pos))
         else:
-            breaks = divide_line(para, width, fold=True)
+            breaks = wrap_offsets(para, width)
             starts = [0, *breaks]
             ends = [*breaks, n]
             out.extend((pos + s, pos + e) for s, e in zip(starts, ends, strict=True))
@@ -71,6 +71,44 @@ def wrap_block(text: str, width: int) -> list[tuple[int, int]]:
 class TranscriptView(ScrollView, can_focus=True):
     """Renders a Document line by line; search highlights; tracks the current answer."""
 
+    DEFAULT_CSS = """
+    TranscriptView {
+        height: 1fr;
+        padding: 0 0 0 1;
+        scrollbar-size-vertical: 1;
+        background: $surface;
+        &:focus {
+            background-tint: $foreground 3%;
+        }
+        & > .transcript--text { color: $foreground; }
+        & > .transcript--title { color: $text; text-style: bold; }
+        & > .transcript--job { color: $text-primary; text-style: bold; }
+        & > .transcript--meta { color: $foreground-muted; }
+        & > .transcript--label { color: $foreground-muted; }
+        & > .transcript--question { color: $text; text-style: bold; }
+        & > .transcript--number { color: $text-accent; text-style: bold; }
+        & > .transcript--tag { color: $text-secondary; }
+        & > .transcript--rating { color: $text-accent; text-style: bold; }
+        & > .transcript--note { color: $foreground; text-style: italic; }
+        & > .transcript--answer { color: $foreground; }
+        & > .transcript--rule { color: $panel-lighten-2; }
+        & > .transcript--banner { color: $text-warning; }
+        & > .transcript--warning { color: $text-warning; text-style: bold; }
+        & > .transcript--error { color: $text-error; text-style: bold; }
+        & > .transcript--match { background: $warning 35%; }
+        & > .transcript--match-current {
+            background: $warning;
+            color: $background;
+            text-style: bold;
+        }
+        & > .transcript--gutter { color: $accent; }
+        & > .transcript--completed { color: $text-success; text-style: bold; }
+        & > .transcript--in-progress { color: $text-warning; text-style: bold; }
+        & > .transcript--invited { color: $text-primary; text-style: bold; }
+        & > .transcript--expired { color: $text-error; text-style: bold; }
+        & > .transcript--unknown { color: $text-secondary; text-style: bold; }
+    }
+    """
     COMPONENT_CLASSES = {
         "transcript--text", "transcript--title", "transcript--job", "transcript--meta",
         "transcript--label", "transcript--question", "transcript--number", "transcript--tag",
@@ -81,19 +119,7 @@ class TranscriptView(ScrollView, can_focus=True):
         "transcript--rating", "transcript--note",
     }
 
-    BINDINGS = [
-        Binding("up,k", "line_up", "Up", show=False),
-        Binding("down,j", "line_down", "Down", show=False),
-        Binding("pageup,b", "page_up_", "Page up", show=False),
-        Binding("pagedown,space", "page_down_", "Page down", show=False),
-        Binding("home,g", "top", "Top", show=False),
-        Binding("end,G", "bottom", "Bottom", show=False),
-        Binding("n", "next_match", "Next match", show=False),
-        Binding("N", "previous_match", "Previous match", show=False),
-        Binding("right_square_bracket", "next_answer", "Next answer", key_display="]"),
-        Binding("left_square_bracket", "previous_answer", "Prev answer", key_display="[",
-                show=False),
-    ]
+    BINDINGS = TRANSCRIPT.bindings
 
     current_response: reactive[int | None] = reactive(None, always_update=True, layout=False)
 
@@ -445,7 +471,25 @@ class TranscriptView(ScrollView, can_focus=True):
 class SearchBar(Horizontal):
     """ctrl+f: find in the transcript. Enter = next match, Escape = close."""
 
-    BINDINGS = [Binding("escape", "close", "Close search", show=False)]
+    DEFAULT_CSS = """
+    SearchBar {
+        height: 1;
+        background: $boost;
+    }
+    SearchBar > #search-input {
+        width: 1fr;
+        border: none;
+        height: 1;
+    }
+    SearchBar > #search-count {
+        width: auto;
+        min-width: 12;
+        padding: 0 1;
+        color: $text-muted;
+    }
+    """
+
+    BINDINGS = SEARCH_BAR.bindings
 
     class Closed(Message):
         pass

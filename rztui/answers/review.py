@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from .api.models import Interview
-from .formats import NO_VALUE, format_timestamp, human_duration, iso_utc
-from .store.evaluations import Evaluation
-from .textsafe import clean_line
+from ..api.models import Interview
+from ..formats import NO_VALUE, format_timestamp, human_duration, iso_utc
+from ..store.evaluations import Evaluation
+from ..textsafe import clean_line
 
 DEFAULT_KEYWORDS: list[str] = ["react", "typescript", "testing", "agile", "ci/cd"]
 

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from .api.errors import (
+from ..api.errors import (
     EXIT_FAILURE,
     EXIT_OK,
     EXIT_USAGE,
@@ -46,14 +46,12 @@ from .api.errors import (
     InvalidResponse,
     RZError,
 )
-from .api.ids import MAX_ID_LENGTH, looks_like_id, parse_id
-from .api.models import TERMINAL_STATUSES, Interview
-from .export_json import element_of, jsonl_of, with_evaluation
+from ..api.ids import MAX_ID_LENGTH, looks_like_id, parse_id
+from ..api.models import TERMINAL_STATUSES, Interview
+from ..formats import CSV_COLUMNS, csv_line
+from ..service import FetchStats, Service
+from ..store import Store
 from .export_pages import EXPORT_PAGE, MISSING, WRITTEN, export_pages
-from .formats import CSV_COLUMNS, CsvRows, csv_line, write_csv
-from .service import FetchStats, Service
-from .store import Store
-from .store.evaluations import Evaluation
 
 EXPORT_FORMATS: tuple[str, ...] = ("csv", "json", "jsonl")
 EXTENSIONS: dict[str, str] = {"csv": ".csv", "json": ".json", "jsonl": ".jsonl"}
@@ -180,54 +178,6 @@ class _Stopped(Exception):
     """The caller gave up while the file was being written."""
 
 
-def write_interviews(
-    stream: IO[str],
-    interviews: Sequence[Interview],
-    fmt: str,
-    *,
-    service: Service | None = None,
-    excel: bool = False,
-    should_stop: Callable[[], bool] | None = None,
-) -> int:
-    """Write ``interviews`` to ``stream``; returns the number of rows (CSV) or interviews.
-
-    ``should_stop`` is checked before each interview; when it says so, ``_Stopped`` is raised
-    (so an atomic file is discarded).
-    """
-    store = service.store if service is not None else None
-
-    def each() -> Iterator[tuple[Interview, Evaluation | None]]:
-        for iv in interviews:
-            if should_stop is not None and should_stop():
-                raise _Stopped()
-            ev = store.evaluations([iv.id], decided=True).get(iv.id) if store is not None \
-                else None
-            yield iv, (ev if ev is not None and not ev.empty else None)
-
-    if fmt == "csv":
-        formatter = CsvRows()
-
-        def rows() -> Iterator[list[str]]:
-            for iv, ev in each():
-                questions = store.get_questions(iv.id) if store is not None else None
-                yield from formatter.of(iv, questions, ev)
-
-        return write_csv(stream, rows(), excel_bom=excel)
-    if fmt == "jsonl":
-        for iv, ev in each():
-            stream.write(jsonl_of(iv, ev) + "\n")
-        return len(interviews)
-    if fmt == "json":
-        # Same text as json.dumps(list, indent=2), one element at a time.
-        stream.write("[" if interviews else "[]")
-        for i, (iv, ev) in enumerate(each()):
-            value = iv.raw if ev is None else with_evaluation(iv.raw, ev)
-            stream.write(("," if i else "") + "\n  " + element_of(value))
-        stream.write("\n]\n" if interviews else "\n")
-        return len(interviews)
-    raise ValueError(f"unknown export format {fmt!r}")
-
-
 def _parse(raw: str) -> str:
     """:func:`parse_id`, answered at once for a bare id in its usual shape (an export of
     100,000 tracked ids looks at each twice)."""
@@ -347,7 +297,7 @@ def write_from_store(
     workers: int = 1,
 ) -> tuple[int, list[str]]:
     """Write the cached interviews ``ids`` to ``stream`` in that order, a page at a time (see
-    :mod:`rztui.export_pages`: a big export uses up to ``workers`` processes); returns (rows
+    :mod:`rztui.files.export_pages`: a big export uses up to ``workers`` processes); returns (rows
     for CSV or interviews, the ids written).
 
     An id with nothing cached, or a cached copy that cannot be read, goes into ``failures``.

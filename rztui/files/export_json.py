@@ -1,6 +1,6 @@
 """The JSON text of exports: an API payload exactly as stored, re-indented without being parsed
 again, and the ``"rztui"`` key (the user's ratings, note, shortlist) appended after the API's
-keys. Used by :mod:`rztui.export` and :mod:`rztui.export_pages`; tested against
+keys. Used by :mod:`rztui.files.export` and :mod:`rztui.files.export_pages`; tested against
 ``json.dumps(indent=2)`` byte for byte."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ import json
 from collections.abc import Callable
 from json.encoder import encode_basestring as _quote
 
-from .api.models import Interview
-from .formats import format_jsonl_line
-from .store.evaluations import Evaluation
-from .store.payload import compact_json
-from .textsafe import json_safe
+from ..api.models import Interview
+from ..formats import format_jsonl_line
+from ..store.evaluations import Evaluation
+from ..store.payload import compact_json
+from ..textsafe import json_safe
 
 EVALUATION_KEY = "rztui"
 

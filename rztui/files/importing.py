@@ -1,9 +1,9 @@
 """Import interviews from an export: JSON Lines or a JSON array, read as a stream.
 
-The other half of :mod:`rztui.export`: ``rztui import FILE`` reads what ``export -f jsonl`` writes
-(one payload a line) or ``export -f json``'s array, checks each payload as if the API had sent
-it (strict JSON, :meth:`Interview.from_api`, a usable id), then tracks and caches it. No request
-is made, so it works offline and without a key. An id imported again is updated. The
+The other half of :mod:`rztui.files.export`: ``rztui import FILE`` reads what ``export -f jsonl``
+writes (one payload a line) or ``export -f json``'s array, checks each payload as if the API had
+sent it (strict JSON, :meth:`Interview.from_api`, a usable id), then tracks and caches it. No
+request is made, so it works offline and without a key. An id imported again is updated. The
 ``"rztui"`` key an export adds (ratings, notes, shortlist) is taken out before the payload is
 checked and stored, and restored into the store; a bad one is named like a bad line, and the
 interview is imported without it.
@@ -25,17 +25,17 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import IO
 
-from .api.body import DEFAULT_MAX_RESPONSE_BYTES, loads
-from .api.errors import InvalidResponse, RZError
-from .api.ids import parse_id
-from .api.models import Interview
+from ..api.body import DEFAULT_MAX_RESPONSE_BYTES, loads
+from ..api.errors import InvalidResponse, RZError
+from ..api.ids import parse_id
+from ..api.models import Interview
+from ..store import ImportCounts, Store
+from ..store.evaluations import Evaluation, evaluation_from_json
+from ..store.payload import encode_body
 from .export_json import EVALUATION_KEY
-from .store import ImportCounts, Store
-from .store.evaluations import Evaluation, evaluation_from_json
-from .store.payload import encode_body
 
 #: EVALUATION_KEY: the key an export adds for what the user decided about an interview
-#: (``rztui.export_json``): taken out before the payload is checked, so what is stored is the
+#: (``rztui.files.export_json``): taken out before the payload is checked, so what is stored is the
 #: API's payload.
 
 #: Interviews written per transaction.
@@ -237,11 +237,6 @@ def read_items(stream: IO[bytes]) -> tuple[Iterator[Item], Callable[[], int]]:
     if head.removeprefix(codecs.BOM_UTF8).lstrip(b" \t\r\n").startswith(b"["):
         return _ArrayReader(reader).items(), lambda: counted.consumed
     return _lines(reader), lambda: counted.consumed
-
-
-def check_item(text: bytes | str) -> Interview:
-    """One payload checked like an API answer; raises :class:`InvalidResponse` saying why."""
-    return check_entry(text)[0]
 
 
 def check_entry(text: bytes | str) -> tuple[Interview, Evaluation | None, str | None]:

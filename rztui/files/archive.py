@@ -41,8 +41,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from .api.body import iter_decoded, raw_chunks
-from .api.errors import (
+from ..api.body import iter_decoded, raw_chunks
+from ..api.errors import (
     EXIT_OK,
     EXIT_USAGE,
     AddressRefused,
@@ -52,8 +52,8 @@ from .api.errors import (
     ResponseTooLarge,
     RZError,
 )
-from .api.models import Interview, Response, parse_time
-from .service import Service
+from ..api.models import Interview, Response, parse_time
+from ..service import Service
 
 URL_TTL_SECONDS = 24 * 3600
 # Treat a URL as stale a little before it really is: a download can take a while.

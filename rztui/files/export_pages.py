@@ -23,18 +23,18 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from .api.errors import RZError
-from .api.models import Interview, plain_interview
+from ..api.errors import RZError
+from ..api.models import Interview, plain_interview
+from ..formats import CsvRows, iso_utc
+from ..store import Store
+from ..textsafe import json_safe
 from .export_json import compact_element, compact_with_evaluation, element, jsonl_of
-from .formats import CsvRows, iso_utc
-from .store import Store
-from .textsafe import json_safe
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-    from .store import CachedPayload
-    from .store.evaluations import Evaluation
+    from ..store import CachedPayload
+    from ..store.evaluations import Evaluation
 
 #: Interviews read from the store at once (one query for their payloads, one for decisions).
 EXPORT_PAGE = 500

@@ -33,11 +33,11 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from .api.errors import EXIT_USAGE, RZError
-from .api.models import Interview
-from .store import Store
-from .store.fts import has_words, is_query_error, literal_query, parse_marked, segment_query
-from .textsafe import clean_line
+from ..api.errors import EXIT_USAGE, RZError
+from ..api.models import Interview
+from ..store import Store
+from ..store.fts import has_words, is_query_error, literal_query, parse_marked, segment_query
+from ..textsafe import clean_line
 
 DEFAULT_LIMIT = 20
 MAX_QUERY_CHARS = 500

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from .api.errors import EXIT_NOT_FOUND, EXIT_USAGE, RZError
-from .api.models import Interview
-from .formats import NO_VALUE, human_duration, iso_utc, plural
-from .store import Store
-from .store.fts import match_key, plain
-from .textsafe import clean, clean_line
+from ..api.errors import EXIT_NOT_FOUND, EXIT_USAGE, RZError
+from ..api.models import Interview
+from ..formats import NO_VALUE, human_duration, iso_utc, plural
+from ..store import Store
+from ..store.fts import match_key, plain
+from ..textsafe import clean, clean_line
 
 SORT_KEYS = ("candidate", "duration", "length", "rating")
 _CJK_SCRIPTS = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
