@@ -19,7 +19,7 @@ import click
 
 from ..api.errors import EXIT_USAGE, NetworkError, RZError
 from ..api.ids import parse_id
-from ..list_columns import CLI_COLUMNS
+from ..store.list_columns import CLI_COLUMNS
 from ..store.listrow import FIELDS
 from ..textsafe import clean_line, json_safe
 from .common import (
@@ -298,7 +298,7 @@ def remove(app: AppContext, ids: tuple[str, ...]) -> None:
         warn(f"{len(set(wanted)) - n} id(s) were not tracked")
 
 
-#: (header, width) of each column `list` prints: from rztui.list_columns.COLUMNS.
+#: (header, width) of each column `list` prints: from rztui.store.list_columns.COLUMNS.
 LIST_COLUMNS = tuple((column.header, column.width) for _, column in CLI_COLUMNS)
 _LIST_CELLS = tuple((column.text, column.width, column.cut) for _, column in CLI_COLUMNS)
 #: (key, field, how) of each value `list --json` writes: ListRow's fields with a ``json`` key.

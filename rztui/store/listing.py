@@ -8,7 +8,7 @@
   :func:`load_index` from one query over covering indexes (schema v3), in a worker thread.
 - :meth:`ListIndex.order` (sort) and :meth:`ListIndex.select` (status + filter words) work on
   plain lists of row numbers, so a worker can run them while the UI goes on. A sort is a tuple
-  of :class:`SortKey` (each column's, in ``rztui.list_columns``).
+  of :class:`SortKey` (each column's, in ``rztui.store.list_columns``).
 - ``store/list_views.py``: read-only views over the index (``Entry``, ``Entries``, ``ShownIds``).
 
 What is read and kept comes from the record (``store/listrow.py``): the fields with ``listed``
@@ -427,7 +427,7 @@ class ListIndex:
 
     def order(self, sort: Sort | None = None, reverse: bool = False) -> list[int]:
         """Row numbers of the live rows, sorted by the keys of ``sort`` (a column's, in
-        ``rztui.list_columns``).
+        ``rztui.store.list_columns``).
 
         A total order, so ``reverse`` is its exact reverse (`S` always changes what ties on the
         field, a batch of ids added at one moment): each sort ends in secondary keys, and rows

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rztui.demo import dataset as ds
-from rztui.list_columns import SORT_FIELDS, SORTS
 from rztui.store import Store
+from rztui.store.list_columns import SORT_FIELDS, SORTS
 from rztui.store.list_views import Entry
 from rztui.store.listing import (
     DESC_SQL,

@@ -21,8 +21,8 @@ from textual.worker import WorkerCancelled
 
 from rztui.demo import dataset as ds
 from rztui.demo.server import DemoServer
-from rztui.list_columns import SORTS
 from rztui.store import Store
+from rztui.store.list_columns import SORTS
 from rztui.tui.app import RZApp
 from rztui.tui.widgets import interview_list as il
 from rztui.tui.widgets.interview_list import InterviewList, InterviewTable
@@ -483,14 +483,14 @@ async def test_a_filter_worked_out_in_a_worker_shows_with_its_text(tmp_path, ser
     store = Store(tmp_path / "big.db")
     monkeypatch.setattr(InterviewList, "SYNC_ROWS", 1000)
     go = threading.Event()
-    run = il._Plan.run
+    run = il.Plan.run
 
     def gated(plan, cancelled=lambda: False):
         if plan.terms:
             assert go.wait(30)
         return run(plan, cancelled)
 
-    monkeypatch.setattr(il._Plan, "run", gated)
+    monkeypatch.setattr(il.Plan, "run", gated)
     monkeypatch.setattr(InterviewList, "HOLD_FRAME", 5.0)  # long enough to see it held
     app = make(store, server, [])
     try:

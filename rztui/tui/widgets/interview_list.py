@@ -19,7 +19,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
@@ -35,8 +34,8 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from ...list_columns import SORT_FIELDS, SORT_NAMES, SORTS
 from ...store import ListRow
+from ...store.list_columns import SORT_FIELDS, SORT_NAMES, SORTS
 from ...store.list_views import Entries
 from ...store.listing import (
     SHORTLIST,
@@ -58,6 +57,7 @@ from .interview_table import (
     InterviewTable,
     short_count,
 )
+from .list_plan import Plan, PlanResult
 from .virtual_table import VirtualTable
 
 # Other modules import these from here: the list's public names.
@@ -65,50 +65,6 @@ __all__ = [
     "FILTER_NAMES", "SORT_FIELDS", "SORT_NAMES", "STATUS_FILTERS", "FilterInput",
     "InterviewList", "InterviewTable",
 ]
-
-
-@dataclass(slots=True)
-class _Plan:
-    """What to show, worked out off the UI when the index is large (see ``_Plan.run``)."""
-
-    serial: int
-    index: ListIndex
-    field: str
-    reverse: bool
-    status: str | None
-    terms: tuple[str, ...]
-    order: list[int] | None  # the current order, when it can be reused
-    order_version: int
-    within: Selection | None
-    keep: str | None
-
-    def run(self, cancelled: Callable[[], bool] = lambda: False) -> _Result | None:
-        index = self.index
-        version = index.version
-        order, order_version = self.order, self.order_version
-        if order is None:
-            order, order_version = index.order(SORTS[self.field].keys, self.reverse), self.serial
-        if cancelled():
-            return None
-        selection = index.select(order, self.status, self.terms, self.within, order_version)
-        cursor = 0
-        keep = index.pos.get(self.keep) if self.keep is not None else None
-        if keep is not None:
-            try:
-                cursor = selection.rows.index(keep)
-            except ValueError:
-                cursor = 0
-        return _Result(self, version, order, order_version, selection, cursor)
-
-
-@dataclass(slots=True)
-class _Result:
-    plan: _Plan
-    version: int
-    order: list[int]
-    order_version: int
-    selection: Selection
-    cursor: int
 
 
 class FilterInput(Input):
@@ -394,7 +350,7 @@ class InterviewList(Vertical):
         self._serial += 1
         index = self.index
         reuse = self._order_for == (self.sort_field, self.sort_reverse, index.version)
-        plan = _Plan(self._serial, index, self.sort_field, self.sort_reverse,
+        plan = Plan(self._serial, index, self.sort_field, self.sort_reverse,
                      self.status_filter, fold_terms(self.filter_text.split()),
                      self._order if reuse else None, self._order_version,
                      self._selection if reuse else None, keep)
@@ -440,7 +396,7 @@ class InterviewList(Vertical):
                 and len(selection.rows) <= self.SYNC_ROWS:
             self._selection = selection.packed(self.index.haystack)
 
-    def _light(self, plan: _Plan) -> bool:
+    def _light(self, plan: Plan) -> bool:
         if plan.order is None:
             return False  # a sort: always in the worker
         if plan.within is None:
@@ -448,13 +404,13 @@ class InterviewList(Vertical):
         return plan.within.scan_size(plan.order, plan.status, plan.terms,
                                      plan.order_version) <= self.SYNC_ROWS
 
-    def _work(self, plan: _Plan) -> None:
+    def _work(self, plan: Plan) -> None:
         worker = get_current_worker()
         result = plan.run(lambda: worker.is_cancelled)
         if result is not None and not worker.is_cancelled:
             self.app.call_from_thread(self._finish, result)
 
-    def _finish(self, result: _Result) -> None:
+    def _finish(self, result: PlanResult) -> None:
         plan = result.plan
         if plan.serial != self._serial:
             return  # a newer request is on its way

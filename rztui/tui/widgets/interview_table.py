@@ -1,6 +1,6 @@
 """The interview list's table: the rows shown (row numbers into the list's compact index),
-drawn from the index on demand, in the columns of ``rztui.list_columns``; and the status filters
-the list offers.
+drawn from the index on demand, in the columns of ``rztui.store.list_columns``; and the status
+filters the list offers.
 
 Knows nothing of the list that holds it: the list tells it the rows and the sort, and hears of
 it by message (``VirtualTable``'s)."""
@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.color import Color
 
 from ...api.models import COMPLETED, EXPIRED, IN_PROGRESS, INVITED
-from ...list_columns import (
+from ...store.list_columns import (
     NEW_MARK,
     PAST_EXPIRY_LOOK,
     SHORTLIST_MARK,
@@ -90,7 +90,7 @@ class InterviewTable(VirtualTable):
         self._update_labels()
 
     def _theme_styles(self) -> dict[str, Style | str]:
-        """Each style name a cell may give (``rztui.list_columns``), as a Style."""
+        """Each style name a cell may give (``rztui.store.list_columns``), as a Style."""
         variables = self.app.theme_variables
         styles: dict[str, Style | str] = {"": "", "bold": _BOLD}
         for _symbol, _label, var in (*STATUS_LOOK.values(), UNKNOWN_LOOK, UNFETCHED_LOOK,

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, NamedTuple
 
-from .api.models import COMPLETED, EXPIRED, IN_PROGRESS, INVITED
-from .formats import relative_time
-from .store.listing import (
+from ..api.models import COMPLETED, EXPIRED, IN_PROGRESS, INVITED
+from ..formats import relative_time
+from ..textsafe import clean_line
+from .listing import (
     ADDED,
     BEST_RATED,
     BY_ADDED,
@@ -33,8 +34,7 @@ from .store.listing import (
     Sort,
     by_value,
 )
-from .store.listrow import ListRow
-from .textsafe import clean_line
+from .listrow import ListRow
 
 # status -> (symbol, label, theme colour variable). The label makes it readable without colour.
 STATUS_LOOK: dict[str, tuple[str, str, str]] = {
