@@ -621,13 +621,14 @@ def test_cli_webhook_listen_reaches_the_app(monkeypatch, tmp_path):
     from click.testing import CliRunner
 
     from rztui import cli
+    from rztui.cli import group
     from rztui.tui import launch as launch_mod
 
     seen: list = []
     monkeypatch.setenv("RZTUI_HOME", str(tmp_path))
     monkeypatch.setattr(launch_mod, "launch", lambda ctx: seen.append(ctx.webhook_listen))
     # CliRunner's streams are not terminals; off a terminal bare `rztui` lists instead.
-    monkeypatch.setattr(cli, "isatty", lambda stream: True)
+    monkeypatch.setattr(group, "isatty", lambda stream: True)
     runner = CliRunner()
     assert runner.invoke(cli.main, ["--webhook-listen", "127.0.0.1:8123"]).exit_code == 0
     assert seen == ["127.0.0.1:8123"]
