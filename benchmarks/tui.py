@@ -166,12 +166,12 @@ def first_row_pattern(home: Path) -> re.Pattern[str]:
     """The first list row as the screen shows it: status, then the name on the same line (the
     transcript shows the status alone on its line)."""
     from rztui.store import Store
-    from rztui.store.listing import first_page
+    from rztui.store.listing import LISTED, first_page
 
     store = Store(home / "data" / "rztui.db")
     row = first_page(store, 1)[0]
     store.close()
-    return re.compile(r"● completed +" + re.escape(row[4] or ""))
+    return re.compile(r"● completed +" + re.escape(row[LISTED.index("candidate_name")] or ""))
 
 
 def expected_counts(home: Path, typed: str) -> list[int]:
@@ -182,7 +182,7 @@ def expected_counts(home: Path, typed: str) -> list[int]:
     store = Store(home / "data" / "rztui.db")
     index = load_index(store)
     store.close()
-    order = index.order("added")
+    order = index.order()  # by date added
     return [len(index.select(order, None, typed[:n].split()).rows)
             for n in range(1, len(typed) + 1)]
 

@@ -13,12 +13,14 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from json.encoder import encode_basestring
-from typing import IO, TYPE_CHECKING, Protocol, cast
+from typing import IO, TYPE_CHECKING, Any, Protocol, cast
 
 import click
 
 from ..api.errors import EXIT_USAGE, NetworkError, RZError
 from ..api.ids import parse_id
+from ..store.list_columns import CLI_COLUMNS
+from ..store.listrow import FIELDS
 from ..textsafe import clean_line, json_safe
 from .common import (
     AppContext,
@@ -296,8 +298,12 @@ def remove(app: AppContext, ids: tuple[str, ...]) -> None:
         warn(f"{len(set(wanted)) - n} id(s) were not tracked")
 
 
-LIST_COLUMNS = (("ID", 40), ("STATUS", 12), ("CANDIDATE", 28), ("JOB", 30), ("RATING", 6),
-                ("SHORTLISTED", 11))
+#: (header, width) of each column `list` prints: from rztui.store.list_columns.COLUMNS.
+LIST_COLUMNS = tuple((column.header, column.width) for _, column in CLI_COLUMNS)
+_LIST_CELLS = tuple((column.text, column.width, column.cut) for _, column in CLI_COLUMNS)
+#: (key, field, how) of each value `list --json` writes: ListRow's fields with a ``json`` key.
+_LIST_JSON = tuple((source.json, name, source.kind) for name, source in FIELDS
+                   if source.json is not None)
 
 
 _ISO_UTC = re.compile(r"([1-9]\d{3}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d{1,6})?(Z|\+00:00)")
@@ -343,23 +349,15 @@ def _iso_time_parsed(value: str | float) -> str:
     return iso_utc(parsed)
 
 
+_JSON_KINDS: dict[str, Callable[[Any], object]] = {
+    "value": lambda value: value, "text": lambda value: value or None, "time": _iso_time,
+    "flag": bool,
+}
+
+
 def _list_json(row: ListRow) -> dict[str, object]:
-    return {
-        "id": row.id,
-        "status": row.status,
-        "candidate": row.candidate_name or None,
-        "email": row.candidate_email or None,
-        "job": row.job_title or None,
-        "answered": row.answered,
-        "created_at": _iso_time(row.created_at),
-        "started_at": _iso_time(row.started_at),
-        "completed_at": _iso_time(row.completed_at),
-        "expires_at": _iso_time(row.expires_at),
-        "added_at": _iso_time(row.added_at),
-        "fetched_at": _iso_time(row.fetched_at),
-        "rating": row.rating,
-        "shortlisted": bool(row.shortlisted),
-    }
+    """A row as `list --json` writes it: each ListRow field with a ``json`` key, in order."""
+    return {key: _JSON_KINDS[kind](getattr(row, name)) for key, name, kind in _LIST_JSON}
 
 
 def _json_value(value: object) -> str:
@@ -384,13 +382,8 @@ def _list_json_element(row: ListRow) -> str:
 
 
 def _list_line(row: ListRow) -> str:
-    status = clean_line(row.status or "not fetched")
-    return (
-        f"{clean_line(row.id):<40} {status:<12} {clean_line(row.candidate_name)[:28]:<28} "
-        f"{clean_line(row.job_title)[:30]:<30} "
-        f"{f'{row.rating}/5' if row.rating is not None else '':<6} "
-        f"{'yes' if row.shortlisted else ''}".rstrip()
-    )
+    return " ".join([f"{text(row)[:width] if cut else text(row):<{width}}"
+                     for text, width, cut in _LIST_CELLS]).rstrip()
 
 
 def _echo_chunks(pieces: Iterator[str], every: int = 256) -> None:

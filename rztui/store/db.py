@@ -15,13 +15,13 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from ..api.models import TERMINAL_STATUSES, Interview, QuestionSet
 from . import fts
 from .connection import DEFAULT_BUSY_TIMEOUT
-from .evaluations import NEW_SQL, EvaluationStore, drop_evaluations
+from .evaluations import EvaluationStore, drop_evaluations
+from .listrow import FIELDS, ROW_SQL, UPSERT_SQL, ListRow, upsert_values
 from .payload import decode_body, encode_body, is_compact, load_body
 from .schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -30,30 +30,11 @@ __all__ = [
     "ImportCounts", "ListRow", "Store",
 ]
 
+#: Where a paged row query (``t.rowid`` first) has ``added_at``.
+_ADDED_AT = 1 + [name for name, _ in FIELDS].index("added_at")
+
 #: Rows read per query by the methods that stream (list, export): memory stays flat.
 PAGE_SIZE = 500
-
-
-@dataclass(frozen=True, slots=True)
-class ListRow:
-    """One tracked interview as the list shows it (no JSON parsing needed)."""
-
-    id: str
-    added_at: float
-    label: str | None
-    status: str | None  # None: tracked but never fetched
-    candidate_name: str
-    candidate_email: str
-    job_title: str
-    created_at: str | None
-    started_at: str | None
-    completed_at: str | None
-    expires_at: str | None
-    answered: int
-    fetched_at: float | None
-    rating: int | None = None  # the user's (store/evaluations.py)
-    shortlisted: bool = False
-    new: bool = False  # completed or answered since last opened
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,10 +72,6 @@ class ImportCounts:
 def _chunks(items: Sequence[str], size: int = PAGE_SIZE) -> Iterator[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
-
-
-def _iso(dt: datetime | None) -> str | None:
-    return dt.isoformat() if dt is not None else None
 
 
 class Store(EvaluationStore):
@@ -155,19 +132,12 @@ class Store(EvaluationStore):
     def is_tracked(self, iid: str) -> bool:
         return bool(self._query("SELECT 1 FROM tracked WHERE id = ?", (iid,)))
 
-    _ROW_SQL = """
-        SELECT t.id, t.added_at, t.label, i.status, i.candidate_name, i.candidate_email,
-               i.job_title, i.created_at, i.started_at, i.completed_at, i.expires_at,
-               coalesce(i.answered, 0), i.fetched_at, e.rating, coalesce(e.shortlisted, 0),
-               {NEW}
-        FROM tracked t LEFT JOIN interviews i ON i.id = t.id
-        LEFT JOIN evaluation e ON e.interview_id = t.id
-    """.replace("{NEW}", NEW_SQL)
+    _ROW_SQL = ROW_SQL  # derived from ListRow (store/listrow.py)
 
     def iter_list_rows(self, *, page: int = PAGE_SIZE) -> Iterator[ListRow]:
         """The tracked interviews in tracking order, read ``page`` rows per query (keyset
         paging on the ``tracked_added_at`` index: every page costs the same)."""
-        sql = self._ROW_SQL.replace("SELECT t.id,", "SELECT t.rowid, t.id,", 1)
+        sql = self._ROW_SQL.replace("SELECT ", "SELECT t.rowid, ", 1)
         after: tuple[float, int] | None = None
         while True:
             if after is None:
@@ -181,7 +151,7 @@ class Store(EvaluationStore):
                 yield ListRow(*tuple(r)[1:])
             if len(rows) < page:
                 return
-            after = (rows[-1][2], rows[-1][0])
+            after = (rows[-1][_ADDED_AT], rows[-1][0])
 
     def row(self, iid: str) -> ListRow | None:
         rows = self._query(self._ROW_SQL + " WHERE t.id = ?", (iid,))
@@ -198,17 +168,7 @@ class Store(EvaluationStore):
         self._write(lambda conn: self._save_many(conn, [interview], when))
         return interview
 
-    _UPSERT_SQL = """
-        INSERT INTO interviews (id, status, body, fetched_at, candidate_name, candidate_email,
-            job_title, created_at, started_at, completed_at, expires_at, answered)
-        VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
-        ON CONFLICT(id) DO UPDATE SET status=excluded.status, body=excluded.body,
-            fetched_at=excluded.fetched_at, candidate_name=excluded.candidate_name,
-            candidate_email=excluded.candidate_email, job_title=excluded.job_title,
-            created_at=excluded.created_at, started_at=excluded.started_at,
-            completed_at=excluded.completed_at, expires_at=excluded.expires_at,
-            answered=excluded.answered
-    """
+    _UPSERT_SQL = UPSERT_SQL  # derived from ListRow's fields with an ``api`` source
 
     def _save_many(
         self, conn: sqlite3.Connection, interviews: Sequence[Interview], fetched_at: float,
@@ -234,10 +194,7 @@ class Store(EvaluationStore):
         # in the index (only, perhaps, its cached questions' rows).
         fts.delete_docs(conn, changed, indexed=[iid for iid in changed if iid in old])
         conn.executemany(self._UPSERT_SQL, [
-            (iid, iv.status, bodies[iid], fetched_at, iv.candidate.name,
-             iv.candidate.email or "", iv.job.title, _iso(iv.created_at), _iso(iv.started_at),
-             _iso(iv.completed_at), _iso(iv.expires_at), len(iv.responses))
-            for iid, iv in latest.items()
+            upsert_values(iv, bodies[iid], fetched_at) for iid, iv in latest.items()
         ])
         questions: dict[str, bytes | str] = {}
         for chunk in _chunks(changed):

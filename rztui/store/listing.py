@@ -7,7 +7,12 @@
   few fields the list shows, sorts and filters on (no JSON, no object per row), filled by
   :func:`load_index` from one query over covering indexes (schema v3), in a worker thread.
 - :meth:`ListIndex.order` (sort) and :meth:`ListIndex.select` (status + filter words) work on
-  plain lists of row numbers, so a worker can run them while the UI goes on.
+  plain lists of row numbers, so a worker can run them while the UI goes on. A sort is a tuple
+  of :class:`SortKey` (each column's, in ``rztui.store.list_columns``).
+- ``store/list_views.py``: read-only views over the index (``Entry``, ``Entries``, ``ShownIds``).
+
+What is read and kept comes from the record (``store/listrow.py``): the fields with ``listed``
+are read by :data:`LIST_SQL`, those with ``index`` kept in ``ListIndex.values``.
 
 A row number stays valid for the life of an index: rows are appended, updated in place, and a
 removed row is only marked dead, so a worker holding row numbers never reads the wrong row.
@@ -23,17 +28,17 @@ import sqlite3
 from array import array
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, MutableSequence, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from itertools import accumulate
+from operator import attrgetter, itemgetter
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from ..api.models import COMPLETED, EXPIRED, IN_PROGRESS, INVITED
 from ..textsafe import clean_line
-from .db import ListRow
-from .evaluations import NEW_SQL
+from .listrow import FIELDS, TEXT, ListRow
 
 #: How many rows :func:`first_page` reads: more than any terminal shows at once.
 FIRST_PAGE_ROWS = 200
@@ -51,14 +56,21 @@ _WHEN_SQL = """round((julianday(coalesce(
         nullif(i.completed_at, ''), nullif(i.started_at, ''), nullif(i.created_at, '')))
         - 2440587.5) * 86400000.0) / 1000.0"""
 
+#: The fields of :class:`ListRow` the list index reads (``listed``), in the record's order; a
+#: row of :data:`LIST_SQL` is these, then the moment the "When" column shows.
+LISTED: tuple[str, ...] = tuple(name for name, source in FIELDS if source.listed)
+#: The fields the index keeps as they are, one array each (``ListRow`` fields with ``index``).
+INDEXED: tuple[tuple[str, str], ...] = tuple(
+    (name, source.index) for name, source in FIELDS if source.index is not None)
+if not {name for name, _ in INDEXED} <= set(LISTED):  # pragma: no cover - a declaration error
+    raise TypeError("a ListRow field kept by the list index must be listed")
+
 # Both indexes come from schema v3: tracked_added_at orders the rows, interviews_listing holds
 # every column read here (a lookup in it never reads the cached JSON body's pages).
 # The user's rating, shortlist and "new since opened" come from the evaluation table (schema v5;
 # a row only for interviews the user rated, noted, shortlisted or opened).
 LIST_SQL = f"""
-    SELECT t.id, t.added_at, t.label, i.status, i.candidate_name, i.candidate_email,
-           i.job_title, {_WHEN_SQL}, coalesce(i.answered, 0),
-           coalesce(e.rating, 0), coalesce(e.shortlisted, 0), {NEW_SQL}
+    SELECT {", ".join(source.sql for _, source in FIELDS if source.listed)}, {_WHEN_SQL}
     FROM tracked t INDEXED BY tracked_added_at
     LEFT JOIN interviews i INDEXED BY interviews_listing ON i.id = t.id
     LEFT JOIN evaluation e ON e.interview_id = t.id
@@ -69,22 +81,23 @@ LIST_SQL = f"""
 DESC_SQL = LIST_SQL.replace("ORDER BY t.added_at, t.rowid",
                             "ORDER BY t.added_at DESC, t.rowid DESC")
 
-#: (id, added_at, label, status, candidate_name, candidate_email, job_title, when, answered,
-#: rating, shortlisted, new); when: Unix seconds, None (or NaN) when there is no date; rating:
-#: 0 when not rated; shortlisted, new: 0 or 1.
-Listing = tuple[str, float, str | None, str | None, str | None, str | None, str | None,
-                float | None, int, int, int, int]
+#: A row of :data:`LIST_SQL` (:data:`LISTED`, then the When moment: Unix seconds, None or NaN
+#: when there is no date). :func:`listing_of` makes one of a :class:`ListRow`.
+Listing = tuple[Any, ...]
+_MOMENT = len(LISTED)
+_ID = LISTED.index("id")
+# What the shown columns and the haystack are made of (see ``ListIndex._derived``).
+_SHOWN = itemgetter(*(LISTED.index(name) for name in (
+    "id", "label", "status", "candidate_name", "candidate_email", "job_title")), _MOMENT)
+#: Where each of them is in a listing, and whether it is text (``index="text"``).
+_PLAIN = tuple((LISTED.index(name), code == TEXT) for name, code in INDEXED)
+_LISTED_OF = attrgetter(*LISTED)
 
 #: The pseudo-status of the shortlist filter (a status tab of its own).
 SHORTLIST = "shortlist"
 
 STATUS_RANK = {IN_PROGRESS: 0, INVITED: 1, COMPLETED: 2, EXPIRED: 3}
-SORT_FIELDS = ("added", "candidate", "job", "status", "when", "answered", "rating")
 NO_VALUE = "—"
-
-
-#: What ``ListIndex._fields`` makes of a Listing (see there).
-Fields = tuple[str, str | None, str, int, str, str, float, float, int, int, int, int]
 
 
 class HasPath(Protocol):
@@ -100,14 +113,15 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def first_page(store: HasPath, limit: int = FIRST_PAGE_ROWS, field: str = "added",
+def first_page(store: HasPath, limit: int = FIRST_PAGE_ROWS, sort: Sort | None = None,
                reverse: bool = False) -> list[Listing]:
-    """The first ``limit`` tracked interviews in the order ``ListIndex.order(field, reverse)``
-    gives. By date added (the list's default order, either way) it is one indexed query, cheap
-    before the first frame whatever the size of the store; any other order reads every row."""
+    """The first ``limit`` tracked interviews in the order ``ListIndex.order(sort, reverse)``
+    gives. By date added (the list's default order, ``sort`` None, either way) it is one indexed
+    query, cheap before the first frame whatever the size of the store; any other order reads
+    every row."""
     conn = connect_readonly(store.path)
     try:
-        if field == "added":
+        if sort is None or sort == BY_ADDED:
             sql = DESC_SQL if reverse else LIST_SQL
             return conn.execute(sql + " LIMIT ?", (limit,)).fetchall()
         rows = conn.execute(LIST_SQL).fetchall()
@@ -115,7 +129,7 @@ def first_page(store: HasPath, limit: int = FIRST_PAGE_ROWS, field: str = "added
         conn.close()
     index = ListIndex()
     index.extend(rows)
-    return [rows[r] for r in index.order(field, reverse)[:limit]]
+    return [rows[r] for r in index.order(sort, reverse)[:limit]]
 
 
 def load_index(store: HasPath, *, batch: int = 4096,
@@ -135,10 +149,8 @@ def load_index(store: HasPath, *, batch: int = 4096,
 
 
 def listing_of(row: ListRow) -> Listing:
-    """A store row (``Store.row``) in the shape the query gives."""
-    return (row.id, row.added_at, row.label, row.status, row.candidate_name,
-            row.candidate_email, row.job_title, parse_moment(_when_stamp(row)), row.answered,
-            row.rating or 0, int(row.shortlisted), int(row.new))
+    """A store row (``Store.row``) in the shape the list query gives."""
+    return (*_LISTED_OF(row), parse_moment(_when_stamp(row)))
 
 
 def _when_stamp(row: ListRow) -> str | None:
@@ -172,18 +184,6 @@ def status_text(status: str | None) -> str:
     if status in STATUS_RANK:
         return status.replace("_", " ")
     return clean_line(status)[:24] or "unknown"
-
-
-@dataclass(frozen=True, slots=True)
-class RowView:
-    """What the rest of the app reads about one row (cleaned text)."""
-
-    id: str
-    added_at: float
-    status: str | None  # None: tracked but never fetched
-    candidate_name: str  # "" when the API gave none
-    job_title: str
-    answered: int
 
 
 _SEP = "\x00"  # between the haystacks of a packed selection: never in a term
@@ -259,11 +259,18 @@ class ListIndex:
         self.jobs: list[str] = []  # shown in the Job column
         self.haystack: list[str] = []  # casefolded: name, email, job, id, status
         self.moment = array("d")  # the When column, Unix seconds (NaN: none)
-        self.added = array("d")
-        self.answered = array("l")
-        self.rating = bytearray()  # 0: not rated
-        self.shortlisted = bytearray()
-        self.new = bytearray()  # completed or answered since last opened
+        #: The fields kept as they are (``INDEXED``), by ListRow field name: numbers in an
+        #: array (None counts as 0), text in a list (cleaned, stored once, None counts as "").
+        self.values: dict[str, MutableSequence[Any]] = {
+            name: [] if code == TEXT else array(code) for name, code in INDEXED}
+        self._plain = tuple(self.values.values())  # in the order of ``_PLAIN``
+        # Named here: read on every sort, filter and drawn line.
+        self.added: MutableSequence[float] = self.values["added_at"]
+        self.answered: MutableSequence[int] = self.values["answered"]
+        self.rating: MutableSequence[int] = self.values["rating"]  # 0: not rated
+        self.shortlisted: MutableSequence[int] = self.values["shortlisted"]
+        #: Completed or answered since last opened.
+        self.new: MutableSequence[int] = self.values["new"]
         self.alive = bytearray()
         self.pos: dict[str, int] = {}
         self.counts: dict[str | None, int] = {}  # alive rows per status
@@ -289,11 +296,10 @@ class ListIndex:
     def _share(self, text: str) -> str:
         return self._shared.setdefault(text, text)
 
-    def _fields(self, listing: Listing) -> Fields:
-        """(id, status, name shown, named, job shown, haystack, moment, added, answered,
-        rating, shortlisted, new)."""
-        iid, added_at, label, status, name, email, job, when, answered, rating, listed, new = \
-            listing
+    def _derived(self, listing: Listing) -> tuple[str | None, str, int, str, str, float]:
+        """What the index makes of a listing besides its ``values``: (status, name shown,
+        named, job shown, haystack, moment)."""
+        iid, label, status, name, email, job, when = _SHOWN(listing)
         name_shown = clean_line(name)
         named = 1 if name_shown else 0
         if not name_shown:  # not fetched yet: the label, or the id
@@ -309,17 +315,12 @@ class ListIndex:
                 f" {raw} {words}" if words != raw else f" {raw}")
         status, tail = known
         hay = f"{name_shown} {clean_line(email)} {job_shown} {clean_line(iid)}{tail}".casefold()
-        return (iid, status, name_shown, named, job_shown, hay,
-                math.nan if when is None else when, added_at, answered or 0, rating or 0,
-                1 if listed else 0, 1 if new else 0)
+        return status, name_shown, named, job_shown, hay, math.nan if when is None else when
 
     def put(self, listing: Listing) -> int:
         """Add a row, or update it in place (same row number). Returns its row number."""
-        return self._put_fields(self._fields(listing))
-
-    def _put_fields(self, fields: Fields) -> int:
-        iid, status, name, named, job, hay, moment, added_at, answered, rating, listed, new = \
-            fields
+        status, name, named, job, hay, moment = self._derived(listing)
+        iid = listing[_ID]
         row = self.pos.get(iid)
         if row is None:
             row = len(self.ids)
@@ -330,11 +331,8 @@ class ListIndex:
             self.jobs.append(job)
             self.haystack.append(hay)
             self.moment.append(moment)
-            self.added.append(added_at)
-            self.answered.append(answered)
-            self.rating.append(rating)
-            self.shortlisted.append(listed)
-            self.new.append(new)
+            for values, (k, text) in zip(self._plain, _PLAIN, strict=True):
+                values.append(self._share(clean_line(listing[k])) if text else listing[k] or 0)
             self.alive.append(1)
             self.ids.append(iid)
             self.pos[iid] = row
@@ -349,45 +347,43 @@ class ListIndex:
             self.jobs[row] = job
             self.haystack[row] = hay
             self.moment[row] = moment
-            self.added[row] = added_at
-            self.answered[row] = answered
-            self.rating[row] = rating
-            self.shortlisted[row] = listed
-            self.new[row] = new
+            for values, (k, text) in zip(self._plain, _PLAIN, strict=True):
+                values[row] = self._share(clean_line(listing[k])) if text else listing[k] or 0
         self.counts[status] = self.counts.get(status, 0) + 1
-        self.shortlisted_count += listed
-        self.new_count += new
+        self.shortlisted_count += self.shortlisted[row]
+        self.new_count += self.new[row]
         return row
 
     def extend(self, listings: Iterable[Listing]) -> None:
         """``put`` each, faster: for loading many rows."""
-        fields = [self._fields(listing) for listing in listings]
-        if any(f[0] in self.pos for f in fields) or len({f[0] for f in fields}) < len(fields):
-            for listing_fields in fields:  # updates among them: one at a time
-                self._put_fields(listing_fields)
+        listings = list(listings)
+        ids = [listing[_ID] for listing in listings]
+        if len(set(ids)) < len(ids) or any(i in self.pos for i in ids):
+            for listing in listings:  # updates among them: one at a time
+                self.put(listing)
             return
         start = len(self.ids)
-        ids, status, names, named, jobs, hay, moment, added, answered, rating, listed, new = \
-            zip(*fields, strict=True) if fields else ((),) * 12
+        derived = [self._derived(listing) for listing in listings]
+        status, names, named, jobs, hay, moment = \
+            zip(*derived, strict=True) if derived else ((),) * 6
         self.status.extend(status)
         self.names.extend(names)
         self.named.extend(named)
         self.jobs.extend(jobs)
         self.haystack.extend(hay)
         self.moment.extend(moment)
-        self.added.extend(added)
-        self.answered.extend(answered)
-        self.rating.extend(rating)
-        self.shortlisted.extend(listed)
-        self.new.extend(new)
-        self.alive.extend(b"\x01" * len(fields))
+        share = self._share
+        for values, (k, text) in zip(self._plain, _PLAIN, strict=True):
+            values.extend([share(clean_line(listing[k])) for listing in listings] if text
+                          else [listing[k] or 0 for listing in listings])
+        self.alive.extend(b"\x01" * len(ids))
         self.ids.extend(ids)
-        self.pos.update(zip(ids, range(start, start + len(fields)), strict=True))
+        self.pos.update(zip(ids, range(start, start + len(ids)), strict=True))
         counts = self.counts
         for value, count in Counter(status).items():
             counts[value] = counts.get(value, 0) + count
-        self.shortlisted_count += sum(listed)
-        self.new_count += sum(new)
+        self.shortlisted_count += sum(self.shortlisted[start:])
+        self.new_count += sum(self.new[start:])
         self.version += 1
 
     def remove(self, interview_id: str) -> bool:
@@ -412,12 +408,6 @@ class ListIndex:
     def row_of(self, interview_id: str) -> int | None:
         return self.pos.get(interview_id)
 
-    def view(self, row: int) -> RowView:
-        return RowView(self.ids[row], self.added[row], self.status[row],
-                       self.names[row] if self.named[row] else "",
-                       "" if self.jobs[row] == NO_VALUE else self.jobs[row],
-                       self.answered[row])
-
     def answered_text(self, row: int) -> str:
         answered = self.answered[row]
         if self.status[row] in (INVITED, EXPIRED, None) and not answered:
@@ -435,40 +425,25 @@ class ListIndex:
         return [added[i] if math.isnan(moment[i]) and status[i] is None
                 else 0.0 if math.isnan(moment[i]) else moment[i] for i in range(n)]
 
-    def order(self, field: str, reverse: bool = False) -> list[int]:
-        """Row numbers of the live rows, sorted by ``field`` (see ``SORT_FIELDS``).
+    def order(self, sort: Sort | None = None, reverse: bool = False) -> list[int]:
+        """Row numbers of the live rows, sorted by the keys of ``sort`` (a column's, in
+        ``rztui.store.list_columns``).
 
         A total order, so ``reverse`` is its exact reverse (`S` always changes what ties on the
-        field, a batch of ids added at one moment): each field has secondary keys (see
-        ``SORT_KEYS``), and rows that tie on all of them go by row number, which is the order
-        tracked in (rows load by date added, then the order the store tracked them in; a row
-        added later comes last). ``first_page`` orders the same way."""
+        field, a batch of ids added at one moment): each sort ends in secondary keys, and rows
+        that tie on all of them go by row number, which is the order tracked in (rows load by
+        date added, then the order the store tracked them in; a row added later comes last).
+        ``first_page`` orders the same way."""
         n = len(self.ids)
         alive = self.alive
         rows = [i for i in range(n) if alive[i]]
         keys: Sequence[Any]
-        if field == "candidate":
-            keys = list(zip(self._name_keys(n), self.added, strict=False))
-        elif field == "job":
-            folded: dict[str, str] = {}  # job titles repeat: fold each once
-            jobs = self.jobs
-            keys = list(zip([folded.get(j) or folded.setdefault(j, j.casefold())
-                             for j in jobs[:n]], self._name_keys(n), self.added, strict=False))
-        elif field == "status":
-            rank, status = STATUS_RANK, self.status
-            keys = list(zip([rank.get(status[i] or "", 4) for i in range(n)],
-                            [-w for w in self._when_keys(n)], self._name_keys(n), self.added,
-                            strict=False))
-        elif field == "when":
-            keys = list(zip(self._when_keys(n), self._name_keys(n), self.added, strict=False))
-        elif field == "answered":
-            keys = list(zip(self.answered, self._name_keys(n), self.added, strict=False))
-        elif field == "rating":  # best first; not rated last
-            rating = self.rating
-            keys = list(zip([-rating[i] if rating[i] else 1 for i in range(n)],
-                            self._name_keys(n), self.added, strict=False))
-        else:
-            keys = self.added
+        if sort is None:
+            sort = BY_ADDED
+        if len(sort) == 1:
+            keys = sort[0].every(self, n)
+        else:  # the keys of every row at once, not one call per row: ~3x faster at 100k
+            keys = list(zip(*(key.every(self, n) for key in sort), strict=False))
         get: Callable[[int], Any] = keys.__getitem__
         # Stable, from row-number order: ties on every key keep row order. Reversed as a whole
         # (not ``reverse=True``, which keeps ties in place): the exact reverse.
@@ -477,26 +452,10 @@ class ListIndex:
             rows.reverse()
         return rows
 
-    def sort_key(self, field: str, row: int) -> tuple[Any, ...]:
-        """The key ``order(field)`` sorts ``row`` by, row number last (its tie-break): with it a
+    def sort_key(self, sort: Sort, row: int) -> tuple[Any, ...]:
+        """The key ``order(sort)`` sorts ``row`` by, row number last (its tie-break): with it a
         row whose data changed goes to its place without sorting every row again."""
-        name = self.names[row].casefold()
-        added = self.added[row]
-        if field == "candidate":
-            return (name, added, row)
-        if field == "job":
-            return (self.jobs[row].casefold(), name, added, row)
-        if field == "status":
-            return (STATUS_RANK.get(self.status[row] or "", 4), -self._when_key(row), name,
-                    added, row)
-        if field == "when":
-            return (self._when_key(row), name, added, row)
-        if field == "answered":
-            return (self.answered[row], name, added, row)
-        if field == "rating":
-            rating = self.rating[row]
-            return (-rating if rating else 1, name, added, row)
-        return (added, row)
+        return (*(key.one(self, row) for key in sort), row)
 
     def _when_key(self, row: int) -> float:
         moment = self.moment[row]
@@ -519,6 +478,11 @@ class ListIndex:
     def _name_keys(self, n: int) -> list[str]:
         names = self.names
         return [names[i].casefold() for i in range(n)]
+
+    def _job_keys(self, n: int) -> list[str]:
+        folded: dict[str, str] = {}  # job titles repeat: fold each once
+        jobs = self.jobs
+        return [folded.get(j) or folded.setdefault(j, j.casefold()) for j in jobs[:n]]
 
     def select(self, order: list[int], status: str | None, terms: Sequence[str],
                within: Selection | None = None, order_version: int = 0) -> Selection:
@@ -556,6 +520,43 @@ class ListIndex:
         return Selection(rows, status, terms, order_version)
 
 
+class SortKey(NamedTuple):
+    """One key of a sort: its value for rows 0 .. n-1 at once (``every``), or for one row."""
+
+    every: Callable[[ListIndex, int], Sequence[Any]]
+    one: Callable[[ListIndex, int], Any]
+
+
+#: A sort: its keys, most significant first (the row number breaks the last ties).
+Sort = tuple[SortKey, ...]
+
+
+def by_value(name: str, *, descending: bool = False) -> SortKey:
+    """A field the index keeps as it is (``ListIndex.values``), ascending or descending."""
+    if descending:
+        return SortKey(lambda ix, n: [-v for v in ix.values[name][:n]],
+                       lambda ix, r: -ix.values[name][r])
+    return SortKey(lambda ix, n: ix.values[name], lambda ix, r: ix.values[name][r])
+
+
+ADDED = by_value("added_at")
+#: The candidate as shown (casefolded).
+NAME = SortKey(ListIndex._name_keys, lambda ix, r: ix.names[r].casefold())
+JOB = SortKey(ListIndex._job_keys, lambda ix, r: ix.jobs[r].casefold())
+#: In progress, invited, completed, expired, then any other.
+STATUS = SortKey(lambda ix, n: [STATUS_RANK.get(s or "", 4) for s in ix.status[:n]],
+                 lambda ix, r: STATUS_RANK.get(ix.status[r] or "", 4))
+#: The When column's moment (not fetched: when added; no date: first).
+WHEN = SortKey(ListIndex._when_keys, ListIndex._when_key)
+LATEST = SortKey(lambda ix, n: [-w for w in ix._when_keys(n)], lambda ix, r: -ix._when_key(r))
+#: Best first; not rated last.
+BEST_RATED = SortKey(lambda ix, n: [-v if v else 1 for v in ix.rating[:n]],
+                     lambda ix, r: -ix.rating[r] if ix.rating[r] else 1)
+#: The list's default order (and ``first_page``'s indexed one).
+BY_ADDED: Sort = (ADDED,)
+
+
 def index_rows(index: ListIndex, rows: Iterable[ListRow]) -> list[int]:
     """Put store rows in the index; their row numbers."""
     return [index.put(listing_of(row)) for row in rows]
+

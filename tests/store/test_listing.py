@@ -9,18 +9,35 @@ from hypothesis import strategies as st
 
 from rztui.demo import dataset as ds
 from rztui.store import Store
+from rztui.store.list_columns import SORT_FIELDS, SORTS
+from rztui.store.list_views import Entry
 from rztui.store.listing import (
     DESC_SQL,
     LIST_SQL,
+    LISTED,
     SHORTLIST,
-    SORT_FIELDS,
     ListIndex,
+    Listing,
     connect_readonly,
     first_page,
     listing_of,
     load_index,
     status_text,
 )
+
+
+def listed(iid: str, added: float, status: str | None, name: str, job: str | None = "Job", *,
+           email: str = "", when: float | None = None, answered: int = 0, rating: int = 0,
+           shortlisted: int = 0, new: int = 0, label: str | None = None) -> Listing:
+    """A row as the list query gives it, by field name."""
+    values = {"id": iid, "added_at": added, "label": label, "status": status,
+              "candidate_name": name, "candidate_email": email, "job_title": job,
+              "answered": answered, "rating": rating, "shortlisted": shortlisted, "new": new}
+    return (*(values[name] for name in LISTED), when)
+
+
+def order(index: ListIndex, field: str, reverse: bool = False) -> list[int]:
+    return index.order(SORTS[field].keys, reverse)
 
 
 def test_first_page_reads_by_date_added_through_indexes(demo_store: Store) -> None:
@@ -62,7 +79,7 @@ def test_rows_are_cleaned_and_unfetched_ones_named(store: Store) -> None:
     rows = {iid: index.pos[iid] for iid in index}
     assert index.names[rows["never-fetched"]] == "Interview from the ATS"
     assert index.names[rows["no-label"]] == "no-label"  # not fetched: the id
-    assert index.view(rows["no-label"]).candidate_name == ""
+    assert Entry(index, rows["no-label"]).candidate_name == ""
     assert index.status[rows["no-label"]] is None
     assert "not fetched" in index.haystack[rows["no-label"]]
     hostile = rows[ds.HOSTILE_TERMINAL_ID]
@@ -85,7 +102,7 @@ def test_put_updates_in_place_and_remove_leaves_a_dead_row(store: Store) -> None
     assert index.status[1] == "expired" and index.counts == {None: 2, "expired": 1}
     assert index.remove(ids[0]) and not index.remove(ids[0])
     assert ids[0] not in index and len(index) == 2 and index.version == version + 1
-    assert index.order("added") == [1, 2]
+    assert index.order() == [1, 2]
     assert index.counts[None] == 1
     # The watcher's and the fetcher's questions, without an object per row.
     assert index.ids_with_status([None]) == ids[2:]
@@ -96,11 +113,11 @@ def test_put_updates_in_place_and_remove_leaves_a_dead_row(store: Store) -> None
 def test_every_sort_is_a_total_order_so_reversing_reverses_it() -> None:
     index = ListIndex()
     for n, name in enumerate(["b", "a", "b", "a"]):
-        index.put((f"id{n}", 100.0, None, "completed", name, "", "Job", None, 0, 0, 0, 0))
-    assert index.order("candidate") == [1, 3, 0, 2]  # ties: by date added, then tracked
-    assert index.order("candidate", reverse=True) == [2, 0, 3, 1]
-    assert index.order("status") == [1, 3, 0, 2]  # same status and date: by name
-    assert index.order("added", reverse=True) == [3, 2, 1, 0]
+        index.put(listed(f"id{n}", 100.0, "completed", name))
+    assert order(index, "candidate") == [1, 3, 0, 2]  # ties: by date added, then tracked
+    assert order(index, "candidate", reverse=True) == [2, 0, 3, 1]
+    assert order(index, "status") == [1, 3, 0, 2]  # same status and date: by name
+    assert order(index, "added", reverse=True) == [3, 2, 1, 0]
 
 
 row_data = st.tuples(
@@ -120,20 +137,21 @@ def test_one_rows_sort_key_and_match_agree_with_sorting_and_selecting_every_row(
     """What lets one changed row move to its place: ``sort_key`` orders as ``order`` does
     (the row number breaks ties) and ``matches`` keeps what ``select`` keeps."""
     index = ListIndex()
-    for n, (added, st_, name, job, when, answered, rating, listed) in enumerate(rows):
-        index.put((f"id-{n}", added, None, st_, name, f"{name}@x", job, when, answered, rating,
-                   listed, 0))
+    for n, (added, st_, name, job, when, answered, rating, on_list) in enumerate(rows):
+        index.put(listed(f"id-{n}", added, st_, name, job, email=f"{name}@x", when=when,
+                         answered=answered, rating=rating, shortlisted=on_list))
     for n in dead:
         if n < len(rows):
             index.remove(f"id-{n}")
     alive = [r for r in range(len(rows)) if index.alive[r]]
     for field in SORT_FIELDS:
-        ascending = sorted(alive, key=lambda r, f=field: index.sort_key(f, r))
-        assert index.order(field) == ascending, field
-        assert index.order(field, reverse=True) == ascending[::-1], field
-    order = index.order("added")
-    assert index.select(order, status, terms).rows == \
-        [r for r in order if index.matches(r, status, terms)]
+        keys = SORTS[field].keys
+        ascending = sorted(alive, key=lambda r, k=keys: index.sort_key(k, r))
+        assert index.order(keys) == ascending, field
+        assert index.order(keys, reverse=True) == ascending[::-1], field
+    rows_added = index.order()
+    assert index.select(rows_added, status, terms).rows == \
+        [r for r in rows_added if index.matches(r, status, terms)]
 
 
 def test_equal_keys_sort_the_same_in_the_first_page_and_the_index(store: Store) -> None:
@@ -147,16 +165,16 @@ def test_equal_keys_sort_the_same_in_the_first_page_and_the_index(store: Store) 
     index = load_index(store)
     assert len(set(index.added)) == 2
     for field in SORT_FIELDS:
-        up = [index.ids[r] for r in index.order(field)]
-        down = [index.ids[r] for r in index.order(field, reverse=True)]
+        up = [index.ids[r] for r in order(index, field)]
+        down = [index.ids[r] for r in order(index, field, reverse=True)]
         assert down == up[::-1], field
         for reverse, ids in ((False, up), (True, down)):
             for limit in (5, 31, 100):
-                page = [row[0] for row in first_page(store, limit, field, reverse)]
+                page = [row[0] for row in first_page(store, limit, SORTS[field].keys, reverse)]
                 assert page == ids[:limit], (field, reverse, limit)
     # Date added: one indexed query either way, ties in the order tracked.
     assert [r[0] for r in first_page(store, 3)] == ["batch-00", "batch-01", "batch-02"]
-    assert [r[0] for r in first_page(store, 2, "added", True)] == completed[::-1][:2]
+    assert [r[0] for r in first_page(store, 2, reverse=True)] == completed[::-1][:2]
 
 
 def test_status_words() -> None:
@@ -174,16 +192,16 @@ NAMES = ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Zoë Ødegaard", "李�
 def test_typing_on_refines_to_what_a_fresh_filter_finds(typed: str, status: str | None) -> None:
     index = ListIndex()
     for n in range(60):
-        index.put((f"id-{n}", float(n), None, ["completed", "invited", None][n % 3],
-                   NAMES[n % len(NAMES)], f"p{n}@example.com", ["Dev", "Ops"][n % 2], None, 0,
-                   n % 6, n % 2, 0))
-    order = index.order("candidate")
+        index.put(listed(f"id-{n}", float(n), ["completed", "invited", None][n % 3],
+                         NAMES[n % len(NAMES)], ["Dev", "Ops"][n % 2],
+                         email=f"p{n}@example.com", rating=n % 6, shortlisted=n % 2))
+    by_name = order(index, "candidate")
     selection = packed = None
     for end in range(1, len(typed) + 1):
-        selection = index.select(order, status, typed[:end].split(), selection, 1)
+        selection = index.select(by_name, status, typed[:end].split(), selection, 1)
         # The same from a packed selection (as the list packs what it shows).
-        packed = index.select(order, status, typed[:end].split(), packed, 1)
-        fresh = index.select(order, status, typed[:end].split())
+        packed = index.select(by_name, status, typed[:end].split(), packed, 1)
+        fresh = index.select(by_name, status, typed[:end].split())
         assert selection.rows == fresh.rows == packed.rows, typed[:end]
         packed = packed.packed(index.haystack)
 
@@ -191,28 +209,28 @@ def test_typing_on_refines_to_what_a_fresh_filter_finds(typed: str, status: str 
 def test_a_packed_selection_finds_each_row_once_and_in_order() -> None:
     index = ListIndex()
     for n, name in enumerate(["ana ana", "anana", "bob", "", "xana", "ana"]):
-        index.put((f"id-{n}", float(n), None, "completed", name, "", "Dev", None, 0, 0, 0, 0))
-    order = index.order("added")
-    everything = index.select(order, None, []).packed(index.haystack)
+        index.put(listed(f"id-{n}", float(n), "completed", name, "Dev"))
+    by_added = index.order()
+    everything = index.select(by_added, None, []).packed(index.haystack)
     assert everything.text is not None and everything.text.count("\x00") == 6
     assert everything.find("ana") == [0, 1, 4, 5]  # twice in a row: once; at the very end too
     assert everything.find("id-") == list(range(6))
     assert everything.find("ab") == [] and everything.find("bob") == [2]
-    assert index.select(order, None, ["na", "an"], everything, 0).rows == [0, 1, 4, 5]
+    assert index.select(by_added, None, ["na", "an"], everything, 0).rows == [0, 1, 4, 5]
 
 
 def test_rating_sort_and_the_shortlist_filter() -> None:
     index = ListIndex()
     ratings = [0, 5, 2, 0, 5, 3]
     for n, rating in enumerate(ratings):
-        index.put((f"id{n}", float(n), None, "completed", f"n{n}", "", "Job", None, 0, rating,
-                   n % 2, 1 if n == 4 else 0))
+        index.put(listed(f"id{n}", float(n), "completed", f"n{n}", rating=rating,
+                         shortlisted=n % 2, new=1 if n == 4 else 0))
     # Best first, ties by name; not rated last. Reversed: the exact reverse.
-    assert index.order("rating") == [1, 4, 5, 2, 0, 3]
-    assert index.order("rating", reverse=True) == [3, 0, 2, 5, 4, 1]
-    assert index.select(index.order("added"), SHORTLIST, []).rows == [1, 3, 5]
+    assert order(index, "rating") == [1, 4, 5, 2, 0, 3]
+    assert order(index, "rating", reverse=True) == [3, 0, 2, 5, 4, 1]
+    assert index.select(index.order(), SHORTLIST, []).rows == [1, 3, 5]
     assert index.shortlisted_count == 3 and index.new_count == 1
-    index.put(("id1", 1.0, None, "completed", "n1", "", "Job", None, 0, 4, 0, 1))
+    index.put(listed("id1", 1.0, "completed", "n1", rating=4, new=1))
     assert index.shortlisted_count == 2 and index.new_count == 2
     index.remove("id4")
     assert index.new_count == 1 and index.counts["completed"] == 5

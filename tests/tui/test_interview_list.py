@@ -22,6 +22,7 @@ from textual.worker import WorkerCancelled
 from rztui.demo import dataset as ds
 from rztui.demo.server import DemoServer
 from rztui.store import Store
+from rztui.store.list_columns import SORTS
 from rztui.tui.app import RZApp
 from rztui.tui.widgets import interview_list as il
 from rztui.tui.widgets.interview_list import InterviewList, InterviewTable
@@ -482,14 +483,14 @@ async def test_a_filter_worked_out_in_a_worker_shows_with_its_text(tmp_path, ser
     store = Store(tmp_path / "big.db")
     monkeypatch.setattr(InterviewList, "SYNC_ROWS", 1000)
     go = threading.Event()
-    run = il._Plan.run
+    run = il.Plan.run
 
     def gated(plan, cancelled=lambda: False):
         if plan.terms:
             assert go.wait(30)
         return run(plan, cancelled)
 
-    monkeypatch.setattr(il._Plan, "run", gated)
+    monkeypatch.setattr(il.Plan, "run", gated)
     monkeypatch.setattr(InterviewList, "HOLD_FRAME", 5.0)  # long enough to see it held
     app = make(store, server, [])
     try:
@@ -563,7 +564,8 @@ async def test_a_live_update_at_scale_moves_one_row_without_sorting_them_all(
             assert not lst.busy and not sorts  # done in place, now
             assert len([w for w in app.workers if w.group == "interview-list"]) == workers
             index = lst.index
-            expected = index.select(order(index, "candidate"), "completed", []).rows
+            expected = index.select(order(index, SORTS["candidate"].keys), "completed",
+                                    []).rows
             assert table.rows == expected
             assert table.visible_ids[0] == moved and gone not in table.visible_ids
             assert table.current_id == under_cursor
@@ -589,7 +591,7 @@ async def test_a_live_update_at_scale_moves_one_row_without_sorting_them_all(
                          rng.choice(["completed", "expired", "in_progress"]), iid))
                 app.main.reader.updated(iid)
                 index = lst.index
-                fresh = index.select(order(index, "status", True), "completed", []).rows
+                fresh = index.select(order(index, SORTS["status"].keys, True), "completed", []).rows
                 assert table.rows == fresh, step
                 if under_cursor != iid or iid in table.visible_ids:
                     assert table.current_id == under_cursor, step
@@ -598,7 +600,7 @@ async def test_a_live_update_at_scale_moves_one_row_without_sorting_them_all(
             lst.filter_input.value = "zed"
             await settle(pilot)
             index = lst.index
-            assert table.rows == index.select(order(index, "status", True), "completed",
+            assert table.rows == index.select(order(index, SORTS["status"].keys, True), "completed",
                                               ["zed"]).rows
             assert table.row_count
     finally:

@@ -19,11 +19,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -36,9 +35,10 @@ from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from ...store import ListRow
+from ...store.list_columns import SORT_FIELDS, SORT_NAMES, SORTS
+from ...store.list_views import Entries
 from ...store.listing import (
     SHORTLIST,
-    SORT_FIELDS,
     HasPath,
     ListIndex,
     Selection,
@@ -50,61 +50,21 @@ from ...store.listing import (
 )
 from ...textsafe import clean_line
 from .interview_table import (
-    COLUMNS,
     FILTER_NAMES,
     SHORTLIST_MARK,
-    SORT_NAMES,
     STATUS_FILTERS,
     STATUS_LOOK,
-    Entries,
     InterviewTable,
-    _short,
+    short_count,
 )
+from .list_plan import Plan, PlanResult
 from .virtual_table import VirtualTable
 
-
-@dataclass(slots=True)
-class _Plan:
-    """What to show, worked out off the UI when the index is large (see ``_Plan.run``)."""
-
-    serial: int
-    index: ListIndex
-    field: str
-    reverse: bool
-    status: str | None
-    terms: tuple[str, ...]
-    order: list[int] | None  # the current order, when it can be reused
-    order_version: int
-    within: Selection | None
-    keep: str | None
-
-    def run(self, cancelled: Callable[[], bool] = lambda: False) -> _Result | None:
-        index = self.index
-        version = index.version
-        order, order_version = self.order, self.order_version
-        if order is None:
-            order, order_version = index.order(self.field, self.reverse), self.serial
-        if cancelled():
-            return None
-        selection = index.select(order, self.status, self.terms, self.within, order_version)
-        cursor = 0
-        keep = index.pos.get(self.keep) if self.keep is not None else None
-        if keep is not None:
-            try:
-                cursor = selection.rows.index(keep)
-            except ValueError:
-                cursor = 0
-        return _Result(self, version, order, order_version, selection, cursor)
-
-
-@dataclass(slots=True)
-class _Result:
-    plan: _Plan
-    version: int
-    order: list[int]
-    order_version: int
-    selection: Selection
-    cursor: int
+# Other modules import these from here: the list's public names.
+__all__ = [
+    "FILTER_NAMES", "SORT_FIELDS", "SORT_NAMES", "STATUS_FILTERS", "FilterInput",
+    "InterviewList", "InterviewTable",
+]
 
 
 class FilterInput(Input):
@@ -190,8 +150,6 @@ class InterviewList(Vertical):
         self.filter_text = ""
         self._last_highlighted: str | None = ""  # "" = never posted
         self._last_row_id: str | None = None  # the last row the cursor was on
-        self._widths: dict[str, int] = {}  # column widths (for the sort arrow)
-        self.compact = False  # narrow pane: status symbol only, no job column
         self.loaded = False
         self._serial = 0  # of the latest request for rows
         self._shown_serial = 0  # of the one on screen
@@ -231,7 +189,6 @@ class InterviewList(Vertical):
     def on_mount(self) -> None:
         self._show_first_page()
         self._update_tabs()
-        self._update_labels()
         # Filter on the keystroke itself, not on the Changed message that follows it: the text
         # typed and the rows it leaves then reach the screen in the same frame.
         self.watch(self.filter_input, "value", self._filter_value, init=False)
@@ -270,10 +227,6 @@ class InterviewList(Vertical):
         self._order = self._order_for = self._selection = None
         self.apply_filters()
 
-    def rebuild_cells(self) -> None:
-        """Draw every row again (the theme changed)."""
-        self.table.redraw()
-
     def redraw(self) -> None:
         """Relative times are computed when drawn: redrawing moves them on."""
         self.table.redraw()
@@ -294,7 +247,8 @@ class InterviewList(Vertical):
             self.add_rows([row])
             return
         field, reverse = self.sort_field, self.sort_reverse
-        before = index.sort_key(field, r)
+        keys = SORTS[field].keys
+        before = index.sort_key(keys, r)
         terms = self.filter_text.split()
         was_shown = index.matches(r, self.status_filter, terms)
         index.put(listing_of(row))
@@ -305,7 +259,7 @@ class InterviewList(Vertical):
             self._order = self._order_for = self._selection = None
             self.apply_filters()
             return
-        after = index.sort_key(field, r)
+        after = index.sort_key(keys, r)
         # Binary searches by the row's old key and its new one (every other row keeps its
         # key): no pass over all the rows in Python.
         if after != before:
@@ -344,13 +298,13 @@ class InterviewList(Vertical):
     def _place(self, rows: list[int], wanted: tuple[object, ...], r: int | None = None) -> int:
         """Where a row with the sort key ``wanted`` goes in ``rows`` (in the current sort);
         with ``r``, where that row is if it is there: a binary search."""
-        key, field, reverse = self.index.sort_key, self.sort_field, self.sort_reverse
+        key, keys, reverse = self.index.sort_key, SORTS[self.sort_field].keys, self.sort_reverse
         lo, hi = 0, len(rows)
         while lo < hi:
             mid = (lo + hi) // 2
             if rows[mid] == r:
                 return mid
-            other = key(field, rows[mid])
+            other = key(keys, rows[mid])
             if (other > wanted) if reverse else (other < wanted):
                 lo = mid + 1
             else:
@@ -396,7 +350,7 @@ class InterviewList(Vertical):
         self._serial += 1
         index = self.index
         reuse = self._order_for == (self.sort_field, self.sort_reverse, index.version)
-        plan = _Plan(self._serial, index, self.sort_field, self.sort_reverse,
+        plan = Plan(self._serial, index, self.sort_field, self.sort_reverse,
                      self.status_filter, fold_terms(self.filter_text.split()),
                      self._order if reuse else None, self._order_version,
                      self._selection if reuse else None, keep)
@@ -442,7 +396,7 @@ class InterviewList(Vertical):
                 and len(selection.rows) <= self.SYNC_ROWS:
             self._selection = selection.packed(self.index.haystack)
 
-    def _light(self, plan: _Plan) -> bool:
+    def _light(self, plan: Plan) -> bool:
         if plan.order is None:
             return False  # a sort: always in the worker
         if plan.within is None:
@@ -450,13 +404,13 @@ class InterviewList(Vertical):
         return plan.within.scan_size(plan.order, plan.status, plan.terms,
                                      plan.order_version) <= self.SYNC_ROWS
 
-    def _work(self, plan: _Plan) -> None:
+    def _work(self, plan: Plan) -> None:
         worker = get_current_worker()
         result = plan.run(lambda: worker.is_cancelled)
         if result is not None and not worker.is_cancelled:
             self.app.call_from_thread(self._finish, result)
 
-    def _finish(self, result: _Result) -> None:
+    def _finish(self, result: PlanResult) -> None:
         plan = result.plan
         if plan.serial != self._serial:
             return  # a newer request is on its way
@@ -556,7 +510,7 @@ class InterviewList(Vertical):
                 else STATUS_LOOK[status][0]
             count = len(self.index) if status is None else self.index.shortlisted_count \
                 if status == SHORTLIST else counts.get(status, 0)
-            shown = "…" if not self.loaded else _short(count) if short else f"{count:,}"
+            shown = "…" if not self.loaded else short_count(count) if short else f"{count:,}"
             label = f"{n} {symbol} {shown}"
             if status == self.status_filter:
                 parts.append(Content.styled(f" {label} ", "bold reverse"))
@@ -564,23 +518,10 @@ class InterviewList(Vertical):
                 parts.append(Content.styled(label, "dim"))
         return Content(" ").join(parts)
 
-    def _update_labels(self) -> None:
-        arrow = "▼" if self.sort_reverse else "▲"
-        labels = {key: label for key, label in COLUMNS}
-        if self.sort_field in labels:  # the arrow always shows: the label gives way to it
-            label = labels[self.sort_field]
-            width = self._widths.get(self.sort_field, len(label) + 2)
-            labels[self.sort_field] = (f"{label} {arrow}" if len(label) + 2 <= width
-                                       else f"{label[:max(0, width - 1)]}{arrow}")
-        if self.compact:
-            labels["status"] = ""
-            labels["job"] = ""
-        self.table.set_labels(labels)
-
     def set_sort(self, field: str, reverse: bool = False) -> None:
         self.sort_field = field
         self.sort_reverse = reverse
-        self._update_labels()
+        self.table.set_sort(field, reverse)
         self.apply_filters()
 
     @property
@@ -716,30 +657,10 @@ class InterviewList(Vertical):
         self.apply_filters(keep)
         self.table.focus()
 
-    def table_resized(self) -> None:
-        # Always leave room for the scrollbar (the table draws it in its last cell): rows
-        # arrive later.
-        self._fit_columns(self.table.size.width - 1)
+    def on_resize(self, _event: events.Resize) -> None:
         self._update_tabs()  # big counts may need their short form
 
-    def _fit_columns(self, width: int) -> None:
-        """Fixed widths from the pane width (nothing is measured per cell). A narrow pane shows
-        the status as its symbol only and drops the job column: the name matters more."""
-        content = max(16, width - 2 * len(COLUMNS))  # less each column's padding
-        when, answered, rating = 7, 3, 3
-        compact = content - 11 - when - answered - rating < 20
-        if compact:
-            status, job = 1, 0
-            candidate = max(6, content - status - when - answered - rating)
-        else:
-            status = 13 if content >= 70 else 11
-            rest = content - status - when - answered - rating
-            candidate = max(12, int(rest * 0.56))
-            job = max(0, rest - candidate)
-        if compact != self.compact:
-            self.compact = compact
-            self.table.compact = compact
-        self._widths = {"status": status, "candidate": candidate, "job": job,
-                        "when": when, "answered": answered, "rating": rating}
-        self.table.set_widths(self._widths)
-        self._update_labels()
+    @property
+    def compact(self) -> bool:
+        """A narrow pane: the table shows the status as its symbol only, and no job column."""
+        return self.table.compact

@@ -1,11 +1,14 @@
-"""The interview list's table: its columns, how a status looks, read-only views over the list's
-compact index (``Entry``, ``Entries``, ``ShownIds``) and the virtual table that draws the rows."""
+"""The interview list's table: the rows shown (row numbers into the list's compact index),
+drawn from the index on demand, in the columns of ``rztui.store.list_columns``; and the status
+filters the list offers.
+
+Knows nothing of the list that holds it: the list tells it the rows and the sort, and hears of
+it by message (``VirtualTable``'s)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence, ValuesView
+from collections.abc import Callable
 from datetime import datetime
-from typing import overload
 
 from rich.style import Style
 from rich.text import Text
@@ -14,24 +17,27 @@ from textual.binding import Binding
 from textual.color import Color
 
 from ...api.models import COMPLETED, EXPIRED, IN_PROGRESS, INVITED
-from ...formats import relative_time
-from ...store.listing import (
-    NO_VALUE,
-    SHORTLIST,
-    ListIndex,
+from ...store.list_columns import (
+    NEW_MARK,
+    PAST_EXPIRY_LOOK,
+    SHORTLIST_MARK,
+    STATUS_LOOK,
+    TABLE_COLUMNS,
+    UNFETCHED_LOOK,
+    UNKNOWN_LOOK,
+    CellContext,
+    fit_widths,
+    labels,
+    status_look,
 )
-from ...textsafe import clean_line
+from ...store.list_views import ShownIds
+from ...store.listing import SHORTLIST, ListIndex
 from .virtual_table import Cell, VirtualTable
 
-# status -> (symbol, label, theme colour variable). The label makes it readable without colour.
-STATUS_LOOK: dict[str, tuple[str, str, str]] = {
-    COMPLETED: ("●", "completed", "text-success"),
-    IN_PROGRESS: ("◐", "in progress", "text-warning"),
-    INVITED: ("○", "invited", "text-primary"),
-    EXPIRED: ("✕", "expired", "text-error"),
-}
-UNKNOWN_LOOK = ("?", "", "text-secondary")
-UNFETCHED_LOOK = ("·", "not fetched", "foreground-muted")
+__all__ = [
+    "FILTER_NAMES", "NEW_MARK", "SHORTLIST_MARK", "STATUS_FILTERS", "STATUS_LOOK",
+    "InterviewTable", "short_count", "status_look",
+]
 
 # Quick status filters, in the order `f` cycles them and `1`..`6` pick them (the last: the
 # shortlist, whatever the status).
@@ -39,40 +45,9 @@ STATUS_FILTERS: tuple[str | None, ...] = (None, COMPLETED, IN_PROGRESS, INVITED,
                                           SHORTLIST)
 FILTER_NAMES = {None: "all", COMPLETED: "completed", IN_PROGRESS: "in progress",
                 INVITED: "invited", EXPIRED: "expired", SHORTLIST: "the shortlist"}
-SHORTLIST_MARK = "✓"
-NEW_MARK = "•"  # completed or answered since last opened (and the name is bold)
-
-# Sort fields, in the order `s` cycles them. "added" is the order they were tracked in.
-SORT_NAMES = {"added": "date added", "candidate": "candidate", "job": "job", "status": "status",
-              "when": "date", "answered": "answers", "rating": "your rating"}
-
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("status", "Status"),
-    ("candidate", "Candidate"),
-    ("job", "Job"),
-    ("when", "When"),
-    ("answered", "Ans"),
-    ("rating", "★"),  # • new, ✓ shortlisted, then your rating
-)
 
 
-PAST_EXPIRY_LOOK = ("◌", "invited · past expiry", "text-warning")
-
-
-def status_look(status: str | None, past_expiry: bool = False) -> tuple[str, str, str]:
-    """(symbol, label, colour) for a status; ``past_expiry``: still "invited" after its
-    ``expires_at`` (the API has not said "expired" yet)."""
-    if status is None:
-        return UNFETCHED_LOOK
-    if past_expiry and status == INVITED:
-        return PAST_EXPIRY_LOOK
-    look = STATUS_LOOK.get(status)
-    if look is not None:
-        return look
-    return UNKNOWN_LOOK[0], clean_line(status)[:24] or "unknown", UNKNOWN_LOOK[2]
-
-
-def _short(count: int) -> str:
+def short_count(count: int) -> str:
     """A count in at most 5 characters: 999, 9,999, 12k, 123k, 1.2M."""
     if count < 10_000:
         return f"{count:,}"
@@ -82,127 +57,6 @@ def _short(count: int) -> str:
 
 
 _BOLD = Style(bold=True)  # a Style, not "bold": the table's fast path draws such cells
-
-
-
-
-class Entry:
-    """One tracked interview as the list has it (``InterviewList.entries[id]``).
-
-    Read from the index when asked: no object per row is kept. ``row`` is the entry itself: it
-    has the fields the app reads from a store row (``status``, ``candidate_name``, ...).
-    """
-
-    __slots__ = ("_index", "_row")
-
-    def __init__(self, index: ListIndex, row: int) -> None:
-        self._index = index
-        self._row = row
-
-    @property
-    def id(self) -> str:
-        return self._index.ids[self._row]
-
-    @property
-    def row(self) -> Entry:
-        return self
-
-    @property
-    def status(self) -> str | None:
-        return self._index.status[self._row]
-
-    @property
-    def candidate_name(self) -> str:
-        return self._index.view(self._row).candidate_name
-
-    @property
-    def job_title(self) -> str:
-        return self._index.view(self._row).job_title
-
-    @property
-    def answered(self) -> int:
-        return self._index.answered[self._row]
-
-    @property
-    def added_at(self) -> float:
-        return self._index.added[self._row]
-
-    @property
-    def name_key(self) -> str:
-        return self._index.names[self._row].casefold()
-
-    @property
-    def job_key(self) -> str:
-        return self._index.jobs[self._row].casefold()
-
-    @property
-    def haystack(self) -> str:
-        return self._index.haystack[self._row]
-
-
-class _EntryValues(ValuesView[Entry]):
-    _mapping: Entries
-
-    def __iter__(self) -> Iterator[Entry]:
-        index = self._mapping.index
-        return (Entry(index, row) for row in list(index.pos.values()))
-
-
-class Entries(Mapping[str, Entry]):
-    """Every tracked interview, by id: a read-only view of the index."""
-
-    def __init__(self, index: ListIndex) -> None:
-        self.index = index
-
-    def __getitem__(self, interview_id: str) -> Entry:
-        return Entry(self.index, self.index.pos[interview_id])
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(list(self.index.pos))
-
-    def __len__(self) -> int:
-        return len(self.index)
-
-    def __contains__(self, interview_id: object) -> bool:
-        return interview_id in self.index.pos
-
-    def values(self) -> _EntryValues:
-        return _EntryValues(self)
-
-
-class ShownIds(Sequence[str]):
-    """The ids of the rows shown, in order (a view: nothing is copied)."""
-
-    def __init__(self, index: ListIndex, rows: list[int]) -> None:
-        self._ids = index.ids
-        self._rows = rows
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    @overload
-    def __getitem__(self, i: int) -> str: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[str]: ...
-
-    def __getitem__(self, i: int | slice) -> str | list[str]:
-        if isinstance(i, slice):
-            return [self._ids[r] for r in self._rows[i]]
-        return self._ids[self._rows[i]]
-
-    def __iter__(self) -> Iterator[str]:
-        ids = self._ids
-        return (ids[r] for r in self._rows)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Sequence) and not isinstance(other, str):
-            return len(other) == len(self) and all(a == b for a, b in zip(self, other,
-                                                                         strict=True))
-        return NotImplemented
-
-    def __repr__(self) -> str:
-        return f"ShownIds({list(self)!r})"
 
 
 class InterviewTable(VirtualTable):
@@ -220,18 +74,25 @@ class InterviewTable(VirtualTable):
         self._clock = clock
         self.index = ListIndex()
         self.rows: list[int] = []
-        self.compact = False  # the status as its symbol only
-        self._styles: dict[str, Style] = {}
+        self.compact = False  # a narrow pane: the status as its symbol only, no job column
+        self.sort_field = "added"  # the column with the sort arrow, if any
+        self.sort_reverse = False
+        self._widths: dict[str, int] = {}
+        self._styles: dict[str, Style | str] = {}
         self._fitted_width = -1  # the width the columns were last fitted to
+        self._renderers = [column.cell for column in TABLE_COLUMNS if column.cell is not None]
+        self._column_names = [column.name for column in TABLE_COLUMNS]
 
     def on_mount(self) -> None:
         self._styles = self._theme_styles()
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
-        self.set_columns([(key, label, 8) for key, label in COLUMNS])
+        self.set_columns([(column.name, column.header, 8) for column in TABLE_COLUMNS])
+        self._update_labels()
 
-    def _theme_styles(self) -> dict[str, Style]:
+    def _theme_styles(self) -> dict[str, Style | str]:
+        """Each style name a cell may give (``rztui.store.list_columns``), as a Style."""
         variables = self.app.theme_variables
-        styles: dict[str, Style] = {}
+        styles: dict[str, Style | str] = {"": "", "bold": _BOLD}
         for _symbol, _label, var in (*STATUS_LOOK.values(), UNKNOWN_LOOK, UNFETCHED_LOOK,
                                      PAST_EXPIRY_LOOK):
             value = variables.get(var) or variables.get(var.removeprefix("text-"))
@@ -262,12 +123,21 @@ class InterviewTable(VirtualTable):
             self._fit_to_width()
 
     def _fit_to_width(self) -> None:
-        from .interview_list import InterviewList  # the table's owner; imports this module
-
+        """Fixed widths from the pane width (nothing is measured per cell). Always leaves room
+        for the scrollbar (drawn in the last cell): rows arrive later."""
         self._fitted_width = self.size.width
-        owner = self.parent
-        if isinstance(owner, InterviewList):
-            owner.table_resized()
+        content = max(16, self.size.width - 1 - 2 * len(TABLE_COLUMNS))  # less the padding
+        self.compact, self._widths = fit_widths(content)
+        self.set_widths(self._widths)
+        self._update_labels()
+
+    def set_sort(self, field: str, reverse: bool) -> None:
+        """Put the sort arrow on ``field``'s column (if it is one)."""
+        self.sort_field, self.sort_reverse = field, reverse
+        self._update_labels()
+
+    def _update_labels(self) -> None:
+        self.set_labels(labels(self._widths, self.compact, self.sort_field, self.sort_reverse))
 
     # -- rows ------------------------------------------------------------------------------
 
@@ -291,29 +161,18 @@ class InterviewTable(VirtualTable):
 
     def _cells(self, r: int) -> list[Cell]:
         """A row's cells: text, never markup; too long, cut with an ellipsis."""
-        index = self.index
-        moment = index.moment_of(r)
-        now = self._clock()
-        status = index.status[r]
-        # An invited row's moment is its expiry (see rztui.store.listing).
-        past = status == INVITED and moment is not None and moment <= now
-        symbol, label, colour = status_look(status, past_expiry=past)
-        new = index.new[r]
-        return [
-            Cell(symbol if self.compact else f"{symbol} {label}", self._styles.get(colour, "")),
-            Cell(index.names[r], _BOLD if new else ""),
-            Cell(index.jobs[r]),
-            Cell(relative_time(moment, now) if moment else NO_VALUE, "", None),
-            Cell(index.answered_text(r), "", "right"),
-            Cell(f"{NEW_MARK if new else ''}"
-                 f"{SHORTLIST_MARK if index.shortlisted[r] else ''}{index.rating[r] or ''}",
-                 self._styles.get("new", ""), "right"),
-        ]
+        index, styles = self.index, self._styles
+        context = CellContext(self._clock(), self.compact)
+        cells = []
+        for render in self._renderers:
+            text, style, justify = render(index, r, context)
+            cells.append(Cell(text, styles.get(style, ""), justify))
+        return cells
 
     def get_cell(self, interview_id: str, column: str) -> Text:
         """The cell of ``column`` ("status", "candidate", ...) as drawn for ``interview_id``."""
         r = self.index.pos[interview_id]
-        return self._cells(r)[[key for key, _ in COLUMNS].index(column)].as_text()
+        return self._cells(r)[self._column_names.index(column)].as_text()
 
     @property
     def visible_ids(self) -> ShownIds:
