@@ -20,11 +20,6 @@ class Entry:
         self._row = row
 
     @property
-    def row(self) -> Entry:
-        """The entry itself: what callers of a store row read (``entry.row.status``) is here."""
-        return self
-
-    @property
     def id(self) -> str:
         return self._index.ids[self._row]
 

@@ -68,7 +68,7 @@ class Evaluator:
         if interview is not None and interview.id == iid:
             return clean_line(interview.candidate.name) or iid
         entry = self.list.entries.get(iid)
-        return clean_line(entry.row.candidate_name if entry else "") or iid
+        return clean_line(entry.candidate_name if entry else "") or iid
 
     def _target(self) -> str | None:
         """The interview the keys act on: the one open when the transcript or the outline

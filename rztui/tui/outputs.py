@@ -100,7 +100,7 @@ class Outputs:
         if iid is None:
             return [], "Export: nothing selected"
         entry = lst.entries.get(iid)
-        name = clean_line(entry.row.candidate_name if entry else "") or iid
+        name = clean_line(entry.candidate_name if entry else "") or iid
         return [iid], f"Export 1 interview: {name}"
 
     def export(self, which: str = "auto") -> None:
@@ -162,7 +162,7 @@ class Outputs:
         if service is None:
             return
         entry = self.list.entries.get(interview_id)
-        name = clean_line(entry.row.candidate_name if entry else "") or interview_id
+        name = clean_line(entry.candidate_name if entry else "") or interview_id
         dest = self.ctx.audio_dir()
         if not auto:  # the status line says it is under way; the outcome is a toast
             self._activity(f"archiving {name} to {dest}…")

@@ -159,7 +159,7 @@ class Tracking:
         if iid is None:
             return
         entry = self.list.entries.get(iid)
-        name = clean_line(entry.row.candidate_name if entry else "") or "this interview"
+        name = clean_line(entry.candidate_name if entry else "") or "this interview"
         body = Content.assemble(
             "Stop tracking ", (name, "bold"), f" ({clean_line(iid)})?\n",
             "Its cached transcript and questions are deleted from this computer.",
@@ -193,17 +193,17 @@ class Tracking:
         here, whoever fetched it (poller, r, R, opening it): once, however many saw it."""
         lst = self.list
         before = lst.entries.get(interview_id)
-        old = before.row.status if before is not None else None
+        old = before.status if before is not None else None
         lst.refresh_row(interview_id)
         after = lst.entries.get(interview_id)
         self.evaluator.update_count()
-        if not lst.loaded or after is None or after.row.status in (None, old):
+        if not lst.loaded or after is None or after.status in (None, old):
             return
         if before is not None and old is None:
             return  # fetched for the first time: nothing changed
-        new = after.row.status
-        self.watcher.announce(StatusChange(interview_id, old, new, after.row.candidate_name,
-                                           after.row.job_title))
+        new = after.status
+        self.watcher.announce(StatusChange(interview_id, old, new, after.candidate_name,
+                                           after.job_title))
         if new == COMPLETED and old is not None and self.ctx.settings.auto_archive \
                 and self.ctx.service is not None:
             self.outputs.archive_audio(interview_id, auto=True)

@@ -62,7 +62,7 @@ async def test_opens_first_row_with_transcript_and_outline(store, server):
         title = str(outline.query_one("#outline-title").render())
         assert "3 listed of 11" in title
         # Every tracked row was fetched in the background (they were never fetched before).
-        assert all(e.row.status == "completed" for e in app.main.interview_list.entries.values())
+        assert all(e.status == "completed" for e in app.main.interview_list.entries.values())
 
 
 async def test_filter_typing_enter_and_escape(store, server):
@@ -223,7 +223,7 @@ async def test_refresh_selected_and_all_active(store):
             await pilot.press("r")  # the selected (first) one only
             await settle(pilot)
             assert store.row(live[0]).status == "completed"
-            assert app.main.interview_list.entries[live[0]].row.status == "completed"
+            assert app.main.interview_list.entries[live[0]].status == "completed"
             assert store.row(live[1]).status == "invited"
             assert "Q1" in doc_text(app)
             before = srv.stats.total_requests

@@ -234,7 +234,7 @@ async def test_follows_interviews_tracked_elsewhere(store, server):
         await poller_idle(pilot, clock)
         assert LIVE in table_of(app).visible_ids
         assert app.main.watcher.poller.watched == [LIVE]
-        assert app.main.interview_list.entries[LIVE].row.status == "invited"  # fetched by it
+        assert app.main.interview_list.entries[LIVE].status == "invited"  # fetched by it
         store.untrack([SPEC])
         app.main.fetcher.sync_tracked()
         await settle(pilot)

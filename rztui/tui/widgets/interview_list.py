@@ -24,7 +24,6 @@ from typing import ClassVar
 
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content, Span
 from textual.geometry import Size
@@ -49,6 +48,7 @@ from ...store.listing import (
     load_index,
 )
 from ...textsafe import clean_line
+from ..keys import LIST
 from .interview_table import (
     FILTER_NAMES,
     SHORTLIST_MARK,
@@ -119,12 +119,7 @@ class InterviewList(Vertical):
     #: transcript opened) once the rows have stayed this long.
     TYPING_PAUSE: ClassVar[float] = 0.15
 
-    BINDINGS = [
-        Binding("escape", "clear_filter", "Clear filter", show=False),
-        Binding("s", "cycle_sort", "Sort"),
-        Binding("S", "reverse_sort", "Reverse sort", show=False),
-        # f and 1-5 (status filters) are the screen's: they work from any pane.
-    ]
+    BINDINGS = LIST.bindings  # f and 1-6 (status filters) are the screen's: any pane
 
     class Highlighted(Message):
         """The interview under the cursor changed (``None``: the list is empty)."""

@@ -13,7 +13,6 @@ from datetime import datetime
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.binding import Binding
 from textual.color import Color
 
 from ...api.models import COMPLETED, EXPIRED, IN_PROGRESS, INVITED
@@ -32,6 +31,7 @@ from ...store.list_columns import (
 )
 from ...store.list_views import ShownIds
 from ...store.listing import SHORTLIST, ListIndex
+from ..keys import TABLE
 from .virtual_table import Cell, VirtualTable
 
 __all__ = [
@@ -62,12 +62,7 @@ _BOLD = Style(bold=True)  # a Style, not "bold": the table's fast path draws suc
 class InterviewTable(VirtualTable):
     """The rows shown (row numbers into a ``ListIndex``), drawn from the index on demand."""
 
-    BINDINGS = [
-        Binding("home,g", "scroll_top", "First", show=False),
-        Binding("end,G", "scroll_bottom", "Last", show=False),
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-    ]
+    BINDINGS = TABLE.bindings  # VirtualTable's arrows, Enter and page keys come with it
 
     def __init__(self, *, clock: Callable[[], datetime], **kwargs) -> None:
         super().__init__(**kwargs)
