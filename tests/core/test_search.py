@@ -218,6 +218,7 @@ def test_a_failed_batch_indexes_nothing(store):
 
 def _v1_store(path, bodies: dict[str, dict], questions: dict[str, dict]) -> None:
     conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN")  # one transaction: one sync to disk, not one per row
     for statement in MIGRATIONS[0].split(";"):
         if statement.strip():
             conn.execute(statement)
@@ -231,6 +232,7 @@ def _v1_store(path, bodies: dict[str, dict], questions: dict[str, dict]) -> None
         conn.execute("INSERT INTO questions (interview_id, body, fetched_at) VALUES (?, ?, 0)",
                      (iid, json.dumps(body)))
     conn.execute("PRAGMA user_version = 1")
+    conn.execute("COMMIT")
     conn.close()
 
 
@@ -281,6 +283,7 @@ def _v2_store(path, bodies: dict[str, dict], questions: dict[str, dict]) -> None
 
     _v1_store(path, bodies, questions)
     conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN")  # one transaction: one sync to disk, not one per row
     for statement in V2_SEARCH_SQL:
         conn.execute(statement)
     for iid in {*bodies, *questions}:
@@ -293,6 +296,7 @@ def _v2_store(path, bodies: dict[str, dict], questions: dict[str, dict]) -> None
                          "candidate, job, question, transcript, question_key, job_key) "
                          "VALUES (?,?,?,?,?,?,?,?,?,?)", fts.doc_rows(iid, interview, qs))
     conn.execute("PRAGMA user_version = 2")
+    conn.execute("COMMIT")
     conn.close()
 
 

@@ -17,6 +17,7 @@ def v1_store(path: Path, n: int) -> list[str]:
     ids = data.bulk_ids[:n]
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN")  # one transaction: one sync to disk, not one per row
     for statement in str(MIGRATIONS[0]).split(";"):
         if statement.strip():
             conn.execute(statement)
@@ -27,6 +28,7 @@ def v1_store(path: Path, n: int) -> list[str]:
             (iid, json.dumps(data.snapshot(iid, ds.LIVE_END_SECONDS + 1))),
         )
     conn.execute("PRAGMA user_version = 1")
+    conn.execute("COMMIT")
     conn.close()
     return ids
 
