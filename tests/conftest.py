@@ -1,4 +1,5 @@
-"""Shared fixtures: a real demo server on loopback and a hermetic RZTUI_HOME."""
+"""Shared fixtures: a real demo server on loopback and a hermetic RZTUI_HOME; the Hypothesis
+profiles."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import keyring
 import pytest
+from hypothesis import settings
 from keyring.backend import KeyringBackend
 from keyring.backends import fail as fail_backend
 
@@ -18,6 +20,13 @@ from rztui.demo.dataset import DEMO_KEY
 from rztui.demo.server import DemoServer
 from rztui.service import Service
 from rztui.store import Store
+
+# Hypothesis: "bounded" (the default) tries 50 examples per property, enough for every run to
+# exercise each one; HYPOTHESIS_PROFILE=full tries 400 (as many as any test ever asked for).
+# No deadline in either: a loaded machine must not fail a test for being slow.
+settings.register_profile("bounded", max_examples=50, deadline=None)
+settings.register_profile("full", max_examples=400, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "bounded"))
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -210,7 +210,7 @@ def test_methods_other_than_get(shared):
     assert int(head.headers["content-length"]) > 0
 
 
-@settings(max_examples=60, deadline=None,
+@settings(deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(min_size=1, max_size=40))
 def test_any_id_is_200_or_404_never_a_crash(shared, raw_id):
