@@ -300,6 +300,7 @@ def _v2_store(path, bodies: dict[str, dict], questions: dict[str, dict]) -> None
     conn.close()
 
 
+@pytest.mark.slow
 def test_migration_from_v2_compresses_payloads_and_rebuilds_a_lean_index(tmp_path):
     path = tmp_path / "rz.db"
     data = ds.Dataset(extra_completed=400)
@@ -469,6 +470,7 @@ async def wait_for(pilot, condition, timeout: float = 5.0) -> None:
     raise AssertionError("condition not met in time")
 
 
+@pytest.mark.slow
 async def test_search_screen_type_see_hits_choose(demo_store):
     SearchScreen.last_query = ""
     app = Harness(lambda: SearchScreen(demo_store))
@@ -496,6 +498,7 @@ async def test_search_screen_type_see_hits_choose(demo_store):
                                         ("race", "condition"))]
 
 
+@pytest.mark.slow
 async def test_search_screen_enter_before_results_opens_the_best_hit(demo_store):
     app = Harness(lambda: SearchScreen(demo_store, query=""))
     async with app.run_test() as pilot:
@@ -527,6 +530,7 @@ async def test_search_screen_debounces_and_drops_stale_results(demo_store, monke
                    for h in app.screen.hits)
 
 
+@pytest.mark.slow
 async def test_search_screen_hostile_text_stays_literal(demo_store):
     app = Harness(lambda: SearchScreen(demo_store, query=""))
     async with app.run_test(size=(120, 40)) as pilot:
@@ -540,6 +544,7 @@ async def test_search_screen_hostile_text_stays_literal(demo_store):
         assert app.is_running
 
 
+@pytest.mark.slow
 async def test_search_screen_bad_query_message_and_escape(demo_store):
     app = Harness(lambda: SearchScreen(demo_store, query=""))
     async with app.run_test() as pilot:

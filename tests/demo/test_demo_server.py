@@ -435,6 +435,7 @@ def test_live_timestamps_follow_epoch_and_speed():
     assert snap["created_at"] < snap["started_at"] < snap["completed_at"]
 
 
+@pytest.mark.slow
 def test_live_server_progresses_with_speed():
     speed = 100.0  # the whole script in ~1.5 s
     iid = dataset.LIVE_IDS[0]

@@ -6,6 +6,8 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from rztui.demo import dataset as ds
 from rztui.store import MigrationProgress, Store
 from rztui.store.schema import MIGRATIONS, SCHEMA_VERSION
@@ -33,6 +35,7 @@ def v1_store(path: Path, n: int) -> list[str]:
     return ids
 
 
+@pytest.mark.slow
 def test_an_upgrade_reports_its_start_its_progress_and_its_end(tmp_path):
     path = tmp_path / "rz.db"
     ids = v1_store(path, 1200)
