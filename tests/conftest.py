@@ -1,4 +1,5 @@
-"""Shared fixtures: a real demo server on loopback and a hermetic RZTUI_HOME."""
+"""Shared fixtures: a real demo server on loopback and a hermetic RZTUI_HOME; the Hypothesis
+profiles."""
 
 from __future__ import annotations
 
@@ -8,15 +9,39 @@ from pathlib import Path
 
 import keyring
 import pytest
+from hypothesis import settings
 from keyring.backend import KeyringBackend
 from keyring.backends import fail as fail_backend
 
 from rztui.api.client import ApiClient
 from rztui.demo import dataset as ds
+from rztui.demo import server as demo_server
 from rztui.demo.dataset import DEMO_KEY
 from rztui.demo.server import DemoServer
 from rztui.service import Service
 from rztui.store import Store
+
+# Hypothesis: "bounded" (the default) tries 50 examples per property, enough for every run to
+# exercise each one; HYPOTHESIS_PROFILE=full tries 400 (as many as any test ever asked for).
+# No deadline in either: a loaded machine must not fail a test for being slow.
+settings.register_profile("bounded", max_examples=50, deadline=None)
+settings.register_profile("full", max_examples=400, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "bounded"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def demo_servers_stop_at_once():
+    """``DemoServer.stop()`` shuts its two listeners down one after the other, and each one
+    notices at its next poll (every 0.1 s): up to 0.2 s after every test that starts a demo
+    server (about 260 of them). Here they poll every 10 ms; what they serve is the same."""
+    serve = demo_server._Server.serve_forever
+
+    def serve_forever(self: demo_server._Server, poll_interval: float = 0.5) -> None:
+        serve(self, poll_interval=min(poll_interval, 0.01))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(demo_server._Server, "serve_forever", serve_forever)
+        yield
 
 
 @pytest.fixture

@@ -211,7 +211,8 @@ class AddProgress:
         if problems:
             parts.append(", ".join(problems))
         if self.waited >= 1.0:
-            parts.append(f"waited {math.ceil(self.waited)} s for the rate limit")
+            # To the millisecond first: a 30 s wait adds up to 30.000000000000004 at some clocks.
+            parts.append(f"waited {math.ceil(round(self.waited, 3))} s for the rate limit")
         return "; ".join(parts)
 
     def close(self) -> None:

@@ -57,7 +57,9 @@ RATE_LIMIT_WAITS: frozenset[str] = frozenset({"rate_limited", "key_busy"})
 
 
 def _in(seconds: float) -> str:
-    return f"{max(1, math.ceil(seconds))} s"
+    # Rounded to the millisecond before rounding up: ``(now + 30.0) - now`` can come out as
+    # 30.000000000000004 (the sum loses a bit when it crosses a power of two), not 31 s.
+    return f"{max(1, math.ceil(round(seconds, 3)))} s"
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,6 +115,7 @@ async def test_5xx_is_retried_then_reported(demo):
     assert demo.stats.total_requests == 3
 
 
+@pytest.mark.slow
 async def test_429_honours_retry_after_and_recovers():
     with DemoServer(port=0, rate_limit=3, rate_window=1.0) as server:
         async with fast_client(server.base_url, max_attempts=4) as api:
@@ -133,6 +134,7 @@ async def test_429_honours_retry_after_and_recovers():
         assert time.monotonic() - started >= 0.2  # it waited for the window
 
 
+@pytest.mark.slow
 async def test_pacing_never_draws_a_429():
     with DemoServer(port=0, rate_limit=10, rate_window=1.0) as server:
         async with fast_client(server.base_url, concurrency=8) as api:

@@ -232,6 +232,7 @@ def _model(body: dict[str, object]):
 # --------------------------------------------------------------------------- 429
 
 
+@pytest.mark.slow
 async def test_retry_after_is_waited_exactly_and_shown(srv):
     reset = int(time.time()) + 60
     limited = reply(

@@ -192,7 +192,7 @@ interviewish = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(deadline=None)
 @given(interviewish)
 def test_random_interview_json_gives_model_or_invalid_response(data):
     try:
@@ -204,7 +204,7 @@ def test_random_interview_json_gives_model_or_invalid_response(data):
     assert all(isinstance(r.transcript, str) for r in iv.responses)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(json_values)
 def test_random_questions_json_gives_model_or_invalid_response(data):
     try:
@@ -240,7 +240,7 @@ wrong_types = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=F
                | st.dictionaries(st.text(max_size=4), st.integers(), max_size=2))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(COMPLETED_PATHS), wrong_types), min_size=1, max_size=4))
 def test_spec_interview_with_wrong_types_gives_model_or_invalid_response(mutations):
     # Every input reaches the model parser: a real interview with 1-4 fields swapped for values
@@ -267,7 +267,7 @@ def _outcome(parse: object, data: object) -> object:
         return ("refused", exc.message)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(st.one_of(
     interviewish,
     st.lists(st.tuples(st.sampled_from(COMPLETED_PATHS), wrong_types), min_size=1, max_size=4)

@@ -94,3 +94,15 @@ def test_the_client_wait_hook_is_used_when_the_client_has_one(run, demo_env, mon
     lines = res.stderr.splitlines()
     assert lines.count("rztui: rate-limited · retrying in 30 s") == 1
     assert lines[-1].endswith("waited 30 s for the rate limit")
+
+
+def test_a_30_s_wait_is_said_as_30_s_at_any_clock(capsys):
+    """``(now + 30.0) - now`` is 30.000000000000004 when the sum crosses a power of two (a
+    monotonic clock just under 2**16 s): still 30 s, not 31 s."""
+    now = 65533.73581582156
+    assert (now + 30.0) - now > 30.0  # the float noise this is about
+    progress = AddProgress(3, stream=Tty(), clock=lambda: now)
+    progress.on_wait(30.0, "rate limited (429): Retry-After 30")
+    assert capsys.readouterr().err == "rztui: rate-limited · retrying in 30 s\n"
+    result = AddResult(ids=["a"], fetched={})
+    assert progress.summary(result).endswith("waited 30 s for the rate limit")

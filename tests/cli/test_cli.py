@@ -35,6 +35,7 @@ def test_get_json_is_the_api_payload(run, demo_env):
     assert data["candidate"]["name"] == "Jane Smith" and len(data["responses"]) == 2
 
 
+@pytest.mark.slow
 def test_get_text_then_offline_from_cache(run, demo_env):
     res = run("get", SPEC_ID)
     assert res.exit_code == 0 and "Jane Smith" in res.stdout

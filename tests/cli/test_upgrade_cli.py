@@ -17,6 +17,7 @@ def v1_store(path, n: int) -> None:
     data = ds.Dataset(extra_completed=n)
     path.parent.mkdir(parents=True)
     conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN")  # one transaction: one sync to disk, not one per row
     for statement in str(MIGRATIONS[0]).split(";"):
         conn.execute(statement)
     for iid in data.bulk_ids[:n]:
@@ -25,6 +26,7 @@ def v1_store(path, n: int) -> None:
                      "VALUES (?, 'completed', ?, 0)",
                      (iid, json.dumps(data.snapshot(iid, ds.LIVE_END_SECONDS + 1))))
     conn.execute("PRAGMA user_version = 1")
+    conn.execute("COMMIT")
     conn.close()
 
 

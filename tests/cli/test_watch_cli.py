@@ -120,6 +120,7 @@ def test_usage_errors_exit_2(run, demo_env, args, words):
     assert demo_env.stats.total_requests == 0
 
 
+@pytest.mark.slow
 def test_a_rate_limit_wait_is_said_once_on_stderr(run, demo_env):
     """Other clients of the key used up its limit: the first poll gets a 429, and the watch
     says what it waits for instead of going quiet."""
@@ -184,6 +185,7 @@ def _expect(q: queue.Queue, words: str, timeout: float = 20.0) -> str:
     raise AssertionError(f"{words!r} did not appear")
 
 
+@pytest.mark.slow
 def test_webhook_ends_a_running_watch(demo_env, rz_home):
     """A real process: first poll sees 'invited'; the webhook makes it finish at once."""
     demo = demo_env

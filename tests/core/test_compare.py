@@ -161,6 +161,7 @@ def no_system_clipboard(monkeypatch):
     monkeypatch.setattr(rztui.tui.clipboard, "system_copy", lambda text: (False, "test"))
 
 
+@pytest.mark.slow
 async def test_compare_screen_shows_every_candidate_and_sorts(demo_store, no_system_clipboard):
     app = Harness(lambda: CompareScreen(demo_store, HOOKS_QID, HOOKS_TEXT, FRONTEND))
     async with app.run_test(size=(120, 40)) as pilot:

@@ -62,7 +62,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(json_values, st.sampled_from(["\n", "\n  ", "\n    "]))
 def test_the_json_export_indents_like_json_dumps(value, pad):
     expected = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", pad)
@@ -140,7 +140,7 @@ def test_json_exports_with_evaluations(evaluated_store, demo_store):
         assert (line == plain[i]) == (ds.ALL_IDS[i] not in evaluations)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(st.lists(st.text(), min_size=2, max_size=6))
 def test_csv_lines_are_written_as_the_csv_module_writes_them(row):
     expected = io.StringIO(newline="")
@@ -148,7 +148,7 @@ def test_csv_lines_are_written_as_the_csv_module_writes_them(row):
     assert csv_line(row) == expected.getvalue()
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(st.text(max_size=12))
 def test_the_formula_guard_decides_as_before(cell):
     slow = cell
@@ -158,7 +158,7 @@ def test_the_formula_guard_decides_as_before(cell):
     assert neutralise_formula(cell) == slow
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(json_values, st.sampled_from(["\n", "\n  ", "\n    "]))
 def test_compact_text_is_reindented_like_json_dumps(value, pad):
     expected = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", pad)

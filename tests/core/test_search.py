@@ -218,6 +218,7 @@ def test_a_failed_batch_indexes_nothing(store):
 
 def _v1_store(path, bodies: dict[str, dict], questions: dict[str, dict]) -> None:
     conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN")  # one transaction: one sync to disk, not one per row
     for statement in MIGRATIONS[0].split(";"):
         if statement.strip():
             conn.execute(statement)
@@ -231,6 +232,7 @@ def _v1_store(path, bodies: dict[str, dict], questions: dict[str, dict]) -> None
         conn.execute("INSERT INTO questions (interview_id, body, fetched_at) VALUES (?, ?, 0)",
                      (iid, json.dumps(body)))
     conn.execute("PRAGMA user_version = 1")
+    conn.execute("COMMIT")
     conn.close()
 
 
@@ -281,6 +283,7 @@ def _v2_store(path, bodies: dict[str, dict], questions: dict[str, dict]) -> None
 
     _v1_store(path, bodies, questions)
     conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN")  # one transaction: one sync to disk, not one per row
     for statement in V2_SEARCH_SQL:
         conn.execute(statement)
     for iid in {*bodies, *questions}:
@@ -293,9 +296,11 @@ def _v2_store(path, bodies: dict[str, dict], questions: dict[str, dict]) -> None
                          "candidate, job, question, transcript, question_key, job_key) "
                          "VALUES (?,?,?,?,?,?,?,?,?,?)", fts.doc_rows(iid, interview, qs))
     conn.execute("PRAGMA user_version = 2")
+    conn.execute("COMMIT")
     conn.close()
 
 
+@pytest.mark.slow
 def test_migration_from_v2_compresses_payloads_and_rebuilds_a_lean_index(tmp_path):
     path = tmp_path / "rz.db"
     data = ds.Dataset(extra_completed=400)
@@ -465,6 +470,7 @@ async def wait_for(pilot, condition, timeout: float = 5.0) -> None:
     raise AssertionError("condition not met in time")
 
 
+@pytest.mark.slow
 async def test_search_screen_type_see_hits_choose(demo_store):
     SearchScreen.last_query = ""
     app = Harness(lambda: SearchScreen(demo_store))
@@ -492,6 +498,7 @@ async def test_search_screen_type_see_hits_choose(demo_store):
                                         ("race", "condition"))]
 
 
+@pytest.mark.slow
 async def test_search_screen_enter_before_results_opens_the_best_hit(demo_store):
     app = Harness(lambda: SearchScreen(demo_store, query=""))
     async with app.run_test() as pilot:
@@ -523,6 +530,7 @@ async def test_search_screen_debounces_and_drops_stale_results(demo_store, monke
                    for h in app.screen.hits)
 
 
+@pytest.mark.slow
 async def test_search_screen_hostile_text_stays_literal(demo_store):
     app = Harness(lambda: SearchScreen(demo_store, query=""))
     async with app.run_test(size=(120, 40)) as pilot:
@@ -536,6 +544,7 @@ async def test_search_screen_hostile_text_stays_literal(demo_store):
         assert app.is_running
 
 
+@pytest.mark.slow
 async def test_search_screen_bad_query_message_and_escape(demo_store):
     app = Harness(lambda: SearchScreen(demo_store, query=""))
     async with app.run_test() as pilot:

@@ -210,7 +210,7 @@ def test_methods_other_than_get(shared):
     assert int(head.headers["content-length"]) > 0
 
 
-@settings(max_examples=60, deadline=None,
+@settings(deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(min_size=1, max_size=40))
 def test_any_id_is_200_or_404_never_a_crash(shared, raw_id):
@@ -435,6 +435,7 @@ def test_live_timestamps_follow_epoch_and_speed():
     assert snap["created_at"] < snap["started_at"] < snap["completed_at"]
 
 
+@pytest.mark.slow
 def test_live_server_progresses_with_speed():
     speed = 100.0  # the whole script in ~1.5 s
     iid = dataset.LIVE_IDS[0]

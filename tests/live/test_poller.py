@@ -337,6 +337,7 @@ async def test_expiry_one_final_check_then_stop(world):
     assert len(svc.polls("silent")) == n_silent + 1
 
 
+@pytest.mark.slow
 async def test_budget_spreads_200_interviews(world):
     scripts = {f"i{n:03d}": Script() for n in range(100)}
     scripts.update({f"p{n:03d}": Script(start=T0 - 1100 + n, estimate=1200, end=T0 + 10**6)
@@ -360,6 +361,7 @@ async def test_budget_spreads_200_interviews(world):
     assert max(s.requests_in_window for s in stats) <= 50
 
 
+@pytest.mark.slow
 async def test_restart_resumes_the_schedule_without_a_burst(world, tmp_path):
     scripts = {f"i{n:03d}": Script() for n in range(200)}
     clock, store, svc, poller, _ = world(scripts)
@@ -647,6 +649,7 @@ def test_policy_floors_per_state():
     assert b.floor == b.ceiling == 300 and "webhooks" in b.why
 
 
+@pytest.mark.slow
 async def test_few_watched_get_their_floors_many_share_the_budget(world):
     few = {f"i{n}": Script() for n in range(10)}
     clock, store, svc, poller, _ = world(few)

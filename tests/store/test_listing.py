@@ -128,7 +128,7 @@ row_data = st.tuples(
     st.integers(0, 1))
 
 
-@settings(max_examples=80, deadline=None)
+@settings(deadline=None)
 @given(rows=st.lists(row_data, min_size=1, max_size=25), dead=st.sets(st.integers(0, 24)),
        status=st.sampled_from([None, "completed", "invited", SHORTLIST]),
        terms=st.sampled_from([[], ["an"], ["a", "dev"], ["zz"], ["id-1"]]))
@@ -186,7 +186,7 @@ def test_status_words() -> None:
 NAMES = ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Zoë Ødegaard", "李明", "Ana Ana"]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(deadline=None)
 @given(typed=st.text(alphabet="adnoer lgz李ø", min_size=1, max_size=8),
        status=st.sampled_from([None, "completed", "invited", SHORTLIST]))
 def test_typing_on_refines_to_what_a_fresh_filter_finds(typed: str, status: str | None) -> None:

@@ -86,6 +86,7 @@ OPENER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_processes_opening_a_fresh_store_at_once_all_land(tmp_path):
     """Eight processes wait at a start line, then create, migrate and write one new store."""
     path, go = tmp_path / "data" / "rztui.db", tmp_path / "go"
@@ -105,6 +106,7 @@ def test_processes_opening_a_fresh_store_at_once_all_land(tmp_path):
     assert not s.warnings and moved_aside(path.parent) == []
 
 
+@pytest.mark.slow
 def test_six_cli_adds_at_once_on_a_fresh_home_keep_every_id(tmp_path):
     for trial in range(2):
         home = tmp_path / f"home{trial}"
@@ -165,6 +167,7 @@ def filled(tmp_path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_an_exclusive_lock_makes_open_wait_then_fail_clearly_and_moves_nothing(filled):
     before = filled.read_bytes()
     with lock_held(filled, "exclusive"):
@@ -193,6 +196,7 @@ def test_a_writer_holding_the_lock_blocks_writes_not_reads(filled):
     assert s.tracked_ids() == [*IDS, "new"]
 
 
+@pytest.mark.slow
 def test_the_cli_waits_for_a_short_lock_and_succeeds(tmp_path):
     home = tmp_path / "home"
     assert run_cli(home, "add", "--no-fetch", IDS[0]).returncode == 0

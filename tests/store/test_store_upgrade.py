@@ -6,6 +6,8 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from rztui.demo import dataset as ds
 from rztui.store import MigrationProgress, Store
 from rztui.store.schema import MIGRATIONS, SCHEMA_VERSION
@@ -17,6 +19,7 @@ def v1_store(path: Path, n: int) -> list[str]:
     ids = data.bulk_ids[:n]
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN")  # one transaction: one sync to disk, not one per row
     for statement in str(MIGRATIONS[0]).split(";"):
         if statement.strip():
             conn.execute(statement)
@@ -27,10 +30,12 @@ def v1_store(path: Path, n: int) -> list[str]:
             (iid, json.dumps(data.snapshot(iid, ds.LIVE_END_SECONDS + 1))),
         )
     conn.execute("PRAGMA user_version = 1")
+    conn.execute("COMMIT")
     conn.close()
     return ids
 
 
+@pytest.mark.slow
 def test_an_upgrade_reports_its_start_its_progress_and_its_end(tmp_path):
     path = tmp_path / "rz.db"
     ids = v1_store(path, 1200)

@@ -18,6 +18,9 @@ from rztui.tui.evaluate import Evaluator
 from rztui.tui.screens.evaluate import NoteScreen, RateScreen
 from rztui.tui.widgets.transcript import TranscriptView
 
+# Every test here drives the whole app through Textual's Pilot: about a second each.
+pytestmark = pytest.mark.slow
+
 SPEC = ds.SPEC_INTERVIEW_ID
 COMPLETED = [i for i in ids_with("completed") if i != SPEC]
 

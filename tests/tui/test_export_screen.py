@@ -7,6 +7,7 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
 from textual.app import App
 from textual.widgets import Checkbox, Input, Select, Static
 
@@ -138,6 +139,7 @@ async def test_export_screen_writes_into_a_stream_without_asking(svc, tmp_path):
     assert result.ok and result.path == Path("/dev/null")
 
 
+@pytest.mark.slow
 async def test_export_enter_typed_ahead_waits_for_the_path(svc, tmp_path):
     """Enter right after the dialog opens does not export; the default folder is made 0700
     on the first export and the full path is shown."""

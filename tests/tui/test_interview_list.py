@@ -28,6 +28,9 @@ from rztui.tui.widgets import interview_list as il
 from rztui.tui.widgets.interview_list import InterviewList, InterviewTable
 from rztui.tui.widgets.transcript import TranscriptView
 
+# Every test here drives the whole app through Textual's Pilot: about a second each.
+pytestmark = pytest.mark.slow
+
 NOW = datetime.fromtimestamp(ds.DEFAULT_EPOCH, UTC) + timedelta(minutes=5)
 COMPLETED = [i for i, s in ds.INITIAL_STATUS.items()
              if s == "completed" and i not in ds.LIVE_IDS and i != ds.SPEC_INTERVIEW_ID]

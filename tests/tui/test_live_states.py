@@ -34,6 +34,9 @@ from rztui.tui.screens.error import ErrorScreen
 from rztui.tui.screens.key_entry import KeyEntryScreen
 from rztui.tui.widgets.status_line import TopBar
 
+# Every test here drives the whole app through Textual's Pilot: about a second each.
+pytestmark = pytest.mark.slow
+
 SPEC = ds.SPEC_INTERVIEW_ID
 COMPLETED = [i for i in ids_with("completed") if i != SPEC]
 INVITED = ids_with("invited")

@@ -27,6 +27,9 @@ from rztui.tui.screens.key_entry import KeyEntryScreen
 from rztui.tui.widgets.interview_list import InterviewTable
 from rztui.tui.widgets.transcript import TranscriptView
 
+# Every test here drives the whole app through Textual's Pilot: about a second each.
+pytestmark = pytest.mark.slow
+
 SPEC = ds.SPEC_INTERVIEW_ID
 REAL_SYSTEM_COPY = clipboard.system_copy
 COMPLETED = [i for i in ids_with("completed") if i != ds.SPEC_INTERVIEW_ID]

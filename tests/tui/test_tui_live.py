@@ -39,6 +39,9 @@ from rztui.tui.widgets.review_panel import ReviewPanel
 from rztui.tui.widgets.transcript import TranscriptPane
 from rztui.webhooks import make_event
 
+# Every test here drives the whole app through Textual's Pilot: about a second each.
+pytestmark = pytest.mark.slow
+
 SPEC = ds.SPEC_INTERVIEW_ID
 LIVE = ds.LIVE_IDS[0]  # Ava Thompson, Senior Frontend Developer: starts at 8 s, 4 answers
 COMPLETED = [i for i in ids_with("completed") if i != SPEC]

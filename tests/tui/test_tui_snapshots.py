@@ -30,6 +30,9 @@ from rztui.demo import dataset as ds
 from rztui.demo.server import DemoServer
 from rztui.tui.evaluate import Evaluator
 
+# Every test here drives the whole app through Textual's Pilot: about a second each.
+pytestmark = pytest.mark.slow
+
 OTHERS = [i for i in ids_with("completed") if i != ds.SPEC_INTERVIEW_ID][:8] + \
     ids_with("in_progress")[1:3] + ids_with("invited")[1:3] + ids_with("expired")[1:2]
 

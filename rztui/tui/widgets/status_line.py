@@ -137,7 +137,7 @@ def in_seconds(seconds: float) -> str:
 
 def countdown(seconds: float) -> str:
     """``27 s``, ``4 min 10 s``: a countdown that moves every second."""
-    whole = max(0, math.ceil(seconds))
+    whole = max(0, math.ceil(round(seconds, 3)))  # float noise: 30.000000000000004 is 30 s
     if whole < 60:
         return f"{whole} s"
     minutes, rest = divmod(whole, 60)

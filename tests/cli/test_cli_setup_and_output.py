@@ -99,6 +99,7 @@ def test_login_reads_a_piped_key_quietly_and_stores_it(demo_env, memory_keyring)
     assert "ROUNDZERO_API_KEY is set in this environment" in again.stderr
 
 
+@pytest.mark.slow
 def test_login_with_a_pipe_in_a_real_process_has_no_getpass_warning(demo_env, rz_home):
     res = python_m("login", input=ds.DEMO_KEY + "\n",
                    env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})

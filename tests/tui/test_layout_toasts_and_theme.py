@@ -19,6 +19,9 @@ from rztui.tui.screens.add import AddScreen
 from rztui.tui.widgets.interview_list import InterviewTable
 from rztui.tui.widgets.transcript import TranscriptView
 
+# Every test here drives the whole app through Textual's Pilot: about a second each.
+pytestmark = pytest.mark.slow
+
 SPEC = ds.SPEC_INTERVIEW_ID
 COMPLETED = [i for i in ids_with("completed") if i != SPEC]
 
