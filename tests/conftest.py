@@ -15,7 +15,6 @@ from keyring.backends import fail as fail_backend
 
 from rztui.api.client import ApiClient
 from rztui.demo import dataset as ds
-from rztui.demo import server as demo_server
 from rztui.demo.dataset import DEMO_KEY
 from rztui.demo.server import DemoServer
 from rztui.service import Service
@@ -34,13 +33,8 @@ def demo_servers_stop_at_once():
     """``DemoServer.stop()`` shuts its two listeners down one after the other, and each one
     notices at its next poll (every 0.1 s): up to 0.2 s after every test that starts a demo
     server (about 260 of them). Here they poll every 10 ms; what they serve is the same."""
-    serve = demo_server._Server.serve_forever
-
-    def serve_forever(self: demo_server._Server, poll_interval: float = 0.5) -> None:
-        serve(self, poll_interval=min(poll_interval, 0.01))
-
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(demo_server._Server, "serve_forever", serve_forever)
+        patch.setattr(DemoServer, "poll_interval", 0.01)
         yield
 
 

@@ -224,6 +224,10 @@ class DemoServer:
     effectively disable it (benchmarks). ``speed`` scales how fast live interviews progress.
     """
 
+    #: How often each listener looks whether :meth:`stop` was asked for: ``stop`` waits up to
+    #: this long per listener (tests, which start hundreds of servers, make it shorter).
+    poll_interval: float = 0.1
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, api_key: str = DEMO_KEY,
                  latency_ms: float = 0.0, rate_limit: int = 100, rate_window: float = 60.0,
                  error_rate: float = 0.0, speed: float = 1.0, seed: int = 0,
@@ -272,7 +276,8 @@ class DemoServer:
         self.epoch = time.time()
         self._t0 = time.monotonic()
         for name, srv in (("api", api), ("audio", audio)):
-            t = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.1},
+            t = threading.Thread(target=srv.serve_forever,
+                                 kwargs={"poll_interval": self.poll_interval},
                                  name=f"rztui-demo-{name}", daemon=True)
             t.start()
             self._threads.append(t)
