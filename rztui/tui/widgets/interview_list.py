@@ -159,22 +159,29 @@ class InterviewList(Vertical):
         self._held: AbstractContextManager[None] | None = None  # see ``HOLD_FRAME``
         self._hold_timer: Timer | None = None
         self._typing_pause: Timer | None = None
+        # Made with the list, so news that arrives while the app closes still finds them.
+        self._filter = FilterInput(placeholder="/ filter: name, email, job, id, status",
+                                   id="filter", compact=True, select_on_focus=False)
+        self._tabs = Static(id="status-tabs", markup=False)  # 1 ● 8,000  2 ◐ 4,000 ...
+        self._count = Static(id="status-count", markup=False)  # 120 of 20,000 · all · by date
+        self._table = InterviewTable(id="table", clock=self._clock)
+        self._empty = Static(Content("Loading tracked interviews…"), id="list-empty",
+                             markup=False)
 
     def compose(self) -> ComposeResult:
-        yield FilterInput(placeholder="/ filter: name, email, job, id, status", id="filter",
-                    compact=True, select_on_focus=False)
-        yield Static(id="status-tabs", markup=False)  # 1 ● 8,000  2 ◐ 4,000 ...
-        yield Static(id="status-count", markup=False)  # 120 of 20,000 · all · by date ▲
-        yield InterviewTable(id="table", clock=self._clock)
-        yield Static(Content("Loading tracked interviews…"), id="list-empty", markup=False)
+        yield self._filter
+        yield self._tabs
+        yield self._count
+        yield self._table
+        yield self._empty
 
     @property
     def table(self) -> InterviewTable:
-        return self.query_one(InterviewTable)
+        return self._table
 
     @property
     def filter_input(self) -> Input:
-        return self.query_one("#filter", Input)
+        return self._filter
 
     @property
     def entries(self) -> Entries:
@@ -450,7 +457,7 @@ class InterviewList(Vertical):
         return self.loaded and self._shown_serial != self._serial
 
     def _update_empty(self, shown: int) -> None:
-        empty = self.query_one("#list-empty", Static)
+        empty = self._empty
         if not self.loaded:
             text = "" if shown else "Loading tracked interviews…"
         elif not len(self.index):
@@ -468,7 +475,7 @@ class InterviewList(Vertical):
         """The status tabs with their counts, and the line under them: how many rows show,
         the filter and the sort. Each is drawn again only when it changes (one line to draw
         for a keystroke that changes the count)."""
-        tabs = self.query_one("#status-tabs", Static)
+        tabs = self._tabs
         width = tabs.content_region.width
         index = self.index
         counts = index.counts
@@ -483,7 +490,7 @@ class InterviewList(Vertical):
         shown = self.table.row_count
         total = len(index)
         arrow = "▼" if self.sort_reverse else "▲"
-        self._show_line(self.query_one("#status-count", Static), Content.assemble(
+        self._show_line(self._count, Content.assemble(
             *(((f"{shown:,}", "bold"), f" of {total:,} · ") if self.loaded else ("loading… · ",)),
             (FILTER_NAMES[self.status_filter], "bold"),
             f" · by {SORT_NAMES[self.sort_field]} {arrow}",

@@ -56,19 +56,23 @@ class QuestionOutline(Vertical):
         super().__init__(**kwargs)
         self._targets: list[tuple[str, int | None]] = []
         self.interview_id: str | None = None
+        # Made with the outline, so news that arrives while the app closes still finds them.
+        self._title = Static(Content.styled("Questions", "bold"), id="outline-title",
+                             markup=False)
+        self._options = OptionList(id="outline-list")
 
     def compose(self) -> ComposeResult:
-        yield Static(Content.styled("Questions", "bold"), id="outline-title", markup=False)
-        yield OptionList(id="outline-list")
+        yield self._title
+        yield self._options
 
     @property
     def options(self) -> OptionList:
-        return self.query_one(OptionList)
+        return self._options
 
     def show_message(self, text: str, interview_id: str | None = None) -> None:
         self.interview_id = interview_id
         self._targets = []
-        self.query_one("#outline-title", Static).update(
+        self._title.update(
             Content.assemble(("Questions", "bold"), "\n", (text, "dim"))
         )
         self.options.clear_options()
@@ -84,7 +88,7 @@ class QuestionOutline(Vertical):
         answered = None
         if interview is not None and interview.responses:
             answered = sum(1 for q in questions.questions if q.id in by_question)
-        self.query_one("#outline-title", Static).update(outline_title(questions, answered))
+        self._title.update(outline_title(questions, answered))
         options: list[Option] = []
         self._targets = []
         for n, q in enumerate(questions.questions, start=1):

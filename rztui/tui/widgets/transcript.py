@@ -518,19 +518,22 @@ class TranscriptPane(Vertical):
     def __init__(self, *, clock: Callable[[], datetime], **kwargs) -> None:
         super().__init__(**kwargs)
         self._clock = clock
+        self._bar = SearchBar(id="search-bar")
+        self._bar.display = False
+        self._view = TranscriptView(id="transcript")
 
     def compose(self) -> ComposeResult:
-        bar = SearchBar(id="search-bar")
-        bar.display = False
-        yield bar
-        yield TranscriptView(id="transcript")
+        yield self._bar
+        yield self._view
 
     @property
     def view(self) -> TranscriptView:
-        return self.query_one(TranscriptView)
+        """Made with the pane, so it is there (mounted or not) as long as the pane is: news
+        that arrives while the app closes finds it."""
+        return self._view
 
     def open_search(self) -> None:
-        bar = self.query_one(SearchBar)
+        bar = self._bar
         bar.display = True
         field_ = bar.query_one(Input)
         field_.focus()
@@ -540,7 +543,7 @@ class TranscriptPane(Vertical):
     def clear_find(self) -> None:
         """Close the find bar and drop its highlights (a jump that did not come from a
         search: an earlier term would say "no matches" in another transcript)."""
-        bar = self.query_one(SearchBar)
+        bar = self._bar
         bar.display = False
         field_ = bar.query_one(Input)
         with field_.prevent(Input.Changed):
@@ -552,7 +555,7 @@ class TranscriptPane(Vertical):
         """Open the find bar with ``term`` and go to its first match in answer ``in_response``
         (a global search hit), else the first at or after the top of the view. The focus goes
         to the text, so ``n``/``N`` work at once."""
-        bar = self.query_one(SearchBar)
+        bar = self._bar
         bar.display = True
         field_ = bar.query_one(Input)
         with field_.prevent(Input.Changed):
