@@ -32,12 +32,22 @@ _FORBIDDEN = re.compile(r"[/?#\s\x00-\x1f\x7f-\x9f]")
 MAX_ID_LENGTH = 200
 
 
-def parse_id(text: str) -> str:
+class InterviewId(str):
+    """An interview id as :func:`parse_id` made it. Parsed once at the edge (the CLI's
+    arguments, the add dialog, an import), it is passed down as it is: ``parse_id`` of one is
+    the same object, at no cost."""
+
+    __slots__ = ()
+
+
+def parse_id(text: str) -> InterviewId:
     """Return the interview id in ``text`` (a bare id or a pasted URL), or raise InvalidId."""
+    if type(text) is InterviewId:
+        return text  # parsed already
     if text and len(text) <= MAX_ID_LENGTH and _ID_SHAPE.fullmatch(text):
         # A bare id in its usual shape (letters, digits, '-', '_' only): nothing below would
         # strip, cut out or refuse anything in it. Exports of every tracked id ask 100,000 times.
-        return text
+        return InterviewId(text)
     raw = (text or "").strip()
     if not raw:
         raise InvalidId("empty interview id")
@@ -62,7 +72,7 @@ def parse_id(text: str) -> str:
         raise InvalidId(f"interview id {_show(candidate)} contains {name}")
     if candidate in (".", ".."):
         raise InvalidId(f"interview id {candidate!r} is not an id")
-    return candidate
+    return InterviewId(candidate)
 
 
 def looks_like_id(text: str) -> bool:

@@ -459,7 +459,7 @@ class Poller:
         dropped (not found, silent past expiry), or ``timeout`` clock seconds pass."""
         if self._running:
             raise RuntimeError("this poller is already running")
-        wanted = list(dict.fromkeys(parse_id(i) for i in ids))
+        wanted: list[str] = list(dict.fromkeys(parse_id(i) for i in ids))
         self.add(wanted)
         for iid in wanted:  # asked for by name: check even those an earlier run gave up on
             e = self._entries.get(iid)

@@ -73,3 +73,13 @@ def test_looks_like_id(token, expected):
 
 def test_every_demo_interview_looks_like_an_id():
     assert all(looks_like_id(iid) for iid in ds.ALL_IDS)
+
+
+def test_an_id_is_parsed_once_then_passed_down_as_it_is():
+    from rztui.api.ids import InterviewId
+
+    parsed = parse_id("https://rz-app-omega.vercel.app/api/v1/interviews/abc-123/results")
+    assert isinstance(parsed, InterviewId) and parsed == "abc-123"
+    assert parse_id(parsed) is parsed  # the layers below do not parse it again
+    bare = parse_id("550e8400-e29b-41d4-a716-446655440000")
+    assert type(bare) is InterviewId and parse_id(bare) is bare
