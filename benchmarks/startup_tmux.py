@@ -110,10 +110,10 @@ def first_row_pattern(home: Path) -> re.Pattern[str]:
     same line. (The transcript pane shows the status alone on its line, never followed by the
     name, so it cannot match first.)"""
     from rztui.store import Store
-    from rztui.store.listing import first_page
+    from rztui.store.listing import LISTED, first_page
 
     store = Store(home / "data" / "rztui.db")
-    name = first_page(store, 1)[0][4] or ""
+    name = first_page(store, 1)[0][LISTED.index("candidate_name")] or ""
     store.close()
     return re.compile(r"● completed +" + re.escape(name[:8]))  # a long name is cut short
 

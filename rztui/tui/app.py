@@ -273,27 +273,31 @@ class RZApp(App[None]):
     # -- keys ------------------------------------------------------------------------------
 
     def start_key(self) -> None:
-        """After the first frame: use the key given, or look one up."""
-        if self.ctx.api_key:
-            self._use_key(self.ctx.api_key, "given")
-            self.release_keys()
-        else:
+        """After the first frame: use the key given, or look one up, in a thread either way
+        (keys typed meanwhile are held until it is known)."""
+        if not self.ctx.api_key:
             self.main.show_key(False)
             self.set_timer(self.hold_keys_seconds, self.release_keys)
-            self.run_worker(self._look_up_key, thread=True, exclusive=True, group="keyring",
-                            exit_on_error=False)
+        self.run_worker(self._look_up_key, thread=True, exclusive=True, group="keyring",
+                        exit_on_error=False)
 
     def _look_up_key(self) -> None:
-        """keyring can be slow or hang at import: never on the UI thread."""
-        if self._find_key is not None:
-            finder = self._find_key
-        else:
-            from ..credentials import find_key as finder
-        try:
-            key, where = finder()
-        except RZError as exc:
-            self.post_message(KeyMissing(exc.message))
-            return
+        """keyring can be slow or hang at import: never on the UI thread. The HTTP stack the
+        key's client needs is imported here too (~100 ms the UI thread would otherwise spend
+        right after the first frame, with the first keys typed waiting)."""
+        key, where = self.ctx.api_key, "given"
+        if not key:
+            if self._find_key is not None:
+                finder = self._find_key
+            else:
+                from ..credentials import find_key as finder
+            try:
+                key, where = finder()
+            except RZError as exc:
+                self.post_message(KeyMissing(exc.message))
+                return
+        if key and self._client_factory is None:
+            from .. import service  # noqa: F401  (and the client with it)
         self.post_message(KeyFound(key, where) if key else KeyMissing(""))
 
     def on_screen_ready(self, _message: ScreenReady) -> None:
