@@ -26,7 +26,7 @@ from textual.app import ComposeResult
 from textual.lazy import Lazy
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 from textual.worker import WorkerState
 
 from ..api.errors import ApiError, NetworkError
@@ -54,6 +54,7 @@ from .reader import Reader
 from .reviewing import Reviewing
 from .tracking import Tracking
 from .watch import FOCUS_POLL_SECONDS, WatchController, WatchOptions
+from .widgets.footer import FittingFooter
 from .widgets.interview_list import InterviewList
 from .widgets.outline import QuestionOutline
 from .widgets.panes import NARROW_WIDTH, WIDE_WIDTH, Panes
@@ -136,7 +137,7 @@ class MainScreen(Screen[None]):
         yield self.panes
         yield self.status_line
         # The footer (a widget per key) is mounted after the first frame: start-up time.
-        yield Lazy(Footer(compact=True))
+        yield Lazy(FittingFooter(compact=True))
 
     @property
     def transcript(self) -> TranscriptView:

@@ -276,6 +276,28 @@ async def test_footer_keeps_no_stray_letter_after_a_resize(store, server):
             await pilot.resize_terminal(width, 24)
             await settle(pilot)
             footer = app.main.query_one(Footer)
-            assert footer.virtual_size.width > width  # the keys do not all fit
+            assert footer.virtual_size.width <= width  # the keys that do not fit are left out
             widget, _region = app.screen.get_widget_at(width - 1, 23)
             assert widget.has_class("-command-palette"), (width, widget)
+
+
+async def test_the_footer_leaves_keys_out_whole_and_keeps_quit_and_help(store, server):
+    """A narrow footer leaves out its last keys whole, never cutting one mid-word ("q Qui"),
+    and always shows how to quit and where every key is."""
+    from rztui.tui.widgets.footer import keys_to_drop
+
+    assert keys_to_drop([("a", 5), ("app.help", 7), ("b", 9), ("app.quit", 7)], 20) == {2}
+    assert keys_to_drop([("a", 5), ("b", 9)], 20) == set()
+    app = make_app(store, server, [SPEC], cache=True)
+    async with app.run_test(size=(200, 40)) as pilot:
+        await settle(pilot)
+        for width, height in ((200, 40), (120, 35), (80, 24), (60, 20)):
+            await pilot.resize_terminal(width, height)
+            await settle(pilot)
+            footer = app.screen.query_one("FittingFooter")
+            keys = list(footer.query("FooterKey"))
+            texts = [f"{k.key_display} {k.description}".strip() for k in keys]
+            assert "q Quit" in texts and "? Help" in texts, (width, texts)
+            assert footer.virtual_size.width <= width, (width, texts)  # nothing scrolled off
+            if width == 200:
+                assert len(keys) >= 12  # everything fits: nothing left out
