@@ -57,8 +57,11 @@ class Reader:
         self.reviewing.update()
 
     def open(self, interview_id: str, *, refresh: bool = False) -> None:
-        """Show the cached copy at once, then fetch what is missing or may have changed."""
+        """Show the cached copy at once, then fetch what is missing or may have changed. The
+        find bar belongs to the interview it searched: another one closes it."""
         reading = self.reading
+        if reading.id not in (None, interview_id):
+            self.pane.clear_find()
         reading.id = interview_id
         store = self.ctx.store
         cached = store.get_interview(interview_id)

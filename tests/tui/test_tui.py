@@ -325,6 +325,22 @@ async def test_search_highlights_and_n_N(store, server):
         )
 
 
+async def test_the_find_bar_closes_when_another_interview_is_shown(store, server):
+    app = make_app(store, server, [SPEC, COMPLETED[0]], cache=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        first = app.main.reading.id
+        await pilot.press("ctrl+f", *"the", "enter")
+        view, bar = app.main.transcript, app.main.query_one("#search-bar")
+        assert bar.display and view.search_term == "the" and view.matches
+        app.main.interview_list.table.focus()
+        await pilot.press("down")
+        await settle(pilot)
+        assert app.main.reading.id != first
+        # Not "0 matches for 'the'" about an interview it never searched.
+        assert not bar.display and view.search_term == "" and not view.matches
+
+
 async def test_long_transcript_opens_and_searches(store, server):
     app = make_app(store, server, [ds.LONG_ID], cache=True)
     async with app.run_test(size=(120, 40)) as pilot:
