@@ -6,6 +6,9 @@ Each case runs `rztui get <id>` in a subprocess against a raw fault server on lo
 time until it gave up, its exit code and its one-line message. Target: <= 100 MB over idle, exit
 5, no traceback.
 
+Then `rztui archive --all` over three interviews whose second has one hostile audio URL (CR/LF,
+ESC, 100 KB): target exit 5, that answer named, every other recording archived.
+
     python benchmarks/faults.py            # gzip bomb (2 GiB from ~2 MB), endless body, 1 GiB body
     python benchmarks/faults.py --slow     # also a 1 byte / 5 s trickle and endless headers
                                            # (each gives up at the 60 s deadline)
@@ -33,6 +36,7 @@ from faultserver import (  # noqa: E402
     gzip_bomb,
     huge_body,
     reply,
+    serve_interviews,
     trickle,
 )
 
@@ -44,12 +48,19 @@ SPEC_ID = dataset.SPEC_INTERVIEW_ID
 
 def run_get(base_url: str, iid: str, home: Path) -> tuple[float, float, int, str]:
     """(peak RSS in MB, seconds, exit code, last stderr line) of `rztui get iid`."""
+    return run_rztui(base_url, home, "get", "--refresh", iid)
+
+
+def run_rztui(base_url: str, home: Path, *args: str,
+              line_with: str = "") -> tuple[float, float, int, str]:
+    """(peak RSS in MB, seconds, exit code, last stderr line [with ``line_with``]) of
+    `rztui args...`."""
     env = {**os.environ, "RZTUI_HOME": str(home), "ROUNDZERO_API_KEY": KEY,
            "ROUNDZERO_BASE_URL": base_url, "PYTHONPATH": str(ROOT)}
     started = time.monotonic()
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(
-            [sys.executable, "-c", "from rztui.cli import main; main()", "get", "--refresh", iid],
+            [sys.executable, "-c", "from rztui.cli import main; main()", *args],
             env=env, stdout=subprocess.DEVNULL, stderr=err,
         )
         _, status, usage = os.wait4(proc.pid, 0)
@@ -57,6 +68,7 @@ def run_get(base_url: str, iid: str, home: Path) -> tuple[float, float, int, str
         proc.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         lines = err.read().decode("utf-8", "replace").strip().splitlines()
+    lines = [line for line in lines if line_with in line]
     return usage.ru_maxrss / 1024, elapsed, proc.returncode, (lines[-1] if lines else "")
 
 
@@ -99,6 +111,23 @@ def main() -> None:
             print(f"{label:34} {rss:8.1f}M {rss - idle_rss:+9.1f}M {secs:7.2f}s {code:>5}  "
                   f"{line[:90]}  [server sent {sent / 1e6:.1f} MB]")
         print(f"worst: {worst:+.1f} MB over idle (target <= 100 MB)")
+
+    # One hostile audio URL among three interviews' answers: it fails alone (exit 5, named).
+    print(f"{'archive --all, one audio URL with':34} {'peak RSS':>9} {'files':>10} {'took':>8} "
+          f"{'exit':>5}  message")
+    for kind in ("CR/LF", "ESC", "100 KB"):
+        with FaultServer() as srv, tempfile.TemporaryDirectory() as tmp:
+            payloads = [dataset.snapshot(i, dataset.LIVE_END_SECONDS + 1)
+                        for i in dataset.ALL_IDS[:3]]
+            ids = serve_interviews(srv, payloads, {(1, 1): kind})
+            home, dest = Path(tmp) / "home", Path(tmp) / "audio"
+            run_rztui(srv.base_url, home, "add", *ids)
+            rss, secs, code, named = run_rztui(srv.base_url, home, "archive", "--all", "--dir",
+                                               str(dest), line_with="error")
+            files = sum(1 for p in dest.rglob("*") if p.is_file())
+            total = sum(len(p["responses"]) for p in payloads)
+            print(f"{kind:34} {rss:8.1f}M {f'{files}/{total}':>10} {secs:7.2f}s {code:>5}  "
+                  f"{named[14:134]}")  # without "rztui: error: "
 
 
 if __name__ == "__main__":

@@ -6,14 +6,20 @@ Audio URLs come from the API's JSON, so they are untrusted: one pointing at
 then connects to the checked address, so a name cannot resolve to one thing for the check and
 another for the connection. Refused: link-local, loopback, private and reserved addresses,
 unless the API's own host is of that kind (the demo server is on loopback, its audio too).
+
+Before any of that, :func:`audio_url_problem` vets the URL's shape once (http(s), a host, no
+control characters, a sane length), so a hostile URL is one answer's failure, named, and never
+an exception from deep inside httpx.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+import unicodedata
 from collections.abc import Iterable
 from typing import Literal
+from urllib.parse import urlsplit
 
 import anyio
 import httpcore
@@ -24,6 +30,12 @@ from .errors import AddressRefused
 AddressKind = Literal["public", "private", "loopback", "link-local", "reserved"]
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# A pre-signed URL is a few hundred bytes, a long CloudFront policy one a few KB; httpx itself
+# stops at 64 KB, with an exception.
+MAX_AUDIO_URL = 8192
+# Control characters (C0, DEL, C1), invisible format characters (bidi overrides, zero widths),
+# line and paragraph separators, and spaces: none belongs in a URL sent to us.
+_BAD_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Zs"})
 _KIND_WORDS: dict[str, str] = {
     "private": "a private",
     "loopback": "a loopback",
@@ -56,6 +68,37 @@ def address_kind(address: str | IPAddress) -> AddressKind:
     if ip.is_global:
         return "public"
     return "private"  # RFC 1918, ULA, CGNAT, documentation ranges...
+
+
+def audio_url_problem(url: object) -> str | None:
+    """Why ``url`` (an API's ``audio_url``) may not be fetched, or None when its shape is fine.
+
+    The reason never repeats the URL (it may hold terminal escapes or be 100 KB long). Where it
+    may connect is decided later, per address (:class:`AddressPolicy`)."""
+    if not isinstance(url, str):
+        return "is not text"
+    if not url:
+        return "is empty"
+    if len(url) > MAX_AUDIO_URL:
+        return f"is too long ({len(url):,} characters, over {MAX_AUDIO_URL:,})"
+    for ch in url:
+        category = unicodedata.category(ch)
+        if category in _BAD_CATEGORIES:
+            what = "a space" if category == "Zs" else "a control character"
+            return f"contains {what} (U+{ord(ch):04X})"
+    scheme = url.partition(":")[0].lower() if ":" in url else ""
+    if scheme not in ("http", "https"):
+        return "is not http(s)"
+    try:
+        parsed = httpx.URL(url)
+        urlsplit(url).port  # noqa: B018 (out of range raises ValueError; httpx lets it pass)
+    except (httpx.InvalidURL, ValueError):
+        return "is not a valid URL"
+    if not parsed.host:
+        return "has no host"
+    if parsed.userinfo:
+        return "carries a user name or password"
+    return None
 
 
 async def resolve(host: str, port: int) -> list[str]:

@@ -12,8 +12,12 @@ final path is also resolved and checked to be inside ``DIR`` before anything is 
   more than ~24 h ago), or the audio host answers 403/404/410, or cannot be reached at all (the
   host of an old copy's URLs is gone), the interview is fetched again, once, for fresh URLs, and
   the download retried. Front ends just call :func:`archive_interviews`.
+* One bad answer fails alone: its URL's shape is vetted first (:func:`audio_url_problem`: CR/LF,
+  escapes, 100 KB, ``javascript:``...), and whatever goes wrong with one file is that file's
+  failure, named (interview and question), never an exception that stops the others.
 * Files are 0600 and directories 0700; a file is written to a temporary ``.*.part`` name and
-  renamed. ``.part`` files a killed run left behind are swept on the next run.
+  renamed. ``.part`` files a killed run left behind are swept on the next run. A folder this run
+  created and left empty (every answer failed, or none has audio) is removed again.
 * Resumable: a file whose store record (size, sha256) still matches what is on disk is skipped
   without a request.
 * Checked: the content type (audio, or a generic binary type), the first bytes (a known audio
@@ -53,6 +57,7 @@ from ..api.errors import (
     RZError,
 )
 from ..api.models import Interview, Response, parse_time
+from ..api.netguard import audio_url_problem
 from ..service import Service
 
 URL_TTL_SECONDS = 24 * 3600
@@ -314,6 +319,32 @@ def _ensure_dir(path: Path, root: Path) -> None:
         os.chmod(path, 0o700)
 
 
+def _missing_dirs(path: Path) -> list[Path]:
+    """``path`` and those of its ancestors that do not exist yet, deepest first."""
+    missing: list[Path] = []
+    for candidate in (path, *path.parents):
+        if os.path.lexists(candidate):
+            break
+        missing.append(candidate)
+    return missing
+
+
+def _remove_if_empty(dirs: list[Path]) -> None:
+    """Remove the folders a run created (deepest first) that it left empty."""
+    for directory in dirs:
+        try:
+            directory.rmdir()
+        except OSError:
+            return  # not empty (or not ours to remove): its parents are not empty either
+
+
+def _unexpected(index: int, exc: Exception) -> AudioError:
+    """A bug met while archiving one file: that file's failure, the others carry on."""
+    text = str(exc)[:120]
+    return AudioError(f"Q{index}: internal error ({type(exc).__name__}{': ' if text else ''}"
+                      f"{text})")
+
+
 def _sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -366,15 +397,21 @@ class _Archiver:
         self.fetched_at: float | None = cached[1] if cached else None
 
     async def run(self) -> ArchiveResult:
-        _make_root(self.root)
-        _ensure_dir(self.interview_dir, self.root)
-        sweep_partial_files(self.interview_dir)
-        records = {r["question_id"]: r for r in self.service.store.archived(self.interview.id)}
-        for index, response in enumerate(self.interview.responses, start=1):
-            item = await self._one(index, response, records.get(response.question_id))
-            self.result.files.append(item)
-            if self.on_file is not None:
-                self.on_file(item)
+        created = _missing_dirs(self.interview_dir)
+        try:
+            _make_root(self.root)
+            _ensure_dir(self.interview_dir, self.root)
+            sweep_partial_files(self.interview_dir)
+            records = {
+                r["question_id"]: r for r in self.service.store.archived(self.interview.id)
+            }
+            for index, response in enumerate(self.interview.responses, start=1):
+                item = await self._one(index, response, records.get(response.question_id))
+                self.result.files.append(item)
+                if self.on_file is not None:
+                    self.on_file(item)
+        finally:
+            _remove_if_empty(created)
         return self.result
 
     async def _refresh(self) -> None:
@@ -409,6 +446,7 @@ class _Archiver:
         if not url:
             return item
         try:
+            _vet(index, url)  # a malformed URL is not a stale one: no refetch for it
             if url_expired(url, self.fetched_at, now=self.now) and not self.result.refreshed:
                 await self._refresh()
                 url = self._current_url(index, qid)
@@ -424,13 +462,13 @@ class _Archiver:
                 await self._download(item, url, stem, last_try=True)
         except RZError as exc:
             item.status, item.error = FAILED, exc.with_id(self.interview.id)
+        except Exception as exc:  # a bug: this file fails, named; the others carry on
+            item.status, item.error = FAILED, _unexpected(index, exc).with_id(self.interview.id)
         return item
 
     async def _download(self, item: ArchivedFile, url: str, stem: str, *,
                         last_try: bool = False) -> None:
-        scheme = urlsplit(url).scheme.lower()
-        if scheme not in ("http", "https"):
-            raise AudioError(f"Q{item.index}: audio URL is not http(s)")
+        _vet(item.index, url)  # again: a refetch may have brought another URL
         if self.service.api is None:
             raise CredentialsError("no API key: run `rztui login` or set ROUNDZERO_API_KEY")
         client = self.service.api.audio_client()
@@ -441,7 +479,8 @@ class _Archiver:
             # One schedule bounds it all: the headers within `grace`, then at least `min_rate`
             # bytes a second on average (`budget` moves as bytes arrive).
             async with asyncio.timeout_at(started + self.grace) as budget:
-                resp = await client.send(client.build_request("GET", url), stream=True)
+                request = client.build_request("GET", url)
+                resp = await client.send(request, stream=True)
                 try:
                     final, ctype = self._check_answer(item, resp, url, stem, may_refresh)
                     expected = _content_length(resp)
@@ -471,6 +510,8 @@ class _Archiver:
             raise NetworkError(
                 f"Q{item.index}: cannot download the audio ({type(exc).__name__})"
             ) from None
+        except httpx.InvalidURL:  # not an HTTPError; _vet should have refused it already
+            raise AudioError(f"Q{item.index}: audio URL is not a valid URL") from None
         item.status = UNCHANGED if unchanged else DOWNLOADED
         item.path, item.size, item.sha256, item.content_type = final, size, digest, ctype
         self.service.store.record_archive(
@@ -603,6 +644,13 @@ def _same_file(path: Path, size: int, digest: str) -> bool:
         return False
 
 
+def _vet(index: int, url: str) -> None:
+    """Refuse an audio URL whose shape is wrong, saying why (never repeating it)."""
+    problem = audio_url_problem(url)
+    if problem is not None:
+        raise AudioError(f"Q{index}: audio URL {problem}")
+
+
 class _Stale(Exception):
     """The audio host refused a URL that a refetch may renew."""
 
@@ -678,6 +726,12 @@ async def archive_interviews(
                     )
                 except RZError as exc:
                     outcome = exc
+                except Exception as exc:  # a bug: this interview fails, the others go on
+                    text = str(exc)[:120]
+                    outcome = AudioError(
+                        f"internal error ({type(exc).__name__}{': ' if text else ''}{text})",
+                        interview_id=iid,
+                    )
         else:
             outcome = value
         results[iid] = outcome

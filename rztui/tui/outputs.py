@@ -186,8 +186,10 @@ class Outputs:
         failed = outcome.failed
         text = (f"{'Auto-archived ' if auto else ''}{name}: "
                 f"{outcome.summary().split(': ', 1)[-1]}\nin {outcome.directory}")
-        if failed and failed[0].error is not None:
-            text += f"\n{failed[0].error.message}"
+        messages = [f.error.detail for f in failed if f.error is not None]
+        text += "".join(f"\n{clean_line(m)}" for m in messages[:3])  # Q<n>: why
+        if len(messages) > 3:
+            text += f"\n(and {len(messages) - 3} more)"
         self.hooks.notify(text, title="Audio archive",
                       severity="warning" if failed else "information",
                       markup=False, timeout=6 if auto and not failed else 10)

@@ -350,3 +350,34 @@ class _CountingWriter:
 
     def close(self) -> None:
         self._w.close()
+
+
+# --------------------------------------------------------------------------- hostile audio URLs
+
+# An audio URL an API could send that must fail alone (rztui.files.archive): each maps the good
+# URL of that answer to the hostile one.
+HOSTILE_AUDIO_URLS: dict[str, Callable[[str], str]] = {
+    "CR/LF": lambda good: good + "\r\nX-Injected: 1",
+    "ESC": lambda good: good + "\x1b[2J",
+    "NUL": lambda good: good + "\x00.wav",
+    "100 KB": lambda good: good + "?pad=" + "a" * 100_000,
+    "javascript:": lambda good: "javascript:alert(1)",
+    "broken IPv6": lambda good: "http://[::1/q.wav",
+    "private address": lambda good: "http://10.0.0.7/q.wav",
+}
+WAV_HEAD = b"RIFF\x24\x00\x00\x00WAVEfmt "
+
+
+def serve_interviews(srv: FaultServer, payloads: list[dict[str, Any]],
+                     hostile: dict[tuple[int, int], str] | None = None) -> list[str]:
+    """Serve each interview payload at ``/api/v1/interviews/<id>``, every answer's audio (a
+    small WAV) on ``srv`` too; ``hostile`` replaces the audio URL of (interview, answer) at
+    those 0-based places with a key of HOSTILE_AUDIO_URLS. Returns the ids."""
+    for n, body in enumerate(payloads):
+        for k, response in enumerate(body["responses"]):
+            good = srv.route(f"/audio/{n}/{k}.wav",
+                             reply(200, WAV_HEAD + bytes(500), content_type="audio/wav"))
+            kind = (hostile or {}).get((n, k))
+            response["audio_url"] = HOSTILE_AUDIO_URLS[kind](good) if kind else good
+        srv.route(f"/api/v1/interviews/{body['id']}", reply(200, body))
+    return [body["id"] for body in payloads]

@@ -9,7 +9,7 @@ from faultserver import FaultServer, reply
 
 from rztui.api.client import ApiClient
 from rztui.api.errors import AddressRefused
-from rztui.api.netguard import address_kind
+from rztui.api.netguard import address_kind, audio_url_problem
 
 KEY = "rz_test_netguard_0123"
 
@@ -88,3 +88,46 @@ async def test_the_audio_client_carries_no_key_and_ignores_proxy_settings(
         resp = await api.audio_client().get(audio_host.base_url + "/a.wav")
     assert resp.status_code == 200
     assert "authorization" not in audio_host.stats.requests[0].headers
+
+
+# --------------------------------------------------------------------------- the URL's shape
+
+GOOD = "https://audio.example.com/i/q1.wav?expires=1700000000&sig=abc%2Fdef"
+
+
+@pytest.mark.parametrize(
+    "url, reason",
+    [
+        (GOOD + "\r\nX-Injected: 1", "control character"),
+        (GOOD + "\n", "control character"),
+        (GOOD + "\x1b[2J", "control character"),
+        (GOOD + "\x00", "control character"),
+        (GOOD + "\x9b", "control character"),
+        (GOOD + "\u2028", "control character"),
+        (GOOD + "\u202e", "control character"),
+        (GOOD + " x", "space"),
+        (GOOD + "&pad=" + "a" * 100_000, "long"),
+        ("javascript:alert(1)", "not http(s)"),
+        ("file:///etc/passwd", "not http(s)"),
+        ("data:audio/wav;base64,UklGRg==", "not http(s)"),
+        ("//audio.example.com/q.wav", "not http(s)"),
+        ("https:///q.wav", "no host"),
+        ("https://user:pw@audio.example.com/q.wav", "user name"),
+        ("http://[::1/q.wav", "not a valid URL"),
+        ("http://audio.example.com:99999/q.wav", "not a valid URL"),
+        ("", "empty"),
+    ],
+)
+def test_audio_url_problems(url, reason):
+    problem = audio_url_problem(url)
+    assert problem is not None and reason in problem, problem
+    assert len(problem) < 100 and problem.isprintable()  # says why, never echoes the URL
+
+
+@pytest.mark.parametrize("url", [
+    GOOD, "http://127.0.0.1:8765/audio/x/q.wav", "https://[2606:4700::1111]/a.mp3",
+    "https://a.example/q.wav?X-Amz-Signature=" + "f" * 64 + "&X-Amz-Date=20240116T143000Z",
+    "https://a.example/%E6%97%A5%E6%9C%AC.wav", "HTTPS://A.EXAMPLE/Q.WAV",
+])
+def test_ordinary_audio_urls_pass(url):
+    assert audio_url_problem(url) is None

@@ -6,12 +6,17 @@ import csv
 import io
 import json
 import stat
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from rztui.cli import main
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))  # the raw fault server
+from faultserver import FaultServer, serve_interviews  # noqa: E402
+
+from rztui.cli import main  # noqa: E402
+from rztui.demo import dataset as ds
 from rztui.demo.dataset import (
     HOSTILE_CSV_ID,
     HOSTILE_IDS,
@@ -171,6 +176,25 @@ def test_archive_cli_names_failures(demo_env, tmp_path):
     result = rz("archive", SPEC_ID, "no-such-interview", "--dir", str(tmp_path / "a"))
     assert result.exit_code == 3 and "no-such-interview" in result.stderr
     assert "2 downloaded" in result.stdout
+
+
+@pytest.mark.parametrize("kind", ["CR/LF", "ESC", "100 KB"])
+def test_archive_all_one_hostile_audio_url_fails_alone(rz_home, tmp_path, monkeypatch, kind):
+    # Before: exit 1 ("internal error (InvalidURL ...)"), the other recordings not archived.
+    with FaultServer() as srv:
+        payloads = [ds.snapshot(iid, ds.LIVE_END_SECONDS + 1) for iid in ds.ALL_IDS[:3]]
+        ids = serve_interviews(srv, payloads, {(1, 1): kind})
+        monkeypatch.setenv("ROUNDZERO_API_KEY", ds.DEMO_KEY)
+        monkeypatch.setenv("ROUNDZERO_BASE_URL", srv.base_url)
+        assert rz("add", *ids).exit_code == 0
+        dest = tmp_path / "audio"
+        result = rz("archive", "--all", "--dir", str(dest))
+    assert result.exit_code == 5, result.stderr
+    assert f"rztui: error: interview {ids[1]}: Q2: audio URL" in result.stderr
+    assert "internal error" not in result.stderr and "never awaited" not in result.stderr
+    total = sum(len(p["responses"]) for p in payloads)
+    assert f"{total - 1} file(s) downloaded" in result.stderr and "1 failed" in result.stderr
+    assert len([p for p in dest.rglob("*") if p.is_file()]) == total - 1
 
 
 # --------------------------------------------------------------------------- review

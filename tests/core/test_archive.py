@@ -3,22 +3,33 @@
 from __future__ import annotations
 
 import copy
+import gc
 import hashlib
 import os
 import stat
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))  # the raw fault server
-from faultserver import FaultServer, MiB, gzip_bomb, reply, trickle  # noqa: E402
+from faultserver import (  # noqa: E402
+    HOSTILE_AUDIO_URLS,
+    FaultServer,
+    MiB,
+    gzip_bomb,
+    reply,
+    serve_interviews,
+    trickle,
+)
 
 from rztui.api.client import ApiClient
 from rztui.api.errors import RZError
 from rztui.api.models import Interview
+from rztui.demo import dataset as ds
 from rztui.demo.dataset import (
     DEMO_KEY,
     HOSTILE_CSV_ID,
@@ -450,3 +461,91 @@ async def test_unreachable_even_after_refetch_is_one_failure_per_file(tmp_path):
             result = await archive_interview(svc, iv, tmp_path / "a")
     assert result.refreshed and [f.status for f in result.files] == [FAILED, FAILED]
     assert "cannot reach the audio host (ConnectError)" in result.files[0].error.message
+
+
+# --------------------------------------------------------------------------- one hostile audio URL
+
+
+@pytest.fixture
+def api_host():
+    """A fault server as the API (and its audio host), serving what a test gives it."""
+    with FaultServer() as srv:
+        yield srv
+
+
+def completed(*ids: str) -> list[dict]:
+    return [ds.snapshot(iid, ds.LIVE_END_SECONDS + 1) for iid in ids]
+
+
+@pytest.mark.parametrize("kind", list(HOSTILE_AUDIO_URLS))
+async def test_one_hostile_audio_url_fails_alone(tmp_path, api_host, kind):
+    # Three interviews; the second one's second answer has a hostile audio URL. Before: an
+    # exception escaped the gather (exit 1, nothing more archived).
+    ids = serve_interviews(api_host, completed(*ds.ALL_IDS[:3]), {(1, 1): kind})
+    answers = [len(p["responses"]) for p in completed(*ids)]
+    dest = tmp_path / "a"
+    store = Store(tmp_path / "rz.db")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        async with client(api_host.base_url) as api:
+            results = await archive_interviews(Service(store, api), ids, dest)
+        gc.collect()
+    assert not [w for w in caught if "never awaited" in str(w.message)]
+    bad = results[ids[1]]
+    assert [f.index for f in bad.failed] == [2] and bad.exit_code == 5
+    message = bad.failed[0].error.message
+    assert message.startswith(f"interview {ids[1]}: Q2: "), message
+    assert "\r" not in message and "\x1b" not in message and len(message) < 300
+    for iid, n in zip(ids, answers, strict=True):
+        expected = n - 1 if iid == ids[1] else n
+        assert results[iid].downloaded == expected
+        assert len(list((dest / iid).glob("*.wav"))) == expected
+    assert len(store.archived(ids[1])) == answers[1] - 1
+    assert not [p for p in dest.rglob("*.part")]
+    store.close()
+
+
+async def test_a_hostile_audio_url_costs_no_request(tmp_path, api_host):
+    ids = serve_interviews(api_host, completed(SPEC_ID),
+                           {(0, 0): "CR/LF", (0, 1): "100 KB"})
+    store = Store(tmp_path / "rz.db")
+    async with client(api_host.base_url) as api:
+        results = await archive_interviews(Service(store, api), ids, tmp_path / "a")
+    assert [f.status for f in results[SPEC_ID].files] == [FAILED, FAILED]
+    assert not results[SPEC_ID].refreshed  # a malformed URL is not a stale one
+    assert [r.path for r in api_host.stats.requests] == [f"/api/v1/interviews/{SPEC_ID}"]
+    store.close()
+
+
+# --------------------------------------------------------------------------- no empty folders
+
+
+async def test_a_failed_archive_leaves_no_empty_folder(tmp_path, api_host):
+    # Every answer of the first interview fails; the second has no audio at all.
+    payloads = completed(SPEC_ID, ds.ALL_IDS[1])
+    ids = serve_interviews(api_host, payloads, {(0, 0): "private address", (0, 1): "ESC"})
+    bare = copy.deepcopy(payloads[1])
+    for response in bare["responses"]:
+        response.pop("audio_url")
+    api_host.route(f"/api/v1/interviews/{ids[1]}", reply(200, bare))
+    dest = tmp_path / "deep" / "audio"
+    store = Store(tmp_path / "rz.db")
+    async with client(api_host.base_url) as api:
+        results = await archive_interviews(Service(store, api), ids, dest)
+    assert len(results[ids[0]].failed) == 2 and results[ids[1]].count("no_audio") > 0
+    assert not (tmp_path / "deep").exists()  # nothing was archived: no folder was left
+
+    # A folder that was there before stays; an interview's folder goes when it stays empty.
+    dest.mkdir(parents=True)
+    async with client(api_host.base_url) as api:
+        await archive_interviews(Service(store, api), ids, dest)
+    assert list(dest.iterdir()) == []
+    store.close()
+
+
+async def test_a_failed_download_leaves_no_partial_file_or_folder(svc, tmp_path, audio_host):
+    url = audio_host.route("/half.wav", reply(200, wav(40), [("Content-Length", "9000")],
+                                              content_type="audio/wav"))
+    result = await archive_interview(svc, await _pointing_at(svc, url, None), tmp_path / "a")
+    assert result.files[0].status == FAILED  # the body ended before its Content-Length
+    assert not (tmp_path / "a").exists()

@@ -7,6 +7,7 @@ clock, and the demo server's own clock is jumped with ``advance()``; nothing sle
 
 from __future__ import annotations
 
+import copy
 import re
 import socket
 from dataclasses import replace
@@ -27,9 +28,11 @@ from tui_conftest import (
 )
 
 from rztui.answers.search import search
+from rztui.api.client import ApiClient
 from rztui.config import Settings
 from rztui.demo import dataset as ds
 from rztui.demo.webhook_sender import WebhookSender
+from rztui.service import Service
 from rztui.tui.screens.compare import CompareScreen
 from rztui.tui.screens.export import ExportScreen
 from rztui.tui.screens.help import HelpScreen
@@ -576,6 +579,27 @@ async def test_A_renews_urls_whose_audio_host_is_gone(store, server):
         await settle(pilot)
         assert len(list((app.audio_dir() / COMPLETED[0]).glob("*.wav"))) == n
         assert any(f"{n} downloaded" in m for m in notes(app))
+
+
+async def test_A_reports_a_hostile_audio_url_and_archives_the_rest(store, server):
+    # One answer's audio URL carries CR/LF; before, the worker died on httpx's InvalidURL and
+    # the toast said nothing of the other answers (none were archived after it).
+    iid = COMPLETED[0]
+    async with ApiClient(server.base_url, ds.DEMO_KEY) as api:
+        raw = copy.deepcopy((await Service(store, api).interview(iid)).raw)
+    raw["responses"][0]["audio_url"] += "\r\nX-Injected: 1"
+    store.save_interview(raw)
+    app = make(store, server, [iid])
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        n = len(app.main.reading.interview.responses)
+        await pilot.press("A")
+        await settle(pilot)
+        assert len(list((app.audio_dir() / iid).glob("*.wav"))) == n - 1
+        toast_text = next(m for m in notes(app) if "downloaded" in m)
+        assert f"{n - 1} downloaded" in toast_text and "1 failed" in toast_text
+        assert "Q1: audio URL" in toast_text
+        assert app.is_running and app.screen is app.main
 
 
 async def test_auto_archive_when_the_poller_sees_completion(store, server):
