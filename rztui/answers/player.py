@@ -1,7 +1,7 @@
 """Listen to an answer: pick a local audio player and run it on the answer's recording.
 
 * The source is the archived file when there is one, else the answer's pre-signed URL, fetched
-  again first when it is past its 24 h (:func:`rztui.files.archive.url_expired`).
+  again first when it is past its 24 h (:func:`rztui.files.audio_names.url_expired`).
 * The player gets the file path or the URL and nothing else: no Authorization header, no API key
   (``ROUNDZERO_*`` variables are removed from its environment), so the key never reaches the
   player or the audio host. A URL must be http(s) on a host the audio client could fetch from
@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 from ..api.errors import AddressRefused, RZError
 from ..api.models import Interview, Response
 from ..api.netguard import AddressPolicy
-from ..files.archive import url_expired
+from ..files.audio_names import url_expired
 from ..service import Service
 from ..textsafe import clean_line
 

@@ -38,16 +38,8 @@ from rztui.demo.dataset import (
     WINDOWS_TRAVERSAL_QUESTION_ID,
 )
 from rztui.demo.server import DemoServer
-from rztui.files.archive import (
-    FAILED,
-    archive_interview,
-    archive_interviews,
-    extension_for,
-    safe_component,
-    sniff_audio,
-    sweep_partial_files,
-    url_expired,
-)
+from rztui.files.archive import FAILED, archive_interview, archive_interviews, sweep_partial_files
+from rztui.files.audio_names import extension_for, safe_component, sniff_audio, url_expired
 from rztui.service import Service
 from rztui.store import Store
 
