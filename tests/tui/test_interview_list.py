@@ -394,6 +394,30 @@ JOBS = ["Backend Engineer", "Data Scientist", "Product Designer", "Support Lead"
 STATUSES = ["completed", "completed", "in_progress", "invited", "expired"]
 
 
+async def test_the_cursor_row_stays_on_screen_after_a_resize(store, server):
+    """Enter opens the row under the cursor: after the terminal shrinks, that row is one the
+    user can see, not one scrolled off below the list."""
+    bulk = ds.Dataset(extra_completed=120)
+    store.track(bulk.bulk_ids)
+    store.save_interviews(bulk.snapshot(i) for i in bulk.bulk_ids)
+    app = make(store, server, [])
+    async with app.run_test(size=(140, 50)) as pilot:
+        await settle(pilot)
+        table = app.main.interview_list.table
+        table.focus()
+        for _ in range(40):
+            await pilot.press("down")
+        await settle(pilot)
+        for width, height in ((140, 20), (80, 14), (100, 30), (60, 12)):
+            await pilot.resize_terminal(width, height)
+            await settle(pilot)
+            rows_shown = table.scrollable_content_region.height - 1  # under the header
+            top = int(table.scroll_y)
+            assert top <= table.cursor_row < top + rows_shown, (width, height, top)
+            name = app.main.interview_list.entries[table.current_id].candidate_name
+            assert name[:8] in "\n".join(shown_text(table)), (width, height)
+
+
 def big_store(path: Path, n: int) -> list[tuple[str, str, str, str]]:
     """``n`` tracked, cached interviews written straight into SQLite; (id, name, email, status)
     in the order tracked."""

@@ -433,6 +433,11 @@ class VirtualTable(ScrollView, can_focus=True):
         elif row >= top + rows_shown:
             self.scroll_to(y=row - rows_shown + 1, animate=False, immediate=True)
 
+    def on_resize(self, _event: events.Resize) -> None:
+        """The cursor row stays on screen (Enter opens a row the user can see)."""
+        if self.row_count:
+            self.call_after_refresh(self._scroll_to_cursor)
+
     def _scroll_when_laid_out(self) -> None:
         self._scroll_pending = False
         if self.size.height:
