@@ -5,7 +5,10 @@
 Settings are parsed with their types. A file that is not TOML at all is an error (exit 2: the
 user has to fix it); inside a valid file, a value of the wrong type, out of range, or an unknown
 key (a typo) costs only that setting: it is named in one warning line (kept in
-:attr:`Settings.warnings`, printed by the CLI) and its default is used. ``bool("no")`` is True,
+:attr:`Settings.warnings`, printed by the CLI) and its default is used; many problems of one
+kind are one line with a count. The file is bounded: over :data:`MAX_CONFIG_BYTES` it is
+refused like a file that is not TOML, and a keyword list or job table over its limit is
+ignored, named once. ``bool("no")`` is True,
 so booleans must be TOML booleans, never strings.
 
 :func:`save_setting` changes one setting in the file in place, keeping the user's other lines
@@ -19,6 +22,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TypedDict, TypeGuard
 
@@ -74,6 +78,11 @@ DEFAULT_THEME = "textual-dark"
 CONCURRENCY_RANGE = (1, 64)
 POLL_BUDGET_RANGE = (0.01, 1.0)
 MAX_THEME_LENGTH = 64
+# Bounds on the file, so a generated or damaged config cannot cost seconds and hundreds of MB
+# on every command (TOML parsing alone takes about a second per MB). A real one is a few KB.
+MAX_CONFIG_BYTES = 1_000_000
+MAX_KEYWORDS = 1_000  # words in one list (keywords.global, or one job's)
+MAX_KEYWORD_JOBS = 1_000  # job titles under [keywords.jobs]
 
 
 @dataclass
@@ -101,7 +110,14 @@ class Settings:
         import tomllib  # only with a config file: start-up time
 
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            with path.open("rb") as f:
+                raw = f.read(MAX_CONFIG_BYTES + 1)  # never more than the limit into memory
+            if len(raw) > MAX_CONFIG_BYTES:
+                size = max(path.stat().st_size, len(raw))
+                raise ConfigError(f"cannot read settings {path}: the file is {size / 1e6:.1f} MB, "
+                                  f"more than the {MAX_CONFIG_BYTES / 1e6:g} MB a config file "
+                                  "may have")
+            data = tomllib.loads(raw.decode("utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"cannot read settings {path}: {exc}") from None
         return cls.from_toml(data, where=str(path))
@@ -110,15 +126,11 @@ class Settings:
     def from_toml(cls, data: Mapping[str, object], *, where: str = "config.toml") -> Settings:
         """Settings from parsed TOML; every rejected value is a line in ``warnings``."""
         s = cls()
-        problems: list[str] = []
-
-        def bad(message: str) -> None:
-            problems.append(f"{where}: {message}")
-
+        bad = _Problems(where)
         for key, value in data.items():
             parse = _PARSERS.get(key)
             if parse is None:
-                bad(f"unknown setting {_show(key)}{_did_you_mean(key, _PARSERS)}; ignored")
+                bad(partial(_unknown, "", key, tuple(_PARSERS)), kind="unknown")
                 continue
             try:
                 setattr(s, key, parse(value))
@@ -128,8 +140,46 @@ class Settings:
         table = data.get("keywords")
         if isinstance(table, Mapping):
             s.keywords = _keywords(table, bad)
-        s.warnings = problems
+        s.warnings = bad.lines()
         return s
+
+
+_Message = str | Callable[[], str]
+
+
+class _Problems:
+    """The warnings about one file: one line per problem, except that problems of one kind
+    (say, unknown settings) give one line, the first one's, with a count of the others. A
+    file with 100,000 unknown keys is one line, not 100,000, and only the first is explained
+    (``_did_you_mean`` is not free)."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self._lines: list[str] = []
+        self._first: dict[str, int] = {}  # kind -> index of its line
+        self._more: dict[str, int] = {}  # kind -> how many more there were
+
+    def __call__(self, message: _Message, *, kind: str | None = None) -> None:
+        if kind is not None:
+            if kind in self._first:
+                self._more[kind] += 1
+                return
+            self._first[kind] = len(self._lines)
+            self._more[kind] = 0
+        text = message() if callable(message) else message
+        self._lines.append(f"{self.where}: {text}")
+
+    def lines(self) -> list[str]:
+        out = list(self._lines)
+        for kind, index in self._first.items():
+            more = self._more[kind]
+            if more:
+                out[index] += f" (and {more:,} more like it)"
+        return out
+
+
+_Bad = Callable[..., None]
+"""How a parser reports a problem: ``bad(message, kind=...)`` (a :class:`_Problems`)."""
 
 
 # --------------------------------------------------------------------------- value parsing
@@ -242,7 +292,7 @@ _PARSERS: dict[str, Callable[[object], object]] = {
 SETTING_KEYS: tuple[str, ...] = tuple(_PARSERS)
 
 
-def _words(value: object, name: str, bad: Callable[[str], None]) -> list[str] | None:
+def _words(value: object, name: str, bad: _Bad) -> list[str] | None:
     """A keyword list: an array of strings, or one string (one keyword, not its letters).
 
     Items that are not strings are named and dropped; any other type gives None.
@@ -251,20 +301,26 @@ def _words(value: object, name: str, bad: Callable[[str], None]) -> list[str] | 
         return [value] if value.strip() else []
     if not isinstance(value, list):
         return None
+    if len(value) > MAX_KEYWORDS:
+        bad(f"{name}: {len(value):,} keywords, more than the {MAX_KEYWORDS:,} a list may have; "
+            "ignored", kind="too many keywords")
+        return None
     words = [w for w in value if isinstance(w, str)]
     if len(words) != len(value):
-        bad(f"{name}: {len(value) - len(words)} item(s) are not strings; ignored")
+        bad(f"{name}: {len(value) - len(words)} item(s) are not strings; ignored",
+            kind="not strings")
     return [w for w in words if w.strip()]
 
 
-def _keywords(table: Mapping[str, object], bad: Callable[[str], None]) -> KeywordConfig:
+def _keywords(table: Mapping[str, object], bad: _Bad) -> KeywordConfig:
     out = KeywordConfig()
     for key, value in table.items():
         if key == "global":
             words = _words(value, "keywords.global", bad)
             if words is None:
-                bad(f"keywords.global: expected an array of strings, got {_type_name(value)}; "
-                    "using the built-in keywords")
+                if not isinstance(value, list):  # a list too long was named by _words
+                    bad(f"keywords.global: expected an array of strings, got "
+                        f"{_type_name(value)}; using the built-in keywords")
             else:
                 out["global"] = words
         elif key == "jobs":
@@ -272,21 +328,29 @@ def _keywords(table: Mapping[str, object], bad: Callable[[str], None]) -> Keywor
                 bad(f"keywords.jobs: expected a table ([keywords.jobs]), got "
                     f"{_type_name(value)}; ignored")
                 continue
+            if len(value) > MAX_KEYWORD_JOBS:
+                bad(f"keywords.jobs: {len(value):,} job titles, more than the "
+                    f"{MAX_KEYWORD_JOBS:,} it may have; ignored")
+                continue
             jobs: dict[str, list[str]] = {}
             for title, job_value in value.items():
                 name = f"keywords.jobs.{_show(title)}"
                 job_words = _words(job_value, name, bad)
                 if job_words is None:
-                    bad(f"{name}: expected an array of strings, got {_type_name(job_value)}; "
-                        "ignored")
+                    if not isinstance(job_value, list):
+                        bad(f"{name}: expected an array of strings, got "
+                            f"{_type_name(job_value)}; ignored", kind="job not a list")
                 else:
                     jobs[title] = job_words
             if jobs:
                 out["jobs"] = jobs
         else:
-            bad(f"unknown setting keywords.{_show(key)}"
-                f"{_did_you_mean(key, ('global', 'jobs'))}; ignored")
+            bad(partial(_unknown, "keywords.", key, ("global", "jobs")), kind="unknown keywords")
     return out
+
+
+def _unknown(prefix: str, key: str, known: tuple[str, ...]) -> str:
+    return f"unknown setting {prefix}{_show(key)}{_did_you_mean(key, known)}; ignored"
 
 
 def _did_you_mean(key: str, known: Mapping[str, object] | tuple[str, ...]) -> str:

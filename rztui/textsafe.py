@@ -28,19 +28,22 @@ _ESC_SEQ = re.compile(
     """,
     re.VERBOSE,
 )
-# Remaining C0 (except \t \n), DEL, C1, and bidi embedding/override/isolate marks.
-_CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
-_CTRL_ONE_LINE = re.compile(
-    r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u2028\u2029]"
-)
+# The bidi marks, embeddings, overrides and isolates (Trojan Source), U+061C (the Arabic letter
+# mark) included: one set, used by every cleaner below.
+BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+# Remaining C0 (except \t \n), DEL, C1, and the bidi controls.
+_CTRL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{BIDI}]")
+_CTRL_ONE_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{BIDI}\u2028\u2029]")
 
 
 def clean(text: str | None) -> str:
     """Multi-line text (transcripts): keep newlines and tabs, drop everything else of control."""
     if not text:
         return ""
-    if text.isprintable() and "\u202e" not in text:
-        return text  # fast path: nothing to strip (isprintable is False for \n, ESC, C1, bidi)
+    if text.isprintable() or _CTRL.search(text) is None:
+        # Nothing to strip: every escape sequence starts with a character _CTRL finds, and
+        # one search is cheap for the large outputs (a list, a transcript) that hold newlines.
+        return text
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _CTRL.sub("", _ESC_SEQ.sub("", text))
 
@@ -59,7 +62,7 @@ def clean_line(text: str | None) -> str:
 # What json.dumps(ensure_ascii=False) leaves raw but must not reach a terminal or a line splitter:
 # DEL and C1 controls, U+2028/2029 (line breaks to some splitters) and the bidi marks,
 # embeddings, overrides and isolates (Trojan Source). json.dumps already escapes C0 controls.
-_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+_JSON_UNSAFE = re.compile(f"[\x7f-\x9f{BIDI}\u2028\u2029]")
 
 
 def json_safe(text: str) -> str:

@@ -20,7 +20,8 @@ EXIT_AUTH = 4
 EXIT_FAILURE = 5
 
 _KEY_RE = re.compile(r"rz_[A-Za-z0-9_\-]{4,}")
-_CTRL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Control characters and the bidi controls (as rztui.textsafe.BIDI: api/ does not import it).
+_CTRL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 # Secrets shorter than this are not worth hiding (and hiding them would mangle every message).

@@ -8,7 +8,7 @@ import sys
 import click
 
 from ..api.errors import EXIT_FAILURE, EXIT_USAGE
-from .common import AppContext, fail, handle_errors, isatty, note, pass_app, run_async
+from .common import AppContext, fail, handle_errors, isatty, note, out, pass_app, run_async
 
 MAX_KEY_LINE = 4096
 
@@ -54,7 +54,7 @@ def login(app: AppContext, from_stdin: bool) -> None:
         fail("the key works, but this machine has no system keyring to store it in: "
              f"set {ENV_KEY} in the environment instead", EXIT_FAILURE)
     store_key(key)
-    click.echo(f"key {mask_key(key)} verified and stored in the system keyring")
+    out(f"key {mask_key(key)} verified and stored in the system keyring")
     if os.environ.get(ENV_KEY, "").strip():
         note(f"{ENV_KEY} is set in this environment and is used before the keyring")
 
@@ -77,10 +77,10 @@ def logout(app: AppContext) -> None:
     from ..credentials import ENV_KEY, delete_key, keyring_available
 
     if not keyring_available():
-        click.echo("no key was stored (this machine has no system keyring)")
+        out("no key was stored (this machine has no system keyring)")
     elif delete_key():
-        click.echo("key removed from the system keyring")
+        out("key removed from the system keyring")
     else:
-        click.echo("no key was stored in the system keyring")
+        out("no key was stored in the system keyring")
     if os.environ.get(ENV_KEY, "").strip():
         note(f"{ENV_KEY} is still set in this environment: rztui keeps using that key")

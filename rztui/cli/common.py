@@ -18,11 +18,11 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import IO, TYPE_CHECKING, Any, NamedTuple, NoReturn, TypeVar
 
 from ..api.errors import EXIT_USAGE, ConfigError, RZError, exit_code_for, redact
 from ..api.ids import looks_like_id, parse_id, split_ids
-from ..textsafe import clean_line, json_safe
+from ..textsafe import clean, clean_line, json_safe
 
 if TYPE_CHECKING:
     from ..api.client import ApiClient
@@ -41,12 +41,40 @@ def dump_json(data: Any) -> str:
     return json_safe(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-def _echo(message: str, file: IO[str] | None = None) -> None:
-    """``click.echo`` to stderr (or ``file``). click is imported here, when there is something
-    to say: ``rztui`` alone opens the app without loading it (start-up time)."""
+class Styled(NamedTuple):
+    """A piece of :func:`out`'s text in a style (``click.style``'s keywords), applied after
+    the text is cleaned: our styles reach the terminal, the text's own escapes never do."""
+
+    text: str
+    style: dict[str, Any]
+
+
+def styled(text: str, **style: Any) -> Styled:
+    return Styled(text, style)
+
+
+def out(*parts: str | Styled, err: bool = False, nl: bool = True,
+        file: IO[str] | None = None) -> None:
+    """The one way a command prints text (stdout, or stderr with ``err``).
+
+    Every part goes through :func:`rztui.textsafe.clean`: whatever the text holds (a note, a
+    transcript, an argument quoted back), no escape sequence, C0/C1 control or bidi control
+    reaches the terminal; newlines and tabs stay. JSON (:func:`dump_json`) is already inert, so
+    it passes unchanged. click is imported here, when there is something to say: ``rztui``
+    alone opens the app without loading it (start-up time).
+    """
     import click
 
-    click.echo(message, err=True, file=file)
+    text = "".join(
+        click.style(clean(part.text), **part.style) if isinstance(part, Styled) else clean(part)
+        for part in parts
+    )
+    click.echo(text, err=err, nl=nl, file=file)
+
+
+def _echo(message: str, file: IO[str] | None = None) -> None:
+    """One line to stderr (or ``file``)."""
+    out(message, err=True, file=file)
 
 
 def fail(message: str, code: int) -> NoReturn:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from .common import out
+
 SHELLS = ("bash", "zsh", "fish")
 
 
@@ -29,4 +31,4 @@ def completion(shell: str) -> None:
     cls = get_completion_class(shell)
     if cls is None:  # pragma: no cover - click ships all three
         raise click.UsageError(f"no completion for {shell}")
-    click.echo(cls(main, {}, "rztui", "_RZTUI_COMPLETE").source())
+    out(cls(main, {}, "rztui", "_RZTUI_COMPLETE").source())

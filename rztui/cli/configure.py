@@ -8,7 +8,7 @@ import click
 
 from ..api.errors import RZError, exit_code_for
 from ..textsafe import clean_line
-from .common import AppContext, error_line, handle_errors, pass_app
+from .common import AppContext, error_line, handle_errors, out, pass_app
 
 
 @click.command(name="config")
@@ -32,9 +32,9 @@ def config_cmd(app: AppContext, path_only: bool) -> None:
 
     path = app.paths.config_file
     if path_only:
-        click.echo(str(path))
+        out(str(path))
         return
-    click.echo(f"# rztui reads {clean_line(str(path))}\n#\n{EXAMPLE_CONFIG}", nl=False)
+    out(f"# rztui reads {clean_line(str(path))}\n#\n{EXAMPLE_CONFIG}", nl=False)
     try:
         _ = app.settings  # names each ignored setting on stderr
     except RZError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..api.errors import EXIT_FAILURE, RZError
-from .common import AppContext, fail, pass_app
+from .common import AppContext, fail, out, pass_app
 
 
 @click.command(name="demo-server")
@@ -43,14 +43,14 @@ def demo_server(
 def paths(app: AppContext) -> None:
     """Print where config, data and cache live."""
     p = app.paths
-    click.echo(f"config file   {p.config_file}")
-    click.echo(f"data dir      {p.data_dir}")
-    click.echo(f"store         {p.store_file}")
-    click.echo(f"demo store    {p.store_file.with_name('demo.db')}")
-    click.echo(f"audio archive {app.audio_dir}")
-    click.echo(f"cache dir     {p.cache_dir}")
+    out(f"config file   {p.config_file}")
+    out(f"data dir      {p.data_dir}")
+    out(f"store         {p.store_file}")
+    out(f"demo store    {p.store_file.with_name('demo.db')}")
+    out(f"audio archive {app.audio_dir}")
+    out(f"cache dir     {p.cache_dir}")
     try:
         base_url = app.base_url
     except RZError as exc:  # `paths` is where one looks when something is wrong: say what
         base_url = f"invalid: {exc.message}"
-    click.echo(f"base URL      {base_url}")
+    out(f"base URL      {base_url}")

@@ -21,7 +21,16 @@ from ..store.evaluations import (
     check_rating,
 )
 from ..textsafe import clean_line
-from .common import AppContext, fail, handle_errors, interview_id_arg, pass_app, read_ids, warn
+from .common import (
+    AppContext,
+    fail,
+    handle_errors,
+    interview_id_arg,
+    out,
+    pass_app,
+    read_ids,
+    warn,
+)
 
 _Q_INDEX = re.compile(r"[Qq](\d{1,4})")
 
@@ -97,7 +106,7 @@ def rate(app: AppContext, interview: str, rating: str | None, question: str | No
     qid = _question(app, iid, question) if question is not None else None
     app.store.set_rating(iid, value, question_id=qid)
     what = f"answer {qid} of {iid}" if qid else iid
-    click.echo(f"{what}: {'rating cleared' if value is None else f'rated {value}/5'}")
+    out(f"{what}: {'rating cleared' if value is None else f'rated {value}/5'}")
 
 
 def _read_stdin() -> str:
@@ -129,7 +138,7 @@ def note(app: AppContext, interview: str, text: str | None, clear: bool) -> None
     if text is None:
         current = app.store.evaluation(iid).note
         if current:
-            click.echo(current)
+            out(current)
         return
     if text == "-":
         text = _read_stdin()
@@ -139,9 +148,9 @@ def note(app: AppContext, interview: str, text: str | None, clear: bool) -> None
     app.store.set_note(iid, text)
     if text:
         lines = text.count("\n") + 1
-        click.echo(f"{iid}: note saved ({len(text)} characters, {lines} line(s))")
+        out(f"{iid}: note saved ({len(text)} characters, {lines} line(s))")
     else:
-        click.echo(f"{iid}: note removed")
+        out(f"{iid}: note removed")
 
 
 @click.command()
@@ -158,7 +167,7 @@ def shortlist(app: AppContext, ids: tuple[str, ...], remove: bool) -> None:
         if remove:
             fail("--remove needs the ids to take off the shortlist", EXIT_USAGE)
         for iid in app.store.shortlisted_ids():
-            click.echo(iid)
+            out(iid)
         return
     wanted = [interview_id_arg(i) for i in read_ids(ids)]
     tracked = [iid for iid in dict.fromkeys(wanted) if app.store.is_tracked(iid)]
@@ -167,7 +176,7 @@ def shortlist(app: AppContext, ids: tuple[str, ...], remove: bool) -> None:
             warn(f"{iid} is not tracked: skipped (`rztui add {iid}` first)")
     changed = app.store.set_shortlisted(tracked, on=not remove)
     verb = "taken off" if remove else "put on"
-    click.echo(f"{changed} interview(s) {verb} the shortlist, "
+    out(f"{changed} interview(s) {verb} the shortlist, "
                f"{len(tracked) - changed} already {'off' if remove else 'on'} it")
     if len(tracked) < len(set(wanted)):
         sys.exit(EXIT_NOT_FOUND)

@@ -29,6 +29,7 @@ from .common import (
     needs_api,
     note,
     open_service,
+    out,
     pass_app,
     read_ids,
     refresh_option,
@@ -247,7 +248,7 @@ def archive(
             totals["failed"] += len(outcome.failed)
             totals["bytes"] += outcome.bytes
             worst = max(worst, outcome.exit_code)
-            click.echo(clean_line(outcome.summary()))
+            out(clean_line(outcome.summary()))
         progress.update(totals["interviews"])
 
     async def go() -> None:
@@ -304,9 +305,9 @@ def review(
         for iv in interviews
     ]
     if as_json:
-        click.echo(dump_json([r.to_json() for r in reviews]))
+        out(dump_json([r.to_json() for r in reviews]))
     else:
-        click.echo("\n".join(format_review(r) for r in reviews), nl=False)
+        out("\n".join(format_review(r) for r in reviews), nl=False)
     for exc in failures.values():
         error_line(exc)
     sys.exit(max((e.exit_code for e in failures.values()), default=EXIT_OK))

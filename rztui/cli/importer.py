@@ -15,7 +15,7 @@ import click
 
 from ..api.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from ..textsafe import clean_line
-from .common import AppContext, Progress, fail, handle_errors, isatty, note, pass_app
+from .common import AppContext, Progress, fail, handle_errors, isatty, note, out, pass_app
 
 
 @click.command(name="import")
@@ -54,7 +54,7 @@ def import_cmd(app: AppContext, source: str) -> None:
             end = ("; the rest cannot be read" if item.fatal
                    else "; the interview was imported without it" if item.imported
                    else "; skipped")
-            click.echo(f"rztui: error: {name} line {item.line}: {clean_line(item.reason)}{end}",
+            out(f"rztui: error: {name} line {item.line}: {clean_line(item.reason)}{end}",
                        err=True)
 
         result = import_stream(store, stream, on_bad=bad, on_progress=progress.update)

@@ -32,6 +32,7 @@ from .common import (
     interview_id_arg,
     isatty,
     note,
+    out,
     pass_app,
     read_ids,
     refresh_option,
@@ -75,7 +76,7 @@ def get(app: AppContext, interview: str, as_json: bool, refresh: bool) -> None:
                 await api.aclose()
 
     iv = run_async(go())
-    click.echo(dump_json(iv.raw) if as_json else format_text(iv).rstrip("\n"))
+    out(dump_json(iv.raw) if as_json else format_text(iv).rstrip("\n"))
 
 
 @click.command()
@@ -100,7 +101,7 @@ def questions(app: AppContext, interview: str, as_json: bool, refresh: bool) -> 
 
     qs = run_async(go())
     if as_json:
-        click.echo(dump_json(qs.raw))
+        out(dump_json(qs.raw))
         return
     # Numbered like `get` (Q1, Q2, ...); the API's own `order` (it has gaps) is shown apart.
     width = len(f"Q{len(qs.questions)}.")
@@ -109,12 +110,12 @@ def questions(app: AppContext, interview: str, as_json: bool, refresh: bool) -> 
         custom = " custom" if q.is_custom else ""
         limit = human_duration(q.time_limit_seconds)
         qtype = clean_line(q.question_type or "-")
-        click.echo(f"{f'Q{number}.':<{width}}  order {order:<3}  [{qtype}{custom}, {limit}]  "
+        out(f"{f'Q{number}.':<{width}}  order {order:<3}  [{qtype}{custom}, {limit}]  "
                    f"{clean_line(q.question_text)}")
     listed = len(qs.questions)
     total = qs.total_questions if qs.total_questions is not None else listed
     shown = f"{listed} listed of {total}" if total != listed else f"{listed} questions"
-    click.echo(f"{shown}, estimated {human_duration(qs.estimated_duration_seconds)}")
+    out(f"{shown}, estimated {human_duration(qs.estimated_duration_seconds)}")
 
 
 @click.command()
@@ -143,17 +144,17 @@ def transcript(app: AppContext, interview: str, fmt: str, refresh: bool) -> None
 
     iv = run_async(go())
     if fmt == "json":
-        out = dump_json(iv.raw) + "\n"
+        text = dump_json(iv.raw) + "\n"
     elif fmt == "ats":
         # The spec's format exactly; cleaned like the others, since it goes to a terminal or a
         # text field. `--format json` is the way to get the API's bytes unchanged.
-        out = format_ats(iv, safe=True)
+        text = format_ats(iv, safe=True)
         if not iv.responses:
             warn(f"interview {clean_line(iv.id)} has no responses (status "
                  f"{clean_line(iv.status)})")
     else:
-        out = render(fmt, iv, safe=True)
-    click.echo(out, nl=False)
+        text = render(fmt, iv, safe=True)
+    out(text, nl=False)
 
 
 class AddProgress:
@@ -279,7 +280,7 @@ def add(app: AppContext, ids: tuple[str, ...], label: str | None, no_fetch: bool
     for exc in result.failed.values():
         later = "; tracked, will fetch later" if isinstance(exc, NetworkError) else ""
         warn(exc.message + later)
-    click.echo(f"tracking {len(result.new)} new interview(s), "
+    out(f"tracking {len(result.new)} new interview(s), "
                f"{len(result.already)} already tracked")
     if not no_fetch:
         note(progress.summary(result))
@@ -294,7 +295,7 @@ def remove(app: AppContext, ids: tuple[str, ...]) -> None:
     """Stop tracking interviews and delete their cached data."""
     wanted = [interview_id_arg(i) for i in read_ids(ids)]
     n = app.store.untrack(wanted)
-    click.echo(f"removed {n} interview(s)")
+    out(f"removed {n} interview(s)")
     if n < len(set(wanted)):
         warn(f"{len(set(wanted)) - n} id(s) were not tracked")
 
@@ -393,10 +394,10 @@ def _echo_chunks(pieces: Iterator[str], every: int = 256) -> None:
     for piece in pieces:
         chunk.append(piece)
         if len(chunk) >= every:
-            click.echo("".join(chunk), nl=False)
+            out("".join(chunk), nl=False)
             chunk.clear()
     if chunk:
-        click.echo("".join(chunk), nl=False)
+        out("".join(chunk), nl=False)
 
 
 @click.command(name="list")
@@ -429,6 +430,6 @@ def list_cmd(app: AppContext, as_json: bool, shortlisted: bool) -> None:
         if first is None:
             note("no tracked interviews: track some with `rztui add ID...`")
             return
-        click.echo(" ".join(f"{name:<{width}}" for name, width in LIST_COLUMNS).rstrip())
+        out(" ".join(f"{name:<{width}}" for name, width in LIST_COLUMNS).rstrip())
     if first is not None:
         _echo_chunks(_list_line(r) + "\n" for r in itertools.chain([first], rows))

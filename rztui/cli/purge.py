@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from ..api.errors import EXIT_FAILURE, EXIT_USAGE
-from .common import AppContext, fail, handle_errors, isatty, pass_app, warn
+from .common import AppContext, fail, handle_errors, isatty, out, pass_app, warn
 
 
 def _purge_candidates(app: AppContext, older_than: float | None, everything: bool) -> list[str]:
@@ -89,16 +89,16 @@ def purge(app: AppContext, older_than: float | None, everything: bool, audio: bo
     if audio:
         what += f" and {len(records) + len(extra)} audio file(s)"
     if not ids and not extra:
-        click.echo("nothing to purge")
+        out("nothing to purge")
         return
     if dry_run:
-        click.echo(f"would delete {what}")
+        out(f"would delete {what}")
         return
     if not yes:
         if not isatty(sys.stdin):
             fail(f"refusing to delete {what} without confirmation: pass --yes", EXIT_USAGE)
         if not click.confirm(f"Delete {what}? This cannot be undone", err=True):
-            click.echo("nothing deleted", err=True)
+            out("nothing deleted", err=True)
             return
     decided = app.store.purge_evaluations(older_than_days=older_than, everything=everything)
     n = app.store.purge(older_than_days=older_than, everything=everything)
@@ -119,7 +119,7 @@ def purge(app: AppContext, older_than: float | None, everything: bool, audio: bo
         removed += sum(1 for p in extra if not (p.exists() or p.is_symlink()))
     for item in left:
         warn(f"left {item}")
-    click.echo(f"purged cached data of {n} interview(s)" +
+    out(f"purged cached data of {n} interview(s)" +
                (f", your ratings and notes of {decided}" if decided else "") +
                (f", deleted {removed} audio file(s)" if audio else ""))
     if left:

@@ -20,7 +20,19 @@ import click
 from ..api.errors import EXIT_USAGE
 from ..formats import plural
 from ..textsafe import clean_line
-from .common import AppContext, dump_json, fail, handle_errors, isatty, note, pass_app, warn
+from .common import (
+    AppContext,
+    Styled,
+    dump_json,
+    fail,
+    handle_errors,
+    isatty,
+    note,
+    out,
+    pass_app,
+    styled,
+    warn,
+)
 
 PIPE_OPEN, PIPE_CLOSE = "«", "»"
 
@@ -50,41 +62,43 @@ def _hit_json(hit: Any) -> dict[str, Any]:
     }
 
 
-def _styled(text: str, spans: Any, width: int | None = None, **style: Any) -> str:
-    """``text`` (cut to ``width``) with the matched spans in bold reverse video."""
+def _styled(text: str, spans: Any, width: int | None = None, **style: Any) -> list[Styled]:
+    """``text`` (cut to ``width``) with the matched spans in bold reverse video (cleaned when
+    printed, by :func:`out`)."""
     if not text:
-        return click.style("—", **style)
+        return [styled("—", **style)]
     cut = width is not None and len(text) > width
     if width is not None and cut:
         text = text[: width - 1]
-    out: list[str] = []
+    parts: list[Styled] = []
     last = 0
     for start, end in spans:
         if start >= len(text):
             break
-        out.append(click.style(text[last:start], **style))
-        out.append(click.style(text[start:end], bold=True, reverse=True))
+        parts.append(styled(text[last:start], **style))
+        parts.append(styled(text[start:end], bold=True, reverse=True))
         last = min(end, len(text))
-    out.append(click.style(text[last:], **style))
+    parts.append(styled(text[last:], **style))
     if cut:
-        out.append(click.style("…", **style))
-    return "".join(out)
+        parts.append(styled("…", **style))
+    return parts
 
 
-def _hit_line(hit: Any, tty: bool) -> str:
+def _hit_line(hit: Any, tty: bool) -> list[str | Styled]:
     if not tty:
-        return "\t".join(
+        return ["\t".join(
             (hit.interview_id, hit.candidate, hit.job, hit.question,
              hit.marked(PIPE_OPEN, PIPE_CLOSE))
-        )
-    more = click.style(f" (+{plural(hit.folded, 'more answer')})", dim=True) if hit.folded else ""
-    return "  ".join((
-        click.style(hit.interview_id, dim=True),
-        _styled(hit.candidate, hit.candidate_spans, 24, bold=True),
-        _styled(hit.job, hit.job_spans, 28),
-        _styled(hit.question, hit.question_spans, 48, fg="cyan"),
-        _styled(hit.snippet, hit.spans) + more,
-    ))
+        )]
+    more = [styled(f" (+{plural(hit.folded, 'more answer')})", dim=True)] if hit.folded else []
+    gap = "  "
+    return [
+        styled(hit.interview_id, dim=True), gap,
+        *_styled(hit.candidate, hit.candidate_spans, 24, bold=True), gap,
+        *_styled(hit.job, hit.job_spans, 28), gap,
+        *_styled(hit.question, hit.question_spans, 48, fg="cyan"), gap,
+        *_styled(hit.snippet, hit.spans), *more,
+    ]
 
 
 @click.command(name="search")
@@ -122,11 +136,11 @@ def search_cmd(app: AppContext, query: tuple[str, ...], as_json: bool, limit: in
     if result.literal:
         note(f"note: searched for the words literally (not search syntax: {result.reason})")
     if as_json:
-        click.echo(dump_json([_hit_json(h) for h in result.hits]))
+        out(dump_json([_hit_json(h) for h in result.hits]))
     else:
         tty = isatty(sys.stdout)
         for hit in result.hits:
-            click.echo(_hit_line(hit, tty))
+            out(*_hit_line(hit, tty))
     if not result.hits:
         if app.store.search_doc_count() == 0:
             note("nothing is cached yet: track interviews with `rztui add`, then search")
@@ -144,22 +158,22 @@ def _echo_comparison_tty(comparison: Any, answers: list[Any]) -> None:
     from ..answers.compare import header_lines
 
     question, facts = header_lines(comparison, len(answers))
-    click.echo(click.style(question, bold=True))
-    click.echo(click.style(facts, dim=True))
+    out(styled(question, bold=True))
+    out(styled(facts, dim=True))
     for a in answers:
-        click.echo()
-        click.echo(click.style("─" * 72, dim=True))
-        click.echo(click.style(a.candidate, bold=True) + click.style(f" · {a.summary()}", dim=True))
-        click.echo(click.style(f"interview {a.interview_id}", dim=True))
-        click.echo()
-        click.echo(a.text or click.style("(no transcript)", dim=True))
+        out()
+        out(styled("─" * 72, dim=True))
+        out(styled(a.candidate, bold=True), styled(f" · {a.summary()}", dim=True))
+        out(styled(f"interview {a.interview_id}", dim=True))
+        out()
+        out(a.text or styled("(no transcript)", dim=True))
     if comparison.not_answered:
-        click.echo()
-        click.echo(click.style("─" * 72, dim=True))
-        click.echo(click.style("Asked, no answer (yet):", bold=True))
+        out()
+        out(styled("─" * 72, dim=True))
+        out(styled("Asked, no answer (yet):", bold=True))
         for w in comparison.not_answered:
             status = clean_line(w.status) or "not fetched"
-            click.echo(f"  {w.candidate} · {status} · " + click.style(w.interview_id, dim=True))
+            out(f"  {w.candidate} · {status} · ", styled(w.interview_id, dim=True))
 
 
 @click.command(name="compare")
@@ -190,17 +204,17 @@ def compare_cmd(
         comparison = resolve(app.store, " ".join(question), job_contains=job)
     except CompareError as exc:
         for choice in exc.choices[:12]:
-            click.echo(f"  {clean_line(choice.describe())}", err=True)
+            out(f"  {clean_line(choice.describe())}", err=True)
         if len(exc.choices) > 12:
-            click.echo(f"  … and {len(exc.choices) - 12} more", err=True)
+            out(f"  … and {len(exc.choices) - 12} more", err=True)
         fail(exc.message, EXIT_USAGE)
         return
     answers = comparison.sorted(sort, reverse=reverse)
     if as_json:
-        click.echo(dump_json(to_json(comparison, answers, sort)))
+        out(dump_json(to_json(comparison, answers, sort)))
     elif isatty(sys.stdout):
         _echo_comparison_tty(comparison, answers)
     else:
-        click.echo(format_text(comparison, answers).rstrip("\n"))
+        out(format_text(comparison, answers).rstrip("\n"))
     if not answers:
         warn("nobody has answered this question yet")

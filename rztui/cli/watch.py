@@ -21,7 +21,7 @@ import click
 
 from ..api.errors import EXIT_NOT_FOUND, EXIT_USAGE
 from ..textsafe import clean_line, json_safe
-from .common import fail, handle_errors, interview_id_arg, pass_app, read_ids, run_async
+from .common import fail, handle_errors, interview_id_arg, out, pass_app, read_ids, run_async
 
 if TYPE_CHECKING:  # the live package is imported when watching starts
     from ..live import PollerStats, Transition, WatchResult
@@ -59,7 +59,7 @@ def _collect_ids(values: tuple[str, ...]) -> list[str]:
 
 
 def _info(message: str) -> None:
-    click.echo(f"rztui: {message}", err=True)
+    out(f"rztui: {message}", err=True)
 
 
 class _StderrLog(logging.Handler):
@@ -212,11 +212,11 @@ async def _watch(app: Any, wanted: list[str], pending: list[str], *, as_json: bo
                 if not follow_new:
                     return
                 shown.add(news.interview_id)
-            click.echo(json_line(transition_record(news)) if as_json
+            out(json_line(transition_record(news)) if as_json
                        else transition_line(news))
             sys.stdout.flush()
             if bell:
-                click.echo("\a", nl=False, err=True)
+                click.echo("\a", nl=False, err=True)  # our bell: not text
         elif isinstance(news, Dropped) and news.interview_id in shown:
             _info(f"warning: {news.message}")
         elif isinstance(news, WebhooksListening):

@@ -204,3 +204,82 @@ def test_player_setting():
     for bad in ("3", '""', '"mpv\\u001b[2J"'):
         s = parsed(f"player = {bad}")
         assert s.player is None and len(s.warnings) == 1 and "player" in s.warnings[0]
+
+
+# --------------------------------------------------------------------------- bounds (issue 20, 14)
+
+
+def test_a_config_over_the_size_limit_is_refused_at_once(tmp_path):
+    """The issue's file: 8.5 MB, 400,000 keyword entries. Refused before parsing, one message
+    naming the limit (it cost 18.7 s and 400,000 warning lines)."""
+    import time
+
+    from rztui.config import MAX_CONFIG_BYTES
+
+    path = tmp_path / "config.toml"
+    path.write_text("[keywords]\n" + "".join(f'kw{i} = ["w{i}"]\n' for i in range(400_000)),
+                    encoding="utf-8")
+    assert path.stat().st_size > 8_000_000
+    started = time.perf_counter()
+    with pytest.raises(ConfigError) as err:
+        Settings.load(path)
+    assert time.perf_counter() - started < 1.0
+    assert f"{MAX_CONFIG_BYTES / 1e6:g} MB" in err.value.message
+    assert "\n" not in err.value.message
+
+
+def test_repeated_warnings_are_one_line_with_a_count(tmp_path):
+    """Just under the size limit, as many bad entries as fit: a bounded number of lines, each
+    kind once with how many more there were, in bounded time."""
+    import time
+
+    from rztui.config import MAX_CONFIG_BYTES
+
+    lines = ["[keywords]"]
+    lines += [f'k{i} = "x"' for i in range(40_000)]
+    lines += ["[keywords.jobs]"] + [f'"J{i}" = 3' for i in range(900)]
+    body = "\n".join(lines) + "\n"
+    filler = "".join(f"u{i} = 1\n" for i in range(200_000))
+    body = filler[: MAX_CONFIG_BYTES - len(body) - 20].rsplit("\n", 1)[0] + "\n" + body
+    path = tmp_path / "config.toml"
+    path.write_text(body, encoding="utf-8")
+    assert MAX_CONFIG_BYTES * 0.9 < path.stat().st_size <= MAX_CONFIG_BYTES
+    started = time.perf_counter()
+    s = Settings.load(path)
+    assert time.perf_counter() - started < 10  # parsing 1 MB of TOML is most of it
+    assert len(s.warnings) == 3, s.warnings
+    unknown, keyword, job = s.warnings
+    assert "unknown setting 'u0'" in unknown and "more like it)" in unknown
+    assert "unknown setting keywords.'k0'" in keyword and "(and 39,999 more like it)" in keyword
+    assert "keywords.jobs.'J0'" in job and "(and 899 more like it)" in job
+
+
+def test_too_many_keywords_or_job_titles_are_refused_by_name(tmp_path):
+    from rztui.config import MAX_KEYWORD_JOBS, MAX_KEYWORDS
+
+    words = ", ".join(f'"w{i}"' for i in range(MAX_KEYWORDS + 1))
+    jobs = "".join(f'"J{i}" = ["x"]\n' for i in range(MAX_KEYWORD_JOBS + 1))
+    path = tmp_path / "config.toml"
+    path.write_text(f"[keywords]\nglobal = [{words}]\n[keywords.jobs]\n{jobs}", encoding="utf-8")
+    s = Settings.load(path)
+    assert s.keywords == {}
+    assert len(s.warnings) == 2, s.warnings
+    assert f"more than the {MAX_KEYWORDS:,}" in s.warnings[0]
+    assert f"more than the {MAX_KEYWORD_JOBS:,}" in s.warnings[1]
+    assert keywords_for("Data", s.keywords) == DEFAULT_KEYWORDS  # the built-in list stays
+
+
+def test_a_big_config_costs_each_command_one_bounded_message(rz_home):
+    """End to end: `rztui list` with the issue's 8.5 MB config says one line and exits 2."""
+    from click.testing import CliRunner
+
+    from rztui.cli import main
+
+    config = rz_home / "config"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text(
+        "[keywords]\n" + "".join(f'kw{i} = ["w{i}"]\n' for i in range(400_000)),
+        encoding="utf-8")
+    result = CliRunner().invoke(main, ["list"], catch_exceptions=False)
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "1 MB" in result.stderr

@@ -51,3 +51,13 @@ def test_json_safe_is_the_same_value(data):
 ])
 def test_plural(n, word, many, expected):
     assert plural(n, word, many) == expected
+
+
+def test_every_cleaner_drops_the_arabic_letter_mark():
+    """U+061C is a bidi control like U+200F: JSON escapes it, the cleaners drop it."""
+    from rztui.api.errors import redact
+    from rztui.textsafe import clean, clean_line
+
+    assert json_safe(json.dumps("a\u061cb", ensure_ascii=False)) == '"a\\u061cb"'
+    assert clean("a\u061cb\nc") == "ab\nc" and clean_line("a\u061cb") == "ab"
+    assert "\u061c" not in redact("a\u061cb")
