@@ -2,18 +2,29 @@
 
 Tolerant by design: unknown fields are ignored (but kept in ``raw``), optional fields may be
 missing, an unknown status is kept as-is and treated as non-terminal. Anything that is not the
-documented shape raises :class:`InvalidResponse`, never another exception.
+documented shape raises :class:`InvalidResponse`, never another exception: that includes
+numbers and dates out of their range (:mod:`rztui.api.validate`), a status that is not a string
+and an interview without the fields every status has (``id``, ``status``, ``job``,
+``candidate``: both of the spec's examples).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from .errors import InvalidResponse
-
-_INF = float("inf")
+from .validate import (
+    MAX_DURATION_SECONDS,
+    MAX_YEAR,
+    MIN_YEAR,
+    count_ok,
+    duration_ok,
+    position_ok,
+    year_ok,
+)
 
 COMPLETED = "completed"
 IN_PROGRESS = "in_progress"
@@ -31,9 +42,12 @@ def parse_time(value: Any, *, what: str = "timestamp") -> datetime | None:
         # Fast path (the API's form): fromisoformat refuses surrounding whitespace, so what it
         # accepts here is exactly what the general path below gives.
         try:
-            return datetime.fromisoformat(value[:-1] + "+00:00")
+            fast = datetime.fromisoformat(value[:-1] + "+00:00")
         except ValueError:
             pass
+        else:
+            if year_ok(fast.year):
+                return fast
     if not isinstance(value, str):
         raise InvalidResponse(f"{what} is not a string")
     text = value.strip()
@@ -43,6 +57,9 @@ def parse_time(value: Any, *, what: str = "timestamp") -> datetime | None:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         raise InvalidResponse(f"{what} is not an ISO 8601 time: {value[:40]!r}") from None
+    if not year_ok(parsed.year):
+        raise InvalidResponse(
+            f"{what} is out of range (years {MIN_YEAR}..{MAX_YEAR}): {value[:40]!r}")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed
@@ -67,7 +84,9 @@ def _str(data: dict[str, Any], key: str, what: str, *, required: bool = False) -
     return str(value)
 
 
-def _num(data: dict[str, Any], key: str, what: str) -> float | None:
+def _num(data: dict[str, Any], key: str, what: str,
+         ok: Callable[[float], bool], within: str) -> float | None:
+    """A number that ``ok`` accepts (``within`` says the range in the message)."""
     value = data.get(key)
     if value is None:
         return None
@@ -75,7 +94,13 @@ def _num(data: dict[str, Any], key: str, what: str) -> float | None:
         raise InvalidResponse(f"{what}.{key} is not a number")
     if value != value or value in (float("inf"), float("-inf")):
         raise InvalidResponse(f"{what}.{key} is not a finite number")
+    if not ok(value):
+        shown = str(value) if len(str(value)) <= 24 else f"a {len(str(value))}-digit number"
+        raise InvalidResponse(f"{what}.{key} is out of range ({within}): {shown}")
     return value
+
+
+_DURATION = f"0..{MAX_DURATION_SECONDS} seconds"
 
 
 def _plain_pair(
@@ -118,8 +143,8 @@ def plain_response(obj: dict[str, Any]) -> PlainResponse | None:
         and (qtype is None or type(qtype) is str)
         and (transcript is None or type(transcript) is str)
         and (audio is None or type(audio) is str)
-        and (duration is None or type(duration) is int
-             or (type(duration) is float and -_INF < duration < _INF))
+        and (duration is None
+             or ((type(duration) is int or type(duration) is float) and duration_ok(duration)))
         and (answered is None or type(answered) is str)
     ):
         return None
@@ -138,6 +163,8 @@ def plain_interview(obj: dict[str, Any]) -> PlainInterview | None:
     iid, status, responses = g("id"), g("status"), g("responses")
     if type(iid) is not str or type(status) is not str or not status.strip():
         return None
+    if g("job") is None or g("candidate") is None:
+        return None  # required: _checked names the one missing
     job = _plain_pair(g("job"), "id", "title", "department")
     candidate = _plain_pair(g("candidate"), "id", "name", "email")
     if job is None or candidate is None:
@@ -233,7 +260,7 @@ class Response:
             question_text=_str(obj, "question_text", what) or "",
             question_type=_str(obj, "question_type", what),
             transcript=_str(obj, "transcript", what) or "",
-            duration_seconds=_num(obj, "duration_seconds", what),
+            duration_seconds=_num(obj, "duration_seconds", what, duration_ok, _DURATION),
             answered_at=parse_time(obj.get("answered_at"), what=f"{what}.answered_at"),
             audio_url=_str(obj, "audio_url", what),
         )
@@ -279,9 +306,28 @@ class Interview:
     @classmethod
     def _checked(cls, data: Any) -> Interview:
         obj = _obj(data, "interview")
-        status = _str(obj, "status", "interview", required=True) or ""
+        iid = obj.get("id")
+        try:
+            return cls._fields(obj)
+        except InvalidResponse as exc:
+            if type(iid) is str and iid:
+                exc.with_id(iid)  # which interview, wherever the message ends up
+            raise
+
+    @classmethod
+    def _fields(cls, obj: dict[str, Any]) -> Interview:
+        """Every field checked in turn; the first that is wrong says so."""
+        status = obj.get("status")
+        if status is None:
+            raise InvalidResponse("interview has no 'status'")
+        if type(status) is not str:
+            # 5 or true is not a status: it would be polled forever as "not final"
+            raise InvalidResponse("interview.status is not a string")
         if not status.strip():
             raise InvalidResponse("interview status is empty")
+        for part in ("job", "candidate"):  # every status has them (the spec's examples)
+            if obj.get(part) is None:
+                raise InvalidResponse(f"interview has no {part!r}")
         raw_responses = obj.get("responses")
         if raw_responses is None:
             raw_responses = []
@@ -328,8 +374,8 @@ class Question:
             id=_str(obj, "id", what) or "",
             question_text=_str(obj, "question_text", what) or "",
             question_type=_str(obj, "question_type", what),
-            time_limit_seconds=_num(obj, "time_limit_seconds", what),
-            order=_num(obj, "order", what),
+            time_limit_seconds=_num(obj, "time_limit_seconds", what, duration_ok, _DURATION),
+            order=_num(obj, "order", what, position_ok, "within int64"),
             is_custom=custom is True,
         )
 
@@ -356,13 +402,13 @@ class QuestionSet:
             enumerate(questions),
             key=lambda p: (p[1].order is None, p[1].order if p[1].order is not None else 0, p[0]),
         )
-        total = _num(obj, "total_questions", "questions response")
+        total = _num(obj, "total_questions", "questions response", count_ok, "0..int64")
         return cls(
             interview_id=_str(obj, "interview_id", "questions response") or "",
             questions=tuple(q for _, q in indexed),
             total_questions=int(total) if total is not None else None,
             estimated_duration_seconds=_num(
-                obj, "estimated_duration_seconds", "questions response"
+                obj, "estimated_duration_seconds", "questions response", duration_ok, _DURATION
             ),
             raw=obj,
         )

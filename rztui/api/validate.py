@@ -1,4 +1,5 @@
-"""Checks on what the user configures: the base URL and the API key (no httpx here).
+"""Checks on what the user configures (the base URL and the API key; no httpx here), and the
+ranges of the numbers and dates the API sends (used by :mod:`rztui.api.models`, the one gate).
 
 Both refuse bad input up front, with a one-line message that never echoes a secret, instead of
 letting httpx fail later with a traceback, a retry loop or a silently different request:
@@ -87,3 +88,36 @@ def validate_api_key(key: str | None) -> str:
             "it was not pasted correctly"
         )
     return value
+
+
+# -- ranges of the values the API sends --------------------------------------------------------
+# Checked once, where a payload becomes a model (api/models.py): JSON allows 10**400 or the year
+# 1, and a value like that would crash a later stage (float(), a date's arithmetic) far from the
+# payload that held it, or show as nonsense ("-27777777h").
+
+#: One answer, and the questions' time limits and estimate: nobody speaks for more than a day.
+MAX_DURATION_SECONDS = 86_400
+#: What SQLite (and any other consumer) can hold as an integer.
+INT64_MAX = 2**63 - 1
+#: Dates outside these years are not about an interview (and years far off overflow the
+#: conversions to UTC and to a timestamp).
+MIN_YEAR, MAX_YEAR = 1970, 2200
+
+
+def duration_ok(value: float) -> bool:
+    """A finite number of seconds, 0 .. a day (NaN fails every comparison)."""
+    return 0 <= value <= MAX_DURATION_SECONDS
+
+
+def count_ok(value: float) -> bool:
+    """A count: 0 .. int64."""
+    return 0 <= value <= INT64_MAX
+
+
+def position_ok(value: float) -> bool:
+    """A sort position: within int64 (negative allowed: only the order matters)."""
+    return -INT64_MAX - 1 <= value <= INT64_MAX
+
+
+def year_ok(year: int) -> bool:
+    return MIN_YEAR <= year <= MAX_YEAR

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..api.errors import InvalidResponse
 from ..api.models import TERMINAL_STATUSES, Interview, QuestionSet
 from . import fts
 from .connection import DEFAULT_BUSY_TIMEOUT
@@ -304,8 +305,16 @@ class Store(EvaluationStore):
         return out
 
     def get_interview(self, iid: str) -> Interview | None:
+        """The cached interview, or None: not cached, or cached before the gate refused what
+        it holds (a duration of 10**400): then it counts as not cached and is fetched again,
+        and the fetch either repairs it or fails, named, instead of a crash where it is shown."""
         cached = self.interview_json(iid)
-        return Interview.from_api(cached[0]) if cached else None
+        if not cached:
+            return None
+        try:
+            return Interview.from_api(cached[0])
+        except InvalidResponse:
+            return None
 
     def cached_status(self, iid: str) -> str | None:
         rows = self._query("SELECT status FROM interviews WHERE id = ?", (iid,))
@@ -331,7 +340,12 @@ class Store(EvaluationStore):
 
     def get_questions(self, iid: str) -> QuestionSet | None:
         rows = self._query("SELECT body FROM questions WHERE interview_id = ?", (iid,))
-        return QuestionSet.from_api(load_body(rows[0][0])) if rows else None
+        if not rows:
+            return None
+        try:
+            return QuestionSet.from_api(load_body(rows[0][0]))
+        except InvalidResponse:
+            return None  # cached before the gate refused it: fetched again (see get_interview)
 
     # -- poll state --------------------------------------------------------------------------
 

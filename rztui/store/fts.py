@@ -252,9 +252,29 @@ def transcripts_of(body: bytes | str) -> tuple[str, ...]:
     if found is not None:
         return found
     interview = parse_body(body, Interview.from_api)
-    texts = indexed_transcripts(interview) if interview is not None else ()
+    texts = indexed_transcripts(interview) if interview is not None else _legacy(body)
     _remember(body, texts)
     return texts
+
+
+def _legacy(body: bytes | str) -> tuple[str, ...]:
+    """The transcripts of a payload the gate refuses now but an older version indexed (a
+    duration of 10**400): FTS5 must be given back exactly the text it indexed to delete it.
+    () when it is not even that shape (then it was never indexed)."""
+    try:
+        data = load_body(body)
+    except ValueError:
+        return ()
+    responses = data.get("responses") if isinstance(data, dict) else None
+    if not isinstance(responses, list):
+        return ()
+    texts = []
+    for r in responses:
+        t = r.get("transcript") if isinstance(r, dict) else None
+        # what the older model took as text: a string or a number, nothing for anything else
+        ok = isinstance(t, (str, int, float)) and not isinstance(t, bool)
+        texts.append(index_text(clean(str(t))) if ok else "")
+    return tuple(texts)
 
 
 def _sql_transcript(body: object, position: object) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..api.errors import InvalidResponse
 from ..api.models import Interview, QuestionSet
 from . import fts, payload
 from .errors import StoreTooNew
@@ -176,6 +177,46 @@ def _migrate_lean_store(conn: sqlite3.Connection, progress: StepProgress) -> Non
         ])
 
 
+def _drop_refused(conn: sqlite3.Connection, progress: StepProgress) -> None:
+    """Forget cached payloads the gate refuses (api/models.py: a duration of 10**400, the year
+    1, a numeric status) that older versions let in: shown, they crashed the app. Their ids
+    stay tracked, so they are fetched again: repaired, or refused by name."""
+    # No progress of its own: the upgrade's fraction is the lean store's step (0..1).
+    refused: list[str] = []
+    for rows in _pages(conn, "SELECT rowid, id, body FROM interviews WHERE rowid > ? "
+                             "ORDER BY rowid LIMIT ?"):
+        for _rowid, iid, body in rows:
+            try:
+                Interview.from_api(payload.load_body(body))
+            except InvalidResponse:
+                refused.append(iid)
+            except ValueError:
+                continue  # damaged, not refused: fetched again when needed, as before
+    bad_questions: list[str] = []
+    for rows in _pages(conn, "SELECT rowid, interview_id, body FROM questions "
+                             "WHERE rowid > ? ORDER BY rowid LIMIT ?"):
+        for _rowid, iid, body in rows:
+            try:
+                QuestionSet.from_api(payload.load_body(body))
+            except InvalidResponse:
+                bad_questions.append(iid)
+            except ValueError:
+                continue
+    gone = list(dict.fromkeys(refused + bad_questions))
+    if not gone:
+        return
+    # The search rows first, while the payloads are there to give FTS5 its text back.
+    fts.delete_docs(conn, gone)
+    params = [(iid,) for iid in refused]
+    conn.executemany("DELETE FROM interviews WHERE id = ?", params)
+    conn.executemany("DELETE FROM poll_state WHERE interview_id = ?", params)
+    conn.executemany("DELETE FROM questions WHERE interview_id = ?",
+                     [(iid,) for iid in bad_questions])
+    keep = set(gone) - set(refused)  # their interview is fine: indexed again without questions
+    for iid in keep:
+        fts.reindex(conn, iid)
+
+
 # Each entry migrates from version i to i+1; append, never edit a shipped one.
 MIGRATIONS: list[Migration] = [
     """
@@ -260,6 +301,9 @@ MIGRATIONS: list[Migration] = [
     CREATE INDEX evaluation_updated_at ON evaluation (updated_at);
     CREATE INDEX answer_rating_updated_at ON answer_rating (updated_at)
     """,
+    # v6: payloads cached before the gate range-checked numbers and dates are dropped (their
+    # ids stay tracked and are fetched again).
+    _drop_refused,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
+
+
+def run_app(app: Any, **run_options: Any) -> None:
+    """Run ``app``; when it stopped on an unhandled exception, exit 1 with one line.
+
+    Textual prints the traceback and sets ``return_code`` but ``run()`` returns normally:
+    without this the shell would see 0 after a crash (issue 20, item 1).
+    """
+    app.run(**run_options)
+    code = app.return_code
+    if code:
+        print("rztui: error: the app stopped on an unexpected error (shown above)",
+              file=sys.stderr)
+        raise SystemExit(code if isinstance(code, int) and 0 < code < 256 else 1)
 
 
 def launch(app_ctx: Any) -> None:
@@ -27,7 +42,7 @@ def launch(app_ctx: Any) -> None:
                   webhook_listen=getattr(app_ctx, "webhook_listen", None))
     if not app_ctx.demo:
         # The key is looked up inside the app (in a thread: keyring can be slow).
-        RZApp(store=app_ctx.store, base_url=app_ctx.base_url, api_key=None, **common).run()
+        run_app(RZApp(store=app_ctx.store, base_url=app_ctx.base_url, api_key=None, **common))
         return
 
     from ..demo.dataset import ALL_IDS, DEMO_KEY, LIVE_EXPIRING_ID, LIVE_IDS
@@ -42,7 +57,7 @@ def launch(app_ctx: Any) -> None:
         store.drop_cached(
             [*LIVE_IDS, LIVE_EXPIRING_ID, *(i for i in ALL_IDS if not store.is_final(i))]
         )
-        RZApp(store=store, base_url=server.base_url, api_key=DEMO_KEY, demo=True,
-              demo_server=server, **common).run()
+        run_app(RZApp(store=store, base_url=server.base_url, api_key=DEMO_KEY, demo=True,
+                      demo_server=server, **common))
     finally:
         server.stop()

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from ..api.models import TERMINAL_STATUSES, Interview, QuestionSet
-from .widgets.transcript import build_doc, message_doc
+from .widgets.transcript_doc import build_doc, cannot_show_text, message_doc
 
 if TYPE_CHECKING:
     from .context import AppContext, Hooks, Reading
@@ -86,9 +86,25 @@ class Reader:
 
     def show(self, interview: Interview, questions: QuestionSet | None, *,
              keep: bool = False) -> None:
-        """``keep``: the reader's scroll position stays (the same interview, updated)."""
+        """``keep``: the reader's scroll position stays (the same interview, updated).
+
+        Any exception while drawing it is shown in the pane instead: one interview that cannot
+        be drawn must not take the app (and every later start) down with it."""
         self.reading.interview = interview
         self.reading.questions = questions
+        try:
+            self._show(interview, questions, keep)
+        except Exception as exc:  # noqa: BLE001 - anything: the rest of the app goes on
+            self.cannot_show(interview.id, exc)
+
+    def cannot_show(self, interview_id: str, exc: BaseException) -> None:
+        why = cannot_show_text(exc)
+        self.pane.view.set_document(message_doc(
+            "⚠ Cannot show this interview", [why], "error", interview_id=interview_id,
+            title_style="transcript--error"))
+        self.outline.show_message(why, interview_id)
+
+    def _show(self, interview: Interview, questions: QuestionSet | None, keep: bool) -> None:
         doc = build_doc(interview, questions, self.ctx.now(),
                         self.evaluator.evaluation(interview.id))
         self.pane.view.set_document(doc, keep_position=keep)

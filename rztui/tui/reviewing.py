@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from ..store.listing import status_text
 from ..textsafe import clean_line
+from .widgets.transcript_doc import cannot_show_text
 
 if TYPE_CHECKING:
     from ..store.evaluations import Evaluation
@@ -75,4 +76,9 @@ class Reviewing:
         same = panel.review is not None and panel.review.interview_id == interview.id
         keywords = keywords_for(interview.job.title, self.ctx.settings.keywords)
         evaluation = self._evaluation(interview.id)
-        panel.show(review_interview(interview, keywords, evaluation), keep_position=same)
+        try:
+            review = review_interview(interview, keywords, evaluation)
+        except Exception as exc:  # noqa: BLE001 - one interview must not take the app down
+            panel.show(None, message=cannot_show_text(exc))
+            return
+        panel.show(review, keep_position=same)

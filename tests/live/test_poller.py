@@ -268,7 +268,7 @@ def test_invited_expiry_snaps_to_a_final_check():
 
 
 async def test_intervals_observed_per_status(world):
-    scripts = {"inv": Script(), "prog": Script(start=T0 - 60, estimate=10**6),
+    scripts = {"inv": Script(), "prog": Script(start=T0 - 60, estimate=80_000),
                "odd": Script(status_override="under_review")}
     clock, store, svc, poller, events = world(scripts)
     res = await poller.run_until_terminal(scripts, timeout=3600)
@@ -591,7 +591,7 @@ class Listener:
 
 
 async def test_invited_relax_only_while_a_listener_is_up_and_events_arrive(world):
-    scripts = {"inv": Script(expires=T0 + 3000), "prog": Script(start=T0 - 60, estimate=10**6)}
+    scripts = {"inv": Script(expires=T0 + 3000), "prog": Script(start=T0 - 60, estimate=80_000)}
     clock, store, svc, poller, events = world(scripts)
     poller.note_webhook()
     assert not poller.stats().webhooks_live  # an event, but no listener attached: no relaxing
@@ -768,7 +768,8 @@ async def test_start_up_reads_only_the_interviews_that_may_change(world):
     clock, store, svc, poller, _ = world(scripts)
     done = [f"done-{n:04d}" for n in range(3000)]
     store.track(done)
-    store.save_interviews({"id": iid, "status": "completed", "responses": []} for iid in done)
+    store.save_interviews({"id": iid, "status": "completed", "job": {"title": "J"},
+                           "candidate": {"name": "C"}, "responses": []} for iid in done)
     for iid in done[:50]:
         store.set_poll_state(iid, next_poll_at=None, last_polled_at=clock() - 5,
                              last_status="completed")

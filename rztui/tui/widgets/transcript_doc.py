@@ -223,6 +223,14 @@ def message_doc(title: str, lines: Sequence[str], kind: str, *, interview_id: st
     return Document(blocks, kind, interview_id)
 
 
+def cannot_show_text(exc: BaseException) -> str:
+    """One line for the pane (shown as data: message_doc and the outline never read markup)."""
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    if len(reason) > 200:
+        reason = reason[:199] + "…"
+    return f"cannot show this interview: {reason}"
+
+
 def error_doc(interview_id: str, message: str) -> Document:
     return message_doc(
         "⚠ Could not load this interview",
