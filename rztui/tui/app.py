@@ -132,7 +132,7 @@ class RZApp(App[None]):
         self._client_factory = client_factory
         self._find_key = find_key
         self._store_key = store_key
-        self.key_source = "none"
+        self._keyring_advice_given = False  # the "no keyring" advice is given once
         self._auth_warned = False
         # Keys typed before start-up has decided about the key prompt (None: decided).
         self._held_keys: list[events.Key] | None = []
@@ -176,6 +176,10 @@ class RZApp(App[None]):
     @property
     def api_key(self) -> str | None:
         return self.ctx.api_key
+
+    @property
+    def key_source(self) -> str:
+        return self.ctx.key_source
 
     @property
     def refusal(self) -> RZError | None:
@@ -324,7 +328,7 @@ class RZApp(App[None]):
         ctx = self.ctx
         old = ctx.api
         ctx.api_key = key
-        self.key_source = source
+        ctx.key_source = source
         from ..service import Service
 
         try:
@@ -347,7 +351,7 @@ class RZApp(App[None]):
         if isinstance(exc, CredentialsError):
             self.ctx.api_key = None
             self.main.show_key(False)
-            self.action_enter_key(f"The API key found ({self.key_source}) cannot be used: "
+            self.action_enter_key(f"The API key found ({self.ctx.key_source}) cannot be used: "
                                   f"{exc.message}.")
             return
         if self.ctx.refusal is not None and self.ctx.refusal.message == exc.message:
@@ -411,11 +415,13 @@ class RZApp(App[None]):
         if message.error is not None:
             from ..credentials import ENV_KEY
 
-            self.notify(f"Key {key} accepted but not saved: {message.error}. It is kept for "
-                        f"this session only; set {ENV_KEY} to avoid typing it again.",
+            advice = "" if self._keyring_advice_given else \
+                f" It is kept for this session only; set {ENV_KEY} to avoid typing it again."
+            self._keyring_advice_given = True  # the advice once, however many keys are typed
+            self.notify(f"Key {key} accepted but not saved: {message.error}.{advice}",
                         title="No keyring", severity="warning", markup=False, timeout=12)
             return
-        self.key_source = "keyring"
+        self.ctx.key_source = "keyring"
         self.notify(f"Key {key} verified and saved in the system keyring.", markup=False)
 
     def key_refused(self, exc: RZError) -> None:

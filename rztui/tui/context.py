@@ -41,6 +41,8 @@ class AppContext:
     #: The key in use (or being tried), the client for it, and the service over it (None:
     #: no usable key yet).
     api_key: str | None = None
+    #: Where the key came from: "environment", "keyring", "session" (typed), "given", "none".
+    key_source: str = "none"
     api: ApiClient | None = None
     service: Service | None = None
     #: Why the API is not used right now (the key rejected, the subscription inactive, a bad
@@ -76,6 +78,22 @@ class AppContext:
         if self.refusal is not None:
             return f"Cannot use the API: {self.refusal.message}"
         return "No API key: press ctrl+k to enter one."
+
+    def next_step(self, exc: RZError) -> str:
+        """What the user can do about a request that failed with ``exc``, for a pane: a
+        rejected key is not fixed by retrying."""
+        from ..api.errors import AuthError, SubscriptionInactive
+
+        if isinstance(exc, SubscriptionInactive):
+            return "Press R once the subscription is renewed."
+        if isinstance(exc, AuthError):
+            step = "Press ctrl+k to enter a new key."
+            if self.key_source == "environment":
+                from ..credentials import ENV_KEY
+
+                step += f" The rejected key comes from {ENV_KEY}, which overrides the keyring."
+            return step
+        return "Press r to retry."
 
     def service_or_cache(self) -> Service:
         """The service, or one over the store alone (no key: cached interviews only)."""

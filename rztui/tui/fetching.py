@@ -54,21 +54,22 @@ class Fetcher:
         self.outline = outline
         self.status_line = status_line
         self.watcher = watcher
-        # Interview id -> why its questions could not be fetched (the outline says so, not
-        # "Loading…" for ever); `r` tries again.
-        self._questions_failed: dict[str, str] = {}
+        # Interview id -> why its questions could not be fetched and what to do (the outline
+        # says so, not "Loading…" for ever); `r` tries again.
+        self._questions_failed: dict[str, tuple[str, str]] = {}
 
     def questions_note(self, interview_id: str) -> str:
         """What the outline says while it has no questions for this interview."""
         if self.ctx.service is None:
             return "Not cached (no API key)."
-        why = self._questions_failed.get(interview_id)
-        if why is not None:
-            return f"Not available: {why}\nPress r to retry."
+        failed = self._questions_failed.get(interview_id)
+        if failed is not None:
+            why, step = failed
+            return f"Not available: {why}\n{step}"
         return "Loading…"
 
     def _questions_unavailable(self, interview_id: str, exc: RZError) -> None:
-        self._questions_failed[interview_id] = exc.detail
+        self._questions_failed[interview_id] = (exc.detail, self.ctx.next_step(exc))
         if self.reading.id == interview_id and self.reading.questions is None:
             self.outline.show_message(self.questions_note(interview_id), interview_id)
 
@@ -144,7 +145,7 @@ class Fetcher:
                     return
                 view.loading = False
                 if not have_cached:  # the error is shown in place of the text
-                    view.set_document(error_doc(interview_id, exc.message))
+                    view.set_document(error_doc(interview_id, exc.message, self.ctx.next_step(exc)))
                     self.outline.show_message("Not available.", interview_id)
                 else:
                     self._questions_unavailable(interview_id, exc)  # not asked: would fail

@@ -126,6 +126,9 @@ APP = KeyGroup("Everywhere", (
     Binding("ctrl+k", "enter_key", "API key", show=False),
     _help("ctrl+p", "Command palette"),
     _help("ctrl+q", "Quit"),
+    # As in k9s and lazygit (Textual's own ctrl+c only says to press ctrl+q). In a text box it
+    # copies the selection, as there.
+    Binding("ctrl+c", "quit", "Quit", show=False),
 ))
 
 # -- the main screen's panes --------------------------------------------------------------

@@ -301,3 +301,17 @@ async def test_the_footer_leaves_keys_out_whole_and_keeps_quit_and_help(store, s
             assert footer.virtual_size.width <= width, (width, texts)  # nothing scrolled off
             if width == 200:
                 assert len(keys) >= 12  # everything fits: nothing left out
+
+
+async def test_the_no_keyring_advice_is_given_once(store, server):
+    from rztui.tui.messages import KeySaved
+
+    app = make_app(store, server, [SPEC], cache=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        for key in ("rz_live_firstfirstfirst", "rz_live_secondsecond"):
+            app.post_message(KeySaved(key, "no keyring backend"))
+            await settle(pilot)
+        said = [str(n.message) for n in app._notifications if n.title == "No keyring"]
+        assert len(said) == 2 and all("not saved" in s for s in said)
+        assert sum("ROUNDZERO_API_KEY" in s for s in said) == 1, said

@@ -325,6 +325,15 @@ async def test_search_highlights_and_n_N(store, server):
         )
 
 
+async def test_ctrl_c_quits_like_q(store, server):
+    app = make_app(store, server, [SPEC], cache=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert not app.is_running
+
+
 async def test_the_find_bar_closes_when_another_interview_is_shown(store, server):
     app = make_app(store, server, [SPEC, COMPLETED[0]], cache=True)
     async with app.run_test(size=(140, 40)) as pilot:
@@ -518,6 +527,21 @@ async def test_key_rejected_by_api_offers_new_key(store, server):
         await pilot.press("enter")  # "Enter another key"
         await pilot.pause()
         assert isinstance(app.screen, KeyEntryScreen)
+
+
+async def test_a_rejected_key_says_ctrl_k_not_retry_and_names_the_environment(store, server):
+    """Retrying with a key the API rejects cannot work: the pane and the outline say ctrl+k,
+    and that the key came from the environment (which overrides the keyring)."""
+    app = make_app(store, server, [SPEC], api_key=None,
+                   find_key=lambda: ("rz_live_wrongwrongwrong", "environment"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("escape")  # the "key rejected" dialog
+        await settle(pilot)
+        text = doc_text(app)
+        assert "Could not load this interview" in text and "401" in text, text
+        assert "ctrl+k" in text and "ROUNDZERO_API_KEY" in text, text
+        assert "r to retry" not in text
 
 
 # -- keys --------------------------------------------------------------------------------------

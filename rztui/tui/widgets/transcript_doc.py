@@ -231,9 +231,10 @@ def cannot_show_text(exc: BaseException) -> str:
     return f"cannot show this interview: {reason}"
 
 
-def error_doc(interview_id: str, message: str) -> Document:
+def error_doc(interview_id: str, message: str, step: str = "Press r to retry.") -> Document:
+    """``step``: what the user can do about it."""
     return message_doc(
         "⚠ Could not load this interview",
-        [message, "", "Press r to retry."],
+        [message, "", step],
         "error", interview_id=interview_id, title_style="transcript--error",
     )
