@@ -418,6 +418,36 @@ async def test_the_cursor_row_stays_on_screen_after_a_resize(store, server):
             assert name[:8] in "\n".join(shown_text(table)), (width, height)
 
 
+async def test_keys_typed_before_every_row_is_loaded_still_apply(tmp_path, server,
+                                                                  monkeypatch):
+    """`jjj Enter` typed while only the first page is there (the rest loads in a worker): the
+    cursor moves on those rows, stays there when the rest arrives, and Enter opens that row."""
+    rows = big_store(tmp_path / "big.db", 3_000)
+    store = Store(tmp_path / "big.db")
+    release = threading.Event()
+    load = il.load_index
+
+    def held(st: Store) -> il.ListIndex:
+        assert release.wait(30)
+        return load(st)
+
+    monkeypatch.setattr(il, "load_index", held)
+    app = make(store, server, [])
+    try:
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.press("j", "j", "j", "enter")
+            await pilot.pause()
+            table = app.main.interview_list.table
+            assert not app.main.interview_list.loaded
+            release.set()
+            await until(pilot, lambda: app.main.interview_list.loaded)
+            await settle(pilot)
+            assert table.cursor_row == 3 and table.current_id == rows[3][0]
+            assert app.main.reading.id == rows[3][0]
+    finally:
+        release.set()
+
+
 def big_store(path: Path, n: int) -> list[tuple[str, str, str, str]]:
     """``n`` tracked, cached interviews written straight into SQLite; (id, name, email, status)
     in the order tracked."""
