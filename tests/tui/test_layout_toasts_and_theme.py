@@ -315,3 +315,18 @@ async def test_the_no_keyring_advice_is_given_once(store, server):
         said = [str(n.message) for n in app._notifications if n.title == "No keyring"]
         assert len(said) == 2 and all("not saved" in s for s in said)
         assert sum("ROUNDZERO_API_KEY" in s for s in said) == 1, said
+
+
+async def test_the_new_count_outlasts_the_webhook_text_when_the_line_is_short(store, server):
+    app = make_app(store, server, [SPEC], cache=True)
+    async with app.run_test(size=(90, 30)) as pilot:
+        await settle(pilot)
+        line = app.main.status_line
+        line.update_state(new=30, webhooks="listening on 127.0.0.1:8123 (demo sender) · 4 events")
+        await pilot.pause()
+        text = str(line.render())
+        assert "30 new (u)" in text and "webhooks" not in text, text
+        await pilot.resize_terminal(200, 30)
+        await settle(pilot)
+        text = str(line.render())
+        assert "30 new (u)" in text and "webhooks: listening" in text, text

@@ -283,7 +283,7 @@ class StatusLine(Static):
         if self.state.playing:
             parts.append((1, [(self.state.playing, "bold $text-accent")]))
         parts.extend(self._watch_parts())
-        if self.state.new:  # after the watching, and the first to go when room is short
+        if self.state.new:  # after the watching; it outlasts the webhook text (u acts on it)
             parts.append((4, [(f"{self.state.new} new (u)", "bold $text-accent")]))
         wait = self.state.wait
         left = wait.remaining() if wait is not None else 0.0
@@ -333,7 +333,7 @@ class StatusLine(Static):
         if not st.webhooks:
             return []
         style = "" if st.webhooks_ok else "$text-warning"
-        return [(4, [(f"webhooks: {st.webhooks}", style)])]
+        return [(5, [(f"webhooks: {st.webhooks}", style)])]
 
     def render_state(self) -> None:
         self._sync_ticker()
