@@ -162,7 +162,8 @@ class Tracking:
         name = clean_line(entry.candidate_name if entry else "") or "this interview"
         body = Content.assemble(
             "Stop tracking ", (name, "bold"), f" ({clean_line(iid)})?\n",
-            "Its cached transcript and questions are deleted from this computer.",
+            "Its cached transcript and questions, and your rating, note and shortlist mark, "
+            "are deleted from this computer.",
         )
         self.hooks.push_screen(ConfirmScreen("Remove interview", body, yes="Remove"),
                                partial(self._untrack_answered, iid))

@@ -202,14 +202,21 @@ async def test_untrack_asks_first(store, server):
     app = make_app(store, server, [SPEC, COMPLETED[0]], cache=True)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
+        store.set_rating(SPEC, 4)
+        store.set_note(SPEC, "strong on hooks")
         await pilot.press("d")
         assert isinstance(app.screen, ConfirmScreen)
+        said = " ".join(str(w.render()) for w in app.screen.query("Static"))
+        assert "rating, note and shortlist" in said, said  # what goes with it, said first
         await pilot.press("n")
-        assert store.is_tracked(SPEC)
+        kept = store.evaluation(SPEC)
+        assert store.is_tracked(SPEC) and kept is not None and kept.rating == 4
         await pilot.press("d", "y")
         await settle(pilot)
         assert not store.is_tracked(SPEC)
+        gone = store.evaluation(SPEC)
         assert store.get_interview(SPEC) is None
+        assert gone is None or (gone.rating is None and not gone.note)
         assert table_of(app).visible_ids == [COMPLETED[0]]
         assert app.main.reading.id == COMPLETED[0]
 
