@@ -43,11 +43,10 @@ CONDITIONS: Mapping[str, Callable[[PaletteState], bool]] = {
 }
 
 
-def hint(command: Command) -> str:
-    """`` (ctrl+f)``: the key bound to the command's action, when it says one."""
-    if not command.hint:
-        return ""
-    binding = bound_key(command.action)
+def hint(action: str) -> str:
+    """`` (ctrl+f)``: the key that runs exactly ``action``, if one does (every palette entry
+    with a key shows it; "Export shown interviews" is not what `e` does, so it shows none)."""
+    binding = bound_key(action, exact=True)
     return f" ({key_label(binding)})" if binding is not None else ""
 
 
@@ -61,8 +60,8 @@ def _expanded(command: Command, state: PaletteState) -> Iterator[tuple[str, str,
     else:
         choices = [{}]
     for choice in choices:
-        yield (command.title.format(**choice), command.help.format(**values) + hint(command),
-               command.action.format(**choice))
+        action = command.action.format(**choice)
+        yield command.title.format(**choice), command.help.format(**values) + hint(action), action
 
 
 def main_commands(state: PaletteState, run: Callable[[str], object]) -> Iterator[SystemCommand]:

@@ -243,8 +243,8 @@ HELP_GROUPS: tuple[KeyGroup, ...] = (
 class Command:
     """One palette entry. ``action`` runs on the main screen (``app.`` for the app's).
 
-    ``hint``: the help ends with the key bound to ``action`` (or, for an action with
-    parameters, to its name), e.g. "(ctrl+f)". ``when``: shown only in that state (see
+    The help ends with the key that runs exactly ``action``, if one does, e.g. "(ctrl+f)".
+    ``when``: shown only in that state (see
     ``commands.CONDITIONS``). ``each``: one entry per status filter (``{name}``, ``{index}``)
     or sort field (``{name}``, ``{field}``) the palette state offers. ``{export_title}`` and
     ``{refusal_detail}`` in the help come from the palette state.
@@ -253,7 +253,6 @@ class Command:
     title: str
     help: str
     action: str
-    hint: bool = False
     when: str = ""
     each: str = ""
 
@@ -264,45 +263,41 @@ PALETTE: tuple[Command, ...] = (
     Command("Refresh interview", "Fetch the selected interview again", "refresh"),
     Command("Refresh all active", "Fetch every interview that is not completed or expired",
             "refresh('all')"),
-    Command("Find in transcript", "Search the transcript", "search", hint=True),
+    Command("Find in transcript", "Search the transcript", "search"),
     Command("Search all interviews", "Full-text search over every cached transcript",
-            "search('all')", hint=True),
-    Command("Compare answers", "Every candidate's answer to the current question", "compare",
-            hint=True),
+            "search('all')"),
+    Command("Compare answers", "Every candidate's answer to the current question", "compare"),
     Command("Review summary", "Durations, lengths and keywords of the current interview",
-            "toggle_review", hint=True),
-    Command("Export…", "{export_title}", "export", hint=True),
+            "toggle_review"),
+    Command("Export…", "{export_title}", "export"),
     Command("Export shown interviews", "Every interview the list shows", "export('shown')"),
     Command("Export all tracked", "Every tracked interview", "export('all')"),
-    Command("Archive audio", "Download the selected interview's recordings", "archive_audio",
-            hint=True),
-    Command("Resume watching", "Polling for status changes", "watch('resume')", hint=True,
+    Command("Archive audio", "Download the selected interview's recordings", "archive_audio"),
+    Command("Resume watching", "Polling for status changes", "watch('resume')",
             when="paused"),
-    Command("Pause watching", "Polling for status changes", "watch('pause')", hint=True,
+    Command("Pause watching", "Polling for status changes", "watch('pause')",
             when="watching"),
     Command("Toggle question outline", "Show or hide the questions pane", "toggle_outline"),
     Command("Copy answer", "Copy the current answer's transcript", "copy('answer')"),
     Command("Copy interview (ATS)", "Copy all answers in ATS format", "copy('interview')"),
     Command("Copy interview id", "Copy the selected interview's id", "copy('id')"),
     Command("Rate…", "1-5: the current answer when the transcript has the focus, else the "
-            "interview", "evaluate('rate')", hint=True),
-    Command("Write a note", "The interview's note, kept on this computer", "evaluate('note')",
-            hint=True),
+            "interview", "evaluate('rate')"),
+    Command("Write a note", "The interview's note, kept on this computer", "evaluate('note')"),
     Command("Shortlist on / off", "Put the interview on the shortlist or take it off",
-            "evaluate('shortlist')", hint=True),
+            "evaluate('shortlist')"),
     Command("Next new interview", "Completed or answered since you last looked",
-            "evaluate('next_new')",
-            hint=True),
+            "evaluate('next_new')"),
     Command("Stop the audio", "The current answer's recording in a local player", "play",
-            hint=True, when="playing"),
+            when="playing"),
     Command("Play answer", "The current answer's recording in a local player", "play",
-            hint=True, when="not_playing"),
-    Command("Enter API key", "Paste and verify a ROUND0 API key", "app.enter_key", hint=True,
+            when="not_playing"),
+    Command("Enter API key", "Paste and verify a ROUND0 API key", "app.enter_key",
             when="accepted"),
-    Command("Enter API key", "The API refused: {refusal_detail}", "app.enter_key", hint=True,
+    Command("Enter API key", "The API refused: {refusal_detail}", "app.enter_key",
             when="refused"),
     Command("Ask the API again", "Check whether the key is accepted now; polling resumes if "
-            "it is", "refresh('all')", hint=True, when="refused_with_service"),
+            "it is", "refresh('all')", when="refused_with_service"),
     Command("Keys", "Show every key binding", "app.help"),
     Command("Show {name}", "Filter the list by status", "list_status('{index}')",
             each="status"),
@@ -310,15 +305,17 @@ PALETTE: tuple[Command, ...] = (
 )
 
 
-def bound_key(action: str, groups: tuple[KeyGroup, ...] = (MAIN, APP)) -> Binding | None:
+def bound_key(action: str, groups: tuple[KeyGroup, ...] = (MAIN, APP), *,
+              exact: bool = False) -> Binding | None:
     """The first binding of ``groups`` that runs ``action`` (a main-screen action string;
-    ``app.`` for the app's), else the first that runs the same action with other parameters."""
+    ``app.`` for the app's), else (unless ``exact``) the first that runs the same action with
+    other parameters."""
     def target(group: KeyGroup, binding: Binding) -> str:
         return f"app.{binding.action}" if group is APP else binding.action
 
     pairs = [(target(g, b), b) for g in groups for b in g.keys if b.action]
     found = next((b for a, b in pairs if a == action), None)
-    if found is None:
+    if found is None and not exact:
         name = action.split("(")[0]
         found = next((b for a, b in pairs if a.split("(")[0] == name), None)
     return found
