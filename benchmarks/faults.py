@@ -9,6 +9,10 @@ time until it gave up, its exit code and its one-line message. Target: <= 100 MB
 Then `rztui archive --all` over three interviews whose second has one hostile audio URL (CR/LF,
 ESC, 100 KB): target exit 5, that answer named, every other recording archived.
 
+Then a store of 1,200 rated and noted interviews with garbage over 3 pages of `interviews`:
+`rztui list --json` right after; target exit 0, every tracked id listed, every rating and note
+kept, only the interviews on those pages lost (fetched again at the next fetch).
+
     python benchmarks/faults.py            # gzip bomb (2 GiB from ~2 MB), endless body, 1 GiB body
     python benchmarks/faults.py --slow     # also a 1 byte / 5 s trickle and endless headers
                                            # (each gives up at the 60 s deadline)
@@ -19,6 +23,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -128,6 +134,62 @@ def main() -> None:
             total = sum(len(p["responses"]) for p in payloads)
             print(f"{kind:34} {rss:8.1f}M {f'{files}/{total}':>10} {secs:7.2f}s {code:>5}  "
                   f"{named[14:134]}")  # without "rztui: error: "
+
+    # Damaged pages in the store: what `rztui list` shows right after (the store salvaged).
+    print(f"{'store, 3 damaged pages in':34} {'peak RSS':>9} {'listed':>10} {'took':>8} "
+          f"{'exit':>5}  ratings and notes kept, interviews cached")
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp) / "home"
+        path = home / "data" / "rztui.db"
+        ids = damaged_store(path, 1200)
+        rss, secs, code, _ = run_rztui("http://127.0.0.1:9", home, "list", "--json")
+        listed = len(run_list(home))
+        conn = sqlite3.connect(path)
+        notes = conn.execute("SELECT count(*) FROM evaluation WHERE note != ''").fetchone()[0]
+        cached = conn.execute("SELECT count(*) FROM interviews").fetchone()[0]
+        conn.close()
+        print(f"{'interviews (1,200 tracked)':34} {rss:8.1f}M {f'{listed}/{len(ids)}':>10} "
+              f"{secs:7.2f}s {code:>5}  {notes}/{len(ids)}, {cached}/{len(ids)}")
+
+
+def damaged_store(path: Path, n: int) -> list[str]:
+    """A store of ``n`` tracked, cached, rated and noted interviews, garbage over 3 pages of
+    its ``interviews`` table."""
+    from rztui.store import Store
+
+    ids = [f"{i:08d}-aaaa-4bbb-8ccc-dddddddddddd" for i in range(n)]
+    s = Store(path)
+    s.track(ids)
+    s.save_interviews([{
+        "id": iid, "status": "completed", "job": {"id": "j", "title": "Engineer"},
+        "candidate": {"id": "c", "name": f"Cand {k}"},
+        "responses": [{"question_id": "q0", "question_text": "Why?",
+                       "transcript": f"answer {k} " * 20}],
+    } for k, iid in enumerate(ids)])
+    s.close()
+    conn = sqlite3.connect(path)
+    conn.executemany("INSERT INTO evaluation (interview_id, rating, note, updated_at) "
+                     "VALUES (?, 4, 'a note', 0) ON CONFLICT DO UPDATE SET rating = 4, "
+                     "note = 'a note'", [(iid,) for iid in ids])
+    conn.commit()
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    size = conn.execute("PRAGMA page_size").fetchone()[0]
+    leaves = [p for (p,) in conn.execute("SELECT pageno FROM dbstat WHERE name = 'interviews' "
+                                         "AND pagetype = 'leaf' ORDER BY pageno")]
+    conn.close()
+    rng = random.Random(4)
+    with open(path, "r+b") as f:
+        for page in leaves[len(leaves) // 4::len(leaves) // 4][:3]:
+            f.seek((page - 1) * size)
+            f.write(rng.randbytes(size))
+    return ids
+
+
+def run_list(home: Path) -> list[object]:
+    env = {**os.environ, "RZTUI_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", "from rztui.cli import main; main()", "list",
+                          "--json"], env=env, capture_output=True, text=True, check=True)
+    return list(json.loads(out.stdout))
 
 
 if __name__ == "__main__":

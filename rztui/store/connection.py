@@ -33,6 +33,7 @@ from .errors import (
     dir_unwritable_reason,
     primary_code,
 )
+from .salvage import salvage
 from .schema import (
     SCHEMA_VERSION,
     MigrationHook,
@@ -106,9 +107,24 @@ class StoreConnection:
         try:
             conn = self._connect()
         except StoreCorrupt as damage:
-            self._move_aside(damage)
-            conn = self._connect()
+            conn = self._start_afresh(damage)
         conn.row_factory = sqlite3.Row
+        return conn
+
+    def _start_afresh(self, damage: StoreCorrupt) -> sqlite3.Connection:
+        """Move the damaged file aside, open a fresh store, salvage into it what can still be
+        read, and say so once: where the file went, what was salvaged and what was not."""
+        aside = self._move_aside(damage)
+        conn = self._connect()
+        if aside is None:
+            return conn  # another process moved it aside, and salvages it
+        try:
+            said = salvage(aside, conn).summary()
+        except sqlite3.Error as exc:  # the fresh store's own trouble (a full disk)
+            err = self._classified(exc)
+            said = f"nothing could be salvaged ({err.message})"
+        self._warn(f"{damage.detail}; it was moved to {aside} (kept, private) and a fresh one "
+                   f"was created: {said}")
         return conn
 
     def _warn(self, message: str) -> None:
@@ -266,10 +282,11 @@ class StoreConnection:
                 raise
         raise AssertionError("unreachable")
 
-    def _move_aside(self, damage: StoreCorrupt) -> None:
-        """Rename the damaged file (and its -wal, -shm) out of the way and say where to."""
+    def _move_aside(self, damage: StoreCorrupt) -> Path | None:
+        """Rename the damaged file (and its -wal, -shm) out of the way; where it went (None
+        when another process moved it first)."""
         if self._moved():
-            return  # another process already moved it aside (and may have started afresh)
+            return None  # another process already moved it aside (and may have started afresh)
         stamp = int(time.time())
         aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
         n = 0
@@ -287,9 +304,7 @@ class StoreConnection:
                 f"{damage.detail}, and it could not be moved aside: {exc.strerror or exc}",
                 path=self.path,
             ) from exc
-        self._warn(
-            f"{damage.detail}; it was moved to {aside} and a fresh one was created"
-        )
+        return aside
 
     def _moved(self) -> bool:
         """Whether the file at ``path`` is no longer the one this connection has open (one
@@ -305,8 +320,11 @@ class StoreConnection:
         """Damage found by a query: move the file aside and continue on a fresh store (or,
         with no damage, on the file now at ``path``)."""
         if damage is not None:
-            self._move_aside(damage)
-        old, self._conn = self._conn, self._open()  # when that fails, the old one stays
+            new = self._start_afresh(damage)
+            new.row_factory = sqlite3.Row
+        else:
+            new = self._open()
+        old, self._conn = self._conn, new  # when opening fails, the old one stays
         try:
             old.close()
         except sqlite3.Error:

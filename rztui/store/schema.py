@@ -155,11 +155,25 @@ def _migrate_lean_store(conn: sqlite3.Connection, progress: StepProgress) -> Non
     fts.create_search_index(conn)
     conn.execute("CREATE INDEX IF NOT EXISTS interviews_fetched_at ON interviews (fetched_at)")
     conn.execute("CREATE INDEX IF NOT EXISTS tracked_added_at ON tracked (added_at)")
+
+    def indexed(rows: int) -> None:
+        nonlocal seen
+        seen += rows
+        progress(0.4 + 0.6 * seen / total)
+
+    index_payloads(conn, indexed)
+
+
+def index_payloads(
+    conn: sqlite3.Connection, on_page: Callable[[int], None] | None = None
+) -> None:
+    """Fill the search index from every cached payload and question set (the search tables
+    empty before); ``on_page(rows)`` after each page of interviews."""
     for rows in _pages(conn, "SELECT i.rowid, i.id, i.body, q.body FROM interviews i "
                              "LEFT JOIN questions q ON q.interview_id = i.id "
                              "WHERE i.rowid > ? ORDER BY i.rowid LIMIT ?"):
-        seen += len(rows)
-        progress(0.4 + 0.6 * seen / total)
+        if on_page is not None:
+            on_page(len(rows))
         fts.insert_docs(conn, [
             doc
             for _rowid, iid, body, qbody in rows
