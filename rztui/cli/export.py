@@ -8,7 +8,9 @@ Thin front ends over :mod:`rztui.files.export`, :mod:`rztui.files.archive` and
 from __future__ import annotations
 
 import contextlib
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -157,16 +159,26 @@ def export(
                 with _utf8_stdout() as stream:
                     return await export_interviews(
                         svc, wanted, fmt, stream, progress.update, excel=excel, refresh=refresh,
-                        workers=workers,
+                        workers=workers, stop=stop,
                     )
             return await export_interviews(
                 svc, wanted, fmt, output, progress.update, excel=excel, refresh=refresh,
-                workers=workers,
+                workers=workers, stop=stop,
             )
 
-    with Progress("fetching" if fetching else "exporting", len(wanted)) as progress:
-        result = run_async(go(progress))
+    stop = threading.Event()
+    try:
+        with _stopped_by_signals(stop), \
+                Progress("fetching" if fetching else "exporting", len(wanted)) as progress:
+            result = run_async(go(progress))
+    except _Terminated as stopped:
+        where = "the export" if to_stdout else str(output)
+        note(f"stopped by {stopped.name}: {where} was not written")
+        raise
 
+    if result.swept:
+        note(f"removed {result.swept} stale temporary file(s) of an interrupted export in "
+             f"{result.path.parent if result.path is not None else '.'}")
     for exc in result.failures.values():
         error_line(exc)
     if result.written and isatty(sys.stderr) and (not to_stdout or not isatty(sys.stdout)):
@@ -178,6 +190,41 @@ def export(
         note("nothing exported: every interview failed" +
              ("" if to_stdout else f"; {output} was not written"))
     sys.exit(result.exit_code)
+
+
+class _Terminated(SystemExit):
+    """SIGTERM or SIGHUP, raised in the main thread: the export unwinds as on Ctrl-C (the
+    writer stops, its temporary file is removed) and exits 128 + the signal's number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(128 + signum)
+        self.name = signal.Signals(signum).name
+
+
+_STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+
+@contextlib.contextmanager
+def _stopped_by_signals(stop: threading.Event) -> Iterator[None]:
+    """While the export runs, SIGTERM and SIGHUP set ``stop`` (the writer thread stops at the
+    next page and removes its temporary file) and unwind the main thread (once: a second one
+    during the clean-up is ignored, so the clean-up finishes)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals can only be caught in the main thread
+        return
+
+    def on_signal(signum: int, _frame: object) -> None:
+        stop.set()
+        for sig in _STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
+        raise _Terminated(signum)
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in _STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @contextlib.contextmanager

@@ -52,6 +52,8 @@ def import_cmd(app: AppContext, source: str) -> None:
         def bad(item: BadItem) -> None:
             progress.close()
             end = ("; the rest cannot be read" if item.fatal
+                   else "; imported without that rating" if item.left_out == 1
+                   else "; imported without those ratings" if item.left_out
                    else "; the interview was imported without it" if item.imported
                    else "; skipped")
             out(f"rztui: error: {name} line {item.line}: {clean_line(item.reason)}{end}",

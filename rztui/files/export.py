@@ -16,7 +16,10 @@ cached interviews writes the stored compact JSON without parsing it.
 
 Partial failure is normal: whatever could be fetched is written, the rest is reported in
 :attr:`ExportResult.failures`. A file is written to a temporary name in the same directory
-(mode 0600) and renamed into place, so there is never half a file under the real name.
+(mode 0600) and renamed into place, so there is never half a file under the real name. A
+temporary file that a killed export left behind (``.<name>.<random>.part``, 0600, ours, older than
+:data:`STALE_PART_AGE`) is removed by the next export into that folder
+(:func:`sweep_stale_parts`); the CLI turns SIGTERM and SIGHUP into the same clean stop as Ctrl-C.
 
 A destination that exists and is not a regular file (a FIFO, ``/dev/null``, ``/dev/stdout``, a
 terminal) is written into directly, like stdout, and never replaced: the device node or pipe
@@ -29,6 +32,7 @@ import asyncio
 import contextlib
 import errno
 import os
+import re
 import stat
 import tempfile
 import threading
@@ -56,6 +60,11 @@ from .export_pages import EXPORT_PAGE, MISSING, WRITTEN, export_pages
 EXPORT_FORMATS: tuple[str, ...] = ("csv", "json", "jsonl")
 EXTENSIONS: dict[str, str] = {"csv": ".csv", "json": ".json", "jsonl": ".jsonl"}
 
+#: A temporary export file older than this (seconds) belongs to an export that was killed.
+STALE_PART_AGE = 24 * 3600
+#: What :func:`atomic_text_file` names a temporary file (tempfile's 8 random characters).
+_PART_NAME = re.compile(r"\..+\.[a-z0-9_]{8}\.part")
+
 ProgressFn = Callable[[int, int], None]
 """``on_progress(done, total)``: called once per interview as it is fetched (or fails)."""
 
@@ -77,6 +86,7 @@ class ExportResult:
     path: Path | None = None  # None when written to a stream
     written: bool = False  # False when every interview failed: nothing was written
     fetch: FetchStats = field(default_factory=FetchStats)
+    swept: int = 0  # stale temporary files of killed exports removed from the folder
 
     @property
     def ok(self) -> bool:
@@ -159,6 +169,37 @@ def atomic_text_file(path: Path) -> Iterator[IO[str]]:
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+
+
+def sweep_stale_parts(directory: Path, *, now: float | None = None,
+                      age: float = STALE_PART_AGE) -> int:
+    """Remove the temporary files killed exports left in ``directory``; returns how many.
+
+    Only what :func:`atomic_text_file` makes: a regular file (not a link) named
+    ``.<name>.<random>.part``, owned by this user, mode 0600, not modified for ``age`` seconds
+    (a running export writes to its file, so it is never taken). Anything else stays.
+    """
+    now = time.time() if now is None else now
+    removed = 0
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return 0
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    for entry in entries:
+        if not _PART_NAME.fullmatch(entry.name):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if (not stat.S_ISREG(info.st_mode) or stat.S_IMODE(info.st_mode) != 0o600
+                or (uid is not None and info.st_uid != uid) or now - info.st_mtime < age):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)
+            removed += 1
+    return removed
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -395,9 +436,11 @@ async def export_interviews(
     excel: bool = False,
     refresh: bool = False,
     workers: int = 1,
+    stop: threading.Event | None = None,
 ) -> ExportResult:
     """Fetch ``ids`` and write them as ``fmt`` to ``out`` (a path, or an open text stream);
-    a big export uses up to ``workers`` processes.
+    a big export uses up to ``workers`` processes. Setting ``stop`` (from any thread, a signal
+    handler included) stops the writer at the next page and removes its temporary file.
 
     A path is written atomically (temp file, 0600, rename). When every requested interview
     failed, nothing is written (an existing file is left alone). Raises :class:`ExportError`
@@ -428,7 +471,9 @@ async def export_interviews(
 
     if not ready and failures:
         return finish()
-    stop = threading.Event()
+    if path is not None and not is_stream_target(path):
+        result.swept = await asyncio.to_thread(sweep_stale_parts, path.parent)
+    stop = stop if stop is not None else threading.Event()
 
     def write_to(stream: IO[str]) -> int:
         rows, result.exported = write_from_store(

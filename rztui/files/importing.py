@@ -6,7 +6,9 @@ sent it (strict JSON, :meth:`Interview.from_api`, a usable id), then tracks and 
 request is made, so it works offline and without a key. An id imported again is updated. The
 ``"rztui"`` key an export adds (ratings, notes, shortlist) is taken out before the payload is
 checked and stored, and restored into the store; a bad one is named like a bad line, and the
-interview is imported without it.
+interview is imported without it. An answer rating for a question the interview does not have
+(none of its responses answers it: ``rztui rate`` refuses the same) is left out, named by line;
+the rest of that evaluation is kept.
 
 Memory stays flat: the input is read a chunk at a time (an array through ``raw_decode``, one
 element at a time), and interviews are written :data:`BATCH` to a transaction. A bad item is
@@ -22,7 +24,7 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO
 
 from ..api.body import DEFAULT_MAX_RESPONSE_BYTES, loads
@@ -55,17 +57,22 @@ class ImportResult:
     bad: int = 0  # bad items, including interviews imported without their bad evaluation
     evaluations: int = 0  # ratings, notes and shortlist entries restored
     bad_evaluations: int = 0  # imported without their "rztui" value (it was not valid)
+    partial_evaluations: int = 0  # imported without some answer ratings (unknown questions)
+    refused_ratings: int = 0  # answer ratings left out: the interview lacks their question
 
     def summary(self, source: str) -> str:
         extra = f", {self.evaluations} with ratings or notes" if self.evaluations else ""
         text = (f"imported {self.imported} interview(s) from {source} ({self.new} new, "
                 f"{self.updated} updated{extra})")
-        skipped = self.bad - self.bad_evaluations
+        skipped = self.bad - self.bad_evaluations - self.partial_evaluations
         if skipped:
             text += f"; {skipped} bad line(s) skipped"
         if self.bad_evaluations:
             text += (f"; {self.bad_evaluations} imported without their "
                      f"\"{EVALUATION_KEY}\" value (not valid)")
+        if self.refused_ratings:
+            text += (f"; {self.refused_ratings} answer rating(s) for questions the interview "
+                     "did not have left out")
         return text
 
 
@@ -75,6 +82,7 @@ class BadItem:
     reason: str
     fatal: bool = False  # nothing after it can be read
     imported: bool = False  # only its "rztui" value was bad: the interview was imported
+    left_out: int = 0  # only that many answer ratings were bad: imported without them
 
 
 Item = tuple[int, "bytes | str | BadItem"]
@@ -265,6 +273,25 @@ def check_entry(text: bytes | str) -> tuple[Interview, Evaluation | None, str | 
     return interview, ev, None
 
 
+def known_ratings(interview: Interview, ev: Evaluation) -> tuple[Evaluation, list[str]]:
+    """``ev`` without the answer ratings for questions ``interview`` does not have (none of its
+    responses answers them), and those question ids, in the order given."""
+    asked = {r.question_id for r in interview.responses}
+    unknown = [qid for qid in ev.answer_ratings if qid not in asked]
+    if not unknown:
+        return ev, []
+    kept = {qid: r for qid, r in ev.answer_ratings.items() if qid in asked}
+    return replace(ev, answer_ratings=kept), unknown
+
+
+def _unknown_questions_reason(unknown: list[str]) -> str:
+    shown = ", ".join(repr(qid[:80]) for qid in unknown[:5])
+    more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+    what = "question" if len(unknown) == 1 else "questions"
+    return (f"its \"{EVALUATION_KEY}\" value rates {len(unknown)} {what} the interview does "
+            f"not have ({shown}{more})")
+
+
 def _checked_interview(data: object) -> Interview:
     try:
         interview = Interview.from_api(data)
@@ -341,7 +368,17 @@ def import_stream(
                         encoded.append(encode_body(interview.raw))
                         pending.append(interview)
                         bad = None
+                        unknown: list[str] = []
                         if ev is not None:
+                            ev, unknown = known_ratings(interview, ev)
+                        if unknown:
+                            result.partial_evaluations += 1
+                            result.refused_ratings += len(unknown)
+                            bad = BadItem(line, _unknown_questions_reason(unknown),
+                                          left_out=len(unknown))
+                        if ev is not None and unknown and ev.empty:
+                            pass  # nothing left to restore: what the store holds stays
+                        elif ev is not None:
                             evaluations.append(ev)
                             result.evaluations += 1
                         elif why is not None:

@@ -4,8 +4,11 @@
   logged once with the path that is served, so a mistyped URL in the vendor's dashboard shows;
   any other method 405), one request per connection (``Connection: close``).
 - ``Content-Length`` is required (411 otherwise, chunked bodies included) and must be ASCII
-  digits (``²`` is a digit to Python, not to HTTP: 400); bodies over ``max_body`` (64 KiB) get
-  413 without being read; headers over 16 KiB get 431; a client that stalls for 10 s is dropped.
+  digits (``²`` is a digit to Python, not to HTTP: 400); a body over ``max_body`` (64 KiB) gets
+  413: up to :data:`DISCARD_CAP` (4 MiB) of it is read and dropped first (never kept, and for
+  at most ``read_timeout``), so a sender that writes its whole body before reading sees the 413
+  instead of a connection reset; a bigger one (or one sent with ``Expect: 100-continue``) is
+  answered at once. Headers over 16 KiB get 431; a client that stalls for 10 s is dropped.
 - ``X-Webhook-Signature: t=<unix>,v1=<hex>`` must verify
   (:func:`~rztui.webhooks.signature.verify_signature`): a missing, wrong or stale (more than 5
   minutes off) signature is 401, a malformed header 400. Nothing is parsed or changed before
@@ -45,6 +48,8 @@ log = logging.getLogger(__name__)
 DEFAULT_PATH = "/webhooks/round0"
 MAX_BODY = 64 * 1024
 MAX_HEADER = 16 * 1024
+#: The most of a too-large body read (and dropped) before its 413 is sent.
+DISCARD_CAP = 4 * 1024 * 1024
 READ_TIMEOUT = 10.0
 LOG_EVERY = 60.0  # seconds between log lines for the same kind of refusal
 
@@ -203,7 +208,7 @@ class WebhookReceiver:
             if unread:
                 # Closing with unread data would reset the connection before the client
                 # reads our answer; swallow a bounded amount of what it is still sending.
-                await self._discard(reader, min(unread, 4 * self.max_body))
+                await self._discard(reader, min(unread, DISCARD_CAP))
         except (TimeoutError, ConnectionError, asyncio.IncompleteReadError):
             pass
         finally:
@@ -252,9 +257,16 @@ class WebhookReceiver:
         if not re.fullmatch(r"[0-9]{1,12}", length_text):  # not str.isdigit: '²' passes that
             raise _Reject(400, "bad Content-Length")
         length = int(length_text)
+        expects_continue = headers.get("expect", "").lower() == "100-continue"
         if length > self.max_body:
-            raise _Reject(413, f"body over {self.max_body} bytes", unread=length)
-        if headers.get("expect", "").lower() == "100-continue":
+            unread = length
+            if not expects_continue and length <= DISCARD_CAP:
+                # The sender writes the body before it reads: closing on unread data would
+                # reset the connection and lose the answer. Read it first (dropped, bounded).
+                unread = await self._discard(reader, length, self.read_timeout)
+            raise _Reject(413, f"body over {self.max_body} bytes", unread=0 if expects_continue
+                          else unread)
+        if expects_continue:
             writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             await writer.drain()
         try:
@@ -307,17 +319,21 @@ class WebhookReceiver:
         writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
         await asyncio.wait_for(writer.drain(), self.read_timeout)
 
-    async def _discard(self, reader: asyncio.StreamReader, limit: int) -> None:
+    async def _discard(self, reader: asyncio.StreamReader, limit: int,
+                       seconds: float = 1.0) -> int:
+        """Read and drop up to ``limit`` bytes for at most ``seconds``; what is left unread
+        (0 when the client closed its side)."""
         loop = asyncio.get_running_loop()
-        end = loop.time() + 1.0
+        end = loop.time() + seconds
         left = limit
         with contextlib.suppress(Exception):
             while left > 0 and loop.time() < end:
                 chunk = await asyncio.wait_for(reader.read(min(left, 65536)),
                                                end - loop.time())
                 if not chunk:
-                    break
+                    return 0
                 left -= len(chunk)
+        return left
 
     def _dispatch(self, event: WebhookEvent) -> None:
         try:

@@ -266,3 +266,109 @@ def test_review_keyword_config_as_a_single_string(demo_env, rz_home):
     (config / "config.toml").write_text('[keywords]\nglobal = "react"\n')
     [rev] = json.loads(rz("review", SPEC_ID, "--json").stdout)
     assert rev["keyword_matches"] == {"react": 1}  # one keyword, not five letters
+
+
+# --------------------------------------------------------------------------- signals
+
+# The CLI in a real process whose writer, once every interview is written, waits for a signal
+# (empty pages until it is told to stop), so the temporary file is there to be signalled over.
+SLOW_EXPORT = """
+import sys, time
+from rztui.files import export, export_pages
+real = export.export_pages
+def slow(store, ids, fmt, workers=1):
+    yield from real(store, ids, fmt, workers=workers)
+    while True:
+        time.sleep(0.02)
+        yield export_pages.Page("", 0, [])
+export.export_pages = slow
+from rztui.cli import main
+main(sys.argv[1:], prog_name="rztui")
+"""
+
+
+def cached_home(home: Path) -> None:
+    data = ds.Dataset()
+    store = store_of(home)
+    final = [i for i in data.ids if data.status_at(i, ds.LIVE_END_SECONDS + 1) == "completed"]
+    store.track(final)
+    store.save_interviews(data.snapshot(i, ds.LIVE_END_SECONDS + 1) for i in final)
+    store.close()
+
+
+def start_slow_export(target: Path):
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    return subprocess.Popen(
+        [sys.executable, "-c", SLOW_EXPORT, "export", "--all", "-f", "jsonl", "-o", str(target)],
+        cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def wait_for_part(folder: Path, proc) -> Path:
+    import time
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        parts = [p for p in folder.iterdir() if p.name.endswith(".part")]
+        if parts:
+            return parts[0]
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.01)
+    raise AssertionError("no temporary file appeared")
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+def test_sigterm_or_sighup_mid_export_removes_the_temporary_file(rz_home, tmp_path, signame):
+    import signal
+
+    cached_home(rz_home)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    proc = start_slow_export(folder / "export.jsonl")
+    try:
+        part = wait_for_part(folder, proc)
+        assert stat.S_IMODE(part.stat().st_mode) == 0o600
+        proc.send_signal(getattr(signal, signame))
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 128 + getattr(signal, signame), err
+    assert list(folder.iterdir()) == []  # neither the temporary file nor a half export
+    assert err.splitlines()[-1] == (f"rztui: stopped by {signame}: {folder / 'export.jsonl'} "
+                                    "was not written")
+    assert "Traceback" not in err
+
+
+def test_a_part_left_by_sigkill_is_swept_by_the_next_export_after_a_day(rz_home, tmp_path):
+    import os
+    import signal
+    import time
+
+    cached_home(rz_home)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    proc = start_slow_export(folder / "export.jsonl")
+    try:
+        stale = wait_for_part(folder, proc)
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert stale.exists()  # nothing can clean up after SIGKILL
+    day_ago = time.time() - 86400 - 60
+    os.utime(stale, (day_ago, day_ago))
+    fresh = folder / ".other.csv.abcd1234.part"  # another export, still running
+    fresh.write_text("x")
+    fresh.chmod(0o600)
+    not_ours = folder / ".download.abcd1234.part"  # old, but not private: not an export's
+    not_ours.write_text("x")
+    os.utime(not_ours, (day_ago, day_ago))
+    res = rz("export", "--all", "-f", "jsonl", "-o", str(folder / "export.jsonl"))
+    assert res.exit_code == 0, res.stderr
+    assert not stale.exists()
+    assert fresh.exists() and not_ours.exists()
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [".other.csv.abcd1234.part", ".download.abcd1234.part", "export.jsonl"])
+    assert f"removed 1 stale temporary file(s) of an interrupted export in {folder}" in res.stderr

@@ -190,3 +190,33 @@ def test_a_bad_evaluation_is_named_and_the_interview_still_imported(two_homes):
     assert store.interview_json(ds.SPEC_INTERVIEW_ID)[0] == good
     assert store.evaluations([ds.SPEC_INTERVIEW_ID, ds.HOSTILE_CSV_ID]) == {}
     store.close()
+
+
+def test_answer_ratings_for_questions_the_interview_lacks_are_refused_by_line(two_homes):
+    home = two_homes("a")
+    one = {**ds.snapshot(ds.SPEC_INTERVIEW_ID)}
+    one["responses"] = one["responses"][:1]  # a 1-question interview
+    qid = one["responses"][0]["question_id"]
+    other = ds.snapshot(ds.HOSTILE_CSV_ID)
+    lines = [
+        json.dumps({**one, "rztui": {"rating": 4, "note": "keep me", "shortlisted": True,
+                                     "answer_ratings": {qid: 4, "q_not_there": 5}}}),
+        json.dumps({**other, "rztui": {"answer_ratings": {"q_nope": 2}}}),
+    ]
+    res = rz("import", "-", input="\n".join(lines) + "\n")
+    assert res.exit_code == 5, res.stderr
+    err = res.stderr.splitlines()
+    assert err[0] == ("rztui: error: stdin line 1: its \"rztui\" value rates 1 question the "
+                      "interview does not have ('q_not_there'); imported without that rating")
+    assert err[1] == ("rztui: error: stdin line 2: its \"rztui\" value rates 1 question the "
+                      "interview does not have ('q_nope'); imported without that rating")
+    assert err[2] == ("rztui: imported 2 interview(s) from stdin (2 new, 0 updated, 1 with "
+                      "ratings or notes); 2 answer rating(s) for questions the interview did "
+                      "not have left out")
+    store = Store(home / "data" / "rztui.db")
+    got = store.evaluations([ds.SPEC_INTERVIEW_ID, ds.HOSTILE_CSV_ID])
+    store.close()
+    assert set(got) == {ds.SPEC_INTERVIEW_ID}  # nothing else was decided about the other
+    ev = got[ds.SPEC_INTERVIEW_ID]
+    assert ev.answer_ratings == {qid: 4} and ev.average_answer_rating() == 4.0
+    assert (ev.rating, ev.note, ev.shortlisted) == (4, "keep me", True)  # the rest is kept

@@ -527,3 +527,45 @@ async def test_demo_sender_drives_the_whole_loop(demo_fast, tmp_path):
         assert len(iv["token"]) == 32 and iv["started_at"]
     # Webhooks did the work: initial fetch + one per event + questions once = 4 per interview.
     assert demo.stats.total_requests == 4 * len(ids)
+
+
+def _post_blocking(port: int, body: bytes, declared: int | None = None) -> bytes:
+    """A sender that writes its whole body before reading (as most HTTP clients do), over a
+    real socket; what it reads back (b"" when the connection was reset)."""
+    length = len(body) if declared is None else declared
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(b"POST /webhooks/round0 HTTP/1.1\r\nHost: x\r\n"
+                  b"Content-Type: application/json\r\n"
+                  b"Content-Length: " + str(length).encode() + b"\r\n\r\n")
+        try:
+            for start in range(0, len(body), 16384):
+                s.sendall(body[start:start + 16384])
+            answer = b""
+            while chunk := s.recv(65536):
+                answer += chunk
+        except ConnectionError:
+            return b""
+        return answer
+
+
+async def test_a_1mb_body_gets_its_413_not_a_reset(receiver):
+    body = b'{"pad": "' + b"x" * (1 << 20) + b'"}'
+    for _ in range(3):
+        out = await asyncio.to_thread(_post_blocking, receiver.port, body)
+        assert out.startswith(b"HTTP/1.1 413"), out[:80]
+        assert b"body over" in out
+    r = await post(receiver.url, body, sign(SECRET, body, time.time()))  # httpx sees it too
+    assert r.status_code == 413
+    assert receiver.stats.rejected[413] == 4 and receiver.got == []
+
+
+async def test_a_huge_declared_body_is_answered_without_reading_it_all(receiver):
+    # Far over the cap: the receiver reads at most DISCARD_CAP of it, answers and closes;
+    # the listener stays fine.
+    started = time.monotonic()
+    out = await asyncio.to_thread(_post_blocking, receiver.port, b"x" * 65536, 10**11)
+    assert out == b"" or out.startswith(b"HTTP/1.1 413")
+    assert time.monotonic() - started < 5
+    body = event_body()
+    r = await post(receiver.url, body, sign(SECRET, body, time.time()))
+    assert r.status_code == 200
