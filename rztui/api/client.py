@@ -3,8 +3,8 @@
 - One ``httpx.AsyncClient`` per base URL; the Authorization header is added per request to
   relative API paths only, so it can never reach another origin. Audio URLs (pre-signed, another
   origin) go through a separate client that has no Authorization at all.
-- Every response's ``X-RateLimit-*`` headers feed a :class:`RateLimiter` that holds requests back
-  before the window is spent, so a healthy client never draws a 429.
+- Every response's ``X-RateLimit-*`` headers feed a :class:`RateLimiter` (:mod:`.pacing`) that
+  holds requests back before the window is spent, so a healthy client never draws a 429.
 - One transport for every method (:meth:`ApiClient.request`). GETs, and writes that carry an
   ``Idempotency-Key`` (the same key on every attempt), are retried (tenacity) on 429, 5xx,
   timeouts and connection errors, bounded, with exponential backoff and jitter. A write without
@@ -19,17 +19,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import email.utils
 import json
-import math
 import random
 import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
@@ -63,6 +59,15 @@ from .errors import (
 from .ids import parse_id, path_segment
 from .models import Interview, QuestionSet
 from .netguard import AddressPolicy, GuardedTransport
+from .pacing import (
+    RateLimiter,
+    RateState,
+    WaitCallback,
+    WaitReason,
+    notify_wait,
+    retry_after_header,
+    wait_for_429,
+)
 from .validate import API_PREFIX, validate_api_key, validate_base_url
 
 USER_AGENT = f"rztui/{__version__}"
@@ -90,149 +95,6 @@ __all__ = [
 def normalise_base_url(url: str) -> str:
     """Accept the origin with or without ``/api/v1``; see :func:`validate_base_url`."""
     return validate_base_url(url)
-
-
-WaitReason = Literal["rate_limit", "retry_after", "backoff"]
-"""Why the client is about to sleep: ``rate_limit`` the X-RateLimit window is spent (pacing);
-``retry_after`` the API answered 429 and said how long to wait; ``backoff`` before retrying after
-a server error, a timeout or a lost connection."""
-
-
-class WaitCallback(Protocol):
-    """``on_wait(seconds, reason)``: called just before the client sleeps, so a front end can
-    show it (e.g. a countdown). Called on the event loop; must return quickly. An exception
-    raised here is ignored: showing a wait must never break the request."""
-
-    def __call__(self, seconds: float, reason: WaitReason) -> None: ...
-
-
-def _notify(callback: WaitCallback | None, seconds: float, reason: WaitReason) -> None:
-    if callback is not None and seconds > 0:
-        with contextlib.suppress(Exception):
-            callback(seconds, reason)
-
-
-@dataclass
-class RateState:
-    limit: int | None = None
-    remaining: int | None = None
-    reset: float | None = None  # Unix seconds when the window resets
-    updated: float | None = None
-
-
-class RateLimiter:
-    """Paces requests from the server's X-RateLimit headers.
-
-    ``remaining`` counts down locally as requests are sent and is corrected by each response;
-    when it reaches ``reserve`` the next request waits for the window to reset. After a 429 with
-    ``Retry-After``, everybody waits exactly that long (:meth:`block_until`), not for the window.
-    """
-
-    def __init__(
-        self,
-        *,
-        reserve: int = 0,
-        clock: Callable[[], float] = time.time,
-        on_wait: WaitCallback | None = None,
-    ) -> None:
-        self.state = RateState()
-        self.reserve = reserve
-        self.on_wait = on_wait
-        self._clock = clock
-        self._lock = asyncio.Lock()
-        self._in_flight = 0
-        self._block_reason: WaitReason | None = None  # set while a 429 holds everyone back
-        self.waits = 0
-
-    async def acquire(self) -> None:
-        async with self._lock:
-            while True:
-                st = self.state
-                now = self._clock()
-                if st.reset is not None and now >= st.reset and st.limit is not None:
-                    st.remaining = st.limit  # a new window has started
-                    st.reset = None
-                if st.remaining is None or st.remaining > self.reserve:
-                    break
-                delay = min(max((st.reset or now + 1.0) - now, 0.05), 65.0)
-                self.waits += 1
-                _notify(self.on_wait, delay, self._block_reason or "rate_limit")
-                await asyncio.sleep(delay + (0.0 if self._block_reason else 0.05))
-                if st.reset is None or self._clock() >= st.reset:
-                    st.remaining = st.limit
-                    st.reset = None
-                    self._block_reason = None
-            if self.state.remaining is not None:
-                self.state.remaining -= 1
-            self._in_flight += 1
-
-    def release(self, headers: httpx.Headers | None) -> None:
-        self._in_flight = max(0, self._in_flight - 1)
-        if headers is None:
-            return
-        limit = _int_header(headers, "x-ratelimit-limit")
-        remaining = _int_header(headers, "x-ratelimit-remaining")
-        reset = _int_header(headers, "x-ratelimit-reset")
-        st = self.state
-        if limit is not None:
-            st.limit = limit
-        if self._block_reason is not None:
-            return  # the 429 said when to come back; an answer sent before it changes nothing
-        if remaining is not None:
-            if reset is not None and (st.reset is None or reset > st.reset):
-                # New window: the server's count, less what we have in flight already.
-                st.remaining = max(0, remaining - self._in_flight)
-            else:
-                st.remaining = min(
-                    st.remaining if st.remaining is not None else remaining, remaining
-                )
-        if reset is not None:
-            st.reset = float(reset) if st.reset is None else max(st.reset, float(reset))
-        st.updated = self._clock()
-
-    def block_until(self, when: float, reason: WaitReason = "retry_after") -> None:
-        """After a 429: nobody sends until ``when``, exactly (not until the window resets)."""
-        self.state.remaining = 0
-        self.state.reset = when
-        self._block_reason = reason
-
-
-def _int_header(headers: httpx.Headers, name: str) -> int | None:
-    value = headers.get(name)
-    if value is None:
-        return None
-    try:
-        return int(float(value.strip()))
-    except ValueError:
-        return None
-
-
-def _retry_after_header(headers: httpx.Headers, clock: Callable[[], float]) -> float | None:
-    """``Retry-After`` in seconds (delay-seconds or HTTP-date form), None if absent or unusable."""
-    value = (headers.get("retry-after") or "").strip()
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when is None:
-            return None
-        seconds = when.timestamp() - clock()
-    return max(0.0, seconds) if math.isfinite(seconds) else None
-
-
-def _retry_after(headers: httpx.Headers, clock: Callable[[], float]) -> float | None:
-    wait = _retry_after_header(headers, clock)
-    if wait is not None:
-        return wait
-    reset = _int_header(headers, "x-ratelimit-reset")
-    if reset is not None:
-        return max(0.0, min(reset - clock(), 120.0))
-    return None
 
 
 def error_for_response(
@@ -269,7 +131,7 @@ def error_for_response(
     if status == 404:
         return NotFound(f"not found (404{tail})", status=status, error_type=err_type)
     if status == 429:
-        wait = _retry_after(headers, clock)
+        wait = wait_for_429(headers, clock)
         hint = f"; retry in {wait:.0f}s" if wait is not None else ""
         return RateLimited(f"rate limit exceeded (429){hint}", retry_after=wait,
                            status=status, error_type=err_type)
@@ -433,7 +295,7 @@ class ApiClient:
             self.requests_sent += 1
             status, headers, body = await self._exchange(request, max_bytes)
             if status == 429:
-                retry_after = _retry_after_header(headers, self._clock)
+                retry_after = retry_after_header(headers, self._clock)
             if retry_after is None:
                 rate_headers = headers
         finally:
@@ -479,7 +341,7 @@ class ApiClient:
             return 0.0  # tenacity asks before it stops: no retry follows, so nothing to tell
         base = min(self.backoff_max, self.backoff_initial * 2.0 ** (attempt - 1))
         wait = base / 2 + random.uniform(0, base / 2)  # "equal jitter"
-        _notify(self._on_wait, wait, "backoff")
+        notify_wait(self._on_wait, wait, "backoff")
         return wait
 
     async def request(
