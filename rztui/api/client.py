@@ -151,7 +151,9 @@ class ApiClient:
     Limits: ``timeout`` is per read (no byte for that long: retried); ``deadline`` bounds one
     whole request, headers and body (a trickling server: not retried); ``max_response_bytes``
     caps the decoded body (over it: refused, not retried); ``max_retry_wait`` is the longest
-    Retry-After the client sleeps through (longer: the 429 is reported). ``on_wait`` is told
+    wait after a 429 (Retry-After, else X-RateLimit-Reset) the client sleeps through (longer:
+    the 429 is reported, naming when to come back, and every request fails at once until
+    then). ``on_wait`` is told
     about every sleep (see :class:`WaitCallback`).
     """
 
@@ -183,7 +185,7 @@ class ApiClient:
         self.backoff_max = backoff_max
         self.max_retry_wait = max_retry_wait
         self._clock = clock
-        self.limiter = RateLimiter(clock=clock, on_wait=on_wait)
+        self.limiter = RateLimiter(clock=clock, on_wait=on_wait, max_block=max_retry_wait)
         self._on_wait = on_wait
         self.requests_sent = 0
         self._http = httpx.AsyncClient(
@@ -291,26 +293,30 @@ class ApiClient:
         await self.limiter.acquire()
         rate_headers: httpx.Headers | None = None
         retry_after: float | None = None
+        too_long = False
         try:
             self.requests_sent += 1
             status, headers, body = await self._exchange(request, max_bytes)
             if status == 429:
                 retry_after = retry_after_header(headers, self._clock)
-            if retry_after is None:
+                wait = wait_for_429(headers, self._clock)
+                too_long = wait is not None and wait > self.max_retry_wait
+            if retry_after is None and not too_long:
                 rate_headers = headers
         finally:
             self.limiter.release(rate_headers)
         if status == 429:
             err = error_for_response(status, headers, body, clock=self._clock)
             assert isinstance(err, RateLimited)
-            if err.retry_after is not None and err.retry_after > self.max_retry_wait:
-                err.retryable = False  # the API wants us gone for longer than we will wait
-            elif err.retry_after is not None:
-                # Everyone waits exactly that long (the limiter says so through on_wait).
+            if err.retry_after is not None:
+                # Everyone waits exactly that long (the limiter says so through on_wait), or,
+                # when that is longer than we will wait, gives up at once until then.
                 self.limiter.block_until(
                     self._clock() + err.retry_after,
                     "retry_after" if retry_after is not None else "rate_limit",
                 )
+            if too_long:
+                raise self.limiter.given_up() or err
             raise err
         if status >= 400:
             raise error_for_response(status, headers, body, clock=self._clock)

@@ -18,6 +18,8 @@ from typing import Literal, Protocol
 
 import httpx
 
+from .errors import RateLimited
+
 WaitReason = Literal["rate_limit", "retry_after", "backoff"]
 """Why the client is about to sleep: ``rate_limit`` the X-RateLimit window is spent (pacing);
 ``retry_after`` the API answered 429 and said how long to wait; ``backoff`` before retrying after
@@ -60,8 +62,10 @@ class RateLimiter:
         reserve: int = 0,
         clock: Callable[[], float] = time.time,
         on_wait: WaitCallback | None = None,
+        max_block: float = math.inf,
     ) -> None:
         self.state = RateState()
+        self.max_block = max_block
         self.reserve = reserve
         self.on_wait = on_wait
         self._clock = clock
@@ -71,6 +75,8 @@ class RateLimiter:
         self.waits = 0
 
     async def acquire(self) -> None:
+        """Wait until a request may be sent; :class:`RateLimited` (not retryable) at once
+        while a 429 holds every request for longer than ``max_block``."""
         async with self._lock:
             while True:
                 st = self.state
@@ -80,6 +86,9 @@ class RateLimiter:
                     st.reset = None
                 if st.remaining is None or st.remaining > self.reserve:
                     break
+                given_up = self.given_up()
+                if given_up is not None:
+                    raise given_up
                 delay = min(max((st.reset or now + 1.0) - now, 0.05), 65.0)
                 self.waits += 1
                 notify_wait(self.on_wait, delay, self._block_reason or "rate_limit")
@@ -115,6 +124,24 @@ class RateLimiter:
         if reset is not None:
             st.reset = float(reset) if st.reset is None else max(st.reset, float(reset))
         st.updated = self._clock()
+
+    def given_up(self) -> RateLimited | None:
+        """The error for every request while a 429 holds them for longer than ``max_block``
+        (naming when the limit resets), else None."""
+        until = self.state.reset
+        if self._block_reason is None or until is None:
+            return None
+        left = until - self._clock()
+        if left <= self.max_block:
+            return None
+        at = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(until))
+        err = RateLimited(
+            f"rate limit exceeded (429); retry in {math.ceil(left)}s (at {at}): longer than "
+            f"the {self.max_block:g} s rztui waits, so it gave up",
+            retry_after=left, status=429,
+        )
+        err.retryable = False
+        return err
 
     def block_until(self, when: float, reason: WaitReason = "retry_after") -> None:
         """After a 429: nobody sends until ``when``, exactly (not until the window resets)."""
@@ -152,10 +179,12 @@ def retry_after_header(headers: httpx.Headers, clock: Callable[[], float]) -> fl
 
 
 def wait_for_429(headers: httpx.Headers, clock: Callable[[], float]) -> float | None:
+    """How long a 429 asks to wait: its ``Retry-After``, else until ``X-RateLimit-Reset``
+    (not capped here: the client gives up on a wait longer than it allows)."""
     wait = retry_after_header(headers, clock)
     if wait is not None:
         return wait
     reset = _int_header(headers, "x-ratelimit-reset")
     if reset is not None:
-        return max(0.0, min(reset - clock(), 120.0))
+        return max(0.0, float(reset) - clock())
     return None

@@ -69,6 +69,8 @@ def get(app: AppContext, interview: str, as_json: bool, refresh: bool) -> None:
 
     async def go() -> Interview:
         api = None if (not refresh and app.store.is_final(iid)) else app.client()
+        if api is not None:
+            AddProgress(1).wire(api)  # a wait for the rate limit over 2 s: one stderr line
         try:
             return await Service(app.store, api).interview(iid, refresh=refresh)
         finally:
