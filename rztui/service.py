@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from .api.client import ApiClient
-from .api.errors import EXIT_OK, EXIT_USAGE, NetworkError, NotFound, RZError
+from .api.errors import EXIT_OK, EXIT_USAGE, NotFound, RZError
 from .api.ids import parse_id
 from .api.models import TERMINAL_STATUSES, Interview, QuestionSet
 from .store import CachedPayload, Store
@@ -41,17 +41,18 @@ class AddResult:
     not_found: dict[str, NotFound] = field(default_factory=dict)
     """The API has no such interview: untracked again (a typo must not stay tracked)."""
     failed: dict[str, RZError] = field(default_factory=dict)
-    """Any other failure: still tracked, fetched again later."""
+    """Any other failure (the network too): still tracked, fetched again later."""
     unfetched: list[str] = field(default_factory=list)
     """Tracked but not fetched: ``fetch=False``, or no API client (no key)."""
 
     @property
     def exit_code(self) -> int:
-        """0, 2 for invalid input, or the worst failure's code; a network error only means
-        "later", so it does not count."""
+        """0, 2 for invalid input, or the worst failure's code. A network failure counts too
+        (5): the id stays tracked and is fetched later, but a script must know that this fetch
+        did not happen."""
         codes = [EXIT_USAGE] if self.invalid else []
         codes += [e.exit_code for e in self.not_found.values()]
-        codes += [e.exit_code for e in self.failed.values() if not isinstance(e, NetworkError)]
+        codes += [e.exit_code for e in self.failed.values()]
         return max(codes, default=EXIT_OK)
 
 

@@ -4,6 +4,7 @@ minutes, a full disk, a read-only store, a server that breaks HTTP. A real serve
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))  # the raw fault server
-from faultserver import FaultServer, reply, sequence  # noqa: E402
+from faultserver import FaultServer, drop, reply, sequence  # noqa: E402
 
 from rztui.cli import main  # noqa: E402
 from rztui.demo import dataset  # noqa: E402
@@ -108,3 +109,26 @@ def test_add_stops_asking_once_a_429_asks_for_too_long(run, srv):
     sent = sum(srv.stats.count(path(iid(n))) for n in range(1, 31))
     assert sent <= 8, sent  # the requests already in flight, not one per id
     assert "tracking 30 new interview(s)" in res.stdout
+
+
+# --------------------------------------------------------------------------- add, network
+
+
+def test_add_exits_5_when_the_network_fails_and_keeps_the_ids(run, srv):
+    srv.route(path(iid(1)), reply(200, interview(iid(1))))
+    srv.route(path(iid(2)), drop())  # reached, then hung up without an answer
+    res = run("add", iid(1), iid(2))
+    assert res.exit_code == 5, res.output
+    assert "tracking 2 new interview(s)" in res.stdout
+    assert f"interview {iid(2)}" in res.stderr and "will fetch later" in res.stderr
+    listed = run("list", "--json")
+    assert listed.exit_code == 0 and sorted(r["id"] for r in json.loads(
+        listed.stdout)) == [iid(1), iid(2)]
+
+
+def test_add_exits_5_when_the_api_cannot_be_reached(run, rz_home, monkeypatch):
+    monkeypatch.setenv("ROUNDZERO_BASE_URL", "http://127.0.0.1:9")  # nothing listens there
+    res = run("add", iid(1))
+    assert res.exit_code == 5, res.output
+    assert "cannot reach the API" in res.stderr and "will fetch later" in res.stderr
+    assert "tracking 1 new interview(s)" in res.stdout
