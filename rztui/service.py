@@ -14,7 +14,7 @@ from .api.client import ApiClient
 from .api.errors import EXIT_OK, EXIT_USAGE, NotFound, RZError
 from .api.ids import parse_id
 from .api.models import TERMINAL_STATUSES, Interview, QuestionSet
-from .store import CachedPayload, Store
+from .store import CachedPayload, Store, StoreFull
 from .store.db import PAGE_SIZE
 
 
@@ -146,7 +146,10 @@ class Service:
         stats: FetchStats | None = None,
     ) -> dict[str, Interview | RZError]:
         """Many interviews: cache hits cost nothing, the rest share the client's bounded pool.
-        The cache is read a page of ids per query."""
+        The cache is read a page of ids per query.
+
+        Each failure is returned for its id, except a full disk: then nothing more is fetched
+        and :class:`StoreFull` is raised (what was saved before it stays saved)."""
         stats = stats if stats is not None else FetchStats()
         results: dict[str, Interview | RZError] = {}
         missing: list[str] = []
@@ -161,12 +164,18 @@ class Service:
             async def fetch(iid: str) -> Interview:
                 return await self._save(await api.get_interview(iid))
 
-            fetched = await api.gather_bounded(missing, fetch, on_done=on_done)
+            # A full disk fails every save after it: stop there, say it once (no request is
+            # sent for what could not be kept, and no failure is reported per interview).
+            fetched = await api.gather_bounded(missing, fetch, on_done=on_done,
+                                               stop_when=lambda v: isinstance(v, StoreFull))
             stats.requests += api.requests_sent - before
             for iid, value in fetched.items():
                 results[iid] = value
                 if isinstance(value, RZError):
                     stats.failures[iid] = value
+            full = next((v for v in fetched.values() if isinstance(v, StoreFull)), None)
+            if full is not None:
+                raise full
         return results
 
     def _from_cache(

@@ -473,18 +473,30 @@ class ApiClient:
         *,
         concurrency: int | None = None,
         on_done: Callable[[str, T | RZError], None] | None = None,
+        stop_when: Callable[[T | RZError], bool] | None = None,
     ) -> dict[str, T | RZError]:
-        """Run ``fetch`` over ``items``, at most ``concurrency`` at once; errors are returned."""
+        """Run ``fetch`` over ``items``, at most ``concurrency`` at once; errors are returned.
+
+        Once ``stop_when(value)`` is true for a result, no further item is started (those in
+        flight finish): the items never started are missing from the result, and ``on_done``
+        is not called for them.
+        """
         sem = asyncio.Semaphore(max(1, concurrency or self.concurrency))
         results: dict[str, T | RZError] = {}
+        stopped = False
 
         async def one(item: str) -> None:
+            nonlocal stopped
             async with sem:
+                if stopped:
+                    return
                 try:
                     value: T | RZError = await fetch(item)
                 except RZError as exc:
                     value = exc
             results[item] = value
+            if stop_when is not None and stop_when(value):
+                stopped = True
             if on_done is not None:
                 on_done(item, value)
 

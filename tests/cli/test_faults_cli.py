@@ -4,9 +4,14 @@ minutes, a full disk, a read-only store, a server that breaks HTTP. A real serve
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import random
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -132,3 +137,66 @@ def test_add_exits_5_when_the_api_cannot_be_reached(run, rz_home, monkeypatch):
     assert res.exit_code == 5, res.output
     assert "cannot reach the API" in res.stderr and "will fetch later" in res.stderr
     assert "tracking 1 new interview(s)" in res.stdout
+
+
+# --------------------------------------------------------------------------- full disk
+
+
+@pytest.fixture
+def tiny_fs(tmp_path) -> Iterator[Path]:
+    """A 1 MiB tmpfs: a real disk that fills up (as tests/store/test_store_faults.py)."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs",
+                           str(folder)], capture_output=True, text=True)
+    if done.returncode:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        if subprocess.run(["umount", str(folder)], capture_output=True).returncode:
+            subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+
+
+def fill_but(folder: Path, spare: int) -> Path:
+    """Fill the disk, then free ``spare`` bytes again; returns the filler."""
+    filler = folder / "filler"
+    with open(filler, "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"\0" * 4096)
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC
+    os.truncate(filler, filler.stat().st_size - spare)
+    return filler
+
+
+def bulky(interview_id: str, n: int) -> dict[str, object]:
+    """An interview whose transcripts neither compress nor index small (~24 KB)."""
+    body = interview(interview_id)
+    rng = random.Random(n)
+    words = " ".join(f"{rng.getrandbits(40):x}" for _ in range(2_000))
+    body["responses"] = [{**r, "transcript": words} for r in body["responses"]]  # type: ignore
+    return body
+
+
+def test_add_on_a_full_disk_stops_at_the_first_failed_save(run, srv, tiny_fs, monkeypatch):
+    home = tiny_fs / "home"
+    monkeypatch.setenv("RZTUI_HOME", str(home))
+    ids = [iid(n) for n in range(1, 61)]
+    for n, i in enumerate(ids):
+        srv.route(path(i), reply(200, bulky(i, n)))
+    assert run("list").exit_code == 0  # the store exists
+    filler = fill_but(tiny_fs, 96 * 1024)  # room to track 60 ids, not to keep 60 interviews
+    res = run("add", *ids)
+    assert res.exit_code == 5, res.output
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("rztui: error: "), res.stderr
+    assert "disk is full" in lines[0] and "rztui.db" in lines[0]
+    sent = sum(srv.stats.count(path(i)) for i in ids)
+    assert sent < 20, sent  # the ones in flight when the disk filled, not all 60
+    filler.unlink()
+    listed = run("list", "--json")
+    assert listed.exit_code == 0 and len(json.loads(listed.stdout)) == 60  # still tracked
