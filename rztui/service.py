@@ -14,7 +14,7 @@ from .api.client import ApiClient
 from .api.errors import EXIT_OK, EXIT_USAGE, NotFound, RZError
 from .api.ids import parse_id
 from .api.models import TERMINAL_STATUSES, Interview, QuestionSet
-from .store import CachedPayload, Store, StoreFull
+from .store import CachedPayload, Store, StoreFull, StoreReadOnly
 from .store.db import PAGE_SIZE
 
 
@@ -60,6 +60,9 @@ class Service:
     def __init__(self, store: Store, api: ApiClient | None) -> None:
         self.store = store
         self.api = api
+        self.not_cached: dict[str, StoreReadOnly] = {}
+        """Interviews the API answered but a read-only store could not keep (id -> why):
+        served all the same, so a front end can say they were not cached."""
 
     def _api(self) -> ApiClient:
         if self.api is None:
@@ -71,7 +74,11 @@ class Service:
     async def _save(self, interview: Interview) -> Interview:
         # SQLite (and its search-index triggers) releases the GIL: writing in a thread lets the
         # other requests in flight proceed instead of queueing behind the commit.
-        return await asyncio.to_thread(self.store.save_interview, interview)
+        try:
+            return await asyncio.to_thread(self.store.save_interview, interview)
+        except StoreReadOnly as exc:  # the answer is good: serve it, uncached
+            self.not_cached[interview.id] = exc
+            return interview
 
     async def interview(self, interview_id: str, *, refresh: bool = False) -> Interview:
         iid = parse_id(interview_id)

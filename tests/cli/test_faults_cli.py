@@ -4,6 +4,7 @@ minutes, a full disk, a read-only store, a server that breaks HTTP. A real serve
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -200,3 +201,47 @@ def test_add_on_a_full_disk_stops_at_the_first_failed_save(run, srv, tiny_fs, mo
     filler.unlink()
     listed = run("list", "--json")
     assert listed.exit_code == 0 and len(json.loads(listed.stdout)) == 60  # still tracked
+
+
+# --------------------------------------------------------------------------- read-only store
+
+
+@contextlib.contextmanager
+def read_only(folder: Path) -> Iterator[str]:
+    """Make ``folder`` read-only (as tests/store/test_store_faults.py); yields the reason the
+    OS will give. As root, a read-only bind mount of the folder onto itself."""
+    if os.geteuid() != 0:
+        os.chmod(folder, 0o500)
+        try:
+            yield os.strerror(errno.EACCES)
+        finally:
+            os.chmod(folder, 0o700)
+        return
+    done = subprocess.run(["mount", "--bind", str(folder), str(folder)], capture_output=True,
+                          text=True)
+    if done.returncode:
+        pytest.skip(f"cannot bind-mount as root here: {done.stderr.strip()}")
+    try:
+        done = subprocess.run(["mount", "-o", "remount,ro,bind", str(folder)],
+                              capture_output=True, text=True)
+        if done.returncode:
+            pytest.skip(f"cannot remount read-only here: {done.stderr.strip()}")
+        yield os.strerror(errno.EROFS)
+    finally:
+        if subprocess.run(["umount", str(folder)], capture_output=True).returncode:
+            subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+
+
+def test_get_from_a_read_only_store_serves_the_answer_uncached(run, srv, rz_home):
+    srv.route(path(iid(1)), reply(200, interview(iid(1))))
+    assert run("add", "--no-fetch", iid(2)).exit_code == 0  # the store exists, with data
+    with read_only(rz_home / "data") as reason:
+        res = run("get", iid(1), "--json")
+        again = run("get", iid(1), "--json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["id"] == iid(1)
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "not cached" in lines[0] and reason in lines[0], res.stderr
+    assert again.exit_code == 0 and srv.stats.count(path(iid(1))) == 2  # asked again: not kept
+    listed = run("list", "--json")
+    assert [r["id"] for r in json.loads(listed.stdout)] == [iid(2)]
