@@ -55,6 +55,7 @@ from .errors import (
     SubscriptionInactive,
     redact,
     register_secret,
+    shorten,
 )
 from .ids import parse_id, path_segment
 from .models import Interview, QuestionSet
@@ -118,8 +119,8 @@ def error_for_response(
             message = env.get("message") if isinstance(env.get("message"), str) else None
         elif isinstance(env, str):
             message = env
-    tail = f" ({redact(err_type)[:60]})" if err_type else ""
-    said = f": {redact(message)[:160]}" if message else ""
+    tail = f" ({shorten(redact(err_type), 60)})" if err_type else ""
+    said = f": {shorten(redact(message), 160)}" if message else ""
     if status == 401:
         return AuthError(f"API key rejected (401{tail}){said}; check the key",
                          status=status, error_type=err_type)
@@ -283,7 +284,7 @@ class ApiClient:
             err.request_sent = not isinstance(exc, _NOT_SENT)
             raise err from None
         except httpx.HTTPError as exc:
-            err = NetworkError(f"cannot reach the API ({type(exc).__name__})")
+            err = NetworkError(_what_failed(exc))
             err.request_sent = not isinstance(exc, _NOT_SENT)
             raise err from None
         return status, headers, body
@@ -518,6 +519,22 @@ class ApiClient:
                 transport=GuardedTransport(policy),
             )
         return self._audio_http
+
+
+def _what_failed(exc: httpx.HTTPError) -> str:
+    """What an httpx failure means for people: a server that was reached and broke HTTP, or
+    hung up, is not one that "cannot be reached"."""
+    name = type(exc).__name__
+    if isinstance(exc, httpx.RemoteProtocolError):
+        said = str(exc)
+        if said.startswith("Server disconnected"):
+            return f"the API closed the connection without answering ({name})"
+        # h11 names the rule broken, then quotes the bytes: the rule is enough.
+        why = shorten(redact(said.split(":")[0]), 60) if said else "no reason given"
+        return f"the API answered with broken HTTP: {why} ({name})"
+    if isinstance(exc, httpx.ReadError | httpx.WriteError) and not isinstance(exc, _NOT_SENT):
+        return f"the connection to the API was lost ({name})"
+    return f"cannot reach the API ({name})"
 
 
 def _short(text: str) -> str:
