@@ -77,6 +77,7 @@ SettingValue = str | int | float | bool | None
 DEFAULT_THEME = "textual-dark"
 CONCURRENCY_RANGE = (1, 64)
 POLL_BUDGET_RANGE = (0.01, 1.0)
+RATE_LIMIT_WAIT_RANGE = (1.0, 3600.0)  # seconds
 MAX_THEME_LENGTH = 64
 # Bounds on the file, so a generated or damaged config cannot cost seconds and hundreds of MB
 # on every command (TOML parsing alone takes about a second per MB). A real one is a few KB.
@@ -90,6 +91,7 @@ class Settings:
     base_url: str = DEFAULT_BASE_URL
     concurrency: int = 8  # parallel requests for bulk fetches
     poll_budget: float = 0.5  # share of X-RateLimit-Limit the poller may use
+    max_rate_limit_wait: float = 120.0  # seconds: a longer 429 wait is given up, not slept
     retention_days: float | None = None  # purge cached data older than this on start-up
     auto_archive: bool = False
     bell: bool = False
@@ -233,6 +235,16 @@ def _parse_poll_budget(value: object) -> float:
     return float(value)
 
 
+def _parse_rate_limit_wait(value: object) -> float:
+    lo, hi = RATE_LIMIT_WAIT_RANGE
+    if not _is_number(value):
+        raise _Rejected(f"expected a number of seconds from {lo:g} to {hi:g}, "
+                        f"got {_type_name(value)}")
+    if not (math.isfinite(value) and lo <= value <= hi):
+        raise _Rejected(f"{value:g} is out of range ({lo:g} to {hi:g} seconds)")
+    return float(value)
+
+
 def _parse_retention_days(value: object) -> float:
     if not _is_number(value):
         raise _Rejected(f"expected a number of days, got {_type_name(value)}")
@@ -280,6 +292,7 @@ _PARSERS: dict[str, Callable[[object], object]] = {
     "base_url": _parse_base_url,
     "concurrency": _parse_concurrency,
     "poll_budget": _parse_poll_budget,
+    "max_rate_limit_wait": _parse_rate_limit_wait,
     "retention_days": _parse_retention_days,
     "auto_archive": _parse_bool,
     "bell": _parse_bool,
@@ -534,6 +547,11 @@ EXAMPLE_CONFIG = """\
 
 # Share of the API rate limit the live status poller may use, 0.01 to 1.0.
 # poll_budget = 0.5
+
+# The longest wait for the API's rate limit (a 429) before a request gives up
+# (exit 5, naming when the limit resets), in seconds, 1 to 3600. Waits over 2 s
+# are said on stderr.
+# max_rate_limit_wait = 120
 
 # Purge cached interview data fetched more than this many days ago, on start-up.
 # Not set by default: cached data is kept until `rztui purge`.

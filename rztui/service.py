@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from .api.client import ApiClient
-from .api.errors import EXIT_OK, EXIT_USAGE, NetworkError, NotFound, RZError
+from .api.errors import EXIT_OK, EXIT_USAGE, NotFound, RZError
 from .api.ids import parse_id
 from .api.models import TERMINAL_STATUSES, Interview, QuestionSet
-from .store import CachedPayload, Store
+from .store import CachedPayload, Store, StoreFull, StoreReadOnly
 from .store.db import PAGE_SIZE
 
 
@@ -41,17 +41,18 @@ class AddResult:
     not_found: dict[str, NotFound] = field(default_factory=dict)
     """The API has no such interview: untracked again (a typo must not stay tracked)."""
     failed: dict[str, RZError] = field(default_factory=dict)
-    """Any other failure: still tracked, fetched again later."""
+    """Any other failure (the network too): still tracked, fetched again later."""
     unfetched: list[str] = field(default_factory=list)
     """Tracked but not fetched: ``fetch=False``, or no API client (no key)."""
 
     @property
     def exit_code(self) -> int:
-        """0, 2 for invalid input, or the worst failure's code; a network error only means
-        "later", so it does not count."""
+        """0, 2 for invalid input, or the worst failure's code. A network failure counts too
+        (5): the id stays tracked and is fetched later, but a script must know that this fetch
+        did not happen."""
         codes = [EXIT_USAGE] if self.invalid else []
         codes += [e.exit_code for e in self.not_found.values()]
-        codes += [e.exit_code for e in self.failed.values() if not isinstance(e, NetworkError)]
+        codes += [e.exit_code for e in self.failed.values()]
         return max(codes, default=EXIT_OK)
 
 
@@ -59,6 +60,9 @@ class Service:
     def __init__(self, store: Store, api: ApiClient | None) -> None:
         self.store = store
         self.api = api
+        self.not_cached: dict[str, StoreReadOnly] = {}
+        """Interviews the API answered but a read-only store could not keep (id -> why):
+        served all the same, so a front end can say they were not cached."""
 
     def _api(self) -> ApiClient:
         if self.api is None:
@@ -70,7 +74,11 @@ class Service:
     async def _save(self, interview: Interview) -> Interview:
         # SQLite (and its search-index triggers) releases the GIL: writing in a thread lets the
         # other requests in flight proceed instead of queueing behind the commit.
-        return await asyncio.to_thread(self.store.save_interview, interview)
+        try:
+            return await asyncio.to_thread(self.store.save_interview, interview)
+        except StoreReadOnly as exc:  # the answer is good: serve it, uncached
+            self.not_cached[interview.id] = exc
+            return interview
 
     async def interview(self, interview_id: str, *, refresh: bool = False) -> Interview:
         iid = parse_id(interview_id)
@@ -145,7 +153,10 @@ class Service:
         stats: FetchStats | None = None,
     ) -> dict[str, Interview | RZError]:
         """Many interviews: cache hits cost nothing, the rest share the client's bounded pool.
-        The cache is read a page of ids per query."""
+        The cache is read a page of ids per query.
+
+        Each failure is returned for its id, except a full disk: then nothing more is fetched
+        and :class:`StoreFull` is raised (what was saved before it stays saved)."""
         stats = stats if stats is not None else FetchStats()
         results: dict[str, Interview | RZError] = {}
         missing: list[str] = []
@@ -160,12 +171,18 @@ class Service:
             async def fetch(iid: str) -> Interview:
                 return await self._save(await api.get_interview(iid))
 
-            fetched = await api.gather_bounded(missing, fetch, on_done=on_done)
+            # A full disk fails every save after it: stop there, say it once (no request is
+            # sent for what could not be kept, and no failure is reported per interview).
+            fetched = await api.gather_bounded(missing, fetch, on_done=on_done,
+                                               stop_when=lambda v: isinstance(v, StoreFull))
             stats.requests += api.requests_sent - before
             for iid, value in fetched.items():
                 results[iid] = value
                 if isinstance(value, RZError):
                     stats.failures[iid] = value
+            full = next((v for v in fetched.values() if isinstance(v, StoreFull)), None)
+            if full is not None:
+                raise full
         return results
 
     def _from_cache(

@@ -3,8 +3,8 @@
 - One ``httpx.AsyncClient`` per base URL; the Authorization header is added per request to
   relative API paths only, so it can never reach another origin. Audio URLs (pre-signed, another
   origin) go through a separate client that has no Authorization at all.
-- Every response's ``X-RateLimit-*`` headers feed a :class:`RateLimiter` that holds requests back
-  before the window is spent, so a healthy client never draws a 429.
+- Every response's ``X-RateLimit-*`` headers feed a :class:`RateLimiter` (:mod:`.pacing`) that
+  holds requests back before the window is spent, so a healthy client never draws a 429.
 - One transport for every method (:meth:`ApiClient.request`). GETs, and writes that carry an
   ``Idempotency-Key`` (the same key on every attempt), are retried (tenacity) on 429, 5xx,
   timeouts and connection errors, bounded, with exponential backoff and jitter. A write without
@@ -19,17 +19,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import email.utils
 import json
-import math
 import random
 import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
@@ -59,10 +55,20 @@ from .errors import (
     SubscriptionInactive,
     redact,
     register_secret,
+    shorten,
 )
 from .ids import parse_id, path_segment
 from .models import Interview, QuestionSet
 from .netguard import AddressPolicy, GuardedTransport
+from .pacing import (
+    RateLimiter,
+    RateState,
+    WaitCallback,
+    WaitReason,
+    notify_wait,
+    retry_after_header,
+    wait_for_429,
+)
 from .validate import API_PREFIX, validate_api_key, validate_base_url
 
 USER_AGENT = f"rztui/{__version__}"
@@ -92,149 +98,6 @@ def normalise_base_url(url: str) -> str:
     return validate_base_url(url)
 
 
-WaitReason = Literal["rate_limit", "retry_after", "backoff"]
-"""Why the client is about to sleep: ``rate_limit`` the X-RateLimit window is spent (pacing);
-``retry_after`` the API answered 429 and said how long to wait; ``backoff`` before retrying after
-a server error, a timeout or a lost connection."""
-
-
-class WaitCallback(Protocol):
-    """``on_wait(seconds, reason)``: called just before the client sleeps, so a front end can
-    show it (e.g. a countdown). Called on the event loop; must return quickly. An exception
-    raised here is ignored: showing a wait must never break the request."""
-
-    def __call__(self, seconds: float, reason: WaitReason) -> None: ...
-
-
-def _notify(callback: WaitCallback | None, seconds: float, reason: WaitReason) -> None:
-    if callback is not None and seconds > 0:
-        with contextlib.suppress(Exception):
-            callback(seconds, reason)
-
-
-@dataclass
-class RateState:
-    limit: int | None = None
-    remaining: int | None = None
-    reset: float | None = None  # Unix seconds when the window resets
-    updated: float | None = None
-
-
-class RateLimiter:
-    """Paces requests from the server's X-RateLimit headers.
-
-    ``remaining`` counts down locally as requests are sent and is corrected by each response;
-    when it reaches ``reserve`` the next request waits for the window to reset. After a 429 with
-    ``Retry-After``, everybody waits exactly that long (:meth:`block_until`), not for the window.
-    """
-
-    def __init__(
-        self,
-        *,
-        reserve: int = 0,
-        clock: Callable[[], float] = time.time,
-        on_wait: WaitCallback | None = None,
-    ) -> None:
-        self.state = RateState()
-        self.reserve = reserve
-        self.on_wait = on_wait
-        self._clock = clock
-        self._lock = asyncio.Lock()
-        self._in_flight = 0
-        self._block_reason: WaitReason | None = None  # set while a 429 holds everyone back
-        self.waits = 0
-
-    async def acquire(self) -> None:
-        async with self._lock:
-            while True:
-                st = self.state
-                now = self._clock()
-                if st.reset is not None and now >= st.reset and st.limit is not None:
-                    st.remaining = st.limit  # a new window has started
-                    st.reset = None
-                if st.remaining is None or st.remaining > self.reserve:
-                    break
-                delay = min(max((st.reset or now + 1.0) - now, 0.05), 65.0)
-                self.waits += 1
-                _notify(self.on_wait, delay, self._block_reason or "rate_limit")
-                await asyncio.sleep(delay + (0.0 if self._block_reason else 0.05))
-                if st.reset is None or self._clock() >= st.reset:
-                    st.remaining = st.limit
-                    st.reset = None
-                    self._block_reason = None
-            if self.state.remaining is not None:
-                self.state.remaining -= 1
-            self._in_flight += 1
-
-    def release(self, headers: httpx.Headers | None) -> None:
-        self._in_flight = max(0, self._in_flight - 1)
-        if headers is None:
-            return
-        limit = _int_header(headers, "x-ratelimit-limit")
-        remaining = _int_header(headers, "x-ratelimit-remaining")
-        reset = _int_header(headers, "x-ratelimit-reset")
-        st = self.state
-        if limit is not None:
-            st.limit = limit
-        if self._block_reason is not None:
-            return  # the 429 said when to come back; an answer sent before it changes nothing
-        if remaining is not None:
-            if reset is not None and (st.reset is None or reset > st.reset):
-                # New window: the server's count, less what we have in flight already.
-                st.remaining = max(0, remaining - self._in_flight)
-            else:
-                st.remaining = min(
-                    st.remaining if st.remaining is not None else remaining, remaining
-                )
-        if reset is not None:
-            st.reset = float(reset) if st.reset is None else max(st.reset, float(reset))
-        st.updated = self._clock()
-
-    def block_until(self, when: float, reason: WaitReason = "retry_after") -> None:
-        """After a 429: nobody sends until ``when``, exactly (not until the window resets)."""
-        self.state.remaining = 0
-        self.state.reset = when
-        self._block_reason = reason
-
-
-def _int_header(headers: httpx.Headers, name: str) -> int | None:
-    value = headers.get(name)
-    if value is None:
-        return None
-    try:
-        return int(float(value.strip()))
-    except ValueError:
-        return None
-
-
-def _retry_after_header(headers: httpx.Headers, clock: Callable[[], float]) -> float | None:
-    """``Retry-After`` in seconds (delay-seconds or HTTP-date form), None if absent or unusable."""
-    value = (headers.get("retry-after") or "").strip()
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when is None:
-            return None
-        seconds = when.timestamp() - clock()
-    return max(0.0, seconds) if math.isfinite(seconds) else None
-
-
-def _retry_after(headers: httpx.Headers, clock: Callable[[], float]) -> float | None:
-    wait = _retry_after_header(headers, clock)
-    if wait is not None:
-        return wait
-    reset = _int_header(headers, "x-ratelimit-reset")
-    if reset is not None:
-        return max(0.0, min(reset - clock(), 120.0))
-    return None
-
-
 def error_for_response(
     status: int,
     headers: httpx.Headers,
@@ -256,8 +119,8 @@ def error_for_response(
             message = env.get("message") if isinstance(env.get("message"), str) else None
         elif isinstance(env, str):
             message = env
-    tail = f" ({redact(err_type)[:60]})" if err_type else ""
-    said = f": {redact(message)[:160]}" if message else ""
+    tail = f" ({shorten(redact(err_type), 60)})" if err_type else ""
+    said = f": {shorten(redact(message), 160)}" if message else ""
     if status == 401:
         return AuthError(f"API key rejected (401{tail}){said}; check the key",
                          status=status, error_type=err_type)
@@ -269,7 +132,7 @@ def error_for_response(
     if status == 404:
         return NotFound(f"not found (404{tail})", status=status, error_type=err_type)
     if status == 429:
-        wait = _retry_after(headers, clock)
+        wait = wait_for_429(headers, clock)
         hint = f"; retry in {wait:.0f}s" if wait is not None else ""
         return RateLimited(f"rate limit exceeded (429){hint}", retry_after=wait,
                            status=status, error_type=err_type)
@@ -289,7 +152,9 @@ class ApiClient:
     Limits: ``timeout`` is per read (no byte for that long: retried); ``deadline`` bounds one
     whole request, headers and body (a trickling server: not retried); ``max_response_bytes``
     caps the decoded body (over it: refused, not retried); ``max_retry_wait`` is the longest
-    Retry-After the client sleeps through (longer: the 429 is reported). ``on_wait`` is told
+    wait after a 429 (Retry-After, else X-RateLimit-Reset) the client sleeps through (longer:
+    the 429 is reported, naming when to come back, and every request fails at once until
+    then). ``on_wait`` is told
     about every sleep (see :class:`WaitCallback`).
     """
 
@@ -321,7 +186,7 @@ class ApiClient:
         self.backoff_max = backoff_max
         self.max_retry_wait = max_retry_wait
         self._clock = clock
-        self.limiter = RateLimiter(clock=clock, on_wait=on_wait)
+        self.limiter = RateLimiter(clock=clock, on_wait=on_wait, max_block=max_retry_wait)
         self._on_wait = on_wait
         self.requests_sent = 0
         self._http = httpx.AsyncClient(
@@ -419,7 +284,7 @@ class ApiClient:
             err.request_sent = not isinstance(exc, _NOT_SENT)
             raise err from None
         except httpx.HTTPError as exc:
-            err = NetworkError(f"cannot reach the API ({type(exc).__name__})")
+            err = NetworkError(_what_failed(exc))
             err.request_sent = not isinstance(exc, _NOT_SENT)
             raise err from None
         return status, headers, body
@@ -429,26 +294,30 @@ class ApiClient:
         await self.limiter.acquire()
         rate_headers: httpx.Headers | None = None
         retry_after: float | None = None
+        too_long = False
         try:
             self.requests_sent += 1
             status, headers, body = await self._exchange(request, max_bytes)
             if status == 429:
-                retry_after = _retry_after_header(headers, self._clock)
-            if retry_after is None:
+                retry_after = retry_after_header(headers, self._clock)
+                wait = wait_for_429(headers, self._clock)
+                too_long = wait is not None and wait > self.max_retry_wait
+            if retry_after is None and not too_long:
                 rate_headers = headers
         finally:
             self.limiter.release(rate_headers)
         if status == 429:
             err = error_for_response(status, headers, body, clock=self._clock)
             assert isinstance(err, RateLimited)
-            if err.retry_after is not None and err.retry_after > self.max_retry_wait:
-                err.retryable = False  # the API wants us gone for longer than we will wait
-            elif err.retry_after is not None:
-                # Everyone waits exactly that long (the limiter says so through on_wait).
+            if err.retry_after is not None:
+                # Everyone waits exactly that long (the limiter says so through on_wait), or,
+                # when that is longer than we will wait, gives up at once until then.
                 self.limiter.block_until(
                     self._clock() + err.retry_after,
                     "retry_after" if retry_after is not None else "rate_limit",
                 )
+            if too_long:
+                raise self.limiter.given_up() or err
             raise err
         if status >= 400:
             raise error_for_response(status, headers, body, clock=self._clock)
@@ -479,7 +348,7 @@ class ApiClient:
             return 0.0  # tenacity asks before it stops: no retry follows, so nothing to tell
         base = min(self.backoff_max, self.backoff_initial * 2.0 ** (attempt - 1))
         wait = base / 2 + random.uniform(0, base / 2)  # "equal jitter"
-        _notify(self._on_wait, wait, "backoff")
+        notify_wait(self._on_wait, wait, "backoff")
         return wait
 
     async def request(
@@ -605,18 +474,30 @@ class ApiClient:
         *,
         concurrency: int | None = None,
         on_done: Callable[[str, T | RZError], None] | None = None,
+        stop_when: Callable[[T | RZError], bool] | None = None,
     ) -> dict[str, T | RZError]:
-        """Run ``fetch`` over ``items``, at most ``concurrency`` at once; errors are returned."""
+        """Run ``fetch`` over ``items``, at most ``concurrency`` at once; errors are returned.
+
+        Once ``stop_when(value)`` is true for a result, no further item is started (those in
+        flight finish): the items never started are missing from the result, and ``on_done``
+        is not called for them.
+        """
         sem = asyncio.Semaphore(max(1, concurrency or self.concurrency))
         results: dict[str, T | RZError] = {}
+        stopped = False
 
         async def one(item: str) -> None:
+            nonlocal stopped
             async with sem:
+                if stopped:
+                    return
                 try:
                     value: T | RZError = await fetch(item)
                 except RZError as exc:
                     value = exc
             results[item] = value
+            if stop_when is not None and stop_when(value):
+                stopped = True
             if on_done is not None:
                 on_done(item, value)
 
@@ -638,6 +519,22 @@ class ApiClient:
                 transport=GuardedTransport(policy),
             )
         return self._audio_http
+
+
+def _what_failed(exc: httpx.HTTPError) -> str:
+    """What an httpx failure means for people: a server that was reached and broke HTTP, or
+    hung up, is not one that "cannot be reached"."""
+    name = type(exc).__name__
+    if isinstance(exc, httpx.RemoteProtocolError):
+        said = str(exc)
+        if said.startswith("Server disconnected"):
+            return f"the API closed the connection without answering ({name})"
+        # h11 names the rule broken, then quotes the bytes: the rule is enough.
+        why = shorten(redact(said.split(":")[0]), 60) if said else "no reason given"
+        return f"the API answered with broken HTTP: {why} ({name})"
+    if isinstance(exc, httpx.ReadError | httpx.WriteError) and not isinstance(exc, _NOT_SENT):
+        return f"the connection to the API was lost ({name})"
+    return f"cannot reach the API ({name})"
 
 
 def _short(text: str) -> str:

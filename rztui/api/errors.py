@@ -47,6 +47,18 @@ def redact(text: str) -> str:
     return _CTRL_RE.sub(" ", _KEY_RE.sub("rz_***", text))
 
 
+def shorten(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters: cut at a word boundary (never mid-word) and
+    ended with an ellipsis when it is longer; a single word longer than that is cut short."""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - 1, 0)]
+    space = cut.rfind(" ")
+    if space >= limit // 2:  # a boundary not too far back; else one long word: cut it
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
 class RZError(Exception):
     """Base class: ``message`` is for people, ``exit_code`` for the shell."""
 

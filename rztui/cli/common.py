@@ -276,7 +276,8 @@ class AppContext:
         from ..api.client import ApiClient
 
         return ApiClient(
-            self.base_url, key or self.key() or "", concurrency=self.settings.concurrency
+            self.base_url, key or self.key() or "", concurrency=self.settings.concurrency,
+            max_retry_wait=self.settings.max_rate_limit_wait,
         )
 
 

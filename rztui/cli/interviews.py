@@ -43,11 +43,19 @@ from .common import (
 
 if TYPE_CHECKING:
     from ..api.models import Interview, QuestionSet
-    from ..service import AddResult
+    from ..service import AddResult, Service
     from ..store import ListRow
 
 TRANSCRIPT_FORMATS = ("text", "ats", "markdown", "json")
 WAIT_NOTE = 2.0  # seconds: a wait for the rate limit longer than this is said on stderr
+
+
+def say_not_cached(svc: Service) -> None:
+    """One stderr line per interview the API answered but the (read-only) store could not
+    keep: it is shown all the same, and will be asked for again next time."""
+    for iid, exc in svc.not_cached.items():
+        note(f"interview {clean_line(iid)[:80]}: not cached ({exc.message}); shown from the "
+             "API's answer")
 
 
 @click.command()
@@ -69,9 +77,13 @@ def get(app: AppContext, interview: str, as_json: bool, refresh: bool) -> None:
 
     async def go() -> Interview:
         api = None if (not refresh and app.store.is_final(iid)) else app.client()
+        if api is not None:
+            AddProgress(1).wire(api)  # a wait for the rate limit over 2 s: one stderr line
+        svc = Service(app.store, api)
         try:
-            return await Service(app.store, api).interview(iid, refresh=refresh)
+            return await svc.interview(iid, refresh=refresh)
         finally:
+            say_not_cached(svc)
             if api is not None:
                 await api.aclose()
 
@@ -140,7 +152,10 @@ def transcript(app: AppContext, interview: str, fmt: str, refresh: bool) -> None
 
     async def go() -> Interview:
         async with cached_first(app, [iid], refresh) as svc:
-            return await svc.interview(iid, refresh=refresh)
+            try:
+                return await svc.interview(iid, refresh=refresh)
+            finally:
+                say_not_cached(svc)
 
     iv = run_async(go())
     if fmt == "json":

@@ -322,7 +322,8 @@ class RZApp(App[None]):
             return self._client_factory(self.base_url, key)
         from ..api.client import ApiClient
 
-        return ApiClient(self.base_url, key, concurrency=self.settings.concurrency)
+        return ApiClient(self.base_url, key, concurrency=self.settings.concurrency,
+                         max_retry_wait=self.settings.max_rate_limit_wait)
 
     def _use_key(self, key: str, source: str) -> None:
         ctx = self.ctx

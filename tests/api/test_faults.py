@@ -403,3 +403,55 @@ async def test_mock_transport_answers_still_work():
     async with ApiClient("https://api.example", KEY,
                          transport=httpx.MockTransport(handler)) as api:
         assert (await api.get_interview("m")).id == "m"
+
+
+# --------------------------------------------------------------------------- what failed, said
+
+
+def raw(data: bytes):
+    """Answer with exactly these bytes (whatever HTTP they break)."""
+
+    async def handler(req, w) -> None:
+        w.write(data)
+        await w.drain()
+
+    return handler
+
+
+@pytest.mark.parametrize(("answer", "said"), [
+    (b"HELLO THERE\r\n\r\n", "the API answered with broken HTTP"),
+    (b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", "the API answered with broken HTTP"),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\nContent-Length: 99\r\n\r\n0123456789",
+     "the API answered with broken HTTP"),
+    (b"", "the API closed the connection without answering"),
+])
+async def test_a_reached_server_that_breaks_http_is_not_called_unreachable(srv, answer, said):
+    srv.route(path("p"), raw(answer))
+    async with client(srv, max_attempts=1) as api:
+        with pytest.raises(RZError) as info:
+            await api.get_interview("p")
+    message = info.value.message
+    assert message.startswith(f"interview p: {said}"), message
+    assert "cannot reach" not in message and exit_code_for(info.value) == 5
+
+
+async def test_a_server_that_is_not_there_cannot_be_reached():
+    async with ApiClient("http://127.0.0.1:9", KEY, max_attempts=1) as api:
+        with pytest.raises(RZError) as info:
+            await api.get_interview("p")
+    assert info.value.message == "interview p: cannot reach the API (ConnectError)"
+
+
+async def test_a_long_error_message_is_cut_at_a_word_with_an_ellipsis(srv):
+    words = ("The candidate's recording could not be processed because the audio conversion "
+             "service rejected the uploaded file after several attempts; please retry the "
+             "conversion later or contact support with the reference shown in the dashboard")
+    srv.route(path("long"), reply(422, {"error": {"type": "invalid_request_error",
+                                                  "message": words}}))
+    async with client(srv) as api:
+        with pytest.raises(RZError) as info:
+            await api.get_interview("long")
+    said = info.value.message.split("): ", 1)[1]
+    assert said.endswith("…") and len(said) <= 160, said
+    kept = said[:-1].split()
+    assert kept == words.split()[: len(kept)], said  # whole words only, none cut

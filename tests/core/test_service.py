@@ -76,5 +76,5 @@ async def test_network_error_keeps_the_id_for_later(store):
     async with ApiClient("http://127.0.0.1:9", ds.DEMO_KEY, max_attempts=1) as api:
         result = await Service(store, api).add([SPEC_ID])
     assert isinstance(result.failed[SPEC_ID], NetworkError)
-    assert result.exit_code == EXIT_OK  # only "later": not a failure of the command
+    assert result.exit_code == 5  # kept for later, but this fetch failed: scripts must know
     assert store.is_tracked(SPEC_ID) and result.new == [SPEC_ID]
