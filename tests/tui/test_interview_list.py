@@ -405,9 +405,10 @@ async def test_the_cursor_row_stays_on_screen_after_a_resize(store, server):
         await settle(pilot)
         table = app.main.interview_list.table
         table.focus()
-        for _ in range(40):
-            await pilot.press("down")
+        table.move_cursor(row=40)  # on screen at 50 lines, under the fold at any size below
+        await pilot.press("down", "up")
         await settle(pilot)
+        assert table.cursor_row == 40
         for width, height in ((140, 20), (80, 14), (100, 30), (60, 12)):
             await pilot.resize_terminal(width, height)
             await settle(pilot)
