@@ -4,7 +4,9 @@ Each case runs `rztui get <id>` in a subprocess against a raw fault server on lo
 (tests/api/faultserver.py) with the client's default limits, and prints the child's peak RSS
 (from wait4), that peak over the "idle" run (the same command served a normal interview), the
 time until it gave up, its exit code and its one-line message. Target: <= 100 MB over idle, exit
-5, no traceback.
+5, no traceback. Two of the cases are valid JSON with an absurd value (a 400-digit duration: refused
+at the gate, the field named) and a 429 whose reset is past the 120 s cap (given up at once,
+naming when).
 
 Then `rztui archive --all` over three interviews whose second has one hostile audio URL (CR/LF,
 ESC, 100 KB): target exit 5, that answer named, every other recording archived.
@@ -90,6 +92,11 @@ def main() -> None:
         ("1 GiB body (Content-Length)", "huge"),
         ("1 GiB body (chunked, no length)", "huge-chunked"),
     ]
+    # Valid JSON, absurd values: refused at the gate (exit 5, the field named), never a crash.
+    cases += [
+        ("duration_seconds of 10**400", "huge-int"),
+        ("429, reset in 400 s (cap 120 s)", "far-reset"),
+    ]
     if args.slow:
         cases += [("1 byte every 5 s", "trickle"), ("headers never end", "headers")]
 
@@ -103,6 +110,17 @@ def main() -> None:
         srv.route("/api/v1/interviews/huge-chunked", endless_chunked())  # same shape, no end
         srv.route("/api/v1/interviews/trickle", trickle(json.dumps(body).encode(), 5.0))
         srv.route("/api/v1/interviews/headers", trickle(b"", 1.0, headers_too=True))
+        huge_int = dataset.snapshot(SPEC_ID, 0.0)
+        huge_int["id"] = "huge-int"
+        # The first answer's duration gets 400 more digits: valid JSON, absurd value.
+        text = json.dumps(huge_int).replace('"duration_seconds": ',
+                                            '"duration_seconds": 1' + "0" * 400, 1)
+        srv.route("/api/v1/interviews/huge-int", reply(200, text))
+        srv.route("/api/v1/interviews/far-reset", reply(
+            429, {"error": {"type": "rate_limit_exceeded",
+                            "message": "Rate limit exceeded. Please retry after 400 seconds"}},
+            [("Retry-After", "400"), ("X-RateLimit-Limit", "100"),
+             ("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", str(int(time.time()) + 400))]))
 
         idle_rss, idle_s, idle_code, _ = run_get(srv.base_url, SPEC_ID, Path(tmp) / "idle")
         print(f"gzip bomb body: {bomb.compressed_size / 1e6:.1f} MB inflating to 2 GiB")
