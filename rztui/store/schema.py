@@ -358,6 +358,13 @@ def _run_step(conn: sqlite3.Connection, step: Migration, progress: StepProgress)
             conn.execute(statement)
 
 
+def _holds_data(conn: sqlite3.Connection) -> bool:
+    try:
+        return bool(conn.execute("SELECT EXISTS (SELECT 1 FROM tracked)").fetchone()[0])
+    except sqlite3.OperationalError:  # not even that table yet
+        return False
+
+
 def migrate(conn: sqlite3.Connection, path: Path, report: UpgradeReport | None = None) -> int:
     """Bring the schema to :data:`SCHEMA_VERSION`, one transaction per step; returns how many
     steps this process ran.
@@ -371,7 +378,9 @@ def migrate(conn: sqlite3.Connection, path: Path, report: UpgradeReport | None =
     ran = 0
     version = user_version(conn)
     check_not_newer(version, path)
-    existing = version > 0  # a new store has no data to go through: nothing to report
+    # A new store has no data to go through: nothing to report. Nor has one that another
+    # process is creating right now (it may be part way through its steps when this one looks).
+    existing = version > 0 and _holds_data(conn)
     while version < SCHEMA_VERSION:
         conn.execute("BEGIN IMMEDIATE")
         try:
