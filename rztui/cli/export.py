@@ -130,7 +130,9 @@ def export(
 ) -> None:
     """Export interviews as CSV, JSON or JSON Lines.
 
-    Cached completed interviews cost no request; the rest are fetched in parallel within the
+    IDS are interview ids or pasted URLs; `-` reads them from stdin, one per line (e.g.
+    `rztui list --json | jq -r '.[].id' | rztui export - -o picked.csv`). Or --all, --status,
+    --job. Cached completed interviews cost no request; the rest are fetched in parallel within the
     rate limit. Interviews that fail are named on stderr and the exit code says the worst;
     everything else is still written. A file is replaced only once it is complete.
     """

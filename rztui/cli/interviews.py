@@ -416,7 +416,8 @@ def _echo_chunks(pieces: Iterator[str], every: int = 256) -> None:
 
 
 @click.command(name="list")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per tracked interview.")
+@click.option("--json", "as_json", is_flag=True,
+              help="A JSON array: one object per tracked interview.")
 @click.option("--shortlisted", is_flag=True, help="Only the interviews on the shortlist.")
 @pass_app
 @handle_errors

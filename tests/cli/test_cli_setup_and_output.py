@@ -290,3 +290,12 @@ def test_search_still_fills_the_limit_past_untracked_hits(rz_home):
     res = rz("search", "--json", "--limit", "1", "experience")
     [hit] = json.loads(res.stdout)
     assert hit["interview_id"] == last
+
+
+def test_help_says_what_a_script_needs():
+    """`list --json` is one array (not JSON Lines); `export` takes `-` for ids on stdin."""
+    listing = CliRunner().invoke(main, ["list", "--help"], catch_exceptions=False).output
+    assert "A JSON array" in listing
+    export = " ".join(CliRunner().invoke(main, ["export", "--help"],
+                                         catch_exceptions=False).output.split())
+    assert "`-` reads them from stdin" in export
