@@ -4,12 +4,8 @@ minutes, a full disk, a read-only store, a server that breaks HTTP. A real serve
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import json
-import os
 import random
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -19,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))  # the raw fault server
+from disk_faults import fill_disk, read_only, tiny_disk  # noqa: E402
 from faultserver import FaultServer, drop, reply, sequence  # noqa: E402
 
 from rztui.cli import main  # noqa: E402
@@ -145,33 +142,8 @@ def test_add_exits_5_when_the_api_cannot_be_reached(run, rz_home, monkeypatch):
 
 @pytest.fixture
 def tiny_fs(tmp_path) -> Iterator[Path]:
-    """A 1 MiB tmpfs: a real disk that fills up (as tests/store/test_store_faults.py)."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root")
-    folder = tmp_path / "tiny"
-    folder.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs",
-                           str(folder)], capture_output=True, text=True)
-    if done.returncode:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    try:
+    with tiny_disk(tmp_path) as folder:
         yield folder
-    finally:
-        if subprocess.run(["umount", str(folder)], capture_output=True).returncode:
-            subprocess.run(["umount", "-l", str(folder)], capture_output=True)
-
-
-def fill_but(folder: Path, spare: int) -> Path:
-    """Fill the disk, then free ``spare`` bytes again; returns the filler."""
-    filler = folder / "filler"
-    with open(filler, "wb", buffering=0) as f:
-        try:
-            while True:
-                f.write(b"\0" * 4096)
-        except OSError as exc:
-            assert exc.errno == errno.ENOSPC
-    os.truncate(filler, filler.stat().st_size - spare)
-    return filler
 
 
 def bulky(interview_id: str, n: int) -> dict[str, object]:
@@ -190,7 +162,7 @@ def test_add_on_a_full_disk_stops_at_the_first_failed_save(run, srv, tiny_fs, mo
     for n, i in enumerate(ids):
         srv.route(path(i), reply(200, bulky(i, n)))
     assert run("list").exit_code == 0  # the store exists
-    filler = fill_but(tiny_fs, 96 * 1024)  # room to track 60 ids, not to keep 60 interviews
+    filler = fill_disk(tiny_fs, 96 * 1024)  # room to track 60 ids, not to keep 60 interviews
     res = run("add", *ids)
     assert res.exit_code == 5, res.output
     lines = res.stderr.strip().splitlines()
@@ -204,32 +176,6 @@ def test_add_on_a_full_disk_stops_at_the_first_failed_save(run, srv, tiny_fs, mo
 
 
 # --------------------------------------------------------------------------- read-only store
-
-
-@contextlib.contextmanager
-def read_only(folder: Path) -> Iterator[str]:
-    """Make ``folder`` read-only (as tests/store/test_store_faults.py); yields the reason the
-    OS will give. As root, a read-only bind mount of the folder onto itself."""
-    if os.geteuid() != 0:
-        os.chmod(folder, 0o500)
-        try:
-            yield os.strerror(errno.EACCES)
-        finally:
-            os.chmod(folder, 0o700)
-        return
-    done = subprocess.run(["mount", "--bind", str(folder), str(folder)], capture_output=True,
-                          text=True)
-    if done.returncode:
-        pytest.skip(f"cannot bind-mount as root here: {done.stderr.strip()}")
-    try:
-        done = subprocess.run(["mount", "-o", "remount,ro,bind", str(folder)],
-                              capture_output=True, text=True)
-        if done.returncode:
-            pytest.skip(f"cannot remount read-only here: {done.stderr.strip()}")
-        yield os.strerror(errno.EROFS)
-    finally:
-        if subprocess.run(["umount", str(folder)], capture_output=True).returncode:
-            subprocess.run(["umount", "-l", str(folder)], capture_output=True)
 
 
 def test_get_from_a_read_only_store_serves_the_answer_uncached(run, srv, rz_home):

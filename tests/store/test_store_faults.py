@@ -6,7 +6,6 @@ busy timeout (then in-process with CliRunner)."""
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
 import random
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from disk_faults import fill_disk, read_only, tiny_disk
 
 import rztui
 import rztui.store.connection as connection
@@ -321,32 +321,6 @@ def test_a_database_that_is_not_a_store_is_refused_not_moved(tmp_path):
 # --------------------------------------------------------------------------- read-only
 
 
-@contextlib.contextmanager
-def read_only(folder: Path) -> Iterator[str]:
-    """Make ``folder`` read-only; yields the reason the OS will give. As root, permission bits
-    do not stop writes: a read-only bind mount of the folder onto itself does."""
-    if os.geteuid() != 0:
-        os.chmod(folder, 0o500)
-        try:
-            yield os.strerror(errno.EACCES)
-        finally:
-            os.chmod(folder, 0o700)
-        return
-    done = subprocess.run(["mount", "--bind", str(folder), str(folder)], capture_output=True,
-                          text=True)
-    if done.returncode:
-        pytest.skip(f"cannot bind-mount as root here: {done.stderr.strip()}")
-    try:
-        done = subprocess.run(["mount", "-o", "remount,ro,bind", str(folder)],
-                              capture_output=True, text=True)
-        if done.returncode:
-            pytest.skip(f"cannot remount read-only here: {done.stderr.strip()}")
-        yield os.strerror(errno.EROFS)
-    finally:
-        if subprocess.run(["umount", str(folder)], capture_output=True).returncode:
-            subprocess.run(["umount", "-l", str(folder)], capture_output=True)
-
-
 def test_a_read_only_folder_reads_and_refuses_writes(filled):
     s = Store(filled)
     s.save_questions(IDS[0], {"questions": [{"id": "q0", "question_text": "Q0"}]})
@@ -406,31 +380,8 @@ def test_a_read_only_home_without_a_store_reads_as_empty(tmp_path):
 
 @pytest.fixture
 def tiny_fs(tmp_path) -> Iterator[Path]:
-    """A 1 MiB tmpfs: a real disk that fills up."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root")
-    folder = tmp_path / "tiny"
-    folder.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs",
-                           str(folder)], capture_output=True, text=True)
-    if done.returncode:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    try:
+    with tiny_disk(tmp_path) as folder:
         yield folder
-    finally:
-        if subprocess.run(["umount", str(folder)], capture_output=True).returncode:
-            subprocess.run(["umount", "-l", str(folder)], capture_output=True)
-
-
-def fill(folder: Path) -> Path:
-    filler = folder / "filler"
-    with open(filler, "wb", buffering=0) as f:
-        try:
-            while True:
-                f.write(b"\0" * 4096)
-        except OSError as exc:
-            assert exc.errno == errno.ENOSPC
-    return filler
 
 
 def test_a_full_disk_fails_the_write_clearly_and_keeps_the_store(tiny_fs):
@@ -438,7 +389,7 @@ def test_a_full_disk_fails_the_write_clearly_and_keeps_the_store(tiny_fs):
     s = Store(path)
     s.track(["a", "b"])
     s.save_interview(payload("a"))
-    filler = fill(tiny_fs)
+    filler = fill_disk(tiny_fs)
     with pytest.raises(StoreFull) as err:
         s.save_interview(payload("b", transcript="big " * 8_000))
     assert str(path) in str(err.value) and "disk is full" in str(err.value)
@@ -455,7 +406,7 @@ def test_a_full_disk_fails_the_write_clearly_and_keeps_the_store(tiny_fs):
 def test_the_cli_on_a_full_disk_exits_5_with_the_reason(tiny_fs):
     home = tiny_fs / "home"
     (home / "data").mkdir(parents=True)
-    fill(tiny_fs)
+    fill_disk(tiny_fs)
     res = run_cli(home, "add", "--no-fetch", IDS[0])
     assert res.returncode == 5, res.stderr
     assert_one_line_error(res.stderr, "rztui.db", "disk is full")
