@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..api.errors import InvalidResponse
 from ..api.models import Interview, QuestionSet
@@ -191,31 +192,29 @@ def index_payloads(
         ])
 
 
+def _refused(conn: sqlite3.Connection, sql: str, parse: Callable[[Any], object]) -> list[str]:
+    """The ids of the payloads ``sql`` pages through that ``parse`` (the gate) refuses."""
+    found: list[str] = []
+    for rows in _pages(conn, sql):
+        for _rowid, iid, body in rows:
+            try:
+                parse(payload.load_body(body))
+            except InvalidResponse:
+                found.append(iid)
+            except ValueError:
+                continue  # damaged, not refused: fetched again when needed, as before
+    return found
+
+
 def _drop_refused(conn: sqlite3.Connection, progress: StepProgress) -> None:
     """Forget cached payloads the gate refuses (api/models.py: a duration of 10**400, the year
     1, a numeric status) that older versions let in: shown, they crashed the app. Their ids
     stay tracked, so they are fetched again: repaired, or refused by name."""
     # No progress of its own: the upgrade's fraction is the lean store's step (0..1).
-    refused: list[str] = []
-    for rows in _pages(conn, "SELECT rowid, id, body FROM interviews WHERE rowid > ? "
-                             "ORDER BY rowid LIMIT ?"):
-        for _rowid, iid, body in rows:
-            try:
-                Interview.from_api(payload.load_body(body))
-            except InvalidResponse:
-                refused.append(iid)
-            except ValueError:
-                continue  # damaged, not refused: fetched again when needed, as before
-    bad_questions: list[str] = []
-    for rows in _pages(conn, "SELECT rowid, interview_id, body FROM questions "
-                             "WHERE rowid > ? ORDER BY rowid LIMIT ?"):
-        for _rowid, iid, body in rows:
-            try:
-                QuestionSet.from_api(payload.load_body(body))
-            except InvalidResponse:
-                bad_questions.append(iid)
-            except ValueError:
-                continue
+    refused = _refused(conn, "SELECT rowid, id, body FROM interviews WHERE rowid > ? "
+                             "ORDER BY rowid LIMIT ?", Interview.from_api)
+    bad_questions = _refused(conn, "SELECT rowid, interview_id, body FROM questions "
+                                   "WHERE rowid > ? ORDER BY rowid LIMIT ?", QuestionSet.from_api)
     gone = list(dict.fromkeys(refused + bad_questions))
     if not gone:
         return
