@@ -425,14 +425,7 @@ async def test_keys_typed_before_every_row_is_loaded_still_apply(tmp_path, serve
     cursor moves on those rows, stays there when the rest arrives, and Enter opens that row."""
     rows = big_store(tmp_path / "big.db", 3_000)
     store = Store(tmp_path / "big.db")
-    release = threading.Event()
-    load = il.load_index
-
-    def held(st: Store) -> il.ListIndex:
-        assert release.wait(30)
-        return load(st)
-
-    monkeypatch.setattr(il, "load_index", held)
+    release = hold_index(monkeypatch)
     app = make(store, server, [])
     try:
         async with app.run_test(size=(140, 40)) as pilot:
@@ -447,6 +440,20 @@ async def test_keys_typed_before_every_row_is_loaded_still_apply(tmp_path, serve
             assert app.main.reading.id == rows[3][0]
     finally:
         release.set()
+
+
+def hold_index(monkeypatch) -> threading.Event:
+    """Hold loading the list's whole index back until the event returned is set: until then
+    what shows comes from the first-page query."""
+    release = threading.Event()
+    load = il.load_index
+
+    def held(st: Store) -> il.ListIndex:
+        assert release.wait(30)
+        return load(st)
+
+    monkeypatch.setattr(il, "load_index", held)
+    return release
 
 
 def big_store(path: Path, n: int) -> list[tuple[str, str, str, str]]:
@@ -481,15 +488,7 @@ async def test_a_large_store_shows_first_rows_at_once_then_sorts_and_filters(
         tmp_path, server, monkeypatch):
     rows = big_store(tmp_path / "big.db", 20_000)
     store = Store(tmp_path / "big.db")
-    # Hold the whole index back: what shows until then comes from the first-page query.
-    release = threading.Event()
-    load = il.load_index
-
-    def held(st: Store) -> il.ListIndex:
-        assert release.wait(30)
-        return load(st)
-
-    monkeypatch.setattr(il, "load_index", held)
+    release = hold_index(monkeypatch)
     monkeypatch.setattr(InterviewList, "SYNC_ROWS", 1000)  # sort and filter in the worker
     app = make(store, server, [])
     try:
