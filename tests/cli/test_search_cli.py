@@ -24,22 +24,10 @@ def rz(*args: str):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
-@pytest.fixture(scope="module")
-def filled_store(tmp_path_factory):
-    """The demo dataset saved once; each test gets its own copy (``filled``)."""
-    store = Store(tmp_path_factory.mktemp("filled") / "rztui.db")
-    store.track(ds.ALL_IDS)
-    for iid in ds.ALL_IDS:
-        store.save_interview(ds.snapshot(iid, ds.LIVE_END_SECONDS + 1))
-        store.save_questions(iid, ds.questions_payload(iid))
-    store.close()
-    return store.path
-
-
 @pytest.fixture
-def filled(rz_home, filled_store):
+def filled(rz_home, demo_store):
     (rz_home / "data").mkdir(parents=True, mode=0o700)
-    with closing(sqlite3.connect(filled_store)) as source, \
+    with closing(sqlite3.connect(demo_store.path)) as source, \
             closing(sqlite3.connect(rz_home / "data" / "rztui.db")) as copy:
         source.backup(copy)
     return rz_home

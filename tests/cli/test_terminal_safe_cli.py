@@ -19,7 +19,6 @@ from click.testing import CliRunner
 
 from rztui.cli import main
 from rztui.demo import dataset as ds
-from rztui.store import Store
 
 TERMINAL_ID = ds.HOSTILE_TERMINAL_ID
 HOSTILE = "".join(ds.HOSTILE_SAMPLES) + (
@@ -55,24 +54,13 @@ def assert_inert(result, *, tty: bool = False, crlf: bool = False) -> None:
             f"{text[max(found.start() - 40, 0):found.end() + 40]!r}")
 
 
-@pytest.fixture(scope="module")
-def filled_store(tmp_path_factory):
-    store = Store(tmp_path_factory.mktemp("filled") / "rztui.db")
-    store.track(ds.ALL_IDS)
-    for iid in ds.ALL_IDS:
-        store.save_interview(ds.snapshot(iid, ds.LIVE_END_SECONDS + 1))
-        store.save_questions(iid, ds.questions_payload(iid))
-    store.close()
-    return store.path
-
-
 @pytest.fixture
-def home(rz_home, filled_store, monkeypatch):
+def home(rz_home, demo_store, monkeypatch):
     """Every demo interview tracked and cached (nothing is fetched); a hostile note and
     rating on the terminal interview."""
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     (rz_home / "data").mkdir(parents=True, mode=0o700)
-    with closing(sqlite3.connect(filled_store)) as source, \
+    with closing(sqlite3.connect(demo_store.path)) as source, \
             closing(sqlite3.connect(rz_home / "data" / "rztui.db")) as copy:
         source.backup(copy)
     assert rz("note", TERMINAL_ID, "-", input=HOSTILE.encode()).exit_code == 0
