@@ -19,6 +19,7 @@ and :class:`~rztui.tui.widgets.panes.Panes` (which panes show, Tab).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual import events, on
@@ -78,7 +79,8 @@ class MainScreen(Screen[None]):
         super().__init__(id="main")
         self.ctx = ctx
         self.reading = reading = Reading()
-        self.interview_list = lst = InterviewList(id="list", clock=ctx.now)
+        self.interview_list = lst = InterviewList(id="list", clock=ctx.now,
+                                                         store=ctx.store)
         self.outline = QuestionOutline(id="outline")
         self.status_line = line = StatusLine(id="status", clock=ctx.now)
         pane = TranscriptPane(id="pane", clock=ctx.now)
@@ -105,10 +107,10 @@ class MainScreen(Screen[None]):
                                                          WorkerState.RUNNING)
                        for w in self.app.workers)
 
-        def copy(text: str, what: str, report: object) -> None:
+        def copy(text: str, what: str, report: Callable[[str], None]) -> None:
             from .clipboard import copy_text
 
-            copy_text(self.app, text, what, report=report)  # type: ignore[arg-type]
+            copy_text(self.app, text, what, report=report)
 
         self.watcher = WatchController(
             ctx, reading, hooks, watch, interview_list=lst, status_line=line,

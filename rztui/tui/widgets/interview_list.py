@@ -33,7 +33,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from ...store import ListRow
+from ...store import ListRow, Store
 from ...store.list_columns import SORT_FIELDS, SORT_NAMES, SORTS
 from ...store.list_views import Entries
 from ...store.listing import (
@@ -135,9 +135,12 @@ class InterviewList(Vertical):
             self.interview_id = interview_id
             super().__init__()
 
-    def __init__(self, *, clock: Callable[[], datetime], **kwargs) -> None:
+    def __init__(self, *, clock: Callable[[], datetime], store: Store | None = None,
+                 **kwargs) -> None:
+        """``store``: where the rows come from (the first page, a row that changed)."""
         super().__init__(**kwargs)
         self._clock = clock
+        self._store = store
         self.index = ListIndex()  # the first page until the whole index is loaded
         self.sort_field = "added"
         self.sort_reverse = False
@@ -200,7 +203,7 @@ class InterviewList(Vertical):
     def _show_first_page(self) -> None:
         """Rows on the first frame: one indexed query, whatever the size of the store. The
         app loads the whole index after that frame (``load_index``, ``set_entries``)."""
-        store: HasPath | None = getattr(self.app, "store", None)
+        store = self._store
         if store is None or self.loaded:
             return
         try:
@@ -238,8 +241,9 @@ class InterviewList(Vertical):
         its place in the current sort (and filter). A row that is no longer tracked is removed.
         With the rows on screen settled, it moves alone (a few key comparisons, whatever the
         number of rows); else the rows are worked out again."""
-        store = self.app.store  # type: ignore[attr-defined]
-        row = store.row(interview_id)
+        if self._store is None:
+            return
+        row = self._store.row(interview_id)
         if row is None:
             self.remove_ids([interview_id])
             return
